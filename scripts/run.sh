@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Sets up what is missing, builds the core for the browser, and serves the playground on
+# 127.0.0.1. Usage: scripts/run.sh [--port 8080]
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+port=8080
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --port) port=${2:?--port needs a number}; shift 2 ;;
+        --port=*) port=${1#--port=}; shift ;;
+        *) die "unknown argument '$1' (usage: scripts/run.sh [--port 8080])" ;;
+    esac
+done
+"$ROOT/scripts/setup.sh"
+step "building the wasm core"
+build_wasm
+link_mnist
+step "building the server"
+(cd "$ROOT" && cargo build -q --release --bin cnn-playground) || die "building the native binary failed"
+exec "$ROOT/target/release/cnn-playground" serve --root "$ROOT/www" --host 127.0.0.1 --port "$port"

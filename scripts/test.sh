@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Every test: formatting and lints, native unit and reference tests, the same numeric tests in
+# headless Chromium (wasm-bindgen-test), and end-to-end tests of the page (playwright-core).
+# Sets up whatever is missing first. Prints the time each stage took.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+declare -a timings=()
+stage() {
+    local name=$1; shift
+    step "$name"
+    local t0; t0=$(date +%s)
+    "$@" || die "$name failed"
+    timings+=("$(printf '%-28s %4ss' "$name" $(( $(date +%s) - t0 )))")
+}
+
+# The tests compiled for wasm32 and run in the browser: those marked to run in both places.
+WASM_TESTS=(--test conv_reference)
+
+wasm_tests() {
+    use_wasm_toolchain
+    CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} wasm-pack --log-level warn test --headless --chrome -- "${WASM_TESTS[@]}"
+}
+wasm_clippy() {
+    # Debian's rustc-web ships no clippy; the native lint run covers the shared code there.
+    [ "$(cat "$TOOLS/wasm-toolchain")" = rustup ] || { echo "skipped (no clippy for the wasm toolchain)"; return 0; }
+    cargo clippy -q --target wasm32-unknown-unknown --lib -- -D warnings
+}
+release_build() { cargo build -q --release --bin cnn-playground; }
+page_build() { build_wasm && link_mnist; }
+e2e() { node --test --test-concurrency=1 tests/e2e/; }
+
+stage "set-up" "$ROOT/scripts/setup.sh"
+stage "cargo fmt --check" cargo fmt --check
+stage "cargo clippy" cargo clippy -q --all-targets -- -D warnings
+stage "cargo clippy (wasm32)" wasm_clippy
+stage "cargo test (native)" cargo test -q
+stage "wasm-pack test (Chromium)" wasm_tests
+stage "build the page" page_build
+stage "build the native binary" release_build
+stage "e2e (playwright, Chromium)" e2e
+
+printf '\n==> timings\n'
+printf '  %s\n' "${timings[@]}"

@@ -1,0 +1,50 @@
+//! The command line: the same core as the page, from a terminal.
+//!
+//! ```text
+//! cnn-playground filter --kernel mean --input cells.png --output mean.png
+//! cnn-playground serve [--root www] [--port 8080]
+//! ```
+
+mod args;
+mod filter;
+mod serve;
+
+use args::Args;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cnn-playground <command> [options]
+
+commands:
+  filter --kernel NAME|FILE.json --input IN.png --output OUT.png
+         apply a 3×3 filter per channel (zero padding): mean (the tutorial's), gaussian,
+         sharpen, sobel-x, sobel-y, emboss, or a JSON kernel {\"kernel\": [[..]], \"divisor\": 1, \"offset\": 0}
+  serve  [--root www] [--host 127.0.0.1] [--port 8080]
+         serve the page (with the headers wasm threads need)";
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = argv.split_first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let result = match command.as_str() {
+        "filter" => Args::parse(rest, &["kernel", "input", "output"]).and_then(|a| filter::run(&a)),
+        "serve" => Args::parse(rest, &["root", "host", "port"]).and_then(|a| {
+            let root: String = a.get_or("root", "www".into())?;
+            let host: String = a.get_or("host", "127.0.0.1".into())?;
+            serve::serve(root.as_ref(), &host, a.get_or("port", 8080)?)
+        }),
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command '{other}'\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

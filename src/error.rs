@@ -1,0 +1,45 @@
+//! One error type for the whole core: every failure a user can cause (a wrong shape, a corrupt
+//! file, a bad argument) becomes an `Error` with a message a person can act on.
+
+use std::fmt;
+
+#[derive(Debug)]
+pub enum Error {
+    /// Tensor shapes that cannot work together (names the shapes).
+    Shape(String),
+    /// A file or buffer that is not what it claims to be (IDX, safetensors, PNG, JSON).
+    Format(String),
+    /// A value outside what is allowed (a stride of 0, an unknown filter name).
+    Invalid(String),
+    /// Training diverged: a NaN or infinite loss.
+    Diverged(String),
+    Io(std::io::Error),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Shape(m) => write!(f, "shape mismatch: {m}"),
+            Error::Format(m) => write!(f, "bad format: {m}"),
+            Error::Invalid(m) => write!(f, "invalid: {m}"),
+            Error::Diverged(m) => write!(f, "training diverged: {m}"),
+            Error::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Io(e)
+    }
+}
+
+/// `shape!("conv2d", "weight {:?} vs input {:?}", w, x)` builds an `Error::Shape`.
+#[macro_export]
+macro_rules! shape_err {
+    ($($arg:tt)*) => { $crate::error::Error::Shape(format!($($arg)*)) };
+}

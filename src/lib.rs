@@ -1,0 +1,16 @@
+//! cnn-playground: a convolutional neural network in Rust, for the terminal and, compiled to
+//! WebAssembly, for a static web page.
+//!
+//! - [`ops`]: numeric kernels (GEMM, im2col, convolution) as forward/backward pairs;
+//! - [`image`]: photos and the convolution filters applied to them;
+//! - `wasm`: the `#[wasm_bindgen]` face the page calls.
+
+pub mod error;
+pub mod image;
+pub mod ops;
+pub mod rng;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use error::{Error, Result};

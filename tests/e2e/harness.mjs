@@ -1,0 +1,76 @@
+// What every end-to-end test needs: the project's own server on a free loopback port, and
+// Debian's Chromium driven by playwright-core (never a downloaded browser).
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const OUT = path.join(ROOT, 'tests/e2e/out');
+
+/** Starts `cnn-playground serve` on an ephemeral port; resolves to { url, stop }. */
+export async function startServer() {
+  const bin = path.join(ROOT, 'target/release/cnn-playground');
+  const server = spawn(bin, ['serve', '--root', path.join(ROOT, 'www'), '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let buffered = '';
+  const url = await new Promise((resolve, reject) => {
+    server.on('error', reject);
+    server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    server.stdout.on('data', (chunk) => {
+      buffered += chunk;
+      const m = buffered.match(/http:\/\/127\.0\.0\.1:\d+\//);
+      if (m) resolve(m[0]);
+    });
+  });
+  return {
+    url,
+    async stop() {
+      server.kill('SIGINT');
+      await once(server, 'exit');
+    },
+  };
+}
+
+/** Launches headless Chromium; `CHROMIUM` overrides the path. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/**
+ * Opens the page and waits for the core to load. Fails the test on any page error, console
+ * error, or request to another origin (nothing may leave the browser).
+ */
+export async function openPage(browser, url, { viewport = { width: 1280, height: 900 } } = {}) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+  page.on('request', (r) => {
+    if (!r.url().startsWith(url) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) {
+      problems.push(`request to another origin: ${r.url()}`);
+    }
+  });
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+  return { page, context, problems };
+}
+
+/** RGBA pixels of a canvas, by data-testid (moved as base64: a JSON array of a megapixel is slow). */
+export async function canvasPixels(page, testid) {
+  const { width, height, base64 } = await page.evaluate((id) => {
+    const c = document.querySelector(`[data-testid="${id}"]`);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let binary = '';
+    for (let i = 0; i < d.length; i += 0x8000) binary += String.fromCharCode(...d.subarray(i, i + 0x8000));
+    return { width: c.width, height: c.height, base64: btoa(binary) };
+  }, testid);
+  return { width, height, data: new Uint8Array(Buffer.from(base64, 'base64')) };
+}
