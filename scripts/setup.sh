@@ -32,6 +32,8 @@ debian_wasm_std() {
     local commit stamp
     commit=$(/usr/bin/rustc -vV | awk '/^commit-hash/ { print $2 }')
     stamp="$DEBIAN_WASM_LIB/.built-from-$commit"
+    # rustc links wasm with `rust-lld -flavor wasm`; Debian ships that linker as lld-22.
+    ln -sfn /usr/bin/lld-22 "$TOOLS/bin/rust-lld"
     if [ -f "$stamp" ]; then return 0; fi
     step "building the wasm32 standard library from Debian's Rust sources (about 2 minutes)"
     local dummy; dummy=$(mktemp -d)

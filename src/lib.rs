@@ -2,12 +2,17 @@
 //! WebAssembly, for a static web page.
 //!
 //! - [`ops`]: numeric kernels (GEMM, im2col, convolution) as forward/backward pairs;
+//! - [`nn`]: layers, the model built from a spec, the loss;
+//! - [`optim`]: Adam and SGD;
 //! - [`image`]: photos and the convolution filters applied to them;
 //! - `wasm`: the `#[wasm_bindgen]` face the page calls.
 
 pub mod error;
 pub mod image;
+pub mod io;
+pub mod nn;
 pub mod ops;
+pub mod optim;
 pub mod rng;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,0 +1,3 @@
+//! Files the core reads and writes: model checkpoints in safetensors.
+
+pub mod checkpoint;

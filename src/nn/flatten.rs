@@ -1,0 +1,31 @@
+//! `Flatten`: (N,C,H,W) → (N, C·H·W) in PyTorch's order (channel, row, column) — which is
+//! simply the memory order of NCHW.
+
+use super::layer::{Layer, Mode};
+use ndarray::{ArrayD, IxDyn};
+
+#[derive(Default)]
+pub struct Flatten {
+    input_shape: Vec<usize>,
+}
+
+impl Layer for Flatten {
+    fn forward(&mut self, x: &ArrayD<f32>, mode: Mode) -> ArrayD<f32> {
+        let n = x.shape()[0];
+        if mode == Mode::Train {
+            self.input_shape = x.shape().to_vec();
+        }
+        let features = x.len() / n.max(1);
+        x.to_shape(IxDyn(&[n, features]))
+            .expect("contiguous")
+            .into_owned()
+    }
+
+    fn backward(&mut self, dy: &ArrayD<f32>, need_dx: bool) -> Option<ArrayD<f32>> {
+        need_dx.then(|| {
+            dy.to_shape(IxDyn(&self.input_shape))
+                .expect("contiguous")
+                .into_owned()
+        })
+    }
+}

@@ -1,0 +1,26 @@
+//! Layers (one file each), the model built from a spec, and the loss.
+//!
+//! ```
+//! use cnn_playground::nn::{Model, ModelSpec, Mode};
+//! let mut model = Model::new(&ModelSpec::tutorial(), 0).unwrap();
+//! let x = ndarray::ArrayD::zeros(vec![2, 1, 28, 28]);
+//! let logits = model.forward(&x, Mode::Eval).unwrap();
+//! assert_eq!(logits.shape(), &[2, 10]);
+//! assert_eq!(model.num_params(), 206_922);
+//! ```
+
+pub mod batch_norm2d;
+pub mod conv2d;
+pub mod dropout;
+pub mod flatten;
+pub mod layer;
+pub mod linear;
+pub mod loss;
+pub mod max_pool2d;
+pub mod model;
+pub mod relu;
+pub mod spec;
+
+pub use layer::{Buffer, Layer, Mode, Param};
+pub use model::{LayerInfo, Model};
+pub use spec::{LayerSpec, ModelSpec};

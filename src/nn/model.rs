@@ -1,0 +1,299 @@
+//! A network built from a [`ModelSpec`]: layers with PyTorch's parameter names, output shapes
+//! inferred and checked when it is built, and every layer's activations on request.
+
+use super::batch_norm2d::BatchNorm2d;
+use super::conv2d::Conv2d;
+use super::dropout::Dropout;
+use super::flatten::Flatten;
+use super::layer::{Buffer, Layer, Mode, Param};
+use super::linear::Linear;
+use super::max_pool2d::MaxPool2d;
+use super::relu::Relu;
+use super::spec::{LayerSpec, ModelSpec};
+use crate::error::{Error, Result};
+use crate::ops::conv::Conv2dGeometry;
+use crate::rng::Rng;
+use ndarray::ArrayD;
+use serde::Serialize;
+
+/// Networks larger than this are refused: the page would run out of memory first.
+const MAX_PARAMS: usize = 50_000_000;
+
+struct Node {
+    name: String,
+    layer: Box<dyn Layer>,
+    /// Per-sample output shape.
+    output_shape: Vec<usize>,
+}
+
+/// What the page shows of a layer.
+#[derive(Clone, Debug, Serialize)]
+pub struct LayerInfo {
+    pub name: String,
+    pub kind: &'static str,
+    pub output_shape: Vec<usize>,
+    pub params: usize,
+}
+
+pub struct Model {
+    spec: ModelSpec,
+    nodes: Vec<Node>,
+}
+
+impl Model {
+    /// Builds and initialises the network (PyTorch's default initialisation from `seed`).
+    /// Layers are named by kind and count, so the tutorial's net has PyTorch's names: conv1,
+    /// relu1, pool1, conv2, …, fc1, relu3, fc2.
+    pub fn new(spec: &ModelSpec, seed: u64) -> Result<Self> {
+        let mut rng = Rng::new(seed);
+        let mut shape: Vec<usize> = spec.input.to_vec();
+        if shape.contains(&0) {
+            return Err(Error::Invalid(format!(
+                "input shape {shape:?} has an empty dimension"
+            )));
+        }
+        let mut counts = std::collections::HashMap::new();
+        let mut nodes = Vec::with_capacity(spec.layers.len());
+        let mut total = 0usize;
+        for (i, ls) in spec.layers.iter().enumerate() {
+            let count = counts.entry(ls.kind()).or_insert(0);
+            *count += 1;
+            let name = match ls {
+                LayerSpec::Flatten => "flat".to_string(),
+                _ => format!("{}{}", ls.kind(), count),
+            };
+            let fail = |why: String| Error::Invalid(format!("layer {} ({name}): {why}", i + 1));
+            let image = |shape: &[usize]| -> Result<(usize, usize, usize)> {
+                match *shape {
+                    [c, h, w] => Ok((c, h, w)),
+                    _ => Err(fail(format!(
+                        "needs a C×H×W input, got {shape:?} (is it after the flatten?)"
+                    ))),
+                }
+            };
+            let (layer, out): (Box<dyn Layer>, Vec<usize>) = match *ls {
+                LayerSpec::Conv2d {
+                    out_channels,
+                    kernel_size,
+                    stride,
+                    padding,
+                } => {
+                    if !(1..=1024).contains(&out_channels) || !(1..=15).contains(&kernel_size) {
+                        return Err(fail(
+                            "out_channels must be 1–1024 and kernel_size 1–15".into(),
+                        ));
+                    }
+                    let g = Conv2dGeometry::new(
+                        image(&shape)?,
+                        (kernel_size, kernel_size),
+                        stride,
+                        padding,
+                    )
+                    .map_err(|e| fail(e.to_string()))?;
+                    let out = vec![out_channels, g.out_h, g.out_w];
+                    (Box::new(Conv2d::new(g, out_channels, &mut rng)), out)
+                }
+                LayerSpec::Relu => (Box::new(Relu::default()), shape.clone()),
+                LayerSpec::MaxPool2d {
+                    kernel_size,
+                    stride,
+                } => {
+                    let (c, h, w) = image(&shape)?;
+                    let stride = stride.unwrap_or(kernel_size);
+                    if kernel_size == 0 || stride == 0 || kernel_size > h || kernel_size > w {
+                        return Err(fail(format!("a {kernel_size}×{kernel_size} pool with stride {stride} does not fit a {h}×{w} input")));
+                    }
+                    let pool = MaxPool2d::new(kernel_size, stride);
+                    let out = vec![c, pool.out_size(h), pool.out_size(w)];
+                    (Box::new(pool), out)
+                }
+                LayerSpec::Flatten => (Box::new(Flatten::default()), vec![shape.iter().product()]),
+                LayerSpec::Linear { out_features } => {
+                    let [in_features] = shape[..] else {
+                        return Err(fail(format!(
+                            "needs a flat input, got {shape:?}: add a flatten layer before it"
+                        )));
+                    };
+                    if !(1..=65536).contains(&out_features) {
+                        return Err(fail("out_features must be 1–65536".into()));
+                    }
+                    (
+                        Box::new(Linear::new(in_features, out_features, &mut rng)),
+                        vec![out_features],
+                    )
+                }
+                LayerSpec::Dropout { p } => {
+                    if !(0.0..1.0).contains(&p) {
+                        return Err(fail(format!("p must be in [0, 1), got {p}")));
+                    }
+                    (
+                        Box::new(Dropout::new(p, Rng::new(seed ^ (0xD50 + i as u64)))),
+                        shape.clone(),
+                    )
+                }
+                LayerSpec::BatchNorm2d { eps, momentum } => {
+                    if eps.is_nan() || eps <= 0.0 || !(0.0..=1.0).contains(&momentum) {
+                        return Err(fail("eps must be positive and momentum in [0, 1]".into()));
+                    }
+                    (
+                        Box::new(BatchNorm2d::new(shape[0], eps, momentum)),
+                        shape.clone(),
+                    )
+                }
+            };
+            total += layer.params().iter().map(|p| p.value.len()).sum::<usize>();
+            if total > MAX_PARAMS {
+                return Err(fail(format!("the network passes {MAX_PARAMS} parameters")));
+            }
+            shape = out;
+            nodes.push(Node {
+                name,
+                layer,
+                output_shape: shape.clone(),
+            });
+        }
+        if shape.len() != 1 {
+            return Err(Error::Invalid(format!(
+                "the last layer must give one score per class, got shape {shape:?}: end with flatten and linear"
+            )));
+        }
+        Ok(Model {
+            spec: spec.clone(),
+            nodes,
+        })
+    }
+
+    pub fn spec(&self) -> &ModelSpec {
+        &self.spec
+    }
+
+    /// The number of classes: the size of the last layer's output.
+    pub fn classes(&self) -> usize {
+        self.nodes.last().map_or(0, |n| n.output_shape[0])
+    }
+
+    pub fn layers(&self) -> Vec<LayerInfo> {
+        self.nodes
+            .iter()
+            .zip(&self.spec.layers)
+            .map(|(n, s)| LayerInfo {
+                name: n.name.clone(),
+                kind: s.kind(),
+                output_shape: n.output_shape.clone(),
+                params: n.layer.params().iter().map(|p| p.value.len()).sum(),
+            })
+            .collect()
+    }
+
+    pub fn num_params(&self) -> usize {
+        self.layers().iter().map(|l| l.params).sum()
+    }
+
+    fn check_input(&self, x: &ArrayD<f32>) -> Result<()> {
+        if x.ndim() != 4 || x.shape()[1..] != self.spec.input || x.shape()[0] == 0 {
+            return Err(crate::shape_err!(
+                "the network takes (N,{},{},{}) inputs, got {:?}",
+                self.spec.input[0],
+                self.spec.input[1],
+                self.spec.input[2],
+                x.shape()
+            ));
+        }
+        if !x.is_standard_layout() {
+            return Err(crate::shape_err!(
+                "input must be contiguous (standard layout)"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The logits (N, classes) for inputs x (N,C,H,W).
+    pub fn forward(&mut self, x: &ArrayD<f32>, mode: Mode) -> Result<ArrayD<f32>> {
+        self.check_input(x)?;
+        let mut a = x.clone();
+        for node in &mut self.nodes {
+            a = node.layer.forward(&a, mode);
+        }
+        Ok(a)
+    }
+
+    /// Every layer's output for x, in evaluation mode, named (conv1, relu1, pool1, …).
+    pub fn activations(&mut self, x: &ArrayD<f32>) -> Result<Vec<(String, ArrayD<f32>)>> {
+        self.check_input(x)?;
+        let mut out: Vec<(String, ArrayD<f32>)> = Vec::with_capacity(self.nodes.len());
+        for node in &mut self.nodes {
+            let a = node
+                .layer
+                .forward(out.last().map_or(x, |(_, a)| a), Mode::Eval);
+            out.push((node.name.clone(), a));
+        }
+        Ok(out)
+    }
+
+    /// Backpropagates dL/dlogits through the last training forward, accumulating every
+    /// parameter's gradient; returns dL/dinput when asked (for saliency maps and tests).
+    pub fn backward(
+        &mut self,
+        dlogits: &ArrayD<f32>,
+        need_input_grad: bool,
+    ) -> Option<ArrayD<f32>> {
+        let mut grad = Some(dlogits.clone());
+        for (i, node) in self.nodes.iter_mut().enumerate().rev() {
+            let dy = grad
+                .take()
+                .expect("every layer but the first passes a gradient on");
+            grad = node.layer.backward(&dy, i > 0 || need_input_grad);
+        }
+        grad
+    }
+
+    pub fn zero_grad(&mut self) {
+        for p in self.params_mut() {
+            p.grad.fill(0.0);
+        }
+    }
+
+    /// Every parameter, in a fixed order (the optimiser's state follows it).
+    pub fn params_mut(&mut self) -> Vec<&mut Param> {
+        self.nodes
+            .iter_mut()
+            .flat_map(|n| n.layer.params_mut().iter_mut())
+            .collect()
+    }
+
+    /// Parameters with their full names (`conv1.weight`), in order.
+    pub fn named_params(&self) -> Vec<(String, &Param)> {
+        self.nodes
+            .iter()
+            .flat_map(|n| {
+                n.layer
+                    .params()
+                    .iter()
+                    .map(move |p| (format!("{}.{}", n.name, p.name), p))
+            })
+            .collect()
+    }
+
+    pub fn named_buffers(&self) -> Vec<(String, &Buffer)> {
+        self.nodes
+            .iter()
+            .flat_map(|n| {
+                n.layer
+                    .buffers()
+                    .iter()
+                    .map(move |b| (format!("{}.{}", n.name, b.name), b))
+            })
+            .collect()
+    }
+
+    /// Mutable access to a parameter or buffer by full name, for loading checkpoints.
+    pub fn tensor_mut(&mut self, name: &str) -> Option<&mut ArrayD<f32>> {
+        let (layer, local) = name.split_once('.')?;
+        let node = self.nodes.iter_mut().find(|n| n.name == layer)?;
+        if let Some(i) = node.layer.params().iter().position(|p| p.name == local) {
+            return Some(&mut node.layer.params_mut()[i].value);
+        }
+        let i = node.layer.buffers().iter().position(|b| b.name == local)?;
+        Some(&mut node.layer.buffers_mut()[i].value)
+    }
+}

@@ -1,0 +1,67 @@
+//! Adam, exactly as PyTorch's `torch.optim.Adam` (single-tensor path):
+//! m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − (lr/(1−β₁ᵗ)) · m / (√v/√(1−β₂ᵗ) + ε).
+//! Weight decay, when set, is L2 added to the gradient (not AdamW).
+
+use super::{ensure_state, Optimizer};
+use crate::nn::Param;
+
+pub struct Adam {
+    lr: f32,
+    betas: (f32, f32),
+    eps: f32,
+    weight_decay: f32,
+    t: u32,
+    m: Vec<Vec<f32>>,
+    v: Vec<Vec<f32>>,
+}
+
+impl Adam {
+    pub fn new(lr: f32, betas: (f32, f32), eps: f32, weight_decay: f32) -> Self {
+        Adam {
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            t: 0,
+            m: Vec::new(),
+            v: Vec::new(),
+        }
+    }
+}
+
+impl Optimizer for Adam {
+    fn step(&mut self, params: &mut [&mut Param]) {
+        ensure_state(&mut self.m, params);
+        ensure_state(&mut self.v, params);
+        self.t += 1;
+        let (b1, b2) = self.betas;
+        // The bias corrections in double precision, as PyTorch computes them in Python floats.
+        let bc1 = 1.0 - (b1 as f64).powi(self.t as i32);
+        let bc2_sqrt = (1.0 - (b2 as f64).powi(self.t as i32)).sqrt();
+        let step_size = (self.lr as f64 / bc1) as f32;
+        let bc2_sqrt = bc2_sqrt as f32;
+        for ((p, m), v) in params.iter_mut().zip(&mut self.m).zip(&mut self.v) {
+            let value = p.value.as_slice_mut().expect("standard layout");
+            let grad = p.grad.as_slice().expect("standard layout");
+            for (((x, &g), m), v) in value
+                .iter_mut()
+                .zip(grad)
+                .zip(m.iter_mut())
+                .zip(v.iter_mut())
+            {
+                let g = g + self.weight_decay * *x;
+                *m += (g - *m) * (1.0 - b1);
+                *v = *v * b2 + (1.0 - b2) * g * g;
+                *x -= step_size * *m / (v.sqrt() / bc2_sqrt + self.eps);
+            }
+        }
+    }
+
+    fn lr(&self) -> f32 {
+        self.lr
+    }
+
+    fn set_lr(&mut self, lr: f32) {
+        self.lr = lr;
+    }
+}

@@ -1,0 +1,220 @@
+//! Every layer's backward pass against central finite differences: for a random projection r of
+//! the output, L(x, θ) = Σ r·layer(x; θ) is differentiated numerically (differences and sums in
+//! f64, the layer itself in f32) and compared with what `backward` returns. Runs natively and in
+//! the browser.
+
+use cnn_playground::nn::batch_norm2d::BatchNorm2d;
+use cnn_playground::nn::conv2d::Conv2d;
+use cnn_playground::nn::dropout::Dropout;
+use cnn_playground::nn::flatten::Flatten;
+use cnn_playground::nn::linear::Linear;
+use cnn_playground::nn::loss::softmax_cross_entropy;
+use cnn_playground::nn::max_pool2d::MaxPool2d;
+use cnn_playground::nn::relu::Relu;
+use cnn_playground::nn::{Layer, Mode};
+use cnn_playground::ops::conv::Conv2dGeometry;
+use cnn_playground::rng::Rng;
+use ndarray::ArrayD;
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+const EPS: f32 = 1e-2;
+
+fn random(shape: &[usize], rng: &mut Rng) -> ArrayD<f32> {
+    ArrayD::from_shape_simple_fn(shape.to_vec(), || rng.uniform(-1.0, 1.0))
+}
+
+fn dot(a: &ArrayD<f32>, b: &ArrayD<f32>) -> f64 {
+    a.iter().zip(b).map(|(&a, &b)| a as f64 * b as f64).sum()
+}
+
+fn assert_close(label: &str, analytic: f32, numeric: f64) {
+    let diff = (analytic as f64 - numeric).abs();
+    assert!(
+        diff <= 2e-3 + 1e-2 * numeric.abs(),
+        "{label}: backward gives {analytic}, finite differences {numeric} (diff {diff:.2e})"
+    );
+}
+
+/// Up to `count` indices spread over `0..len`, always the first and the last.
+fn some_indices(len: usize, count: usize) -> Vec<usize> {
+    let step = (len / count).max(1);
+    let mut v: Vec<usize> = (0..len).step_by(step).collect();
+    v.push(len - 1);
+    v
+}
+
+/// Checks dL/dx and dL/dθ of a layer. `make` builds the layer afresh for every evaluation, so a
+/// layer that draws random numbers (dropout) sees the same draws each time.
+fn gradcheck<L: Layer>(label: &str, make: impl Fn() -> L, x: ArrayD<f32>) {
+    let mut layer = make();
+    let r = random(layer.forward(&x, Mode::Train).shape(), &mut Rng::new(99));
+    let dx = layer.backward(&r, true).expect("dx asked for");
+    let loss = |layer: &mut L, x: &ArrayD<f32>| dot(&layer.forward(x, Mode::Train), &r);
+
+    let mut xp = x.clone();
+    for i in some_indices(x.len(), 40) {
+        let orig = xp.as_slice().unwrap()[i];
+        xp.as_slice_mut().unwrap()[i] = orig + EPS;
+        let plus = loss(&mut make(), &xp);
+        xp.as_slice_mut().unwrap()[i] = orig - EPS;
+        let minus = loss(&mut make(), &xp);
+        xp.as_slice_mut().unwrap()[i] = orig;
+        assert_close(
+            &format!("{label} dx[{i}]"),
+            dx.as_slice().unwrap()[i],
+            (plus - minus) / (2.0 * EPS as f64),
+        );
+    }
+
+    for p in 0..layer.params().len() {
+        let grad = layer.params()[p].grad.clone();
+        let name = layer.params()[p].name;
+        for i in some_indices(grad.len(), 30) {
+            let mut probe = make();
+            let orig = probe.params()[p].value.as_slice().unwrap()[i];
+            probe.params_mut()[p].value.as_slice_mut().unwrap()[i] = orig + EPS;
+            let plus = loss(&mut probe, &x);
+            probe.params_mut()[p].value.as_slice_mut().unwrap()[i] = orig - EPS;
+            let minus = loss(&mut probe, &x);
+            assert_close(
+                &format!("{label} d{name}[{i}]"),
+                grad.as_slice().unwrap()[i],
+                (plus - minus) / (2.0 * EPS as f64),
+            );
+        }
+    }
+}
+
+#[test]
+fn conv2d_padding_1_stride_1() {
+    let g = Conv2dGeometry::new((3, 7, 6), (3, 3), 1, 1).unwrap();
+    gradcheck(
+        "conv2d",
+        || Conv2d::new(g, 4, &mut Rng::new(1)),
+        random(&[2, 3, 7, 6], &mut Rng::new(2)),
+    );
+}
+
+#[test]
+fn conv2d_padding_1_stride_2_and_a_5x5_kernel() {
+    let g = Conv2dGeometry::new((2, 9, 8), (3, 3), 2, 1).unwrap();
+    gradcheck(
+        "conv2d s2",
+        || Conv2d::new(g, 3, &mut Rng::new(3)),
+        random(&[2, 2, 9, 8], &mut Rng::new(4)),
+    );
+    let g = Conv2dGeometry::new((1, 8, 8), (5, 5), 1, 0).unwrap();
+    gradcheck(
+        "conv2d 5x5",
+        || Conv2d::new(g, 2, &mut Rng::new(5)),
+        random(&[1, 1, 8, 8], &mut Rng::new(6)),
+    );
+}
+
+#[test]
+fn linear() {
+    gradcheck(
+        "linear",
+        || Linear::new(13, 7, &mut Rng::new(7)),
+        random(&[5, 13], &mut Rng::new(8)),
+    );
+}
+
+#[test]
+fn relu_away_from_its_kink() {
+    let mut rng = Rng::new(9);
+    let x = ArrayD::from_shape_simple_fn(vec![3, 2, 4, 4], || {
+        let v = rng.uniform(0.1, 1.0);
+        if rng.next_f32() < 0.5 {
+            -v
+        } else {
+            v
+        }
+    });
+    gradcheck("relu", Relu::default, x);
+}
+
+#[test]
+fn max_pool2d_with_distinct_values() {
+    // Values 0.05 apart, shuffled: a ±EPS nudge never changes which one is the maximum.
+    let mut v: Vec<f32> = (0..2 * 3 * 6 * 5).map(|i| i as f32 * 0.05).collect();
+    Rng::new(10).shuffle(&mut v);
+    gradcheck(
+        "max_pool2d",
+        || MaxPool2d::new(2, 2),
+        ArrayD::from_shape_vec(vec![2, 3, 6, 5], v.clone()).unwrap(),
+    );
+    gradcheck(
+        "max_pool2d k3 s2",
+        || MaxPool2d::new(3, 2),
+        ArrayD::from_shape_vec(vec![2, 3, 6, 5], v).unwrap(),
+    );
+}
+
+#[test]
+fn flatten() {
+    gradcheck(
+        "flatten",
+        Flatten::default,
+        random(&[2, 3, 4, 5], &mut Rng::new(11)),
+    );
+}
+
+#[test]
+fn dropout_in_training() {
+    gradcheck(
+        "dropout",
+        || Dropout::new(0.3, Rng::new(12)),
+        random(&[4, 50], &mut Rng::new(13)),
+    );
+}
+
+#[test]
+fn batch_norm2d_in_training() {
+    let make = || {
+        let mut bn = BatchNorm2d::new(3, 1e-5, 0.1);
+        // Non-trivial γ and β, so their roles in the gradient are tested too.
+        let mut rng = Rng::new(14);
+        for p in bn.params_mut() {
+            p.value.mapv_inplace(|v| v + rng.uniform(-0.5, 0.5));
+        }
+        bn
+    };
+    gradcheck(
+        "batch_norm2d",
+        make,
+        random(&[4, 3, 3, 2], &mut Rng::new(15)),
+    );
+}
+
+#[test]
+fn softmax_cross_entropy_gradient() {
+    let logits = random(&[6, 10], &mut Rng::new(16));
+    let labels = [3u8, 0, 9, 9, 1, 5];
+    let (_, grad) = softmax_cross_entropy(&logits, &labels);
+    let mut l = logits.clone();
+    for i in 0..l.len() {
+        let orig = l.as_slice().unwrap()[i];
+        l.as_slice_mut().unwrap()[i] = orig + EPS;
+        let plus = softmax_cross_entropy(&l, &labels).0 as f64;
+        l.as_slice_mut().unwrap()[i] = orig - EPS;
+        let minus = softmax_cross_entropy(&l, &labels).0 as f64;
+        l.as_slice_mut().unwrap()[i] = orig;
+        assert_close(
+            &format!("dlogits[{i}]"),
+            grad.as_slice().unwrap()[i],
+            (plus - minus) / (2.0 * EPS as f64),
+        );
+    }
+    // Huge logits stay finite.
+    let big = ArrayD::from_shape_vec(vec![1, 3], vec![1e30f32, -1e30, 0.0]).unwrap();
+    let (loss, g) = softmax_cross_entropy(&big, &[1]);
+    assert!(
+        loss.is_finite() && g.iter().all(|v| v.is_finite()),
+        "{loss} {g:?}"
+    );
+}
