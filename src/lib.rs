@@ -2,11 +2,14 @@
 //! WebAssembly, for a static web page.
 //!
 //! - [`ops`]: numeric kernels (GEMM, im2col, convolution) as forward/backward pairs;
+//! - [`data`]: IDX files, MNIST, shuffled batches;
 //! - [`nn`]: layers, the model built from a spec, the loss;
 //! - [`optim`]: Adam and SGD;
+//! - [`train`]: training steps, epochs, evaluation;
 //! - [`image`]: photos and the convolution filters applied to them;
 //! - `wasm`: the `#[wasm_bindgen]` face the page calls.
 
+pub mod data;
 pub mod error;
 pub mod image;
 pub mod io;
@@ -14,6 +17,7 @@ pub mod nn;
 pub mod ops;
 pub mod optim;
 pub mod rng;
+pub mod train;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

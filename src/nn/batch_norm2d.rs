@@ -71,7 +71,7 @@ impl Layer for BatchNorm2d {
                 .map(|c| {
                     let mean = channel(c).map(|i| xs[i] as f64).sum::<f64>() / m;
                     let var = channel(c)
-                        .map(|i| (xs[i] as f64 - mean).powi(2))
+                        .map(|i| (xs[i] as f64 - mean) * (xs[i] as f64 - mean))
                         .sum::<f64>()
                         / m;
                     (mean as f32, var as f32)

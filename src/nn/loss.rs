@@ -9,11 +9,11 @@ fn softmax_in_place(row: &mut [f32]) -> (f32, f32) {
     let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
     let mut sum = 0.0f32;
     for v in row.iter_mut() {
-        *v = (*v - max).exp();
+        *v = libm::expf(*v - max);
         sum += *v;
     }
     row.iter_mut().for_each(|v| *v /= sum);
-    (sum.ln(), max)
+    (libm::logf(sum), max)
 }
 
 /// Mean cross-entropy of `logits` (N,K) against class indices `labels` (N), and dL/dlogits

@@ -24,6 +24,8 @@ struct Node {
     layer: Box<dyn Layer>,
     /// Per-sample output shape.
     output_shape: Vec<usize>,
+    /// Multiply-adds ×2 of one sample's forward pass through this layer.
+    flops: usize,
 }
 
 /// What the page shows of a layer.
@@ -33,6 +35,8 @@ pub struct LayerInfo {
     pub kind: &'static str,
     pub output_shape: Vec<usize>,
     pub params: usize,
+    /// Floating-point operations of one image's forward pass (a multiply-add counts 2).
+    pub flops: usize,
 }
 
 pub struct Model {
@@ -71,6 +75,7 @@ impl Model {
                     ))),
                 }
             };
+            let mut flops = 0;
             let (layer, out): (Box<dyn Layer>, Vec<usize>) = match *ls {
                 LayerSpec::Conv2d {
                     out_channels,
@@ -91,6 +96,7 @@ impl Model {
                     )
                     .map_err(|e| fail(e.to_string()))?;
                     let out = vec![out_channels, g.out_h, g.out_w];
+                    flops = 2 * out_channels * g.patch_len() * g.out_len();
                     (Box::new(Conv2d::new(g, out_channels, &mut rng)), out)
                 }
                 LayerSpec::Relu => (Box::new(Relu::default()), shape.clone()),
@@ -117,6 +123,7 @@ impl Model {
                     if !(1..=65536).contains(&out_features) {
                         return Err(fail("out_features must be 1–65536".into()));
                     }
+                    flops = 2 * in_features * out_features;
                     (
                         Box::new(Linear::new(in_features, out_features, &mut rng)),
                         vec![out_features],
@@ -150,6 +157,7 @@ impl Model {
                 name,
                 layer,
                 output_shape: shape.clone(),
+                flops,
             });
         }
         if shape.len() != 1 {
@@ -181,12 +189,18 @@ impl Model {
                 kind: s.kind(),
                 output_shape: n.output_shape.clone(),
                 params: n.layer.params().iter().map(|p| p.value.len()).sum(),
+                flops: n.flops,
             })
             .collect()
     }
 
     pub fn num_params(&self) -> usize {
         self.layers().iter().map(|l| l.params).sum()
+    }
+
+    /// Floating-point operations of one image's forward pass (convolutions and linear layers).
+    pub fn flops_per_image(&self) -> usize {
+        self.nodes.iter().map(|n| n.flops).sum()
     }
 
     fn check_input(&self, x: &ArrayD<f32>) -> Result<()> {

@@ -36,8 +36,8 @@ impl Optimizer for Adam {
         self.t += 1;
         let (b1, b2) = self.betas;
         // The bias corrections in double precision, as PyTorch computes them in Python floats.
-        let bc1 = 1.0 - (b1 as f64).powi(self.t as i32);
-        let bc2_sqrt = (1.0 - (b2 as f64).powi(self.t as i32)).sqrt();
+        let bc1 = 1.0 - libm::pow(b1 as f64, self.t as f64);
+        let bc2_sqrt = (1.0 - libm::pow(b2 as f64, self.t as f64)).sqrt();
         let step_size = (self.lr as f64 / bc1) as f32;
         let bc2_sqrt = bc2_sqrt as f32;
         for ((p, m), v) in params.iter_mut().zip(&mut self.m).zip(&mut self.v) {

@@ -1,13 +1,18 @@
 //! The command line: the same core as the page, from a terminal.
 //!
 //! ```text
+//! cnn-playground train --epochs 5 --out model.safetensors
+//! cnn-playground eval --weights model.safetensors
 //! cnn-playground filter --kernel mean --input cells.png --output mean.png
 //! cnn-playground serve [--root www] [--port 8080]
 //! ```
 
 mod args;
+mod bench;
 mod filter;
+mod progress;
 mod serve;
+mod train;
 
 use args::Args;
 use std::process::ExitCode;
@@ -15,6 +20,14 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: cnn-playground <command> [options]
 
 commands:
+  train  [--epochs 5] [--batch 64] [--lr 0.001] [--seed 0] [--out model.safetensors]
+         [--recipe tutorial|improved] [--optimizer adam|sgd] [--momentum 0.9] [--weight-decay 0]
+         [--schedule constant|cosine] [--shift PIXELS] [--arch ARCH.json] [--limit N] [--data DIR]
+         train on MNIST; a line per epoch with train loss, test accuracy and images/s
+  eval   --weights FILE [--predictions OUT] [--data DIR]
+         test accuracy of a checkpoint (ours or PyTorch's state_dict in safetensors)
+  bench  [--runs 5] [--steps 20] [--batch 64] [--json OUT.json]
+         training images/s, batch-1 latency and the mean filter's time on this machine
   filter --kernel NAME|FILE.json --input IN.png --output OUT.png
          apply a 3×3 filter per channel (zero padding): mean (the tutorial's), gaussian,
          sharpen, sobel-x, sobel-y, emboss, or a JSON kernel {\"kernel\": [[..]], \"divisor\": 1, \"offset\": 0}
@@ -28,6 +41,13 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let result = match command.as_str() {
+        "train" => Args::parse(rest, train::TRAIN_OPTIONS).and_then(|a| train::train(&a)),
+        "eval" => {
+            Args::parse(rest, &["weights", "predictions", "data"]).and_then(|a| train::eval(&a))
+        }
+        "bench" => {
+            Args::parse(rest, &["runs", "steps", "batch", "json"]).and_then(|a| bench::run(&a))
+        }
         "filter" => Args::parse(rest, &["kernel", "input", "output"]).and_then(|a| filter::run(&a)),
         "serve" => Args::parse(rest, &["root", "host", "port"]).and_then(|a| {
             let root: String = a.get_or("root", "www".into())?;

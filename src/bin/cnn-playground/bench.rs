@@ -1,0 +1,133 @@
+//! `cnn-playground bench`: the speed of the core on this machine — training images/s at batch 64,
+//! batch-1 inference latency, the tutorial's mean filter on a 1133×1700×3 photo — as medians of
+//! repeated runs. A benchmark, not a test: it prints figures and asserts nothing.
+
+use crate::args::Args;
+use cnn_playground::data::Dataset;
+use cnn_playground::image::{filters::Filter, Image};
+use cnn_playground::nn::{Mode, Model, ModelSpec};
+use cnn_playground::rng::Rng;
+use cnn_playground::train::{TrainConfig, Trainer};
+use ndarray::ArrayD;
+use serde::Serialize;
+use std::time::Instant;
+
+#[derive(Serialize)]
+struct Report {
+    train_images_per_s: f64,
+    train_gflops: f64,
+    infer_batch1_ms: f64,
+    infer_gflops: f64,
+    mean_filter_1133x1700_ms: f64,
+    forward_mflop_per_image: f64,
+    runs: usize,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+pub fn run(args: &Args) -> Result<(), String> {
+    let runs: usize = args.get_or("runs", 5)?;
+    let steps: usize = args.get_or("steps", 20)?;
+    let batch: usize = args.get_or("batch", 64)?;
+    if runs == 0 || steps == 0 {
+        return Err("--runs and --steps must be at least 1".into());
+    }
+    let mut rng = Rng::new(1);
+    // Random pixels: the speed does not depend on what the images show.
+    let n = batch * 16;
+    let images: Vec<u8> = (0..n * 784).map(|_| rng.below(256) as u8).collect();
+    let labels: Vec<u8> = (0..n).map(|_| rng.below(10) as u8).collect();
+    let data = Dataset::new(images, labels, 28, 28).map_err(|e| e.to_string())?;
+
+    let spec = ModelSpec::tutorial();
+    let model = Model::new(&spec, 0).map_err(|e| e.to_string())?;
+    let flops = model.flops_per_image() as f64;
+    let config = TrainConfig {
+        batch_size: batch,
+        ..TrainConfig::default()
+    };
+    let mut trainer = Trainer::new(model, config, n).map_err(|e| e.to_string())?;
+    let train_step = |trainer: &mut Trainer| -> Result<(), String> {
+        let mut batches = trainer.epoch(n);
+        let indices = batches.next_batch().expect("non-empty").to_vec();
+        trainer
+            .step(&data, &indices)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    for _ in 0..3 {
+        train_step(&mut trainer)?;
+    }
+    let train: Vec<f64> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..steps {
+                train_step(&mut trainer)?;
+            }
+            Ok((steps * batch) as f64 / t.elapsed().as_secs_f64())
+        })
+        .collect::<Result<_, String>>()?;
+
+    let mut model = trainer.model;
+    let x = ArrayD::from_shape_vec(
+        vec![1, 1, 28, 28],
+        (0..784).map(|i| (i % 255) as f32 / 255.0).collect(),
+    )
+    .unwrap();
+    let reps = 200;
+    for _ in 0..20 {
+        model.forward(&x, Mode::Eval).map_err(|e| e.to_string())?;
+    }
+    let infer: Vec<f64> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..reps {
+                model.forward(&x, Mode::Eval).unwrap();
+            }
+            t.elapsed().as_secs_f64() * 1e3 / reps as f64
+        })
+        .collect();
+
+    let photo: Vec<u8> = (0..1133 * 1700 * 3).map(|_| rng.below(256) as u8).collect();
+    let photo = Image::new(1700, 1133, 3, photo).map_err(|e| e.to_string())?;
+    let mean = Filter::named("mean").map_err(|e| e.to_string())?;
+    let filter: Vec<f64> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            mean.apply(&photo).unwrap();
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+
+    let (train, infer) = (median(train), median(infer));
+    let report = Report {
+        train_images_per_s: train,
+        train_gflops: train * 3.0 * flops / 1e9,
+        infer_batch1_ms: infer,
+        infer_gflops: flops / (infer * 1e-3) / 1e9,
+        mean_filter_1133x1700_ms: median(filter),
+        forward_mflop_per_image: flops / 1e6,
+        runs,
+    };
+    println!("native core, 1 thread, medians of {runs} runs (the tutorial's CNN, {:.3} MFLOP/image forward)", report.forward_mflop_per_image);
+    println!(
+        "  training, batch {batch:<3}        {:>8.0} images/s   {:>6.2} GFLOP/s",
+        report.train_images_per_s, report.train_gflops
+    );
+    println!(
+        "  inference, batch 1        {:>8.3} ms         {:>6.2} GFLOP/s",
+        report.infer_batch1_ms, report.infer_gflops
+    );
+    println!(
+        "  mean filter 1133×1700×3   {:>8.1} ms",
+        report.mean_filter_1133x1700_ms
+    );
+    if let Some(path) = args.get::<String>("json")? {
+        let json = serde_json::to_string_pretty(&report).expect("serialisable");
+        std::fs::write(&path, json).map_err(|e| format!("{path}: {e}"))?;
+    }
+    Ok(())
+}

