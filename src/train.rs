@@ -2,7 +2,7 @@
 //! evaluation with a confusion matrix. The CLI and the page's worker both drive this.
 
 use crate::data::augment::random_shift;
-use crate::data::{Batches, Dataset};
+use crate::data::{Dataset, Epoch};
 use crate::error::{Error, Result};
 use crate::nn::loss::softmax_cross_entropy;
 use crate::nn::{Mode, Model};
@@ -138,9 +138,21 @@ impl Trainer {
         Ok(())
     }
 
-    /// An epoch's batches, shuffled by the trainer's seeded generator.
-    pub fn epoch(&mut self, len: usize) -> Batches {
-        Batches::shuffled(len, self.config.batch_size, &mut self.rng)
+    /// A new epoch, its batches drawn by a generator seeded from the trainer's; the caller adds
+    /// the examples with [`Epoch::extend_to`] as they are loaded.
+    pub fn epoch(&mut self) -> Epoch {
+        Epoch::new(self.config.batch_size, Rng::new(self.rng.next_u64()))
+    }
+
+    /// One epoch over a fully loaded dataset; `on_step` sees each step's statistics.
+    pub fn run_epoch(&mut self, data: &Dataset, mut on_step: impl FnMut(&StepStats)) -> Result<()> {
+        let mut epoch = self.epoch();
+        epoch.extend_to(data.len());
+        let mut batch = Vec::with_capacity(epoch.batch_size());
+        while epoch.next_batch(&mut batch) {
+            on_step(&self.step(data, &batch)?);
+        }
+        Ok(())
     }
 
     /// One optimisation step on the examples `indices` of `data`. A loss that is not finite
@@ -234,9 +246,9 @@ pub fn evaluate(model: &mut Model, data: &Dataset, batch_size: usize) -> Result<
         predictions: Vec::with_capacity(data.len()),
     };
     let (mut x, mut y) = (Vec::new(), Vec::new());
-    let mut batches = Batches::sequential(data.len(), batch_size);
     let mut loss_sum = 0.0f64;
-    while let Some(indices) = batches.next_batch() {
+    let all: Vec<usize> = (0..data.len()).collect();
+    for indices in all.chunks(batch_size.max(1)) {
         data.gather(indices, &mut x, &mut y);
         let input = ArrayD::from_shape_vec(
             vec![indices.len(), 1, data.rows, data.cols],

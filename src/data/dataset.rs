@@ -34,22 +34,33 @@ impl Dataset {
     }
 
     pub fn new(images: Vec<u8>, labels: Vec<u8>, rows: usize, cols: usize) -> Result<Self> {
-        if images.len() != labels.len() * rows * cols {
+        let mut d = Dataset {
+            images: Vec::new(),
+            labels: Vec::new(),
+            rows,
+            cols,
+        };
+        d.extend(&images, &labels)?;
+        Ok(d)
+    }
+
+    /// Appends examples: `images` holds `labels.len()` images of rows×cols bytes.
+    pub fn extend(&mut self, images: &[u8], labels: &[u8]) -> Result<()> {
+        if images.len() != labels.len() * self.rows * self.cols {
             return Err(crate::shape_err!(
-                "{} image bytes for {} labels of {rows}×{cols}",
+                "{} image bytes for {} labels of {}×{}",
                 images.len(),
-                labels.len()
+                labels.len(),
+                self.rows,
+                self.cols
             ));
         }
         if let Some(&bad) = labels.iter().find(|&&l| l > 9) {
             return Err(Error::Format(format!("label {bad} is not a digit")));
         }
-        Ok(Dataset {
-            images,
-            labels,
-            rows,
-            cols,
-        })
+        self.images.extend_from_slice(images);
+        self.labels.extend_from_slice(labels);
+        Ok(())
     }
 
     pub fn len(&self) -> usize {

@@ -12,9 +12,9 @@ pub struct Idx {
     pub data: Vec<u8>,
 }
 
-/// Parses an IDX file of unsigned bytes. A wrong magic number, an unsupported type, or a file
-/// shorter or longer than its header says is an error naming what is wrong.
-pub fn parse(bytes: &[u8]) -> Result<Idx> {
+/// Reads an IDX header: the dimensions and the header's length in bytes. Enough to stream the
+/// values that follow (the page loads MNIST as it arrives).
+pub fn parse_header(bytes: &[u8]) -> Result<(Vec<usize>, usize)> {
     let bad = |why: String| Err(Error::Format(format!("IDX: {why}")));
     let Some(&[0, 0, kind, ndim]) = bytes.get(..4) else {
         return bad(format!(
@@ -41,20 +41,32 @@ pub fn parse(bytes: &[u8]) -> Result<Idx> {
         .chunks_exact(4)
         .map(|b| u32::from_be_bytes(b.try_into().unwrap()) as usize)
         .collect();
-    let Some(len) = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d)) else {
+    if dims
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .is_none()
+    {
         return bad(format!("dimensions {dims:?} are too large"));
-    };
+    }
+    Ok((dims, header))
+}
+
+/// Parses an IDX file of unsigned bytes. A wrong magic number, an unsupported type, or a file
+/// shorter or longer than its header says is an error naming what is wrong.
+pub fn parse(bytes: &[u8]) -> Result<Idx> {
+    let (dims, header) = parse_header(bytes)?;
+    let len: usize = dims.iter().product();
     let body = bytes.len() - header;
     if body < len {
-        return bad(format!(
-            "truncated: dimensions {dims:?} need {len} bytes of data, the file has {body}"
-        ));
+        return Err(Error::Format(format!(
+            "IDX: truncated: dimensions {dims:?} need {len} bytes of data, the file has {body}"
+        )));
     }
     if body > len {
-        return bad(format!(
-            "{} bytes more than dimensions {dims:?} account for",
+        return Err(Error::Format(format!(
+            "IDX: {} bytes more than dimensions {dims:?} account for",
             body - len
-        ));
+        )));
     }
     Ok(Idx {
         dims,

@@ -5,5 +5,5 @@ pub mod batches;
 pub mod dataset;
 pub mod idx;
 
-pub use batches::Batches;
+pub use batches::Epoch;
 pub use dataset::{Dataset, Mnist};

@@ -13,9 +13,11 @@ pub struct BatchNorm2d {
     params: [Param; 2],
     /// [running_mean (C), running_var (C), num_batches_tracked ()]
     buffers: [Buffer; 3],
-    /// From the last training forward: x̂ and 1/√(var+eps) per channel.
+    /// From the last caching forward: x̂, 1/√(var+eps) per channel, and whether the statistics
+    /// were the batch's (training) or the running ones (explaining), which are constants.
     x_hat: Option<ArrayD<f32>>,
     inv_std: Vec<f32>,
+    batch_stats: bool,
 }
 
 impl BatchNorm2d {
@@ -45,6 +47,7 @@ impl BatchNorm2d {
             ],
             x_hat: None,
             inv_std: Vec::new(),
+            batch_stats: false,
         }
     }
 
@@ -105,14 +108,16 @@ impl Layer for BatchNorm2d {
                 }
             }
         }
-        if mode == Mode::Train {
+        if mode.caches() {
             self.x_hat = Some(x_hat);
             self.inv_std = inv_std;
+            self.batch_stats = mode == Mode::Train;
         }
         y
     }
 
-    // dγ = Σ dy·x̂, dβ = Σ dy, dx = γ/(M·σ) · (M·dy − Σdy − x̂·Σ(dy·x̂))
+    // dγ = Σ dy·x̂, dβ = Σ dy, dx = γ/(M·σ) · (M·dy − Σdy − x̂·Σ(dy·x̂)) with batch statistics,
+    // dx = γ/σ · dy with the running ones
     fn backward(&mut self, dy: &ArrayD<f32>, need_dx: bool) -> Option<ArrayD<f32>> {
         let x_hat = self
             .x_hat
@@ -135,9 +140,13 @@ impl Layer for BatchNorm2d {
             beta.grad[c] += sum_dy;
             if let Some(dx) = dx.as_mut() {
                 let dxs = flat_mut(dx);
-                let k = gamma.value[c] * self.inv_std[c] / m;
+                let k = gamma.value[c] * self.inv_std[c];
                 for i in channel(c) {
-                    dxs[i] = k * (m * dys[i] - sum_dy - xh[i] * sum_dy_xh);
+                    dxs[i] = if self.batch_stats {
+                        k / m * (m * dys[i] - sum_dy - xh[i] * sum_dy_xh)
+                    } else {
+                        k * dys[i]
+                    };
                 }
             }
         }

@@ -53,7 +53,7 @@ impl Layer for Conv2d {
             Some(flat(&b.value)),
             flat_mut(&mut y),
         );
-        if mode == Mode::Train {
+        if mode.caches() {
             self.input = Some(x.clone());
         }
         y

@@ -20,7 +20,7 @@ impl Dropout {
 
 impl Layer for Dropout {
     fn forward(&mut self, x: &ArrayD<f32>, mode: Mode) -> ArrayD<f32> {
-        if mode == Mode::Eval || self.p == 0.0 {
+        if mode != Mode::Train || self.p == 0.0 {
             self.mask = None;
             return x.clone();
         }

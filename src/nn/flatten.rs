@@ -12,7 +12,7 @@ pub struct Flatten {
 impl Layer for Flatten {
     fn forward(&mut self, x: &ArrayD<f32>, mode: Mode) -> ArrayD<f32> {
         let n = x.shape()[0];
-        if mode == Mode::Train {
+        if mode.caches() {
             self.input_shape = x.shape().to_vec();
         }
         let features = x.len() / n.max(1);

@@ -32,12 +32,23 @@ pub struct Buffer {
 pub enum Mode {
     Train,
     Eval,
+    /// Evaluation behaviour, but remembering what backward needs: for the gradient of an
+    /// evaluation-mode output with respect to its input (saliency maps).
+    Explain,
+}
+
+impl Mode {
+    /// Whether forward keeps what backward needs.
+    pub fn caches(self) -> bool {
+        self != Mode::Eval
+    }
 }
 
 /// One layer. Shapes include the batch dimension first; `forward` may assume the shape it was
 /// built for (the model checks the input once).
 pub trait Layer: Send {
-    /// The output for input `x`; in `Mode::Train` also caches what `backward` needs.
+    /// The output for input `x`; in `Mode::Train` and `Mode::Explain` also caches what
+    /// `backward` needs.
     fn forward(&mut self, x: &ArrayD<f32>, mode: Mode) -> ArrayD<f32>;
     /// Given dL/dy for the last training forward, adds dL/dθ into the parameters' `grad` and
     /// returns dL/dx when `need_dx` (the first layer of a network seldom needs it).

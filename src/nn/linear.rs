@@ -40,7 +40,7 @@ impl Layer for Linear {
         let x_mat = MatRef::new(flat(x), n, self.in_features);
         let w_mat = MatRef::new(flat(&w.value), self.out_features, self.in_features);
         gemm(x_mat, w_mat.t(), ys, self.out_features, true);
-        if mode == Mode::Train {
+        if mode.caches() {
             self.input = Some(x.clone());
         }
         y

@@ -35,7 +35,7 @@ impl Layer for MaxPool2d {
         let (nc, h, w) = (s[0] * s[1], s[2], s[3]);
         let (oh, ow) = (self.out_size(h), self.out_size(w));
         let mut y = ArrayD::zeros(vec![s[0], s[1], oh, ow]);
-        let train = mode == Mode::Train;
+        let train = mode.caches();
         if train {
             self.argmax.resize(nc * oh * ow, 0);
             self.input_shape = s.to_vec();

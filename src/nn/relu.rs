@@ -12,7 +12,7 @@ pub struct Relu {
 impl Layer for Relu {
     fn forward(&mut self, x: &ArrayD<f32>, mode: Mode) -> ArrayD<f32> {
         let y = x.mapv(|v| v.max(0.0));
-        if mode == Mode::Train {
+        if mode.caches() {
             self.output = Some(y.clone());
         }
         y

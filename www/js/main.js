@@ -1,6 +1,10 @@
 // The page's entry point: loads the Rust core, then wires up each panel.
 import { loadCore } from './core.js';
 import { setupFilters } from './panels/filters.js';
+import { setupExplainer } from './panels/explainer.js';
+import { App } from './app.js';
+import { registerPresets } from './settings.js';
+import { initialSettings, setupTrain, workerSettings } from './panels/train.js';
 
 const status = document.querySelector('[data-testid="core-status"]');
 
@@ -8,6 +12,13 @@ try {
   const core = await loadCore();
   status.textContent = 'Rust core loaded (WebAssembly).';
   await setupFilters(document.getElementById('filters'), core);
+  await setupExplainer(document.getElementById('explainer'), core);
+  // The model lives in a worker shared by the panels below.
+  registerPresets({ tutorial: core.preset_spec('tutorial'), tutorial_bn: core.preset_spec('tutorial_bn') });
+  const app = new App();
+  const initial = initialSettings(core);
+  setupTrain(document.getElementById('train'), app, core, initial);
+  await app.start(workerSettings(initial.settings, initial.spec));
   document.body.dataset.ready = 'true';
 } catch (err) {
   status.textContent = `The Rust core could not start: ${err.message ?? err}`;

@@ -50,11 +50,10 @@ pub fn run(args: &Args) -> Result<(), String> {
         ..TrainConfig::default()
     };
     let mut trainer = Trainer::new(model, config, n).map_err(|e| e.to_string())?;
+    let batch_indices: Vec<usize> = (0..batch).collect();
     let train_step = |trainer: &mut Trainer| -> Result<(), String> {
-        let mut batches = trainer.epoch(n);
-        let indices = batches.next_batch().expect("non-empty").to_vec();
         trainer
-            .step(&data, &indices)
+            .step(&data, &batch_indices)
             .map(|_| ())
             .map_err(|e| e.to_string())
     };

@@ -147,18 +147,17 @@ pub fn train(args: &Args) -> Result<(), String> {
     let epochs = config.epochs;
     let mut trainer = Trainer::new(model, config, train_set.len()).map_err(|e| e.to_string())?;
     for epoch in 1..=epochs {
-        let mut batches = trainer.epoch(train_set.len());
-        let mut progress = Progress::new(format!("epoch {epoch}/{epochs}"), batches.count());
+        let steps = train_set.len().div_ceil(trainer.config().batch_size);
+        let mut progress = Progress::new(format!("epoch {epoch}/{epochs}"), steps);
         let (mut loss_sum, mut seen) = (0.0f64, 0usize);
         let start = Instant::now();
-        while let Some(indices) = batches.next_batch() {
-            let stats = trainer
-                .step(&train_set, indices)
-                .map_err(|e| e.to_string())?;
-            loss_sum += stats.loss as f64 * stats.size as f64;
-            seen += stats.size;
-            progress.tick(&format!("loss {:.4}", loss_sum / seen as f64), seen);
-        }
+        trainer
+            .run_epoch(&train_set, |stats| {
+                loss_sum += stats.loss as f64 * stats.size as f64;
+                seen += stats.size;
+                progress.tick(&format!("loss {:.4}", loss_sum / seen as f64), seen);
+            })
+            .map_err(|e| e.to_string())?;
         let seconds = start.elapsed().as_secs_f64();
         progress.finish();
         let eval = evaluate(&mut trainer.model, &mnist.test, 500).map_err(|e| e.to_string())?;

@@ -1,0 +1,78 @@
+//! Convolution for the filter lab and the explainer.
+
+use super::{js_err, Tensor};
+use crate::image::{filters::Filter, Image};
+use crate::ops::conv;
+use ndarray::{ArrayView1, ArrayView4};
+use wasm_bindgen::prelude::*;
+
+fn shape4(shape: &[u32], what: &str) -> Result<(usize, usize, usize, usize), JsError> {
+    match *shape {
+        [a, b, c, d] => Ok((a as usize, b as usize, c as usize, d as usize)),
+        _ => Err(JsError::new(&format!(
+            "{what} shape must have 4 dimensions (N,C,H,W), got {shape:?}"
+        ))),
+    }
+}
+
+/// `F.conv2d(input, weight, bias, stride, padding)`: input (N,C,H,W), weight (OC,C,KH,KW).
+#[wasm_bindgen]
+pub fn conv2d(
+    input: &[f32],
+    input_shape: &[u32],
+    weight: &[f32],
+    weight_shape: &[u32],
+    bias: Option<Vec<f32>>,
+    stride: u32,
+    padding: u32,
+) -> Result<Tensor, JsError> {
+    let view = |data, shape, what| {
+        ArrayView4::from_shape(shape4(shape, what)?, data).map_err(|_| {
+            JsError::new(&format!(
+                "{what} has {} values, which does not fit shape {shape:?}",
+                data.len()
+            ))
+        })
+    };
+    let x = view(input, input_shape, "input")?;
+    let w = view(weight, weight_shape, "weight")?;
+    let y = conv::conv2d(
+        x,
+        w,
+        bias.as_deref().map(ArrayView1::from),
+        stride as usize,
+        padding as usize,
+    )
+    .map_err(js_err)?;
+    Ok(Tensor::from_array(y.into_dyn()))
+}
+
+/// The names of the built-in filters.
+#[wasm_bindgen]
+pub fn filter_names() -> Vec<String> {
+    crate::image::filters::NAMES
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// Filters an RGBA image (a canvas's `ImageData`): `filter` is a name from [`filter_names`] or an
+/// object `{kernel: number[][], divisor?, offset?}`. Returns the filtered RGBA pixels.
+#[wasm_bindgen]
+pub fn filter_image(
+    rgba: &[u8],
+    width: u32,
+    height: u32,
+    filter: JsValue,
+) -> Result<Vec<u8>, JsError> {
+    let filter = match filter.as_string() {
+        Some(name) => Filter::named(&name).map_err(js_err)?,
+        None => {
+            let f: Filter = serde_wasm_bindgen::from_value(filter)
+                .map_err(|e| JsError::new(&format!("custom filter: {e}")))?;
+            f
+        }
+    };
+    let image = Image::new(width as usize, height as usize, 4, rgba.to_vec()).map_err(js_err)?;
+    Ok(filter.apply(&image).map_err(js_err)?.pixels)
+}

@@ -1,0 +1,459 @@
+//! A model with its trainer and its data, behind one opaque handle: the page's worker owns a
+//! `Session`, feeds it MNIST as the bytes arrive, and asks it for a few training steps at a time
+//! so it can report progress and hear "pause" between calls. Large data stays in wasm memory;
+//! JavaScript gets small results and typed arrays.
+
+use super::{js_err, Tensor};
+use crate::data::{idx, Dataset, Epoch};
+use crate::io::checkpoint;
+use crate::nn::loss::softmax;
+use crate::nn::{Mode, Model, ModelSpec};
+use crate::train::{evaluate, TrainConfig, Trainer};
+use js_sys::{Array, Float32Array, Object, Reflect};
+use ndarray::ArrayD;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+const SIDE: usize = 28;
+
+/// A training or test split as it loads: the examples so far and whether all have arrived.
+struct Split {
+    data: Dataset,
+    complete: bool,
+}
+
+impl Split {
+    fn new() -> Self {
+        Split {
+            data: Dataset {
+                images: Vec::new(),
+                labels: Vec::new(),
+                rows: SIDE,
+                cols: SIDE,
+            },
+            complete: false,
+        }
+    }
+}
+
+/// What a call to [`Session::train`] did.
+#[derive(Serialize)]
+struct TrainReport {
+    steps: usize,
+    /// Mean loss over this call's steps (NaN when no step ran).
+    loss: f32,
+    correct: usize,
+    seen: usize,
+    /// 1-based epoch being trained, and how far through it (0–1).
+    epoch: usize,
+    epoch_progress: f64,
+    epoch_done: bool,
+    /// Fewer examples loaded than a batch needs: call again when more arrive.
+    waiting_for_data: bool,
+    lr: f32,
+    total_steps: usize,
+}
+
+#[derive(Serialize)]
+struct Misclassified {
+    index: usize,
+    label: u8,
+    predicted: u8,
+}
+
+#[derive(Serialize)]
+struct EvalReport {
+    accuracy: f64,
+    correct: usize,
+    total: usize,
+    loss: f32,
+    confusion: Vec<u32>,
+    misclassified: Vec<Misclassified>,
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsError> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("{what}: {e}")))
+}
+
+#[wasm_bindgen]
+pub struct Session {
+    trainer: Trainer,
+    train: Split,
+    test: Split,
+    epoch: Epoch,
+    epoch_index: usize,
+    epoch_seen: usize,
+    batch: Vec<usize>,
+}
+
+#[wasm_bindgen]
+impl Session {
+    /// A fresh model. `spec` is a model spec (null: the tutorial's), `config` a training config
+    /// (null: the tutorial's recipe); `seed` initialises the weights.
+    #[wasm_bindgen(constructor)]
+    pub fn new(spec: JsValue, config: JsValue, seed: u32) -> Result<Session, JsError> {
+        let spec: ModelSpec = if spec.is_null() || spec.is_undefined() {
+            ModelSpec::tutorial()
+        } else {
+            from_js(spec, "architecture")?
+        };
+        let config: TrainConfig = if config.is_null() || config.is_undefined() {
+            TrainConfig::default()
+        } else {
+            from_js(config, "training settings")?
+        };
+        if spec.input != [1, SIDE, SIDE] {
+            return Err(JsError::new(
+                "the playground trains on 1×28×28 images: the input must be [1, 28, 28]",
+            ));
+        }
+        let model = Model::new(&spec, seed as u64).map_err(js_err)?;
+        Self::with_model(model, config)
+    }
+
+    fn with_model(model: Model, config: TrainConfig) -> Result<Session, JsError> {
+        let batch = config.batch_size;
+        let mut trainer = Trainer::new(model, config, 60_000).map_err(js_err)?;
+        let epoch = trainer.epoch();
+        Ok(Session {
+            trainer,
+            train: Split::new(),
+            test: Split::new(),
+            epoch,
+            epoch_index: 1,
+            epoch_seen: 0,
+            batch: Vec::with_capacity(batch),
+        })
+    }
+
+    fn split(&mut self, name: &str) -> Result<&mut Split, JsError> {
+        match name {
+            "train" => Ok(&mut self.train),
+            "test" => Ok(&mut self.test),
+            _ => Err(JsError::new(&format!("no split '{name}' (train or test)"))),
+        }
+    }
+
+    /// Appends examples to a split as they arrive: `images` holds whole 28×28 images (bytes),
+    /// one per label. Returns the split's size.
+    pub fn add_examples(
+        &mut self,
+        split: &str,
+        images: &[u8],
+        labels: &[u8],
+    ) -> Result<u32, JsError> {
+        let s = self.split(split)?;
+        s.data.extend(images, labels).map_err(js_err)?;
+        let len = s.data.len();
+        if split == "train" {
+            self.epoch.extend_to(len);
+        }
+        Ok(len as u32)
+    }
+
+    /// Marks a split as fully loaded.
+    pub fn set_complete(&mut self, split: &str) -> Result<(), JsError> {
+        self.split(split)?.complete = true;
+        Ok(())
+    }
+
+    pub fn examples(&self, split: &str) -> u32 {
+        match split {
+            "train" => self.train.data.len() as u32,
+            "test" => self.test.data.len() as u32,
+            _ => 0,
+        }
+    }
+
+    /// Up to `max_steps` training steps; stops early at the end of an epoch (the next call starts
+    /// the next one) or when the loaded data runs short. A NaN loss is an error that explains.
+    pub fn train(&mut self, max_steps: u32) -> Result<JsValue, JsError> {
+        let batch_size = self.trainer.config().batch_size;
+        let mut report = TrainReport {
+            steps: 0,
+            loss: 0.0,
+            correct: 0,
+            seen: 0,
+            epoch: self.epoch_index,
+            epoch_progress: 0.0,
+            epoch_done: false,
+            waiting_for_data: false,
+            lr: self.trainer.lr(),
+            total_steps: 0,
+        };
+        let mut loss_sum = 0.0f64;
+        let total = if self.train.complete {
+            self.train.data.len()
+        } else {
+            60_000
+        };
+        while report.steps < max_steps as usize {
+            if self.epoch.remaining() < batch_size && !self.train.complete {
+                report.waiting_for_data = true;
+                break;
+            }
+            if !self.epoch.next_batch(&mut self.batch) {
+                break;
+            }
+            let stats = self
+                .trainer
+                .step(&self.train.data, &self.batch)
+                .map_err(js_err)?;
+            loss_sum += stats.loss as f64 * stats.size as f64;
+            report.steps += 1;
+            report.correct += stats.correct;
+            report.seen += stats.size;
+            self.epoch_seen += stats.size;
+        }
+        report.loss = if report.seen > 0 {
+            (loss_sum / report.seen as f64) as f32
+        } else {
+            f32::NAN
+        };
+        report.epoch_progress = self.epoch_seen as f64 / total.max(1) as f64;
+        if self.train.complete && self.epoch.remaining() == 0 && self.epoch_seen > 0 {
+            report.epoch_done = true;
+            self.epoch_index += 1;
+            self.epoch_seen = 0;
+            self.epoch = self.trainer.epoch();
+            self.epoch.extend_to(self.train.data.len());
+        }
+        report.total_steps = self.trainer.steps_done();
+        report.lr = self.trainer.lr();
+        to_js(&report)
+    }
+
+    /// Accuracy on the first `limit` test images loaded (0: all), with the confusion matrix and
+    /// up to 64 misclassified examples.
+    pub fn evaluate(&mut self, limit: u32) -> Result<JsValue, JsError> {
+        let data = if limit == 0 {
+            self.test.data.clone()
+        } else {
+            self.test.data.take(limit as usize)
+        };
+        if data.is_empty() {
+            return Err(JsError::new("no test images loaded yet"));
+        }
+        let eval = evaluate(&mut self.trainer.model, &data, 250).map_err(js_err)?;
+        let misclassified = eval
+            .predictions
+            .iter()
+            .enumerate()
+            .filter(|&(i, &p)| p != data.labels[i])
+            .take(64)
+            .map(|(index, &predicted)| Misclassified {
+                index,
+                label: data.labels[index],
+                predicted,
+            })
+            .collect();
+        to_js(&EvalReport {
+            accuracy: eval.accuracy(),
+            correct: eval.correct,
+            total: eval.total,
+            loss: eval.loss,
+            confusion: eval.confusion,
+            misclassified,
+        })
+    }
+
+    fn image(pixels: &[f32]) -> Result<ArrayD<f32>, JsError> {
+        if pixels.len() != SIDE * SIDE {
+            return Err(JsError::new(&format!(
+                "an image is {} values (28×28), got {}",
+                SIDE * SIDE,
+                pixels.len()
+            )));
+        }
+        if pixels.iter().any(|v| !v.is_finite()) {
+            return Err(JsError::new("the image contains NaN or infinite values"));
+        }
+        Ok(
+            ArrayD::from_shape_vec(vec![1, 1, SIDE, SIDE], pixels.to_vec())
+                .expect("length checked"),
+        )
+    }
+
+    /// Class probabilities for one 28×28 image with values in [0, 1].
+    pub fn predict(&mut self, pixels: &[f32]) -> Result<Vec<f32>, JsError> {
+        let logits = self
+            .trainer
+            .model
+            .forward(&Self::image(pixels)?, Mode::Eval)
+            .map_err(js_err)?;
+        Ok(softmax(&logits).into_raw_vec_and_offset().0)
+    }
+
+    /// Every layer's output for one image: `[{name, kind, shape, data: Float32Array}]`, shapes
+    /// without the batch dimension.
+    pub fn activations(&mut self, pixels: &[f32]) -> Result<Array, JsError> {
+        let acts = self
+            .trainer
+            .model
+            .activations(&Self::image(pixels)?)
+            .map_err(js_err)?;
+        let infos = self.trainer.model.layers();
+        let out = Array::new();
+        for ((name, a), info) in acts.into_iter().zip(infos) {
+            let o = Object::new();
+            let shape: Array = a.shape()[1..]
+                .iter()
+                .map(|&d| JsValue::from(d as u32))
+                .collect();
+            let set = |k: &str, v: &JsValue| Reflect::set(&o, &k.into(), v).map(|_| ());
+            set("name", &name.into())
+                .and(set("kind", &info.kind.into()))
+                .and(set("shape", &shape))
+                .and(set(
+                    "data",
+                    &Float32Array::from(a.as_slice().expect("standard layout")).into(),
+                ))
+                .map_err(|_| JsError::new("could not build the activations object"))?;
+            out.push(&o);
+        }
+        Ok(out)
+    }
+
+    /// The saliency map of one image: |∂ logit of the predicted class / ∂ pixel|, 28×28.
+    pub fn saliency(&mut self, pixels: &[f32]) -> Result<Vec<f32>, JsError> {
+        let model = &mut self.trainer.model;
+        let logits = model
+            .forward(&Self::image(pixels)?, Mode::Explain)
+            .map_err(js_err)?;
+        let row = logits.as_slice().expect("standard layout");
+        let predicted = row
+            .iter()
+            .enumerate()
+            .fold(0, |b, (i, &v)| if v > row[b] { i } else { b });
+        let mut seed = ArrayD::zeros(logits.raw_dim());
+        seed.as_slice_mut().expect("standard layout")[predicted] = 1.0;
+        let grad = model
+            .backward(&seed, true)
+            .expect("input gradient asked for");
+        // Explaining leaves gradients in the parameters: clear them so training is unaffected.
+        model.zero_grad();
+        Ok(grad.iter().map(|g| g.abs()).collect())
+    }
+
+    /// The model's layers: name, kind, output shape, parameter count, FLOPs.
+    pub fn layers(&self) -> Result<JsValue, JsError> {
+        to_js(&self.trainer.model.layers())
+    }
+
+    pub fn spec(&self) -> Result<JsValue, JsError> {
+        to_js(self.trainer.model.spec())
+    }
+
+    pub fn num_params(&self) -> u32 {
+        self.trainer.model.num_params() as u32
+    }
+
+    /// A parameter by its PyTorch name (`conv1.weight`), e.g. to draw the kernels.
+    pub fn param(&self, name: &str) -> Result<Tensor, JsError> {
+        let (_, p) = self
+            .trainer
+            .model
+            .named_params()
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .ok_or_else(|| JsError::new(&format!("the model has no parameter '{name}'")))?;
+        Ok(Tensor::from_array(p.value.clone()))
+    }
+
+    /// The model as a safetensors file (PyTorch's names and layouts).
+    pub fn save(&self) -> Vec<u8> {
+        checkpoint::save(&self.trainer.model)
+    }
+
+    /// Replaces the model by a checkpoint's (its architecture from the file's metadata, or the
+    /// tutorial's); the optimiser starts afresh, the loaded data stays. A file that does not fit
+    /// leaves the session as it was.
+    pub fn load(&mut self, bytes: &[u8]) -> Result<(), JsError> {
+        let model = checkpoint::load(bytes).map_err(js_err)?;
+        if model.spec().input != [1, SIDE, SIDE] {
+            return Err(JsError::new("this model does not take 1×28×28 images"));
+        }
+        let fresh = Self::with_model(model, self.trainer.config().clone())?;
+        self.replace(fresh);
+        Ok(())
+    }
+
+    /// A new model and training settings, as [`Session::new`] takes them; the loaded data stays.
+    pub fn reset(&mut self, spec: JsValue, config: JsValue, seed: u32) -> Result<(), JsError> {
+        let fresh = Session::new(spec, config, seed)?;
+        self.replace(fresh);
+        Ok(())
+    }
+
+    /// Takes `fresh`'s model, trainer and epoch, keeping this session's data.
+    fn replace(&mut self, mut fresh: Session) {
+        std::mem::swap(&mut fresh.train, &mut self.train);
+        std::mem::swap(&mut fresh.test, &mut self.test);
+        fresh.epoch.extend_to(fresh.train.data.len());
+        *self = fresh;
+    }
+
+    pub fn set_lr(&mut self, lr: f32) -> Result<(), JsError> {
+        self.trainer.set_lr(lr).map_err(js_err)
+    }
+
+    /// Takes effect from the next epoch.
+    pub fn set_batch_size(&mut self, batch_size: u32) -> Result<(), JsError> {
+        self.trainer
+            .set_batch_size(batch_size as usize)
+            .map_err(js_err)
+    }
+
+    /// A test image's pixels (28×28 bytes) and its label.
+    pub fn test_image(&self, index: u32) -> Result<Vec<u8>, JsError> {
+        let i = index as usize;
+        if i >= self.test.data.len() {
+            return Err(JsError::new(&format!(
+                "test image {i} is not loaded ({} are)",
+                self.test.data.len()
+            )));
+        }
+        Ok(self.test.data.image(i).to_vec())
+    }
+
+    pub fn test_label(&self, index: u32) -> Result<u8, JsError> {
+        self.test
+            .data
+            .labels
+            .get(index as usize)
+            .copied()
+            .ok_or_else(|| JsError::new("test image not loaded"))
+    }
+}
+
+/// The dimensions of an IDX file from its first bytes, checked (the worker streams the rest).
+#[wasm_bindgen]
+pub fn idx_dims(header: &[u8]) -> Result<Vec<u32>, JsError> {
+    let (dims, _) = idx::parse_header(header).map_err(js_err)?;
+    Ok(dims.into_iter().map(|d| d as u32).collect())
+}
+
+/// Checks an architecture without building a session: its layers with output shapes, parameter
+/// counts and FLOPs, or an error that says which layer does not fit.
+#[wasm_bindgen]
+pub fn describe_model(spec: JsValue) -> Result<JsValue, JsError> {
+    let spec: ModelSpec = from_js(spec, "architecture")?;
+    let model = Model::new(&spec, 0).map_err(js_err)?;
+    to_js(&model.layers())
+}
+
+/// The tutorial's network and the improved recipe's, as specs the page can start from.
+#[wasm_bindgen]
+pub fn preset_spec(name: &str) -> Result<JsValue, JsError> {
+    match name {
+        "tutorial" => to_js(&ModelSpec::tutorial()),
+        "tutorial_bn" => to_js(&ModelSpec::tutorial_bn()),
+        _ => Err(JsError::new(&format!("no preset '{name}'"))),
+    }
+}

@@ -1,0 +1,54 @@
+// The page's model, shared by the panels: one training worker, requests to it, and its events
+// re-broadcast to whichever panel listens. A worker that dies is reported and can be restarted;
+// the model it had saved in browser storage comes back with it.
+import { WorkerClient } from './protocol.js';
+
+export class App extends EventTarget {
+  constructor() {
+    super();
+    this.client = null;
+    this.info = null; // {layers, params, spec} of the current model
+    this.initMessage = null;
+  }
+
+  /** Starts (or restarts) the worker with {spec, config, seed, epochs}. Resolves when ready. */
+  start(init) {
+    this.initMessage = init;
+    this.client?.worker.terminate();
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    this.client = new WorkerClient(worker, (msg) => {
+      if (msg.type === 'ready' || msg.type === 'loaded') this.info = msg;
+      this.emit(msg.type, msg);
+    });
+    worker.onerror = (e) => {
+      e.preventDefault?.();
+      const message = `The training worker stopped: ${e.message || 'it crashed (out of memory?)'}.`;
+      this.client.failAll(message);
+      this.emit('crash', { message });
+    };
+    const ready = new Promise((resolve) => this.addEventListener('ready', resolve, { once: true }));
+    this.client.send('init', init);
+    return ready;
+  }
+
+  /** A new worker, restoring the model last saved in browser storage. */
+  restart() {
+    return this.start(this.initMessage);
+  }
+
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  on(type, handler) {
+    this.addEventListener(type, (e) => handler(e.detail));
+  }
+
+  send(type, body, transfer) {
+    this.client.send(type, body, transfer);
+  }
+
+  request(type, body, transfer) {
+    return this.client.request(type, body, transfer);
+  }
+}

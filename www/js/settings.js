@@ -1,0 +1,46 @@
+// Training settings in the URL's hash, so a setup can be shared and reproduced:
+// #recipe=tutorial&epochs=5&batch=64&lr=0.001&optimizer=adam&schedule=constant&shift=0&seed=0
+// plus &arch=<the architecture as JSON> when it is not the recipe's own.
+
+const NUMBERS = ['epochs', 'batch', 'lr', 'seed', 'shift'];
+const WORDS = { optimizer: ['adam', 'sgd'], schedule: ['constant', 'cosine'] };
+
+/** {recipe, values, spec} from the current hash; anything unreadable is left out. */
+export function readHash() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const values = {};
+  for (const k of NUMBERS) {
+    const v = Number(params.get(k));
+    if (params.has(k) && Number.isFinite(v)) values[k] = v;
+  }
+  for (const [k, allowed] of Object.entries(WORDS)) {
+    if (allowed.includes(params.get(k))) values[k] = params.get(k);
+  }
+  let spec = null;
+  try {
+    if (params.has('arch')) spec = JSON.parse(params.get('arch'));
+  } catch {
+    spec = null; // a damaged link falls back to the recipe's architecture
+  }
+  return { recipe: params.get('recipe'), values, spec };
+}
+
+/** Writes the settings into the hash without adding a history entry. */
+export function writeHash(settings, spec, recipes) {
+  const params = new URLSearchParams();
+  params.set('recipe', settings.recipe);
+  for (const k of [...NUMBERS, ...Object.keys(WORDS)]) params.set(k, String(settings[k]));
+  const preset = recipes[settings.recipe]?.arch;
+  if (!preset || JSON.stringify(spec) !== JSON.stringify(specFor(preset))) params.set('arch', JSON.stringify(spec));
+  history.replaceState(null, '', `#${params}`);
+}
+
+let presetSpecs = {};
+/** The core's preset architectures, registered once at start-up (see main.js). */
+export function registerPresets(specs) {
+  presetSpecs = specs;
+}
+
+function specFor(name) {
+  return presetSpecs[name];
+}

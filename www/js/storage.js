@@ -1,0 +1,38 @@
+// The latest model, kept in the browser's IndexedDB so a reload restores it. Works in the page and
+// in workers. Nothing leaves the browser.
+
+const DB = 'cnn-playground';
+const STORE = 'models';
+const KEY = 'latest';
+
+function open() {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open(DB, 1);
+    req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+function run(mode, action) {
+  return open().then((db) => new Promise((resolve, reject) => {
+    const tx = db.transaction(STORE, mode);
+    const req = action(tx.objectStore(STORE));
+    tx.oncomplete = () => { db.close(); resolve(req.result); };
+    tx.onerror = () => { db.close(); reject(tx.error); };
+  }));
+}
+
+/** Stores the model's safetensors bytes with when and how well it was trained. */
+export function saveModel(bytes, info = {}) {
+  return run('readwrite', (s) => s.put({ bytes, savedAt: Date.now(), ...info }, KEY));
+}
+
+/** Resolves to {bytes, savedAt, …} or undefined when nothing is stored. */
+export function loadModel() {
+  return run('readonly', (s) => s.get(KEY));
+}
+
+export function clearModel() {
+  return run('readwrite', (s) => s.delete(KEY));
+}

@@ -1,0 +1,243 @@
+// The training worker: owns the model (a wasm Session) and MNIST, streams the data in as it
+// downloads, trains a few steps at a time so it can answer the page between them, and keeps the
+// latest model in IndexedDB. Messages: see protocol.js.
+import init, * as core from '../pkg/cnn_playground.js';
+import { MNIST, PROGRESS_INTERVAL_MS } from './protocol.js';
+import { saveModel, loadModel } from './storage.js';
+
+const IMAGE = 28 * 28;
+const ready = init();
+let session = null;
+let epochs = 5;
+let running = false;
+let state = 'idle';
+const loaded = { train: null, test: null }; // promises, resolved when each split is complete
+const counts = { train: 0, test: 0 };
+
+const post = (type, body = {}, transfer = []) => postMessage({ type, ...body }, transfer);
+const setState = (s) => { state = s; post('state', { state: s }); };
+// Lets queued messages (pause, predict…) run between training calls without a timer's delay.
+const channel = new MessageChannel();
+const yieldToEvents = () => new Promise((resolve) => { channel.port1.onmessage = resolve; channel.port2.postMessage(null); });
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function describe() {
+  return { layers: session.layers(), params: session.num_params(), spec: session.spec() };
+}
+
+async function fetchOk(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`could not load ${url} (HTTP ${res.status}); is the page served by scripts/run.sh?`);
+  return res;
+}
+
+/** Streams one split of MNIST into the session: training can start before it has all arrived. */
+async function loadSplit(split) {
+  const urls = MNIST[split];
+  const labelBytes = new Uint8Array(await (await fetchOk(urls.labels)).arrayBuffer());
+  const [n] = core.idx_dims(labelBytes.subarray(0, 8));
+  const labels = labelBytes.subarray(8);
+  if (labels.length !== n) throw new Error(`${urls.labels}: ${labels.length} labels, the header says ${n}`);
+  const res = await fetchOk(urls.images);
+  const bytesTotal = Number(res.headers.get('content-length')) || 16 + n * IMAGE;
+  const reader = res.body.getReader();
+  let pending = new Uint8Array(0);
+  let header = false;
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.length;
+    const joined = new Uint8Array(pending.length + value.length);
+    joined.set(pending);
+    joined.set(value, pending.length);
+    pending = joined;
+    if (!header && pending.length >= 16) {
+      const dims = core.idx_dims(pending.subarray(0, 16));
+      if (dims[0] !== n || dims[1] !== 28 || dims[2] !== 28) {
+        throw new Error(`${urls.images}: images of shape ${dims.join('×')} do not match ${n} labels of 28×28`);
+      }
+      pending = pending.slice(16);
+      header = true;
+    }
+    const whole = header ? Math.floor(pending.length / IMAGE) : 0;
+    if (whole > 0) {
+      const start = counts[split];
+      counts[split] = session.add_examples(split, pending.subarray(0, whole * IMAGE), labels.subarray(start, start + whole));
+      pending = pending.slice(whole * IMAGE);
+    }
+    post('data', { split, loaded: counts[split], total: n, bytes, bytesTotal });
+  }
+  if (counts[split] !== n || pending.length > 0) {
+    throw new Error(`${urls.images} is truncated: ${counts[split]} of ${n} images`);
+  }
+  session.set_complete(split);
+}
+
+/** Starts loading both splits once; each promise resolves true when complete, false on failure. */
+function startLoading() {
+  for (const split of ['train', 'test']) {
+    loaded[split] ??= loadSplit(split).then(() => true, (err) => {
+      running = false;
+      post('error', { message: `MNIST ${split} set: ${err.message}`, fatal: true });
+      return false;
+    });
+  }
+}
+
+async function persist(info) {
+  try {
+    await saveModel(session.save(), info);
+  } catch (err) {
+    post('error', { message: `could not keep the model in browser storage: ${err.message}`, fatal: false });
+  }
+}
+
+async function endOfEpoch(epoch, trainLoss, trainAccuracy) {
+  if (!(await loaded.test)) return;
+  const test = session.evaluate(0);
+  post('epoch', { epoch, trainLoss, trainAccuracy, test });
+  await persist({ epoch, accuracy: test.accuracy });
+}
+
+async function trainLoop() {
+  running = true;
+  setState('training');
+  let stepsPerCall = 2;
+  let lastPost = performance.now();
+  let since = { images: 0, loss: 0, correct: 0, time: performance.now() };
+  let epochTotals = { images: 0, loss: 0, correct: 0 };
+  let rate = 0;
+  while (running) {
+    const t0 = performance.now();
+    let r;
+    try {
+      r = session.train(stepsPerCall);
+    } catch (err) {
+      running = false;
+      setState('paused');
+      post('error', { message: err.message, fatal: false, diverged: /diverged/.test(err.message) });
+      return;
+    }
+    const dt = performance.now() - t0;
+    // About 60 ms per call: short enough to pause promptly, long enough to cost nothing.
+    if (r.steps > 0) stepsPerCall = Math.max(1, Math.min(64, Math.round((r.steps * 60) / Math.max(dt, 1))));
+    since.images += r.seen; since.loss += r.loss * r.seen || 0; since.correct += r.correct;
+    epochTotals.images += r.seen; epochTotals.loss += r.loss * r.seen || 0; epochTotals.correct += r.correct;
+    const now = performance.now();
+    if ((now - lastPost >= PROGRESS_INTERVAL_MS || r.epoch_done) && since.images > 0) {
+      const instant = (since.images * 1000) / (now - since.time);
+      rate = rate ? 0.7 * rate + 0.3 * instant : instant;
+      const remaining = (epochs - r.epoch + (1 - r.epoch_progress)) * 60000;
+      post('progress', {
+        epoch: r.epoch, epochs, epochProgress: r.epoch_progress, steps: r.total_steps,
+        loss: since.loss / since.images, accuracy: since.correct / since.images,
+        imagesPerSecond: rate, lr: r.lr, etaSeconds: remaining / rate,
+      });
+      lastPost = now;
+      since = { images: 0, loss: 0, correct: 0, time: now };
+    }
+    if (r.epoch_done) {
+      await endOfEpoch(r.epoch, epochTotals.loss / epochTotals.images, epochTotals.correct / epochTotals.images);
+      epochTotals = { images: 0, loss: 0, correct: 0 };
+      if (r.epoch >= epochs) {
+        running = false;
+        setState('done');
+        return;
+      }
+    }
+    if (r.waiting_for_data) await sleep(30);
+    else await yieldToEvents();
+  }
+  if (state === 'training') setState('paused');
+}
+
+const handlers = {
+  async init({ spec, config, seed, epochs: n }) {
+    epochs = n ?? 5;
+    session = new core.Session(spec ?? null, config ?? null, seed ?? 0);
+    let restored = null;
+    try {
+      const stored = await loadModel();
+      if (stored) {
+        session.load(stored.bytes);
+        restored = { savedAt: stored.savedAt, epoch: stored.epoch, accuracy: stored.accuracy };
+      }
+    } catch (err) {
+      post('error', { message: `the stored model could not be restored (${err.message}); starting afresh`, fatal: false });
+    }
+    post('ready', { ...describe(), restored });
+    startLoading();
+  },
+  start() {
+    if (!running) trainLoop();
+  },
+  resume() {
+    if (!running) trainLoop();
+  },
+  pause() {
+    running = false;
+  },
+  async stop() {
+    running = false;
+    setState('idle');
+    await persist({});
+  },
+  reset({ spec, config, seed, epochs: n }) {
+    running = false;
+    epochs = n ?? epochs;
+    session.reset(spec ?? null, config ?? null, seed ?? 0);
+    setState('idle');
+    post('ready', { ...describe(), restored: null });
+  },
+  set({ lr, batchSize, epochs: n }) {
+    if (lr !== undefined) session.set_lr(lr);
+    if (batchSize !== undefined) session.set_batch_size(batchSize);
+    if (n !== undefined) epochs = n;
+  },
+  predict({ id, pixels }) {
+    const probabilities = session.predict(pixels);
+    post('prediction', { id, probabilities }, [probabilities.buffer]);
+  },
+  inspect({ id, pixels }) {
+    const layers = session.activations(pixels);
+    const kernels = layers.filter((l) => l.kind === 'conv').map((l) => {
+      const t = session.param(`${l.name}.weight`);
+      return { name: l.name, shape: Array.from(t.shape), data: t.data };
+    });
+    const saliency = session.saliency(pixels);
+    const probabilities = session.predict(pixels);
+    post('inspection', { id, layers, kernels, saliency, probabilities });
+  },
+  async testImage({ id, index }) {
+    // The test set may still be arriving: wait for this image, or for the load to end.
+    let ended = false;
+    loaded.test?.then(() => { ended = true; });
+    while (session.examples('test') <= index && !ended) await sleep(50);
+    const pixels = session.test_image(index);
+    post('testImage', { id, index, pixels, label: session.test_label(index) }, [pixels.buffer]);
+  },
+  save({ id }) {
+    const bytes = session.save();
+    post('saved', { id, bytes }, [bytes.buffer]);
+  },
+  async load({ id, bytes }) {
+    running = false;
+    session.load(bytes);
+    await persist({});
+    setState('idle');
+    post('loaded', { id, ...describe() });
+  },
+};
+
+onmessage = async ({ data: msg }) => {
+  try {
+    await ready;
+    if (!session && msg.type !== 'init') throw new Error('the worker has no model yet');
+    const handler = handlers[msg.type];
+    if (!handler) throw new Error(`unknown message '${msg.type}'`);
+    await handler(msg);
+  } catch (err) {
+    post('error', { id: msg.id, message: err.message ?? String(err), fatal: false });
+  }
+};
