@@ -189,3 +189,29 @@ fn a_batch_norm_model_round_trips_with_its_running_statistics() {
         "{names:?}"
     );
 }
+
+#[test]
+fn our_files_have_pytorchs_names_shapes_and_dtypes() {
+    // PyTorch's own file is the yardstick: `load_state_dict` takes ours if the tensors match.
+    let ours_bytes = checkpoint::save(&Model::new(&ModelSpec::tutorial(), 5).unwrap());
+    let ours = load(&ours_bytes);
+    let theirs = load(SEED_CNN_INIT);
+    let mut names = ours.names();
+    names.sort_unstable();
+    let mut want = theirs.names();
+    want.sort_unstable();
+    assert_eq!(names, want);
+    for name in want {
+        let (a, b) = (ours.tensor(name).unwrap(), theirs.tensor(name).unwrap());
+        assert_eq!((a.dtype(), a.shape()), (b.dtype(), b.shape()), "{name}");
+    }
+    let spec = checkpoint::read_spec(&ours_bytes)
+        .unwrap()
+        .expect("the architecture travels in the metadata");
+    assert_eq!(spec, ModelSpec::tutorial());
+    assert_eq!(
+        checkpoint::read_spec(SEED_CNN_INIT).unwrap(),
+        None,
+        "PyTorch's file has none: the tutorial's is assumed"
+    );
+}

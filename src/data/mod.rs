@@ -6,4 +6,4 @@ pub mod dataset;
 pub mod idx;
 
 pub use batches::Epoch;
-pub use dataset::{Dataset, Mnist};
+pub use dataset::{Dataset, Mnist, MNIST_FILES};

@@ -1,0 +1,171 @@
+//! The command line as a user meets it: every mistake (a bad option, a corrupt file, a file that
+//! does not fit) exits non-zero with one line that starts with "error:" — never a panic.
+
+use std::process::Command;
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cnn-playground"))
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn tmp(name: &str, bytes: &[u8]) -> String {
+    let dir = std::env::temp_dir().join(format!("cnn-playground-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn assert_clean_error(args: &[&str], needle: &str) {
+    let (ok, _, stderr) = run(args);
+    assert!(!ok, "{args:?} should fail");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+        "{args:?} panicked: {stderr}"
+    );
+    assert!(
+        lines.first().is_some_and(|l| l.starts_with("error: ")),
+        "{args:?}: {stderr}"
+    );
+    assert!(
+        stderr.contains(needle),
+        "{args:?}: expected '{needle}' in: {stderr}"
+    );
+}
+
+#[test]
+fn bad_arguments_are_one_line_errors() {
+    assert_clean_error(
+        &["train", "--epochs", "many"],
+        "--epochs: cannot read 'many'",
+    );
+    assert_clean_error(&["train", "--colour", "blue"], "unknown option --colour");
+    assert_clean_error(&["train", "--epochs"], "--epochs needs a value");
+    assert_clean_error(&["train", "--recipe", "magic"], "--recipe");
+    assert_clean_error(
+        &["train", "--batch", "0", "--limit", "10"],
+        "batch size must be 1–4096",
+    );
+    assert_clean_error(&["eval"], "--weights is required");
+    assert_clean_error(&["fly"], "unknown command 'fly'");
+}
+
+#[test]
+fn corrupt_files_are_one_line_errors() {
+    let dir = std::env::temp_dir().join(format!("cnn-playground-cli-idx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for name in cnn_playground::data::dataset::MNIST_FILES {
+        std::fs::write(dir.join(name), b"\x00\x00\x08\x03\x00\x00\x00\x05").unwrap();
+    }
+    assert_clean_error(
+        &["train", "--data", dir.to_str().unwrap()],
+        "truncated header",
+    );
+    assert_clean_error(&["train", "--data", "/nonexistent"], "/nonexistent");
+    let junk = tmp("junk.safetensors", b"this is not a checkpoint");
+    assert_clean_error(&["eval", "--weights", &junk], "not a safetensors file");
+    let kernel = tmp("bad.json", br#"{"kernel": [[1, 2], [3, 4]]}"#);
+    let png = tmp("not.png", b"GIF89a");
+    assert_clean_error(
+        &[
+            "filter",
+            "--kernel",
+            &kernel,
+            "--input",
+            &png,
+            "--output",
+            "/tmp/x.png",
+        ],
+        "odd size",
+    );
+    assert_clean_error(
+        &[
+            "filter",
+            "--kernel",
+            "mean",
+            "--input",
+            &png,
+            "--output",
+            "/tmp/x.png",
+        ],
+        "not a readable PNG",
+    );
+    assert_clean_error(
+        &[
+            "filter",
+            "--kernel",
+            "blur9",
+            "--input",
+            &png,
+            "--output",
+            "/tmp/x.png",
+        ],
+        "unknown filter 'blur9'",
+    );
+}
+
+#[test]
+fn eval_reads_a_pytorch_state_dict_and_filter_writes_a_png() {
+    let fixtures = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/seed_cnn_init.safetensors"
+    );
+    let predictions =
+        std::env::temp_dir().join(format!("cnn-playground-preds-{}.txt", std::process::id()));
+    let (ok, stdout, stderr) = run(&[
+        "eval",
+        "--weights",
+        fixtures,
+        "--predictions",
+        predictions.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    let last = stdout.lines().last().unwrap();
+    assert!(
+        last.starts_with("test accuracy: ") && last.ends_with("/10000)"),
+        "{last}"
+    );
+    let lines = std::fs::read_to_string(&predictions).unwrap();
+    assert_eq!(lines.lines().count(), 10_000);
+    assert!(lines
+        .lines()
+        .all(|l| l.len() == 1 && l.as_bytes()[0].is_ascii_digit()));
+
+    // A 2×2 RGB PNG through the mean filter keeps its size.
+    let mut png = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut png, 2, 2);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.write_header()
+            .unwrap()
+            .write_image_data(&[90; 12])
+            .unwrap();
+    }
+    let input = tmp("in.png", &png);
+    let output =
+        std::env::temp_dir().join(format!("cnn-playground-out-{}.png", std::process::id()));
+    let (ok, _, stderr) = run(&[
+        "filter",
+        "--kernel",
+        "mean",
+        "--input",
+        &input,
+        "--output",
+        output.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(&output).unwrap(),
+    ));
+    let reader = decoder.read_info().unwrap();
+    assert_eq!((reader.info().width, reader.info().height), (2, 2));
+}
