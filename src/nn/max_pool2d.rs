@@ -42,27 +42,26 @@ impl Layer for MaxPool2d {
         }
         let xs = flat(x);
         let ys = flat_mut(&mut y);
+        let (k, s) = (self.kernel, self.stride);
         for p in 0..nc {
-            let plane = p * h * w;
-            for i in 0..oh {
-                for j in 0..ow {
-                    let mut best = (
-                        f32::NEG_INFINITY,
-                        plane + i * self.stride * w + j * self.stride,
-                    );
-                    for di in 0..self.kernel {
-                        let row = plane + (i * self.stride + di) * w + j * self.stride;
-                        for (k, &v) in xs[row..row + self.kernel].iter().enumerate() {
-                            // Strictly greater: the first maximum wins. A NaN wins, as in PyTorch.
+            let plane = &xs[p * h * w..(p + 1) * h * w];
+            let out = &mut ys[p * oh * ow..(p + 1) * oh * ow];
+            for (i, out_row) in out.chunks_exact_mut(ow).enumerate() {
+                for (j, o) in out_row.iter_mut().enumerate() {
+                    // Row-major over the window; strictly greater, so the first maximum wins,
+                    // and a NaN wins over numbers, as in PyTorch.
+                    let mut best = (f32::NEG_INFINITY, (i * s) * w + j * s);
+                    for r in i * s..i * s + k {
+                        let row = &plane[r * w + j * s..r * w + j * s + k];
+                        for (c, &v) in row.iter().enumerate() {
                             if v > best.0 || (v.is_nan() && !best.0.is_nan()) {
-                                best = (v, row + k);
+                                best = (v, r * w + j * s + c);
                             }
                         }
                     }
-                    let o = (p * oh + i) * ow + j;
-                    ys[o] = best.0;
+                    *o = best.0;
                     if train {
-                        self.argmax[o] = best.1 as u32;
+                        self.argmax[(p * oh + i) * ow + j] = (p * h * w + best.1) as u32;
                     }
                 }
             }

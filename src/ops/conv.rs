@@ -86,13 +86,6 @@ impl Conv2dGeometry {
             .filter(|&i| i < self.height)
     }
 
-    #[inline]
-    pub(crate) fn input_col(&self, ow: usize, kw: usize) -> Option<usize> {
-        (ow * self.stride + kw)
-            .checked_sub(self.padding)
-            .filter(|&i| i < self.width)
-    }
-
     /// Output rows in bands whose im2col columns fit in [`COLS_BUDGET`].
     fn row_bands(&self) -> impl Iterator<Item = std::ops::Range<usize>> {
         let per_band = (COLS_BUDGET / (self.patch_len() * self.out_w).max(1)).clamp(1, self.out_h);

@@ -6,6 +6,8 @@
 //! C in registers. Transposes cost nothing: a [`MatRef`] is a view with a row and a column stride,
 //! and packing reads through them.
 
+use super::simd::F32x4;
+
 /// Rows of C held in registers by the micro-kernel.
 const MR: usize = 4;
 /// Columns of C held in registers by the micro-kernel (two 4-lane vectors).
@@ -48,11 +50,6 @@ impl<'a> MatRef<'a> {
             row_stride: self.col_stride,
             col_stride: self.row_stride,
         }
-    }
-
-    #[inline]
-    fn at(&self, i: usize, j: usize) -> f32 {
-        self.data[i * self.row_stride + j * self.col_stride]
     }
 }
 
@@ -119,17 +116,30 @@ fn pack_b(b: &MatRef, p0: usize, kc: usize, out: &mut [f32]) {
     {
         let j0 = jp * NR;
         let nr = NR.min(n - j0);
-        for p in 0..kc {
-            let dst = &mut panel[p * NR..(p + 1) * NR];
-            if b.col_stride == 1 {
+        if b.col_stride == 1 {
+            // Rows of B are contiguous: copy NR at a time.
+            for (p, dst) in panel.chunks_exact_mut(NR).enumerate() {
                 let start = (p0 + p) * b.row_stride + j0;
                 dst[..nr].copy_from_slice(&b.data[start..start + nr]);
-            } else {
-                for (jj, d) in dst.iter_mut().enumerate().take(nr) {
-                    *d = b.at(p0 + p, j0 + jj);
+                dst[nr..].fill(0.0);
+            }
+        } else {
+            // A transposed B: its columns are contiguous; read each once, write it strided.
+            if nr < NR {
+                panel.fill(0.0);
+            }
+            for jj in 0..nr {
+                let start = (j0 + jj) * b.col_stride + p0 * b.row_stride;
+                if b.row_stride == 1 {
+                    for (dst, &v) in panel.chunks_exact_mut(NR).zip(&b.data[start..start + kc]) {
+                        dst[jj] = v;
+                    }
+                } else {
+                    for (p, dst) in panel.chunks_exact_mut(NR).enumerate() {
+                        dst[jj] = b.data[start + p * b.row_stride];
+                    }
                 }
             }
-            dst[nr..].fill(0.0);
         }
     }
 }
@@ -144,29 +154,46 @@ fn pack_a(a: &MatRef, i0: usize, mc: usize, p0: usize, kc: usize, out: &mut [f32
     {
         let i = i0 + ip * MR;
         let mr = MR.min(i0 + mc - i);
-        for p in 0..kc {
-            let dst = &mut panel[p * MR..(p + 1) * MR];
-            for (r, d) in dst.iter_mut().enumerate() {
-                *d = if r < mr { a.at(i + r, p0 + p) } else { 0.0 };
+        if mr < MR {
+            panel.fill(0.0);
+        }
+        if a.row_stride == 1 {
+            // A transposed: a column of A (MR consecutive rows) is contiguous.
+            for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
+                let start = (p0 + p) * a.col_stride + i;
+                dst[..mr].copy_from_slice(&a.data[start..start + mr]);
+            }
+        } else {
+            for r in 0..mr {
+                let start = (i + r) * a.row_stride + p0 * a.col_stride;
+                for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
+                    dst[r] = a.data[start + p * a.col_stride];
+                }
             }
         }
     }
 }
 
-/// One `MR×NR` tile of A·B from a packed A panel (`kc×MR`) and B panel (`kc×NR`). Written so the
-/// compiler keeps `acc` in vector registers and vectorises the inner loop.
+/// One `MR×NR` tile of A·B from a packed A panel (`kc×MR`) and B panel (`kc×NR`): each row of
+/// the tile is two 4-lane accumulators. Every element is a sum over k in order, multiply then
+/// add, so the result does not depend on the vector width.
 #[inline(always)]
 fn micro_kernel(kc: usize, a: &[f32], b: &[f32]) -> [[f32; NR]; MR] {
-    let mut acc = [[0.0f32; NR]; MR];
+    let mut acc = [[F32x4::zero(); 2]; MR];
     for (a_col, b_row) in a.chunks_exact(MR).zip(b.chunks_exact(NR)).take(kc) {
-        for r in 0..MR {
-            let ar = a_col[r];
-            for c in 0..NR {
-                acc[r][c] += ar * b_row[c];
-            }
+        let (b0, b1) = (F32x4::load(&b_row[..4]), F32x4::load(&b_row[4..]));
+        for (acc_row, &ar) in acc.iter_mut().zip(a_col) {
+            let ar = F32x4::splat(ar);
+            acc_row[0] = acc_row[0] + ar * b0;
+            acc_row[1] = acc_row[1] + ar * b1;
         }
     }
-    acc
+    let mut tile = [[0.0f32; NR]; MR];
+    for (row, acc_row) in tile.iter_mut().zip(&acc) {
+        acc_row[0].store(&mut row[..4]);
+        acc_row[1].store(&mut row[4..]);
+    }
+    tile
 }
 
 #[cfg(test)]
@@ -174,13 +201,17 @@ mod tests {
     use super::*;
     use crate::rng::Rng;
 
+    fn at(m: &MatRef, i: usize, j: usize) -> f32 {
+        m.data[i * m.row_stride + j * m.col_stride]
+    }
+
     fn naive(a: MatRef, b: MatRef) -> Vec<f32> {
         let mut c = vec![0.0; a.rows * b.cols];
         for i in 0..a.rows {
             for j in 0..b.cols {
                 let mut s = 0.0f64;
                 for p in 0..a.cols {
-                    s += a.at(i, p) as f64 * b.at(p, j) as f64;
+                    s += at(&a, i, p) as f64 * at(&b, p, j) as f64;
                 }
                 c[i * b.cols + j] = s as f32;
             }
