@@ -181,7 +181,7 @@ impl Trainer {
         let (loss, dlogits) = softmax_cross_entropy(&logits, &self.y);
         if !loss.is_finite() {
             return Err(Error::Diverged(format!(
-                "the loss became {loss} at step {}; the weights were not updated. Lower the learning rate (it is {}) and reset",
+                "the loss became {loss} at step {}; the weights were not updated. Lower the learning rate (it is {:e}) and reset.",
                 self.step + 1,
                 self.lr()
             )));

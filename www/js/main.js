@@ -5,6 +5,9 @@ import { setupExplainer } from './panels/explainer.js';
 import { App } from './app.js';
 import { registerPresets } from './settings.js';
 import { initialSettings, setupTrain, workerSettings } from './panels/train.js';
+import { setupDraw } from './panels/draw.js';
+import { setupLayers } from './panels/layers.js';
+import { setupModel } from './panels/model.js';
 
 const status = document.querySelector('[data-testid="core-status"]');
 
@@ -18,10 +21,28 @@ try {
   const app = new App();
   const initial = initialSettings(core);
   setupTrain(document.getElementById('train'), app, core, initial);
+  // Both wait for the worker's 'ready' before they ask it anything.
+  setupDraw(document.getElementById('draw'), app);
+  setupLayers(document.getElementById('layers'), app);
+  setupModel(document.getElementById('model'), app);
+  watchWorker(app);
   await app.start(workerSettings(initial.settings, initial.spec));
   document.body.dataset.ready = 'true';
 } catch (err) {
   status.textContent = `The Rust core could not start: ${err.message ?? err}`;
   status.classList.add('error');
   throw err;
+}
+
+/** A worker that dies is reported, and a new one restores the model kept in browser storage. */
+function watchWorker(app) {
+  const banner = document.querySelector('[data-testid="worker-crash"]');
+  app.on('crash', ({ message }) => {
+    banner.querySelector('[data-testid="worker-crash-message"]').textContent = `${message} The last saved model is safe.`;
+    banner.hidden = false;
+  });
+  banner.querySelector('[data-testid="worker-restart"]').addEventListener('click', async () => {
+    banner.hidden = true;
+    await app.restart();
+  });
 }

@@ -79,7 +79,7 @@ export function setupTrain(panel, app, core, { settings, spec }) {
   function validate(s) {
     if (!Number.isInteger(s.epochs) || s.epochs < 1 || s.epochs > 100) return 'Epochs must be a whole number from 1 to 100.';
     if (!Number.isInteger(s.batch) || s.batch < 1 || s.batch > 4096) return 'Batch size must be a whole number from 1 to 4096.';
-    if (!(s.lr > 0 && s.lr < 10)) return 'The learning rate must be a number above 0 (e.g. 0.001).';
+    if (!(s.lr > 0 && Number.isFinite(s.lr))) return 'The learning rate must be a number above 0 (e.g. 0.001).';
     if (!Number.isInteger(s.seed) || s.seed < 0) return 'The seed must be a whole number, 0 or more.';
     if (!Number.isInteger(s.shift) || s.shift < 0 || s.shift > 8) return 'Shift must be 0 to 8 pixels.';
     if (!archValid) return 'The architecture cannot run: fix it below.';

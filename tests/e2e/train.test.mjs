@@ -1,0 +1,92 @@
+// Training in the page as a user does it: start, watch the charts move and the accuracy rise,
+// pause and resume, settings that travel in the URL, an architecture that cannot work, a
+// learning rate that makes the loss explode, and a model that survives a reload.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, openPage } from './harness.mjs';
+
+let server, browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const train = (page) => page.evaluate(() => {
+  const p = document.getElementById('train');
+  return { steps: Number(p.dataset.steps ?? 0), state: p.dataset.state, points: p.charts.loss.count(0), accuracy: p.charts.accuracy.series[0].points.map((q) => q[1]) };
+});
+const waitSteps = (page, n) => page.waitForFunction((n) => Number(document.getElementById('train').dataset.steps ?? 0) >= n, n, { timeout: 120_000 });
+
+test('training runs in a worker: charts move, accuracy rises, pause holds and resume continues', async () => {
+  const { page, context, problems } = await openPage(browser, server.url);
+  await page.click('[data-testid="train-start"]');
+  await waitSteps(page, 250);
+  await page.click('[data-testid="train-pause"]');
+  await page.waitForFunction(() => document.getElementById('train').dataset.state === 'paused');
+  const paused = await train(page);
+  assert.ok(paused.points >= 5, `the loss chart has ${paused.points} points`);
+  const acc = paused.accuracy;
+  const early = acc.slice(0, 3).reduce((a, b) => a + b) / 3;
+  const late = acc.slice(-3).reduce((a, b) => a + b) / 3;
+  assert.ok(early < 0.5 && late > 0.8, `batch accuracy rose from ${early} to ${late}`);
+  assert.match(await page.textContent('[data-testid="train-progress-text"]'), /epoch 1\/5 .* images\/s/);
+  // Paused means paused.
+  await page.waitForTimeout(1500);
+  assert.equal((await train(page)).steps, paused.steps);
+  assert.ok(await page.isEnabled('[data-testid="train-resume"]'));
+  await page.click('[data-testid="train-resume"]');
+  await waitSteps(page, paused.steps + 50);
+  await page.click('[data-testid="train-stop"]');
+  await page.waitForFunction(() => document.getElementById('train').dataset.state === 'idle');
+  assert.deepEqual(problems, []);
+
+  // The model survives a reload (the stop saved it to IndexedDB).
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.waitForFunction(() => /Restored the model/.test(document.querySelector('[data-testid="train-status"]').textContent));
+  await context.close();
+});
+
+test('settings live in the URL, and a broken architecture is explained, not run', async () => {
+  const { page, context, problems } = await openPage(browser, server.url);
+  await page.fill('[data-testid="train-lr"]', '0.0005');
+  await page.dispatchEvent('[data-testid="train-lr"]', 'change');
+  await page.fill('[data-testid="train-batch"]', '32');
+  await page.dispatchEvent('[data-testid="train-batch"]', 'change');
+  const url = page.url();
+  assert.match(url, /lr=0\.0005/);
+  assert.match(url, /batch=32/);
+  const other = await openPage(browser, url);
+  assert.equal(await other.page.inputValue('[data-testid="train-lr"]'), '0.0005');
+  assert.equal(await other.page.inputValue('[data-testid="train-batch"]'), '32');
+  await other.context.close();
+
+  // Removing the flatten layer leaves a linear layer with a 3-D input.
+  await page.click('[data-testid="arch"] summary');
+  await page.click('[data-testid="arch-layer-6"] button');
+  await page.waitForFunction(() => document.querySelector('[data-testid="arch"]').dataset.valid === 'false');
+  assert.match(await page.textContent('[data-testid="arch-error"]'), /flatten/);
+  assert.ok(await page.isDisabled('[data-testid="train-start"]'));
+  // Choosing the tutorial's recipe again restores its network, and Start comes back.
+  await page.selectOption('[data-testid="train-recipe"]', 'tutorial');
+  await page.waitForFunction(() => document.querySelector('[data-testid="arch"]').dataset.valid === 'true');
+  assert.match(await page.textContent('[data-testid="arch-summary"]'), /206,922 parameters/);
+  assert.ok(await page.isEnabled('[data-testid="train-start"]'));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a learning rate that blows the loss up stops training with an explanation', async () => {
+  const { page, context } = await openPage(browser, server.url);
+  await page.selectOption('[data-testid="train-optimizer"]', 'sgd');
+  await page.fill('[data-testid="train-lr"]', '1e38');
+  await page.dispatchEvent('[data-testid="train-lr"]', 'change');
+  await page.click('[data-testid="train-start"]');
+  await page.waitForFunction(() => /Lower the learning rate/.test(document.querySelector('[data-testid="train-status"]').textContent), null, { timeout: 120_000 });
+  assert.equal((await train(page)).state, 'paused');
+  await context.close();
+});
