@@ -51,9 +51,12 @@ fn some_indices(len: usize, count: usize) -> Vec<usize> {
 /// layer that draws random numbers (dropout) sees the same draws each time.
 fn gradcheck<L: Layer>(label: &str, make: impl Fn() -> L, x: ArrayD<f32>) {
     let mut layer = make();
-    let r = random(layer.forward(&x, Mode::Train).shape(), &mut Rng::new(99));
-    let dx = layer.backward(&r, true).expect("dx asked for");
-    let loss = |layer: &mut L, x: &ArrayD<f32>| dot(&layer.forward(x, Mode::Train), &r);
+    let r = random(
+        layer.forward(x.clone(), Mode::Train).shape(),
+        &mut Rng::new(99),
+    );
+    let dx = layer.backward(r.clone(), true).expect("dx asked for");
+    let loss = |layer: &mut L, x: &ArrayD<f32>| dot(&layer.forward(x.clone(), Mode::Train), &r);
 
     let mut xp = x.clone();
     for i in some_indices(x.len(), 40) {

@@ -60,7 +60,8 @@ impl BatchNorm2d {
 
 impl Layer for BatchNorm2d {
     // y = γ·(x − μ)/√(σ² + eps) + β, per channel
-    fn forward(&mut self, x: &ArrayD<f32>, mode: Mode) -> ArrayD<f32> {
+    fn forward(&mut self, x: ArrayD<f32>, mode: Mode) -> ArrayD<f32> {
+        let x = &x;
         let (n, spatial) = self.sizes(x);
         let c_count = self.channels;
         let xs = flat(x);
@@ -118,7 +119,8 @@ impl Layer for BatchNorm2d {
 
     // dγ = Σ dy·x̂, dβ = Σ dy, dx = γ/(M·σ) · (M·dy − Σdy − x̂·Σ(dy·x̂)) with batch statistics,
     // dx = γ/σ · dy with the running ones
-    fn backward(&mut self, dy: &ArrayD<f32>, need_dx: bool) -> Option<ArrayD<f32>> {
+    fn backward(&mut self, dy: ArrayD<f32>, need_dx: bool) -> Option<ArrayD<f32>> {
+        let dy = &dy;
         let x_hat = self
             .x_hat
             .as_ref()

@@ -39,13 +39,13 @@ impl Conv2d {
 
 impl Layer for Conv2d {
     // x (N,C,H,W) → y (N,OC,OH,OW)
-    fn forward(&mut self, x: &ArrayD<f32>, mode: Mode) -> ArrayD<f32> {
+    fn forward(&mut self, x: ArrayD<f32>, mode: Mode) -> ArrayD<f32> {
         let g = &self.geometry;
         let n = x.shape()[0];
         let mut y = ArrayD::zeros(vec![n, self.out_channels, g.out_h, g.out_w]);
         let [w, b] = &self.params;
         conv2d_forward(
-            flat(x),
+            flat(&x),
             n,
             g,
             flat(&w.value),
@@ -54,12 +54,12 @@ impl Layer for Conv2d {
             flat_mut(&mut y),
         );
         if mode.caches() {
-            self.input = Some(x.clone());
+            self.input = Some(x);
         }
         y
     }
 
-    fn backward(&mut self, dy: &ArrayD<f32>, need_dx: bool) -> Option<ArrayD<f32>> {
+    fn backward(&mut self, dy: ArrayD<f32>, need_dx: bool) -> Option<ArrayD<f32>> {
         let x = self
             .input
             .as_ref()
@@ -73,7 +73,7 @@ impl Layer for Conv2d {
             &self.geometry,
             flat(&w.value),
             self.out_channels,
-            flat(dy),
+            flat(&dy),
             flat_mut(&mut w.grad),
             Some(flat_mut(&mut b.grad)),
             dx.as_mut().map(flat_mut),

@@ -19,10 +19,10 @@ impl Dropout {
 }
 
 impl Layer for Dropout {
-    fn forward(&mut self, x: &ArrayD<f32>, mode: Mode) -> ArrayD<f32> {
+    fn forward(&mut self, x: ArrayD<f32>, mode: Mode) -> ArrayD<f32> {
         if mode != Mode::Train || self.p == 0.0 {
             self.mask = None;
-            return x.clone();
+            return x;
         }
         let keep = 1.0 / (1.0 - self.p);
         let mask = ArrayD::from_shape_simple_fn(x.raw_dim(), || {
@@ -38,14 +38,12 @@ impl Layer for Dropout {
     }
 
     // dx = dy · mask
-    fn backward(&mut self, dy: &ArrayD<f32>, need_dx: bool) -> Option<ArrayD<f32>> {
-        need_dx.then(|| match &self.mask {
-            Some(mask) => {
-                let mut dx = dy.clone();
-                Zip::from(&mut dx).and(mask).for_each(|d, &m| *d *= m);
-                dx
+    fn backward(&mut self, mut dy: ArrayD<f32>, need_dx: bool) -> Option<ArrayD<f32>> {
+        need_dx.then(|| {
+            if let Some(mask) = &self.mask {
+                Zip::from(&mut dy).and(mask).for_each(|d, &m| *d *= m);
             }
-            None => dy.clone(),
+            dy
         })
     }
 }

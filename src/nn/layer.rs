@@ -48,11 +48,12 @@ impl Mode {
 /// built for (the model checks the input once).
 pub trait Layer: Send {
     /// The output for input `x`; in `Mode::Train` and `Mode::Explain` also caches what
-    /// `backward` needs.
-    fn forward(&mut self, x: &ArrayD<f32>, mode: Mode) -> ArrayD<f32>;
-    /// Given dL/dy for the last training forward, adds dL/dθ into the parameters' `grad` and
+    /// `backward` needs. Arrays move in and out, so a layer can work in place (ReLU, flatten)
+    /// or keep its input without copying it (conv, linear).
+    fn forward(&mut self, x: ArrayD<f32>, mode: Mode) -> ArrayD<f32>;
+    /// Given dL/dy for the last caching forward, adds dL/dθ into the parameters' `grad` and
     /// returns dL/dx when `need_dx` (the first layer of a network seldom needs it).
-    fn backward(&mut self, dy: &ArrayD<f32>, need_dx: bool) -> Option<ArrayD<f32>>;
+    fn backward(&mut self, dy: ArrayD<f32>, need_dx: bool) -> Option<ArrayD<f32>>;
     fn params(&self) -> &[Param] {
         &[]
     }

@@ -29,7 +29,7 @@ impl Linear {
 
 impl Layer for Linear {
     // x (N,in) → y (N,out)
-    fn forward(&mut self, x: &ArrayD<f32>, mode: Mode) -> ArrayD<f32> {
+    fn forward(&mut self, x: ArrayD<f32>, mode: Mode) -> ArrayD<f32> {
         let n = x.shape()[0];
         let [w, b] = &self.params;
         let mut y = ArrayD::zeros(vec![n, self.out_features]);
@@ -37,23 +37,23 @@ impl Layer for Linear {
         for row in ys.chunks_exact_mut(self.out_features) {
             row.copy_from_slice(flat(&b.value));
         }
-        let x_mat = MatRef::new(flat(x), n, self.in_features);
+        let x_mat = MatRef::new(flat(&x), n, self.in_features);
         let w_mat = MatRef::new(flat(&w.value), self.out_features, self.in_features);
         gemm(x_mat, w_mat.t(), ys, self.out_features, true);
         if mode.caches() {
-            self.input = Some(x.clone());
+            self.input = Some(x);
         }
         y
     }
 
-    fn backward(&mut self, dy: &ArrayD<f32>, need_dx: bool) -> Option<ArrayD<f32>> {
+    fn backward(&mut self, dy: ArrayD<f32>, need_dx: bool) -> Option<ArrayD<f32>> {
         let x = self
             .input
             .as_ref()
             .expect("Linear::backward without a training forward");
         let n = x.shape()[0];
         let [w, b] = &mut self.params;
-        let dy_mat = MatRef::new(flat(dy), n, self.out_features);
+        let dy_mat = MatRef::new(flat(&dy), n, self.out_features);
         // dW += dyᵀ·x (out×N · N×in); db += Σₙ dy
         gemm(
             dy_mat.t(),
@@ -63,7 +63,7 @@ impl Layer for Linear {
             true,
         );
         let db = flat_mut(&mut b.grad);
-        for row in flat(dy).chunks_exact(self.out_features) {
+        for row in flat(&dy).chunks_exact(self.out_features) {
             db.iter_mut().zip(row).for_each(|(d, g)| *d += g);
         }
         // dx = dy·W (N×out · out×in)

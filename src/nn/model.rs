@@ -226,7 +226,7 @@ impl Model {
         self.check_input(x)?;
         let mut a = x.clone();
         for node in &mut self.nodes {
-            a = node.layer.forward(&a, mode);
+            a = node.layer.forward(a, mode);
         }
         Ok(a)
     }
@@ -236,10 +236,9 @@ impl Model {
         self.check_input(x)?;
         let mut out: Vec<(String, ArrayD<f32>)> = Vec::with_capacity(self.nodes.len());
         for node in &mut self.nodes {
-            let a = node
-                .layer
-                .forward(out.last().map_or(x, |(_, a)| a), Mode::Eval);
-            out.push((node.name.clone(), a));
+            // Each layer gets its own copy: the list keeps every stage for the page to draw.
+            let input = out.last().map_or(x, |(_, a)| a).clone();
+            out.push((node.name.clone(), node.layer.forward(input, Mode::Eval)));
         }
         Ok(out)
     }
@@ -256,7 +255,7 @@ impl Model {
             let dy = grad
                 .take()
                 .expect("every layer but the first passes a gradient on");
-            grad = node.layer.backward(&dy, i > 0 || need_input_grad);
+            grad = node.layer.backward(dy, i > 0 || need_input_grad);
         }
         grad
     }

@@ -74,15 +74,43 @@ pub fn gemm(a: MatRef, b: MatRef, c: &mut [f32], ldc: usize, accumulate: bool) {
         return;
     }
     let n_panels = n.div_ceil(NR);
-    let mut b_pack = vec![0.0f32; KC.min(k) * n_panels * NR];
-    let mut a_pack = vec![0.0f32; KC.min(k) * MC.div_ceil(MR) * MR];
+    PACKS.with_borrow_mut(|(a_pack, b_pack)| {
+        // Packing overwrites every element it uses: growing the buffers is all they need.
+        grow(b_pack, KC.min(k) * n_panels * NR);
+        grow(a_pack, KC.min(k) * MC.div_ceil(MR) * MR);
+        gemm_packed(a, b, c, ldc, accumulate, a_pack, b_pack);
+    });
+}
+
+thread_local! {
+    /// The packed panels of A and B, reused from call to call (a training step makes hundreds).
+    static PACKS: std::cell::RefCell<(Vec<f32>, Vec<f32>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+}
+
+fn grow(v: &mut Vec<f32>, len: usize) {
+    if v.len() < len {
+        v.resize(len, 0.0);
+    }
+}
+
+fn gemm_packed(
+    a: MatRef,
+    b: MatRef,
+    c: &mut [f32],
+    ldc: usize,
+    accumulate: bool,
+    a_pack: &mut [f32],
+    b_pack: &mut [f32],
+) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    let n_panels = n.div_ceil(NR);
     for p0 in (0..k).step_by(KC) {
         let kc = KC.min(k - p0);
-        pack_b(&b, p0, kc, &mut b_pack);
+        pack_b(&b, p0, kc, b_pack);
         let acc = accumulate || p0 > 0;
         for i0 in (0..m).step_by(MC) {
             let mc = MC.min(m - i0);
-            pack_a(&a, i0, mc, p0, kc, &mut a_pack);
+            pack_a(&a, i0, mc, p0, kc, a_pack);
             for jp in 0..n_panels {
                 let b_panel = &b_pack[jp * kc * NR..(jp + 1) * kc * NR];
                 let j = jp * NR;
@@ -120,8 +148,14 @@ fn pack_b(b: &MatRef, p0: usize, kc: usize, out: &mut [f32]) {
             // Rows of B are contiguous: copy NR at a time.
             for (p, dst) in panel.chunks_exact_mut(NR).enumerate() {
                 let start = (p0 + p) * b.row_stride + j0;
-                dst[..nr].copy_from_slice(&b.data[start..start + nr]);
-                dst[nr..].fill(0.0);
+                if nr == NR {
+                    // A constant length lets the compiler inline the copy instead of calling memmove.
+                    let dst: &mut [f32; NR] = dst.try_into().expect("NR wide");
+                    *dst = b.data[start..start + NR].try_into().expect("NR wide");
+                } else {
+                    dst[..nr].copy_from_slice(&b.data[start..start + nr]);
+                    dst[nr..].fill(0.0);
+                }
             }
         } else {
             // A transposed B: its columns are contiguous; read each once, write it strided.
@@ -161,7 +195,12 @@ fn pack_a(a: &MatRef, i0: usize, mc: usize, p0: usize, kc: usize, out: &mut [f32
             // A transposed: a column of A (MR consecutive rows) is contiguous.
             for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
                 let start = (p0 + p) * a.col_stride + i;
-                dst[..mr].copy_from_slice(&a.data[start..start + mr]);
+                if mr == MR {
+                    let dst: &mut [f32; MR] = dst.try_into().expect("MR wide");
+                    *dst = a.data[start..start + MR].try_into().expect("MR wide");
+                } else {
+                    dst[..mr].copy_from_slice(&a.data[start..start + mr]);
+                }
             }
         } else {
             for r in 0..mr {
