@@ -4,18 +4,6 @@
 use super::conv::Conv2dGeometry;
 use std::ops::Range;
 
-/// For kernel column `kw`, the output columns whose input column lies inside the image (the
-/// others read padding), and the input column of the first of them.
-#[inline]
-fn inside(g: &Conv2dGeometry, kw: usize) -> (Range<usize>, usize) {
-    let (s, p) = (g.stride, g.padding);
-    // iw = ow·s + kw − p must satisfy 0 ≤ iw < W.
-    let lo = p.saturating_sub(kw).div_ceil(s);
-    let hi = (g.width + p).saturating_sub(kw).div_ceil(s).min(g.out_w);
-    let lo = lo.min(hi);
-    (lo..hi, (lo * s + kw).saturating_sub(p))
-}
-
 /// Receptive fields of output rows `rows` into `cols`.
 /// x is (C,H,W); cols is (C·KH·KW, rows.len()·OW), row `(c,kh,kw)`, column `(oh,ow)`; zero where
 /// the window hangs over the padding.
@@ -24,7 +12,7 @@ pub fn im2col(x: &[f32], g: &Conv2dGeometry, rows: Range<usize>, cols: &mut [f32
     for (r, col_row) in cols.chunks_exact_mut(width).take(g.patch_len()).enumerate() {
         let (c, kh, kw) = g.unpatch(r);
         let plane = &x[c * g.height * g.width..(c + 1) * g.height * g.width];
-        let (valid, iw0) = inside(g, kw);
+        let (valid, iw0) = g.inside_cols(kw);
         for (oh, dst) in rows.clone().zip(col_row.chunks_exact_mut(g.out_w)) {
             let Some(ih) = g.input_row(oh, kh) else {
                 dst.fill(0.0);
@@ -52,7 +40,7 @@ pub fn col2im(cols: &[f32], g: &Conv2dGeometry, rows: Range<usize>, dx: &mut [f3
     for (r, col_row) in cols.chunks_exact(width).take(g.patch_len()).enumerate() {
         let (c, kh, kw) = g.unpatch(r);
         let plane = &mut dx[c * g.height * g.width..(c + 1) * g.height * g.width];
-        let (valid, iw0) = inside(g, kw);
+        let (valid, iw0) = g.inside_cols(kw);
         for (oh, src) in rows.clone().zip(col_row.chunks_exact(g.out_w)) {
             if let Some(ih) = g.input_row(oh, kh) {
                 let dst = &mut plane[ih * g.width..(ih + 1) * g.width];

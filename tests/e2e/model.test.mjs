@@ -80,3 +80,20 @@ test("a PyTorch state_dict loads; corrupt and mismatched files are refused and c
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('a crashed worker is reported, and a restart brings the saved model back', async () => {
+  const { page, context } = await openPage(browser, server.url);
+  await trainBriefly(page, 100);
+  await page.click('[data-testid="train-stop"]'); // stopping saves the model in the browser
+  await page.waitForFunction(() => document.getElementById('train').dataset.state === 'idle');
+  const trained = await predictExample(page);
+  // An uncaught error inside the worker, as an out-of-memory abort would be.
+  const [worker] = page.workers();
+  await worker.evaluate(() => { setTimeout(() => { throw new Error('simulated crash'); }); });
+  await page.waitForSelector('[data-testid="worker-crash"]:not([hidden])');
+  assert.match(await page.textContent('[data-testid="worker-crash-message"]'), /training worker stopped.*saved model is safe/);
+  await page.click('[data-testid="worker-restart"]');
+  await page.waitForFunction(() => /Restored the model/.test(document.querySelector('[data-testid="train-status"]').textContent));
+  assert.deepEqual(await predictExample(page), trained);
+  await context.close();
+});
