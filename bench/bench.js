@@ -1,0 +1,400 @@
+// The in-browser side of scripts/bench.sh: in one page, our wasm core (the page's own www/pkg
+// build) and TensorFlow.js 4.22 on its wasm backend train the tutorial's CNN on the same MNIST
+// images, predict single images, and run the tutorial's mean filter, in alternating runs.
+// A benchmark: it measures and reports, it asserts nothing. `window.bench` resolves to the figures.
+//
+// Options come in the query string: runs, steps, warmup (steps, at least 1), infer (predictions
+// per run), threads (TF.js's XNNPACK threads; default: the backend's own choice).
+import init, * as core from '/www/pkg/cnn_playground.js';
+
+const tf = globalThis.tf; // the UMD bundles index.html loads
+const BATCH = 64;
+const SIDE = 28;
+const IMAGE = SIDE * SIDE;
+const CLASSES = 10;
+const PHOTO = { width: 1700, height: 1133 }; // the tutorial's photo, 1133×1700×3
+const TFJS_WASM_DIR = '/node_modules/@tensorflow/tfjs-backend-wasm/dist/';
+const MNIST_DIR = '/www/data/mnist/';
+
+const query = new URLSearchParams(location.search);
+const option = (name, fallback) => (query.has(name) ? Number(query.get(name)) : fallback);
+const settings = {
+  runs: option('runs', 5),
+  steps: option('steps', 20),
+  warmup: option('warmup', 3),
+  inferPerRun: option('infer', 200),
+  threads: option('threads', -1),
+};
+
+const logElement = document.getElementById('log');
+function log(message) {
+  console.log(`[bench] ${message}`);
+  logElement.textContent += `${message}\n`;
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** Milliseconds `f` takes. */
+function timeMs(f) {
+  const t0 = performance.now();
+  f();
+  return performance.now() - t0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// MNIST: the first `count` training images and labels, read from the IDX files the page uses.
+
+/** The first `length` bytes of a URL; the rest of the download is cancelled. */
+async function fetchPrefix(url, length) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} (does www/data/mnist exist? scripts/bench.sh links it)`);
+  const out = new Uint8Array(length);
+  const reader = res.body.getReader();
+  let filled = 0;
+  while (filled < length) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`${url} ends after ${filled} bytes; ${length} needed`);
+    const take = Math.min(value.length, length - filled);
+    out.set(value.subarray(0, take), filled);
+    filled += take;
+  }
+  await reader.cancel();
+  return out;
+}
+
+/** Reads an IDX header: checks the magic number, returns the data offset. */
+function idxBody(bytes, magic, url) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  if (view.getUint32(0) !== magic) throw new Error(`${url} is not an IDX file of the expected kind`);
+  return 4 + 4 * (magic & 0xff);
+}
+
+async function loadMnist(count) {
+  const imagesUrl = `${MNIST_DIR}train-images-idx3-ubyte`;
+  const labelsUrl = `${MNIST_DIR}train-labels-idx1-ubyte`;
+  const imageBytes = await fetchPrefix(imagesUrl, 16 + count * IMAGE);
+  const labelBytes = await fetchPrefix(labelsUrl, 8 + count);
+  return {
+    images: imageBytes.subarray(idxBody(imageBytes, 0x803, imagesUrl)),
+    labels: labelBytes.subarray(idxBody(labelBytes, 0x801, labelsUrl)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// (a) Our core: a Session, exactly as the page's training worker drives it.
+
+function ourCore(mnist) {
+  const session = new core.Session(null, null, 0); // the tutorial's CNN and recipe: batch 64, Adam 1e-3
+  session.add_examples('train', mnist.images, mnist.labels);
+  session.set_complete('train');
+  const forwardFlop = session.layers().reduce((sum, layer) => sum + layer.flops, 0);
+  return {
+    forwardFlop,
+    /** `steps` training steps; returns the last call's mean loss. */
+    train(steps) {
+      let done = 0;
+      let loss = NaN;
+      // A call stops at the end of an epoch (here: of the image pool), so call until done.
+      while (done < steps) {
+        const report = session.train(steps - done);
+        if (report.steps === 0) throw new Error('our session trained no step');
+        done += report.steps;
+        loss = report.loss;
+      }
+      return loss;
+    },
+    predict: (pixels) => session.predict(pixels),
+    meanFilter: (rgba) => core.filter_image(rgba, PHOTO.width, PHOTO.height, 'mean'),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// (b) TensorFlow.js, wasm backend. Its 4.22 release has no Conv2DBackpropFilter kernel, so a conv
+// net cannot train on it as shipped; we register a stand-in built only from the backend's own
+// kernels (NHWC, stride 1, dilation 1):
+//   dW = transpose(conv2d(transpose(x, [3,1,2,0]), transpose(dy, [1,2,0,3]), stride 1, pad p), [1,2,0,3])
+// x^T is (C, H, W, N): the input channels become the batch and the batch the channels; dy^T is
+// (OH, OW, N, OC), a "filter" as large as the image; the conv sums over n, oh, ow, which is
+// exactly dW[kh, kw, c, oc] = Σ x_pad[n, oh+kh, ow+kw, c] · dy[n, oh, ow, oc].
+
+function forwardPadding(pad, filterShape) {
+  if (typeof pad === 'number') return pad;
+  if (pad === 'valid') return 0;
+  const [kh, kw] = filterShape;
+  if (pad === 'same' && kh === kw && kh % 2 === 1) return (kh - 1) / 2;
+  throw new Error(`stand-in Conv2DBackpropFilter: padding ${JSON.stringify(pad)} with a ${kh}×${kw} kernel is not supported`);
+}
+
+function conv2dBackpropFilterStandIn({ inputs, backend, attrs }) {
+  const { x, dy } = inputs;
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
+  const stride = Array.isArray(strides) ? strides : [strides, strides];
+  if (stride[0] !== 1 || stride[1] !== 1 || (dataFormat && dataFormat !== 'NHWC')) {
+    throw new Error(`stand-in Conv2DBackpropFilter: only NHWC with stride 1 (got ${dataFormat}, stride ${stride})`);
+  }
+  const kernel = (name, kernelInputs, kernelAttrs) =>
+    tf.getKernel(name, 'wasm').kernelFunc({ inputs: kernelInputs, backend, attrs: kernelAttrs });
+  const xT = kernel('Transpose', { x }, { perm: [3, 1, 2, 0] });
+  const dyT = kernel('Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
+  const grad = kernel('Conv2D', { x: xT, filter: dyT }, {
+    strides: 1, pad: forwardPadding(pad, filterShape), dataFormat: 'NHWC', dilations: 1, dimRoundingMode,
+  });
+  const dW = kernel('Transpose', { x: grad }, { perm: [1, 2, 0, 3] });
+  for (const t of [xT, dyT, grad]) backend.disposeData(t.dataId);
+  return dW;
+}
+
+/** Registers the stand-in if the wasm backend lacks the kernel; says whether it did. */
+function registerStandIn() {
+  if (tf.getKernel('Conv2DBackpropFilter', 'wasm')) return false;
+  tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2dBackpropFilterStandIn });
+  return true;
+}
+
+/** A small deterministic generator, so both checks below see the same numbers. */
+function randomArray(length, seed) {
+  let s = seed >>> 0;
+  return Float32Array.from({ length }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  });
+}
+
+/** The filter gradient of a conv (conv2's shapes, batch 8) on `backendName`. */
+async function filterGradient(backendName) {
+  await tf.setBackend(backendName);
+  const x = randomArray(8 * 14 * 14 * 16, 1);
+  const dy = randomArray(8 * 14 * 14 * 32, 2);
+  const grad = tf.tidy(() => {
+    const xs = tf.tensor4d(x, [8, 14, 14, 16]);
+    const dys = tf.tensor4d(dy, [8, 14, 14, 32]);
+    return tf.grad((w) => tf.sum(tf.mul(tf.conv2d(xs, w, 1, 1), dys)))(tf.zeros([3, 3, 16, 32]));
+  });
+  const values = grad.dataSync().slice();
+  grad.dispose();
+  return values;
+}
+
+/** Loads the wasm backend (threads if the page is cross-origin isolated) and describes the build. */
+async function startTfjs() {
+  const standIn = registerStandIn();
+  tf.wasm.setWasmPaths(TFJS_WASM_DIR);
+  // The backend never uses more than half of navigator.hardwareConcurrency (at most 8), taking the
+  // logical cores for hyper-threads: asked for more threads, we show it twice that many cores
+  // while it starts (it reads the count once, when its wasm module starts).
+  const cores = navigator.hardwareConcurrency;
+  const threadsCap = Math.min(8, Math.max(1, Math.floor(cores / 2)));
+  if (settings.threads > 0) {
+    tf.wasm.setThreadsCount(settings.threads);
+    if (settings.threads > threadsCap) {
+      Object.defineProperty(navigator, 'hardwareConcurrency', { value: 2 * settings.threads, configurable: true });
+    }
+  }
+  // The stand-in checked against the pure-JS backend's own kernel before anything is timed.
+  const reference = await filterGradient('cpu');
+  const ours = await filterGradient('wasm');
+  const coresShown = navigator.hardwareConcurrency;
+  delete navigator.hardwareConcurrency; // the real count again
+  let maxDiff = 0;
+  let maxRef = 0;
+  for (let i = 0; i < ours.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(ours[i] - reference[i]));
+    maxRef = Math.max(maxRef, Math.abs(reference[i]));
+  }
+  if (tf.getBackend() !== 'wasm') throw new Error(`TF.js runs on '${tf.getBackend()}', not wasm`);
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const multithread = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  const wasmFiles = performance.getEntriesByType('resource')
+    .map((entry) => new URL(entry.name).pathname)
+    .filter((p) => p.startsWith(TFJS_WASM_DIR) && p.endsWith('.wasm'))
+    .map((p) => p.slice(TFJS_WASM_DIR.length));
+  return {
+    version: tf.version.tfjs,
+    backend: tf.getBackend(),
+    simd,
+    multithread,
+    wasmFile: wasmFiles.at(-1) ?? null,
+    threads: tf.wasm.getThreadsCount(),
+    threadsRequested: settings.threads > 0 ? settings.threads : 'default',
+    threadsCap,
+    hardwareConcurrencyShownToTfjs: coresShown,
+    standInConv2DBackpropFilter: standIn,
+    standInCheck: { against: 'cpu backend', shape: 'x 8×14×14×16, dy 8×14×14×32, 3×3, pad 1', maxAbsDiff: maxDiff, maxAbsValue: maxRef },
+  };
+}
+
+/** The tutorial's CNN in TF.js ops, with PyTorch's default initialisation (as ours). */
+function tfjsModel(pool) {
+  let seed = 0;
+  const uniform = (shape, fanIn) => {
+    const bound = 1 / Math.sqrt(fanIn); // kaiming_uniform(a=√5) and the bias rule: both 1/√fan_in
+    return tf.variable(tf.randomUniform(shape, -bound, bound, 'float32', seed++));
+  };
+  const p = {
+    conv1W: uniform([3, 3, 1, 16], 9), conv1B: uniform([16], 9),
+    conv2W: uniform([3, 3, 16, 32], 144), conv2B: uniform([32], 144),
+    fc1W: uniform([7 * 7 * 32, 128], 7 * 7 * 32), fc1B: uniform([128], 7 * 7 * 32),
+    fc2W: uniform([128, CLASSES], 128), fc2B: uniform([CLASSES], 128),
+  };
+  // Fused ops, as tf.layers uses them (TF.js unfuses them itself while taking gradients).
+  const forward = (x) => {
+    let h = tf.fused.conv2d({ x, filter: p.conv1W, strides: 1, pad: 1, bias: p.conv1B, activation: 'relu' });
+    h = tf.maxPool(h, 2, 2, 'valid');
+    h = tf.fused.conv2d({ x: h, filter: p.conv2W, strides: 1, pad: 1, bias: p.conv2B, activation: 'relu' });
+    h = tf.maxPool(h, 2, 2, 'valid');
+    h = tf.reshape(h, [-1, 7 * 7 * 32]);
+    h = tf.fused.matMul({ a: h, b: p.fc1W, bias: p.fc1B, activation: 'relu' });
+    return tf.fused.matMul({ a: h, b: p.fc2W, bias: p.fc2B });
+  };
+  const optimizer = tf.train.adam(1e-3, 0.9, 0.999, 1e-8); // PyTorch's defaults, as ours
+  const variables = Object.values(p);
+  const batches = pool.images.length / (BATCH * IMAGE);
+  let next = 0;
+  return {
+    /** `steps` training steps over the pool's batches in order; returns the last loss. */
+    train(steps) {
+      let loss = NaN;
+      for (let s = 0; s < steps; s++) {
+        const b = next++ % batches;
+        const cost = tf.tidy(() => {
+          const x = tf.tensor4d(pool.images.subarray(b * BATCH * IMAGE, (b + 1) * BATCH * IMAGE), [BATCH, SIDE, SIDE, 1]);
+          const y = tf.tensor2d(pool.oneHot.subarray(b * BATCH * CLASSES, (b + 1) * BATCH * CLASSES), [BATCH, CLASSES]);
+          return optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, forward(x)), true, variables);
+        });
+        loss = cost.dataSync()[0];
+        cost.dispose();
+      }
+      return loss;
+    },
+    predict(pixels) {
+      const probabilities = tf.tidy(() => tf.softmax(forward(tf.tensor4d(pixels, [1, SIDE, SIDE, 1]))));
+      const values = probabilities.dataSync();
+      probabilities.dispose();
+      return values;
+    },
+  };
+}
+
+const meanKernel = () => tf.ones([3, 3, 3, 1]);
+
+/** The mean filter in TF.js: from the canvas's ImageData to bytes, as ours (3×3 sum ÷ 9, truncated). */
+function tfjsMeanFilter(imageData, kernel) {
+  const out = tf.tidy(() => {
+    const rgb = tf.cast(tf.browser.fromPixels(imageData, 3), 'float32');
+    const sums = tf.depthwiseConv2d(tf.expandDims(rgb, 0), kernel, 1, 1); // zero padding 1
+    return tf.cast(tf.clipByValue(tf.floor(tf.div(sums, 9)), 0, 255), 'int32');
+  });
+  const values = out.dataSync();
+  out.dispose();
+  return values;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Runs `a` then `b`, `runs` times; returns each one's list of figures. */
+function alternate(runs, a, b) {
+  const out = { a: [], b: [] };
+  for (let r = 0; r < runs; r++) {
+    out.a.push(a());
+    out.b.push(b());
+  }
+  return out;
+}
+
+async function main() {
+  const { runs, steps, warmup, inferPerRun } = settings;
+  if (![runs, steps, warmup, inferPerRun].every((n) => Number.isInteger(n) && n >= 1)) {
+    throw new Error(`bad settings ${JSON.stringify(settings)}`);
+  }
+  log(`crossOriginIsolated: ${crossOriginIsolated}, hardwareConcurrency: ${navigator.hardwareConcurrency}`);
+  await init();
+  const tfjsInfo = await startTfjs();
+  log(`TF.js ${tfjsInfo.version} on ${tfjsInfo.backend}: ${tfjsInfo.wasmFile}, ${tfjsInfo.threads} thread(s), ` +
+    `stand-in Conv2DBackpropFilter ${tfjsInfo.standInConv2DBackpropFilter ? 'registered' : 'not needed'} ` +
+    `(max |Δ| vs cpu backend ${tfjsInfo.standInCheck.maxAbsDiff.toExponential(1)})`);
+
+  // One pool of `steps` batches (at most all of MNIST's): a timed run goes through it once, in both.
+  const poolImages = Math.min(steps, Math.floor(60000 / BATCH)) * BATCH;
+  const mnist = await loadMnist(poolImages);
+  const pool = {
+    images: Float32Array.from(mnist.images, (v) => v / 255),
+    oneHot: new Float32Array(poolImages * CLASSES),
+  };
+  mnist.labels.forEach((label, i) => { pool.oneHot[i * CLASSES + label] = 1; });
+  const ours = ourCore(mnist);
+  const theirs = tfjsModel(pool);
+  log(`MNIST: the first ${poolImages} training images; the network: ${(ours.forwardFlop / 1e6).toFixed(3)} MFLOP/image forward`);
+
+  // Training.
+  const firstLoss = { ours: ours.train(1), tfjs: theirs.train(1) };
+  if (warmup > 1) { ours.train(warmup - 1); theirs.train(warmup - 1); }
+  const tensorsBefore = tf.memory().numTensors;
+  const lastLoss = {};
+  const imagesPerSecond = (train, key) => () => {
+    let loss;
+    const ms = timeMs(() => { loss = train(steps); });
+    lastLoss[key] = loss;
+    log(`  ${key.padEnd(4)} ${((steps * BATCH * 1000) / ms).toFixed(1)} images/s (loss ${loss.toFixed(3)})`);
+    return (steps * BATCH * 1000) / ms;
+  };
+  log(`training: ${warmup} warm-up step(s), then ${runs} runs of ${steps} steps each, alternating`);
+  const train = alternate(runs, imagesPerSecond(ours.train, 'ours'), imagesPerSecond(theirs.train, 'tfjs'));
+  const tensorsLeaked = tf.memory().numTensors - tensorsBefore;
+
+  // Batch-1 inference: every prediction timed on its own.
+  log(`inference: ${runs} runs of ${inferPerRun} single-image predictions each, alternating`);
+  const image = (i) => pool.images.subarray((i % poolImages) * IMAGE, (i % poolImages + 1) * IMAGE);
+  for (let i = 0; i < 20; i++) { ours.predict(image(i)); theirs.predict(image(i)); }
+  const predictions = (predict) => () => Array.from({ length: inferPerRun }, (_, i) => timeMs(() => predict(image(i))));
+  const infer = alternate(runs, predictions(ours.predict), predictions(theirs.predict));
+
+  // The mean filter on a photo-sized RGBA image (random pixels: the time does not depend on them).
+  log(`mean filter: ${runs} runs on ${PHOTO.height}×${PHOTO.width}×3, alternating`);
+  const rgba = new Uint8ClampedArray(randomArray(PHOTO.width * PHOTO.height * 4, 3).map((v) => (v + 0.5) * 256));
+  for (let i = 3; i < rgba.length; i += 4) rgba[i] = 255;
+  const rgbaBytes = new Uint8Array(rgba.buffer);
+  const imageData = new ImageData(rgba, PHOTO.width, PHOTO.height);
+  const kernel = meanKernel();
+  const oursFiltered = ours.meanFilter(rgbaBytes);
+  const tfjsFiltered = tfjsMeanFilter(imageData, kernel);
+  let differing = 0;
+  for (let i = 0; i < PHOTO.width * PHOTO.height; i++) {
+    for (let c = 0; c < 3; c++) if (oursFiltered[i * 4 + c] !== tfjsFiltered[i * 3 + c]) differing++;
+  }
+  const filter = alternate(runs, () => timeMs(() => ours.meanFilter(rgbaBytes)), () => timeMs(() => tfjsMeanFilter(imageData, kernel)));
+  kernel.dispose();
+
+  const figures = (trainRuns, inferMs, filterMs, loss) => ({
+    train_images_per_s: median(trainRuns),
+    train_runs_images_per_s: trainRuns,
+    train_gflops: (median(trainRuns) * 3 * ours.forwardFlop) / 1e9,
+    infer_batch1_ms: median(inferMs.flat()),
+    infer_gflops: ours.forwardFlop / (median(inferMs.flat()) * 1e-3) / 1e9,
+    mean_filter_1133x1700_ms: median(filterMs),
+    mean_filter_runs_ms: filterMs,
+    loss: { first_step: loss.first, after_last_run: loss.last },
+  });
+  return {
+    page: {
+      userAgent: navigator.userAgent,
+      crossOriginIsolated,
+      hardwareConcurrency: navigator.hardwareConcurrency,
+    },
+    settings: { ...settings, batch: BATCH, poolImages, forwardFlopPerImage: ours.forwardFlop },
+    ours: { threads: 1, ...figures(train.a, infer.a, filter.a, { first: firstLoss.ours, last: lastLoss.ours }) },
+    tfjs: {
+      ...tfjsInfo,
+      tensorsLeakedByTraining: tensorsLeaked,
+      meanFilter: 'tf.browser.fromPixels → depthwiseConv2d(ones 3×3, pad 1) ÷ 9 → floor → clip → int32, read back',
+      meanFilterBytesDifferingFromOurs: differing,
+      ...figures(train.b, infer.b, filter.b, { first: firstLoss.tfjs, last: lastLoss.tfjs }),
+    },
+  };
+}
+
+window.bench = main();
+window.bench.then(() => log('done'), (err) => log(`failed: ${err.stack ?? err}`));
