@@ -58,26 +58,29 @@ impl BatchNorm2d {
     }
 }
 
+/// Channel `c`'s planes (one per sample) of an NCHW array with `spatial` values per plane.
+fn planes(data: &[f32], spatial: usize, c: usize, channels: usize) -> impl Iterator<Item = &[f32]> {
+    data.chunks_exact(spatial).skip(c).step_by(channels)
+}
+
 impl Layer for BatchNorm2d {
     // y = γ·(x − μ)/√(σ² + eps) + β, per channel
     fn forward(&mut self, x: ArrayD<f32>, mode: Mode) -> ArrayD<f32> {
-        let x = &x;
-        let (n, spatial) = self.sizes(x);
+        let (n, spatial) = self.sizes(&x);
         let c_count = self.channels;
-        let xs = flat(x);
-        let channel = |c: usize| {
-            (0..n)
-                .flat_map(move |b| ((b * c_count + c) * spatial)..((b * c_count + c + 1) * spatial))
-        };
+        let xs = flat(&x);
         let (mean, var): (Vec<f32>, Vec<f32>) = if mode == Mode::Train {
             let m = (n * spatial) as f64;
             let stats: Vec<(f32, f32)> = (0..c_count)
                 .map(|c| {
-                    let mean = channel(c).map(|i| xs[i] as f64).sum::<f64>() / m;
-                    let var = channel(c)
-                        .map(|i| (xs[i] as f64 - mean) * (xs[i] as f64 - mean))
-                        .sum::<f64>()
-                        / m;
+                    let sum = |f: &dyn Fn(f32) -> f64| {
+                        planes(xs, spatial, c, c_count)
+                            .flatten()
+                            .map(|&v| f(v))
+                            .sum::<f64>()
+                    };
+                    let mean = sum(&|v| v as f64) / m;
+                    let var = sum(&|v| (v as f64 - mean) * (v as f64 - mean)) / m;
                     (mean as f32, var as f32)
                 })
                 .collect();
@@ -98,15 +101,19 @@ impl Layer for BatchNorm2d {
         };
         let inv_std: Vec<f32> = var.iter().map(|v| 1.0 / (v + self.eps).sqrt()).collect();
         let mut x_hat = ArrayD::zeros(x.raw_dim());
-        let mut y = ArrayD::zeros(x.raw_dim());
+        let mut y = x;
         let [gamma, beta] = &self.params;
+        // Planes of NCHW cycle through the channels: plane i is channel i mod C.
+        for (i, (xh, yp)) in flat_mut(&mut x_hat)
+            .chunks_exact_mut(spatial)
+            .zip(flat_mut(&mut y).chunks_exact_mut(spatial))
+            .enumerate()
         {
-            let (xh, ys) = (flat_mut(&mut x_hat), flat_mut(&mut y));
-            for c in 0..c_count {
-                for i in channel(c) {
-                    xh[i] = (xs[i] - mean[c]) * inv_std[c];
-                    ys[i] = gamma.value[c] * xh[i] + beta.value[c];
-                }
+            let c = i % c_count;
+            let (mu, k, g, b) = (mean[c], inv_std[c], gamma.value[c], beta.value[c]);
+            for (h, v) in xh.iter_mut().zip(yp.iter_mut()) {
+                *h = (*v - mu) * k;
+                *v = g * *h + b;
             }
         }
         if mode.caches() {
@@ -119,40 +126,48 @@ impl Layer for BatchNorm2d {
 
     // dγ = Σ dy·x̂, dβ = Σ dy, dx = γ/(M·σ) · (M·dy − Σdy − x̂·Σ(dy·x̂)) with batch statistics,
     // dx = γ/σ · dy with the running ones
-    fn backward(&mut self, dy: ArrayD<f32>, need_dx: bool) -> Option<ArrayD<f32>> {
-        let dy = &dy;
+    fn backward(&mut self, mut dy: ArrayD<f32>, need_dx: bool) -> Option<ArrayD<f32>> {
         let x_hat = self
             .x_hat
             .as_ref()
             .expect("BatchNorm2d::backward without a training forward");
         let (n, spatial) = self.sizes(x_hat);
         let c_count = self.channels;
-        let (xh, dys) = (flat(x_hat), flat(dy));
-        let channel = |c: usize| {
-            (0..n)
-                .flat_map(move |b| ((b * c_count + c) * spatial)..((b * c_count + c + 1) * spatial))
-        };
         let m = (n * spatial) as f32;
-        let mut dx = need_dx.then(|| ArrayD::zeros(x_hat.raw_dim()));
+        let xh = flat(x_hat);
         let [gamma, beta] = &mut self.params;
-        for c in 0..c_count {
-            let sum_dy: f32 = channel(c).map(|i| dys[i]).sum();
-            let sum_dy_xh: f32 = channel(c).map(|i| dys[i] * xh[i]).sum();
-            gamma.grad[c] += sum_dy_xh;
-            beta.grad[c] += sum_dy;
-            if let Some(dx) = dx.as_mut() {
-                let dxs = flat_mut(dx);
-                let k = gamma.value[c] * self.inv_std[c];
-                for i in channel(c) {
-                    dxs[i] = if self.batch_stats {
-                        k / m * (m * dys[i] - sum_dy - xh[i] * sum_dy_xh)
-                    } else {
-                        k * dys[i]
-                    };
-                }
+        let mut sums = vec![(0.0f32, 0.0f32); c_count];
+        for (c, (sum_dy, sum_dy_xh)) in sums.iter_mut().enumerate() {
+            for (d, h) in
+                planes(flat(&dy), spatial, c, c_count).zip(planes(xh, spatial, c, c_count))
+            {
+                *sum_dy += d.iter().sum::<f32>();
+                *sum_dy_xh += d.iter().zip(h).map(|(a, b)| a * b).sum::<f32>();
+            }
+            gamma.grad[c] += *sum_dy_xh;
+            beta.grad[c] += *sum_dy;
+        }
+        if !need_dx {
+            return None;
+        }
+        // dy becomes dx in place, plane by plane.
+        for (i, (d, h)) in flat_mut(&mut dy)
+            .chunks_exact_mut(spatial)
+            .zip(xh.chunks_exact(spatial))
+            .enumerate()
+        {
+            let c = i % c_count;
+            let k = gamma.value[c] * self.inv_std[c];
+            let (sum_dy, sum_dy_xh) = sums[c];
+            for (d, &h) in d.iter_mut().zip(h) {
+                *d = if self.batch_stats {
+                    k / m * (m * *d - sum_dy - h * sum_dy_xh)
+                } else {
+                    k * *d
+                };
             }
         }
-        dx
+        Some(dy)
     }
 
     fn params(&self) -> &[Param] {

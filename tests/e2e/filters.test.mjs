@@ -94,7 +94,7 @@ test('the sample photo is mean-filtered on load, exactly as the tutorial does it
   assertMeanFiltered(original, result, 'sample');
   // The result is not the original: the filter did something.
   assert.notDeepEqual(result.data.slice(0, 4000), original.data.slice(0, 4000));
-  await page.screenshot({ path: path.join(ROOT, 'docs/screenshot.png'), fullPage: true });
+  await page.screenshot({ path: path.join(ROOT, 'docs/screenshot.png') });
 
   // Another filter from the menu changes the result.
   await page.selectOption('[data-testid="filter-select"]', 'sobel-x');
@@ -142,6 +142,54 @@ test('bad uploads give a clear message and the page keeps working', async () => 
     await page.waitForFunction(() => !document.querySelector('[data-testid="filter-status"]').classList.contains('error'));
     assertMeanFiltered(await canvasPixels(page, 'filter-original'), await canvasPixels(page, 'filter-result'), `after ${file.name}`);
   }
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('edge magnitude and a custom kernel, checked pixel for pixel', async () => {
+  const { page, context, problems } = await openPage(browser, server.url);
+  const original = await canvasPixels(page, 'filter-original');
+  const { width: w, height: h, data } = original;
+  const at = (x, y, c) => (x >= 0 && x < w && y >= 0 && y < h ? data[(y * w + x) * 4 + c] : 0);
+
+  await page.selectOption('[data-testid="filter-select"]', 'edges');
+  await page.waitForFunction(() => document.getElementById('filters').dataset.filtered.startsWith('edges'));
+  const edges = await canvasPixels(page, 'filter-result');
+  let off = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      for (let c = 0; c < 3; c++) {
+        const gx = at(x + 1, y - 1, c) + 2 * at(x + 1, y, c) + at(x + 1, y + 1, c) - at(x - 1, y - 1, c) - 2 * at(x - 1, y, c) - at(x - 1, y + 1, c);
+        const gy = at(x - 1, y + 1, c) + 2 * at(x, y + 1, c) + at(x + 1, y + 1, c) - at(x - 1, y - 1, c) - 2 * at(x, y - 1, c) - at(x + 1, y - 1, c);
+        if (edges.data[(y * w + x) * 4 + c] !== Math.min(255, Math.trunc(Math.sqrt(gx * gx + gy * gy)))) off++;
+      }
+    }
+  }
+  assert.equal(off, 0, `${off} bytes differ from √(Sobel x² + Sobel y²)`);
+
+  // A custom kernel that takes each pixel's right-hand neighbour moves the image one pixel left.
+  await page.selectOption('[data-testid="filter-select"]', 'custom');
+  await page.waitForSelector('[data-testid="custom-kernel"]:not([hidden])');
+  await page.fill('[data-testid="custom-1-1"]', '0');
+  await page.fill('[data-testid="custom-1-2"]', '1');
+  await page.dispatchEvent('[data-testid="custom-1-2"]', 'change');
+  await page.waitForFunction(() => document.getElementById('filters').dataset.filtered.startsWith('custom'));
+  await page.waitForTimeout(300);
+  const shifted = await canvasPixels(page, 'filter-result');
+  for (const [x, y] of [[0, 0], [10, 20], [w - 2, h - 1], [w - 1, 5]]) {
+    for (let c = 0; c < 3; c++) assert.equal(shifted.data[(y * w + x) * 4 + c], at(x + 1, y, c), `(${x},${y}) channel ${c}`);
+  }
+  // A blank weight is refused with a message, and fixing it recovers.
+  await page.fill('[data-testid="custom-0-0"]', '');
+  await page.dispatchEvent('[data-testid="custom-0-0"]', 'change');
+  await page.waitForFunction(() => document.querySelector('[data-testid="filter-status"]').classList.contains('error'));
+  assert.match(await page.textContent('[data-testid="filter-status"]'), /finite numbers/);
+  await page.fill('[data-testid="custom-0-0"]', '0');
+  await page.dispatchEvent('[data-testid="custom-0-0"]', 'change');
+  await page.waitForFunction(() => !document.querySelector('[data-testid="filter-status"]').classList.contains('error'));
+  // 5×5 keeps the weights centred.
+  await page.selectOption('[data-testid="custom-size"]', '5');
+  assert.equal(await page.inputValue('[data-testid="custom-2-3"]'), '1');
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -53,8 +53,10 @@ export async function openPage(browser, url, { viewport = { width: 1280, height:
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+  const origin = new URL(url).origin;
   page.on('request', (r) => {
-    if (!r.url().startsWith(url) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) {
+    const target = new URL(r.url());
+    if (target.origin !== origin && target.protocol !== 'blob:' && target.protocol !== 'data:') {
       problems.push(`request to another origin: ${r.url()}`);
     }
   });

@@ -29,7 +29,7 @@ commands:
   bench  [--runs 5] [--steps 20] [--batch 64] [--json OUT.json]
          training images/s, batch-1 latency and the mean filter's time on this machine
   filter --kernel NAME|FILE.json --input IN.png --output OUT.png
-         apply a 3×3 filter per channel (zero padding): mean (the tutorial's), gaussian,
+         apply a 3×3 filter per channel (zero padding): mean (the tutorial's), gaussian, edges,
          sharpen, sobel-x, sobel-y, emboss, or a JSON kernel {\"kernel\": [[..]], \"divisor\": 1, \"offset\": 0}
   serve  [--root www] [--host 127.0.0.1] [--port 8080]
          serve the page (with the headers wasm threads need)";

@@ -9,6 +9,8 @@ const LABELS = {
   sharpen: 'Sharpen',
   'sobel-x': 'Sobel x (vertical edges)',
   'sobel-y': 'Sobel y (horizontal edges)',
+  edges: 'Edge magnitude (both Sobels)',
+  custom: 'Custom kernel…',
   emboss: 'Emboss',
 };
 
@@ -21,9 +23,10 @@ export async function setupFilters(panel, core) {
   const caption = $('filter-caption');
   let current = null;
 
-  for (const name of core.filter_names()) {
+  for (const name of [...core.filter_names(), 'custom']) {
     select.add(new Option(LABELS[name] ?? name, name));
   }
+  const custom = customKernel(panel, () => run());
 
   const say = (message, isError = false) => {
     status.textContent = message;
@@ -40,9 +43,10 @@ export async function setupFilters(panel, core) {
     if (!current) return;
     const { width, height, data } = current;
     const name = select.value;
+    custom.show(name === 'custom');
     try {
       const t0 = performance.now();
-      const pixels = core.filter_image(data, width, height, name);
+      const pixels = core.filter_image(data, width, height, name === 'custom' ? custom.filter() : name);
       const ms = performance.now() - t0;
       paint(result, new ImageData(new Uint8ClampedArray(pixels.buffer), width, height));
       caption.textContent = `${LABELS[name] ?? name}: ${width}×${height} in ${ms.toFixed(1)} ms`;
@@ -83,6 +87,56 @@ export async function setupFilters(panel, core) {
   });
 
   show(samplePhoto());
+}
+
+/** The custom kernel editor: a 3×3 or 5×5 grid of weights, a divisor and an offset. */
+function customKernel(panel, onChange) {
+  const $ = (id) => panel.querySelector(`[data-testid="${id}"]`);
+  const fieldset = $('custom-kernel');
+  const grid = $('custom-grid');
+  const size = $('custom-size');
+  let inputs = [];
+
+  function build() {
+    const k = Number(size.value);
+    const old = inputs.map((i) => i.value);
+    const oldK = Math.round(Math.sqrt(old.length));
+    grid.style.gridTemplateColumns = `repeat(${k}, 4.2em)`;
+    inputs = Array.from({ length: k * k }, (_, i) => {
+      const [r, c] = [Math.floor(i / k), i % k];
+      const input = document.createElement('input');
+      input.type = 'number';
+      input.step = 'any';
+      input.dataset.testid = `custom-${r}-${c}`;
+      input.setAttribute('aria-label', `kernel row ${r + 1}, column ${c + 1}`);
+      // Keep the old weights centred when the size changes; start as the identity.
+      const o = (oldK - k) / 2;
+      const prev = oldK && r + o >= 0 && c + o >= 0 && r + o < oldK && c + o < oldK ? old[(r + o) * oldK + c + o] : null;
+      input.value = prev ?? (r === (k - 1) / 2 && c === (k - 1) / 2 ? '1' : '0');
+      input.addEventListener('change', onChange);
+      return input;
+    });
+    grid.replaceChildren(...inputs);
+  }
+
+  size.addEventListener('change', () => { build(); onChange(); });
+  $('custom-divisor').addEventListener('change', onChange);
+  $('custom-offset').addEventListener('change', onChange);
+  build();
+
+  return {
+    show(visible) { fieldset.hidden = !visible; },
+    /** The kernel as the core takes it; a non-number is passed on as NaN for the core to refuse. */
+    filter() {
+      const k = Number(size.value);
+      const value = (input) => (input.value.trim() === '' ? NaN : Number(input.value));
+      return {
+        kernel: Array.from({ length: k }, (_, r) => inputs.slice(r * k, r * k + k).map(value)),
+        divisor: value($('custom-divisor')),
+        offset: value($('custom-offset')),
+      };
+    },
+  };
 }
 
 function paint(canvas, imageData) {
