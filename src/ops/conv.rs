@@ -110,10 +110,29 @@ impl Conv2dGeometry {
             .map(move |r| r..(r + per_band).min(out_h))
     }
 
-    fn band_cols(&self) -> Vec<f32> {
+    /// How many floats one band's im2col columns take.
+    fn band_len(&self) -> usize {
         let rows = self.row_bands().next().map_or(0, |r| r.len());
-        vec![0.0; self.patch_len() * rows * self.out_w]
+        self.patch_len() * rows * self.out_w
     }
+}
+
+thread_local! {
+    /// im2col columns and their gradient, reused across calls: a training step convolves dozens
+    /// of times, and each band is fully overwritten before it is read.
+    static SCRATCH: std::cell::RefCell<(Vec<f32>, Vec<f32>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// Runs `f` with scratch buffers of at least `a` and `b` floats.
+fn with_scratch<R>(a: usize, b: usize, f: impl FnOnce(&mut [f32], &mut [f32]) -> R) -> R {
+    SCRATCH.with_borrow_mut(|(x, y)| {
+        for (v, len) in [(&mut *x, a), (&mut *y, b)] {
+            if v.len() < len {
+                v.resize(len, 0.0);
+            }
+        }
+        f(&mut x[..a], &mut y[..b])
+    })
 }
 
 /// y = conv2d(x, w) + b.
@@ -132,32 +151,34 @@ pub fn conv2d_forward(
     // its tile, so slide the kernel directly.
     let direct = out_channels == 1 && g.stride == 1;
     let w_mat = MatRef::new(w, out_channels, k);
-    let mut cols = if direct { Vec::new() } else { g.band_cols() };
-    for (xn, yn) in x
-        .chunks_exact(g.in_len())
-        .zip(y.chunks_exact_mut(out_channels * p))
-        .take(batch)
-    {
-        for (oc, plane) in yn.chunks_exact_mut(p).enumerate() {
-            plane.fill(b.map_or(0.0, |b| b[oc]));
+    let band = if direct { 0 } else { g.band_len() };
+    with_scratch(band, 0, |cols, _| {
+        for (xn, yn) in x
+            .chunks_exact(g.in_len())
+            .zip(y.chunks_exact_mut(out_channels * p))
+            .take(batch)
+        {
+            for (oc, plane) in yn.chunks_exact_mut(p).enumerate() {
+                plane.fill(b.map_or(0.0, |b| b[oc]));
+            }
+            if direct {
+                conv2d_direct(xn, g, w, yn);
+                continue;
+            }
+            for rows in g.row_bands() {
+                let n = rows.len() * g.out_w;
+                let cols = &mut cols[..k * n];
+                im2col(xn, g, rows.clone(), cols);
+                gemm(
+                    w_mat,
+                    MatRef::new(cols, k, n),
+                    &mut yn[rows.start * g.out_w..],
+                    p,
+                    true,
+                );
+            }
         }
-        if direct {
-            conv2d_direct(xn, g, w, yn);
-            continue;
-        }
-        for rows in g.row_bands() {
-            let cols = &mut cols[..k * rows.len() * g.out_w];
-            im2col(xn, g, rows.clone(), cols);
-            let n = rows.len() * g.out_w;
-            gemm(
-                w_mat,
-                MatRef::new(cols, k, n),
-                &mut yn[rows.start * g.out_w..],
-                p,
-                true,
-            );
-        }
-    }
+    });
 }
 
 /// y += conv2d(x, w) for one sample, one output channel, stride 1: each kernel weight scales a
@@ -200,37 +221,38 @@ pub fn conv2d_backward(
 ) {
     let (k, p) = (g.patch_len(), g.out_len());
     let wt = MatRef::new(w, out_channels, k).t();
-    let mut cols = g.band_cols();
-    let mut dcols = dx.as_ref().map(|_| g.band_cols());
+    let band = g.band_len();
     if let Some(dx) = dx.as_deref_mut() {
         dx.fill(0.0);
     }
-    for (n, dyn_) in dy.chunks_exact(out_channels * p).take(batch).enumerate() {
-        let xn = &x[n * g.in_len()..(n + 1) * g.in_len()];
-        for rows in g.row_bands() {
-            let width = rows.len() * g.out_w;
-            let dy_band = MatRef {
-                data: &dyn_[rows.start * g.out_w..],
-                rows: out_channels,
-                cols: width,
-                row_stride: p,
-                col_stride: 1,
-            };
-            let cols = &mut cols[..k * width];
-            im2col(xn, g, rows.clone(), cols);
-            gemm(dy_band, MatRef::new(cols, k, width).t(), dw, k, true);
-            if let (Some(dx), Some(dcols)) = (dx.as_deref_mut(), dcols.as_mut()) {
-                let dcols = &mut dcols[..k * width];
-                gemm(wt, dy_band, dcols, width, false);
-                col2im(
-                    dcols,
-                    g,
-                    rows.clone(),
-                    &mut dx[n * g.in_len()..(n + 1) * g.in_len()],
-                );
+    with_scratch(band, if dx.is_some() { band } else { 0 }, |cols, dcols| {
+        for (n, dyn_) in dy.chunks_exact(out_channels * p).take(batch).enumerate() {
+            let xn = &x[n * g.in_len()..(n + 1) * g.in_len()];
+            for rows in g.row_bands() {
+                let width = rows.len() * g.out_w;
+                let dy_band = MatRef {
+                    data: &dyn_[rows.start * g.out_w..],
+                    rows: out_channels,
+                    cols: width,
+                    row_stride: p,
+                    col_stride: 1,
+                };
+                let cols = &mut cols[..k * width];
+                im2col(xn, g, rows.clone(), cols);
+                gemm(dy_band, MatRef::new(cols, k, width).t(), dw, k, true);
+                if let Some(dx) = dx.as_deref_mut() {
+                    let dcols = &mut dcols[..k * width];
+                    gemm(wt, dy_band, dcols, width, false);
+                    col2im(
+                        dcols,
+                        g,
+                        rows.clone(),
+                        &mut dx[n * g.in_len()..(n + 1) * g.in_len()],
+                    );
+                }
             }
         }
-    }
+    });
     if let Some(db) = db {
         for dyn_ in dy.chunks_exact(out_channels * p).take(batch) {
             for (d, plane) in db.iter_mut().zip(dyn_.chunks_exact(p)) {

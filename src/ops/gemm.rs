@@ -73,6 +73,11 @@ pub fn gemm(a: MatRef, b: MatRef, c: &mut [f32], ldc: usize, accumulate: bool) {
         }
         return;
     }
+    if m < MR && a.col_stride == 1 && b.row_stride == 1 {
+        // A few rows against a transposed B (a linear layer on one image): dot products of
+        // contiguous rows, instead of packing all of B for a tile that is mostly padding.
+        return gemm_dots(a, b, c, ldc, accumulate);
+    }
     let n_panels = n.div_ceil(NR);
     PACKS.with_borrow_mut(|(a_pack, b_pack)| {
         // Packing overwrites every element it uses: growing the buffers is all they need.
@@ -80,6 +85,33 @@ pub fn gemm(a: MatRef, b: MatRef, c: &mut [f32], ldc: usize, accumulate: bool) {
         grow(a_pack, KC.min(k) * MC.div_ceil(MR) * MR);
         gemm_packed(a, b, c, ldc, accumulate, a_pack, b_pack);
     });
+}
+
+/// C = A·B row by row as dot products, for A with contiguous rows and B with contiguous columns.
+fn gemm_dots(a: MatRef, b: MatRef, c: &mut [f32], ldc: usize, accumulate: bool) {
+    let k = a.cols;
+    for i in 0..a.rows {
+        let row = &a.data[i * a.row_stride..i * a.row_stride + k];
+        for (j, out) in c[i * ldc..i * ldc + b.cols].iter_mut().enumerate() {
+            let col = &b.data[j * b.col_stride..j * b.col_stride + k];
+            let d = dot(row, col);
+            *out = if accumulate { *out + d } else { d };
+        }
+    }
+}
+
+/// Σ x·y with four lanes of partial sums, then the lanes and the tail in order.
+fn dot(x: &[f32], y: &[f32]) -> f32 {
+    let mut acc = F32x4::zero();
+    let (xc, yc) = (x.chunks_exact(4), y.chunks_exact(4));
+    let (xt, yt) = (xc.remainder(), yc.remainder());
+    for (a, b) in xc.zip(yc) {
+        acc = acc + F32x4::load(a) * F32x4::load(b);
+    }
+    let mut lanes = [0.0f32; 4];
+    acc.store(&mut lanes);
+    let tail: f32 = xt.iter().zip(yt).map(|(a, b)| a * b).sum();
+    lanes[0] + lanes[1] + lanes[2] + lanes[3] + tail
 }
 
 thread_local! {
