@@ -159,8 +159,8 @@ impl Filter {
                     .zip(&other)
                     .for_each(|(a, b)| *a = (*a * *a + b * b).sqrt());
             }
-            sums.iter_mut()
-                .for_each(|v| *v = *v / self.divisor + self.offset);
+            let (divisor, offset) = (self.divisor, self.offset);
+            sums.iter_mut().for_each(|v| *v = *v / divisor + offset);
             out.set_plane(c, &sums);
         }
         Ok(out)

@@ -50,24 +50,16 @@ impl Image {
     /// Channel `c` as a float plane (H×W), values 0–255.
     pub fn plane(&self, c: usize) -> Vec<f32> {
         self.pixels
-            .iter()
-            .skip(c)
-            .step_by(self.channels)
-            .map(|&v| v as f32)
+            .chunks_exact(self.channels)
+            .map(|px| px[c] as f32)
             .collect()
     }
 
     /// Writes a float plane into channel `c` as the tutorial does: clamp to 0–255, then truncate
     /// (numpy's `astype(np.uint8)` on values already in range).
     pub fn set_plane(&mut self, c: usize, plane: &[f32]) {
-        for (dst, &v) in self
-            .pixels
-            .iter_mut()
-            .skip(c)
-            .step_by(self.channels)
-            .zip(plane)
-        {
-            *dst = v.clamp(0.0, 255.0) as u8;
+        for (px, &v) in self.pixels.chunks_exact_mut(self.channels).zip(plane) {
+            px[c] = v.clamp(0.0, 255.0) as u8;
         }
     }
 }
