@@ -125,6 +125,17 @@ test('an uploaded PNG is filtered, pixel for pixel', async () => {
   await context.close();
 });
 
+test('a photo wider than 4096 px is scaled down with a notice and filtered', async () => {
+  const { page, context, problems } = await openPage(browser, server.url);
+  const file = await png(5000, 300, (y) => Buffer.alloc(15000, y % 256));
+  await page.setInputFiles('[data-testid="filter-upload"]', { name: 'wide.png', mimeType: 'image/png', buffer: file });
+  await page.waitForFunction(() => document.getElementById('filters').dataset.filtered === 'mean:4096x246');
+  assert.match(await page.textContent('[data-testid="filter-status"]'), /Scaled down from 5000×300 to 4096×246/);
+  assertMeanFiltered(await canvasPixels(page, 'filter-original'), await canvasPixels(page, 'filter-result'), 'scaled');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('bad uploads give a clear message and the page keeps working', async () => {
   const { page, context, problems } = await openPage(browser, server.url);
   const status = page.locator('[data-testid="filter-status"]');
