@@ -70,7 +70,20 @@ export class LineChart {
       ctx.beginPath(); ctx.moveTo(pad.l, py(y)); ctx.lineTo(w - pad.r, py(y)); ctx.stroke();
       ctx.fillText(this.format(y), 2, py(y) + 4);
     }
-    ctx.fillText(this.xLabel, w - pad.r - ctx.measureText(this.xLabel).width, h - 6);
+    // Whole-number ticks along x (epochs), at most about eight of them.
+    const nameLeft = w - pad.r - ctx.measureText(this.xLabel).width;
+    ctx.fillText(this.xLabel, nameLeft, h - 8);
+    // Round ticks along x: steps of 1, 2 or 5 times a power of ten, about six of them.
+    const raw = (x1 - x0) / 6;
+    const power = 10 ** Math.floor(Math.log10(raw));
+    const step = power * ([1, 2, 5].find((m) => m * power >= raw) ?? 10);
+    const decimals = Math.max(0, -Math.floor(Math.log10(step)));
+    for (let i = Math.ceil(x0 / step); i * step <= x1; i++) {
+      const x = i * step;
+      const label = x.toFixed(decimals);
+      const left = px(x) - ctx.measureText(label).width / 2;
+      if (left + ctx.measureText(label).width < nameLeft - 6) ctx.fillText(label, left, h - 8);
+    }
     let lx = pad.l;
     for (const s of this.series) {
       if (s.points.length === 0) continue;
