@@ -250,19 +250,22 @@ fn pack_a(a: &MatRef, i0: usize, mc: usize, p0: usize, kc: usize, out: &mut [f32
 /// add, so the result does not depend on the vector width.
 #[inline(always)]
 fn micro_kernel(kc: usize, a: &[f32], b: &[f32]) -> [[f32; NR]; MR] {
-    let mut acc = [[F32x4::zero(); 2]; MR];
+    const V: usize = NR / 4;
+    let mut acc = [[F32x4::zero(); V]; MR];
     for (a_col, b_row) in a.chunks_exact(MR).zip(b.chunks_exact(NR)).take(kc) {
-        let (b0, b1) = (F32x4::load(&b_row[..4]), F32x4::load(&b_row[4..]));
+        let bv: [F32x4; V] = std::array::from_fn(|v| F32x4::load(&b_row[4 * v..4 * v + 4]));
         for (acc_row, &ar) in acc.iter_mut().zip(a_col) {
             let ar = F32x4::splat(ar);
-            acc_row[0] = acc_row[0] + ar * b0;
-            acc_row[1] = acc_row[1] + ar * b1;
+            for (acc_v, &b_v) in acc_row.iter_mut().zip(&bv) {
+                *acc_v = *acc_v + ar * b_v;
+            }
         }
     }
     let mut tile = [[0.0f32; NR]; MR];
     for (row, acc_row) in tile.iter_mut().zip(&acc) {
-        acc_row[0].store(&mut row[..4]);
-        acc_row[1].store(&mut row[4..]);
+        for (v, acc_v) in acc_row.iter().enumerate() {
+            acc_v.store(&mut row[4 * v..4 * v + 4]);
+        }
     }
     tile
 }
