@@ -5,13 +5,12 @@
 // A benchmark, not a test: it asserts nothing about speed.
 //
 //   node bench/run.mjs [--runs 5] [--steps 20] [--warmup 3] [--infer 200] [--threads N] [--out FILE]
-import { spawn, execFileSync } from 'node:child_process';
-import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { ROOT, launchBrowser } from '../tests/e2e/harness.mjs';
+import { ROOT, launchBrowser, startServer } from '../tests/e2e/harness.mjs';
 
 const BIN = path.join(ROOT, 'target/release/cnn-playground');
 const USAGE = 'usage: node bench/run.mjs [--runs 5] [--steps 20] [--warmup 3] [--infer 200] [--threads N] [--out bench/results.json]';
@@ -77,26 +76,6 @@ function servedRoot() {
   };
 }
 
-async function startServer(root) {
-  const server = spawn(BIN, ['serve', '--root', root, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let buffered = '';
-  const url = await new Promise((resolve, reject) => {
-    server.on('error', reject);
-    server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-    server.stdout.on('data', (chunk) => {
-      buffered += chunk;
-      const m = buffered.match(/http:\/\/127\.0\.0\.1:\d+\//);
-      if (m) resolve(m[0]);
-    });
-  });
-  return {
-    url,
-    async stop() {
-      server.kill('SIGINT');
-      await once(server, 'exit');
-    },
-  };
-}
 
 /** Opens bench/index.html and waits for its figures; any page error or foreign request ends it. */
 async function browserBench(options) {

@@ -1,23 +1,13 @@
 // The draw panel as a user meets it: the tutorial's example digit and a random test digit shown
 // exactly as MNIST has them and read correctly by a briefly trained network, a "1" drawn with the
 // mouse and with a finger read as a 1, Clear, and the MNIST preprocessing checked on its own.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, launchBrowser, openPage, canvasPixels, OUT } from './harness.mjs';
+import { serverAndBrowser, openPage, canvasPixels, OUT } from './harness.mjs';
 import { trainBriefly, mnistTestImage, canvasPoints, ONE, drawWithMouse, drawWithFinger, settled, count } from './digits.mjs';
 
-let server, browser;
-before(async () => {
-  fs.mkdirSync(OUT, { recursive: true });
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 const TUTORIAL_EXAMPLE = 9987; // the tutorial's imgs[3]: the 4th image of its last test batch of 64
 
@@ -46,7 +36,7 @@ function assertProbabilities(p, digit) {
 }
 
 test('the preprocessing makes a drawing the way MNIST digits were made', async () => {
-  const { page, context, problems } = await openPage(browser, server.url);
+  const { page, context, problems } = await openPage(env.browser, env.server.url);
   const results = await page.evaluate(async () => {
     const { toMnist, inkBox, centreOfMass } = await import(new URL('js/mnist-preprocess.js', location.href));
     const W = 200, H = 160;
@@ -89,7 +79,7 @@ test('the preprocessing makes a drawing the way MNIST digits were made', async (
 });
 
 test('a briefly trained network reads the tutorial\'s 4, a test digit, and a "1" drawn by mouse and by finger', async () => {
-  const { page, context, problems } = await openPage(browser, server.url);
+  const { page, context, problems } = await openPage(env.browser, env.server.url);
   await trainBriefly(page);
   await page.locator('#draw').scrollIntoViewIfNeeded();
 
@@ -145,7 +135,7 @@ test('a briefly trained network reads the tutorial\'s 4, a test digit, and a "1"
 });
 
 test('on a phone the draw panel fits the screen and a finger draws', async () => {
-  const { page, context, problems } = await openPage(browser, server.url, { viewport: { width: 390, height: 844 } });
+  const { page, context, problems } = await openPage(env.browser, env.server.url, { viewport: { width: 390, height: 844 } });
   await page.locator('#draw').scrollIntoViewIfNeeded();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);

@@ -2,24 +2,15 @@
 // PyTorch's outputs (read from the fixture file, not copied), the formula must add up to the
 // highlighted cell, edits must change the output to the right value, impossible sizes must be
 // explained, and play/pause must start and stop the window.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, launchBrowser, openPage, ROOT, OUT } from './harness.mjs';
+import { serverAndBrowser, openPage, ROOT, OUT } from './harness.mjs';
 
 const TICK_MS = 900; // the panel's play speed
 
-let server, browser;
-before(async () => {
-  fs.mkdirSync(OUT, { recursive: true });
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 /** The F32 tensors of a safetensors file: u64 LE header length, JSON header, LE data. */
 function readSafetensors(file) {
@@ -91,7 +82,7 @@ const position = (page) => page.getAttribute('#explainer', 'data-position');
 const error = (page) => page.textContent('[data-testid="explainer-error"]');
 
 test('the three tutorial animations show PyTorch\'s outputs', async () => {
-  const { page, context, problems } = await openPage(browser, server.url);
+  const { page, context, problems } = await openPage(env.browser, env.server.url);
   for (const name of ['anim1', 'anim2', 'anim3']) {
     await page.selectOption('[data-testid="explainer-case"]', name);
     const want = fixture[`${name}.output`];
@@ -125,7 +116,7 @@ test('the three tutorial animations show PyTorch\'s outputs', async () => {
 });
 
 test('stepping through: each formula adds up to the highlighted output cell', async () => {
-  const { page, context, problems } = await openPage(browser, server.url);
+  const { page, context, problems } = await openPage(env.browser, env.server.url);
   for (const name of ['anim1', 'anim3']) {
     await page.selectOption('[data-testid="explainer-case"]', name);
     const { stride, padding } = SETTINGS[name];
@@ -178,7 +169,7 @@ test('stepping through: each formula adds up to the highlighted output cell', as
 });
 
 test('edited values change the output to the right numbers', async () => {
-  const { page, context, problems } = await openPage(browser, server.url);
+  const { page, context, problems } = await openPage(env.browser, env.server.url);
   await page.selectOption('[data-testid="explainer-case"]', 'anim1');
   const x = [...fixture['anim1.input'].data];
   const w = [...fixture['anim1.weight'].data];
@@ -221,7 +212,7 @@ test('edited values change the output to the right numbers', async () => {
 });
 
 test('impossible settings are explained, and the page keeps working', async () => {
-  const { page, context, problems } = await openPage(browser, server.url);
+  const { page, context, problems } = await openPage(env.browser, env.server.url);
   await page.selectOption('[data-testid="explainer-case"]', 'anim2');
   const x = fixture['anim2.input'].data;
   const w = fixture['anim2.weight'].data;
@@ -276,7 +267,7 @@ test('impossible settings are explained, and the page keeps working', async () =
 });
 
 test('play advances the window, pause stops it', async () => {
-  const { page, context, problems } = await openPage(browser, server.url);
+  const { page, context, problems } = await openPage(env.browser, env.server.url);
   await page.selectOption('[data-testid="explainer-case"]', 'anim1');
   assert.equal(await position(page), '0,0');
   await page.click('[data-testid="explainer-play"]');
@@ -298,7 +289,7 @@ test('play advances the window, pause stops it', async () => {
 });
 
 test('on a phone the panel fits the screen and its targets are finger-sized', async () => {
-  const { page, context, problems } = await openPage(browser, server.url, { viewport: { width: 390, height: 844 } });
+  const { page, context, problems } = await openPage(env.browser, env.server.url, { viewport: { width: 390, height: 844 } });
   await page.selectOption('[data-testid="explainer-case"]', 'anim3');
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);

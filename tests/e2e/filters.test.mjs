@@ -1,22 +1,12 @@
 // The filter lab as a user meets it: the sample photo filtered on load, another filter chosen, a
 // PNG uploaded, and bad uploads that must leave the page working.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { startServer, launchBrowser, openPage, canvasPixels, ROOT, OUT } from './harness.mjs';
+import { serverAndBrowser, openPage, canvasPixels, ROOT } from './harness.mjs';
 
-let server, browser;
-before(async () => {
-  fs.mkdirSync(OUT, { recursive: true });
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 /** The tutorial's mean filter written independently of the core: per channel, 3×3 sum with zero
  * padding, divided by 9, truncated. Alpha kept. */
@@ -85,7 +75,7 @@ function png(width, height, rgbRow) {
 }
 
 test('the sample photo is mean-filtered on load, exactly as the tutorial does it', async () => {
-  const { page, context, problems } = await openPage(browser, server.url);
+  const { page, context, problems } = await openPage(env.browser, env.server.url);
   await page.waitForSelector('[data-testid="filter-select"] option', { state: 'attached' });
   assert.equal(await page.inputValue('[data-testid="filter-select"]'), 'mean');
   const original = await canvasPixels(page, 'filter-original');
@@ -106,7 +96,7 @@ test('the sample photo is mean-filtered on load, exactly as the tutorial does it
 });
 
 test('an uploaded PNG is filtered, pixel for pixel', async () => {
-  const { page, context, problems } = await openPage(browser, server.url);
+  const { page, context, problems } = await openPage(env.browser, env.server.url);
   const w = 61, h = 47;
   const file = await png(w, h, (y) => Buffer.from(Array.from({ length: w * 3 }, (_, i) => (i * 7 + y * 13) % 256)));
   await page.setInputFiles('[data-testid="filter-upload"]', { name: 'stripes.png', mimeType: 'image/png', buffer: file });
@@ -126,7 +116,7 @@ test('an uploaded PNG is filtered, pixel for pixel', async () => {
 });
 
 test('a photo wider than 4096 px is scaled down with a notice and filtered', async () => {
-  const { page, context, problems } = await openPage(browser, server.url);
+  const { page, context, problems } = await openPage(env.browser, env.server.url);
   const file = await png(5000, 300, (y) => Buffer.alloc(15000, y % 256));
   await page.setInputFiles('[data-testid="filter-upload"]', { name: 'wide.png', mimeType: 'image/png', buffer: file });
   await page.waitForFunction(() => document.getElementById('filters').dataset.filtered === 'mean:4096x246');
@@ -137,7 +127,7 @@ test('a photo wider than 4096 px is scaled down with a notice and filtered', asy
 });
 
 test('bad uploads give a clear message and the page keeps working', async () => {
-  const { page, context, problems } = await openPage(browser, server.url);
+  const { page, context, problems } = await openPage(env.browser, env.server.url);
   const status = page.locator('[data-testid="filter-status"]');
   const cases = [
     [{ name: 'empty.png', mimeType: 'image/png', buffer: Buffer.alloc(0) }, /is empty/],
@@ -158,7 +148,7 @@ test('bad uploads give a clear message and the page keeps working', async () => 
 });
 
 test('edge magnitude and a custom kernel, checked pixel for pixel', async () => {
-  const { page, context, problems } = await openPage(browser, server.url);
+  const { page, context, problems } = await openPage(env.browser, env.server.url);
   const original = await canvasPixels(page, 'filter-original');
   const { width: w, height: h, data } = original;
   const at = (x, y, c) => (x >= 0 && x < w && y >= 0 && y < h ? data[(y * w + x) * 4 + c] : 0);

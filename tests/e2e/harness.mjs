@@ -1,6 +1,8 @@
 // What every end-to-end test needs: the project's own server on a free loopback port, and
 // Debian's Chromium driven by playwright-core (never a downloaded browser).
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { before, after } from 'node:test';
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,10 +11,10 @@ import { chromium } from 'playwright-core';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const OUT = path.join(ROOT, 'tests/e2e/out');
 
-/** Starts `cnn-playground serve` on an ephemeral port; resolves to { url, stop }. */
-export async function startServer() {
+/** Starts `cnn-playground serve` for `root` on an ephemeral port; resolves to { url, stop }. */
+export async function startServer(root = path.join(ROOT, 'www')) {
   const bin = path.join(ROOT, 'target/release/cnn-playground');
-  const server = spawn(bin, ['serve', '--root', path.join(ROOT, 'www'), '--port', '0'], {
+  const server = spawn(bin, ['serve', '--root', root, '--port', '0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let buffered = '';
@@ -32,6 +34,24 @@ export async function startServer() {
       await once(server, 'exit');
     },
   };
+}
+
+/**
+ * One server and one browser for all the tests of a file: registers the hooks that start and
+ * stop them, and returns an object whose `server` and `browser` are set once they run.
+ */
+export function serverAndBrowser() {
+  const env = {};
+  before(async () => {
+    fs.mkdirSync(OUT, { recursive: true });
+    env.server = await startServer();
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
 }
 
 /** Launches headless Chromium; `CHROMIUM` overrides the path. */

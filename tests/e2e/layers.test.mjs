@@ -1,23 +1,13 @@
 // The layers panel as a user meets it: the tutorial's show_Features for its imgs[3] with a briefly
 // trained network: every stage's feature maps (the right number of them, not blank), the kernels,
 // the saliency map, a map enlarged and closed again, and new maps when a new digit is drawn.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, launchBrowser, openPage, OUT } from './harness.mjs';
+import { serverAndBrowser, openPage, OUT } from './harness.mjs';
 import { trainBriefly, canvasPoints, ONE, drawWithMouse, settled, count } from './digits.mjs';
 
-let server, browser;
-before(async () => {
-  fs.mkdirSync(OUT, { recursive: true });
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 // The tutorial's network: what each stage holds for one 28×28 digit.
 const MAPS = { conv1: [16, 28], relu1: [16, 28], pool1: [16, 14], conv2: [32, 14], relu2: [32, 14], pool2: [32, 7] };
@@ -42,7 +32,7 @@ function canvases(page, id) {
 }
 
 test('every stage of the tutorial\'s network for its imgs[3], the kernels and the saliency map', async () => {
-  const { page, context, problems } = await openPage(browser, server.url);
+  const { page, context, problems } = await openPage(env.browser, env.server.url);
   await trainBriefly(page);
   // Pausing sends no event the panel follows: ask for the maps of the trained model via the example.
   const before = await count(page, 'layers', 'renders');
@@ -128,7 +118,7 @@ test('every stage of the tutorial\'s network for its imgs[3], the kernels and th
 });
 
 test('on a phone the layers panel fits the screen; wide grids scroll inside themselves', async () => {
-  const { page, context, problems } = await openPage(browser, server.url, { viewport: { width: 390, height: 844 } });
+  const { page, context, problems } = await openPage(env.browser, env.server.url, { viewport: { width: 390, height: 844 } });
   // Untrained, the panel still shows the tutorial's digit as soon as the worker is ready.
   await page.waitForFunction(() => Number(document.getElementById('layers').dataset.renders) >= 1, null, { timeout: 60_000 });
   assert.equal((await canvases(page, 'layer-conv2')).length, 32);

@@ -1,22 +1,14 @@
 // Saving and loading the model: a downloaded file, uploaded again, gives the same predictions; a
 // PyTorch state_dict loads; a corrupt or mismatched file is refused with a message naming what
 // is wrong, and the page keeps working.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, launchBrowser, openPage, ROOT } from './harness.mjs';
+import { serverAndBrowser, openPage, ROOT } from './harness.mjs';
 import { trainBriefly, settled, count } from './digits.mjs';
 
-let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 const probabilities = (page) => page.evaluate(() =>
   Array.from({ length: 10 }, (_, d) => Number(document.querySelector(`[data-testid="draw-prob-${d}"]`).dataset.value)));
@@ -36,7 +28,7 @@ async function upload(page, file) {
 }
 
 test('a downloaded model, uploaded again, predicts exactly as before', async () => {
-  const { page, context, problems } = await openPage(browser, server.url);
+  const { page, context, problems } = await openPage(env.browser, env.server.url);
   await trainBriefly(page, 200);
   const trained = await predictExample(page);
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="model-download"]')]);
@@ -59,7 +51,7 @@ test('a downloaded model, uploaded again, predicts exactly as before', async () 
 });
 
 test("a PyTorch state_dict loads; corrupt and mismatched files are refused and change nothing", async () => {
-  const { page, context, problems } = await openPage(browser, server.url);
+  const { page, context, problems } = await openPage(env.browser, env.server.url);
   const before = await predictExample(page);
   const cases = [
     [{ name: 'junk.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model at all, clearly') }, /not loaded: .*not a safetensors file/],
@@ -82,7 +74,7 @@ test("a PyTorch state_dict loads; corrupt and mismatched files are refused and c
 });
 
 test('a crashed worker is reported, and a restart brings the saved model back', async () => {
-  const { page, context } = await openPage(browser, server.url);
+  const { page, context } = await openPage(env.browser, env.server.url);
   await trainBriefly(page, 100);
   await page.click('[data-testid="train-stop"]'); // stopping saves the model in the browser
   await page.waitForFunction(() => document.getElementById('train').dataset.state === 'idle');

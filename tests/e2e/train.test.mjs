@@ -1,19 +1,11 @@
 // Training in the page as a user does it: start, watch the charts move and the accuracy rise,
 // pause and resume, settings that travel in the URL, an architecture that cannot work, a
 // learning rate that makes the loss explode, and a model that survives a reload.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openPage } from './harness.mjs';
+import { serverAndBrowser, openPage } from './harness.mjs';
 
-let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 const train = (page) => page.evaluate(() => {
   const p = document.getElementById('train');
@@ -22,7 +14,7 @@ const train = (page) => page.evaluate(() => {
 const waitSteps = (page, n) => page.waitForFunction((n) => Number(document.getElementById('train').dataset.steps ?? 0) >= n, n, { timeout: 120_000 });
 
 test('training runs in a worker: charts move, accuracy rises, pause holds and resume continues', async () => {
-  const { page, context, problems } = await openPage(browser, server.url);
+  const { page, context, problems } = await openPage(env.browser, env.server.url);
   await page.click('[data-testid="train-start"]');
   await waitSteps(page, 250);
   await page.click('[data-testid="train-pause"]');
@@ -52,7 +44,7 @@ test('training runs in a worker: charts move, accuracy rises, pause holds and re
 });
 
 test('settings live in the URL, and a broken architecture is explained, not run', async () => {
-  const { page, context, problems } = await openPage(browser, server.url);
+  const { page, context, problems } = await openPage(env.browser, env.server.url);
   await page.fill('[data-testid="train-lr"]', '0.0005');
   await page.dispatchEvent('[data-testid="train-lr"]', 'change');
   await page.fill('[data-testid="train-batch"]', '32');
@@ -60,7 +52,7 @@ test('settings live in the URL, and a broken architecture is explained, not run'
   const url = page.url();
   assert.match(url, /lr=0\.0005/);
   assert.match(url, /batch=32/);
-  const other = await openPage(browser, url);
+  const other = await openPage(env.browser, url);
   assert.equal(await other.page.inputValue('[data-testid="train-lr"]'), '0.0005');
   assert.equal(await other.page.inputValue('[data-testid="train-batch"]'), '32');
   await other.context.close();
@@ -81,7 +73,7 @@ test('settings live in the URL, and a broken architecture is explained, not run'
 });
 
 test('a learning rate that blows the loss up stops training with an explanation', async () => {
-  const { page, context } = await openPage(browser, server.url);
+  const { page, context } = await openPage(env.browser, env.server.url);
   await page.selectOption('[data-testid="train-optimizer"]', 'sgd');
   await page.fill('[data-testid="train-lr"]', '1e38');
   await page.dispatchEvent('[data-testid="train-lr"]', 'change');
