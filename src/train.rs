@@ -201,7 +201,8 @@ impl Trainer {
     }
 }
 
-fn argmax(row: &[f32]) -> usize {
+/// The index of the largest score (the first, on ties): the predicted class.
+pub(crate) fn argmax(row: &[f32]) -> usize {
     row.iter()
         .enumerate()
         .fold(0, |best, (i, &v)| if v > row[best] { i } else { best })

@@ -8,7 +8,7 @@ use crate::data::{idx, Dataset, Epoch};
 use crate::io::checkpoint;
 use crate::nn::loss::softmax;
 use crate::nn::{Mode, Model, ModelSpec};
-use crate::train::{evaluate, TrainConfig, Trainer};
+use crate::train::{argmax, evaluate, TrainConfig, Trainer};
 use js_sys::{Array, Float32Array, Object, Reflect};
 use ndarray::ArrayD;
 use serde::Serialize;
@@ -327,10 +327,7 @@ impl Session {
             .forward(&Self::image(pixels)?, Mode::Explain)
             .map_err(js_err)?;
         let row = logits.as_slice().expect("standard layout");
-        let predicted = row
-            .iter()
-            .enumerate()
-            .fold(0, |b, (i, &v)| if v > row[b] { i } else { b });
+        let predicted = argmax(row);
         let mut seed = ArrayD::zeros(logits.raw_dim());
         seed.as_slice_mut().expect("standard layout")[predicted] = 1.0;
         let grad = model

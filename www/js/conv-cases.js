@@ -10,6 +10,8 @@
 const RAMP = [-2, 1, -1, 2, 0];
 const THREE_CHANNELS = Array.from({ length: 3 * 5 }, () => RAMP).flat();
 const EDGE_KERNEL = Array.from({ length: 3 * 3 }, () => [-1, 0, 1]).flat();
+// anim3 is anim2 again, with one ring of zero padding and stride 2.
+const THREE_CHANNEL_CASE = { channels: 3, size: 5, kernel: 3, input: THREE_CHANNELS, weight: EDGE_KERNEL, bias: 1 };
 
 /** Each case: input (C,H,W) with H = W = size, weight (1,C,K,K), bias (null: none), stride, padding. */
 export const CASES = {
@@ -27,24 +29,14 @@ export const CASES = {
   },
   anim2: {
     label: '3 channels, 3×3×3 kernel plus a bias',
-    channels: 3,
-    size: 5,
-    kernel: 3,
-    input: THREE_CHANNELS,
-    weight: EDGE_KERNEL,
-    bias: 1,
+    ...THREE_CHANNEL_CASE,
     stride: 1,
     padding: 0,
     // PyTorch's output: 10 everywhere.
   },
   anim3: {
     label: '3 channels, padding 1, stride 2',
-    channels: 3,
-    size: 5,
-    kernel: 3,
-    input: THREE_CHANNELS,
-    weight: EDGE_KERNEL,
-    bias: 1,
+    ...THREE_CHANNEL_CASE,
     stride: 2,
     padding: 1,
     // PyTorch's output: [7, 7, -11, 10, 10, -17, 7, 7, -11]

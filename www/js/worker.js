@@ -172,8 +172,9 @@ const handlers = {
   start() {
     if (!running) trainLoop();
   },
+  // Resuming is starting again: the session remembers where the epoch stopped.
   resume() {
-    if (!running) trainLoop();
+    handlers.start();
   },
   pause() {
     running = false;
