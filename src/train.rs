@@ -66,6 +66,7 @@ pub struct Trainer {
     total_steps: usize,
     x: Vec<f32>,
     y: Vec<u8>,
+    peer_grads: Vec<f32>,
 }
 
 impl Trainer {
@@ -93,6 +94,7 @@ impl Trainer {
             total_steps: config.epochs * train_len.div_ceil(config.batch_size),
             x: Vec::new(),
             y: Vec::new(),
+            peer_grads: Vec::new(),
             config,
         })
     }
@@ -158,6 +160,51 @@ impl Trainer {
     /// One optimisation step on the examples `indices` of `data`. A loss that is not finite
     /// stops here, before the update, with an explanation.
     pub fn step(&mut self, data: &Dataset, indices: &[usize]) -> Result<StepStats> {
+        let stats = self.gradients(data, indices)?;
+        self.update(stats)
+    }
+
+    /// One data-parallel step: `peer` computes the gradients of the batch's second half with
+    /// this model's weights while this trainer computes the first's; the update uses their
+    /// size-weighted mean, the full batch's gradient up to rounding. (Batch norm sees each half's
+    /// own statistics, as in PyTorch's DistributedDataParallel.)
+    pub fn step_with(
+        &mut self,
+        peer: &mut dyn Peer,
+        data: &Dataset,
+        indices: &[usize],
+    ) -> Result<StepStats> {
+        let (own, theirs) = indices.split_at(indices.len() - indices.len() / 2);
+        if theirs.is_empty() {
+            return self.step(data, indices);
+        }
+        peer.start(&self.model, data, theirs)?;
+        let own_stats = self.gradients(data, own);
+        // Wait for the peer even when this half failed, so it is idle when the error returns.
+        self.peer_grads.resize(self.model.num_params(), 0.0);
+        let peer_stats = peer.finish(&mut self.peer_grads)?;
+        let own_stats = own_stats?;
+        let n = indices.len() as f32;
+        let (w_own, w_peer) = (own.len() as f32 / n, theirs.len() as f32 / n);
+        let mut offset = 0;
+        for p in self.model.params_mut() {
+            let g = p.grad.as_slice_mut().expect("standard layout");
+            for (g, &q) in g.iter_mut().zip(&self.peer_grads[offset..]) {
+                *g = *g * w_own + q * w_peer;
+            }
+            offset += g.len();
+        }
+        self.update(StepStats {
+            loss: own_stats.loss * w_own + peer_stats.loss * w_peer,
+            correct: own_stats.correct + peer_stats.correct,
+            size: indices.len(),
+        })
+    }
+
+    /// Forward and backward on the examples `indices` of `data`, leaving the mean loss's
+    /// gradients in the model's parameters; no update. The loss may be NaN: [`Trainer::step`]
+    /// is the one that refuses to apply it.
+    pub fn gradients(&mut self, data: &Dataset, indices: &[usize]) -> Result<StepStats> {
         data.gather(indices, &mut self.x, &mut self.y);
         if self.config.shift > 0 {
             let size = data.rows * data.cols;
@@ -179,26 +226,41 @@ impl Trainer {
         let logits = self.model.forward(&x, Mode::Train)?;
         self.x = x.into_raw_vec_and_offset().0;
         let (loss, dlogits) = softmax_cross_entropy(&logits, &self.y);
-        if !loss.is_finite() {
-            return Err(Error::Diverged(format!(
-                "the loss became {loss} at step {}; the weights were not updated. Lower the learning rate (it is {:e}) and reset.",
-                self.step + 1,
-                self.lr()
-            )));
-        }
         let correct = count_correct(&logits, &self.y);
         self.model.zero_grad();
         self.model.backward(&dlogits, false);
-        let lr = self.lr();
-        self.optimizer.set_lr(lr);
-        self.optimizer.step(&mut self.model.params_mut());
-        self.step += 1;
         Ok(StepStats {
             loss,
             correct,
             size: indices.len(),
         })
     }
+
+    /// Applies the gradients in the model, unless the step's loss is not finite.
+    fn update(&mut self, stats: StepStats) -> Result<StepStats> {
+        if !stats.loss.is_finite() {
+            return Err(Error::Diverged(format!(
+                "the loss became {} at step {}; the weights were not updated. Lower the learning rate (it is {:e}) and reset.",
+                stats.loss,
+                self.step + 1,
+                self.lr()
+            )));
+        }
+        let lr = self.lr();
+        self.optimizer.set_lr(lr);
+        self.optimizer.step(&mut self.model.params_mut());
+        self.step += 1;
+        Ok(stats)
+    }
+}
+
+/// A replica that computes part of a batch's gradients elsewhere (the page's second worker).
+pub trait Peer {
+    /// Starts computing the gradients of `indices` of `data` with `model`'s current weights.
+    fn start(&mut self, model: &Model, data: &Dataset, indices: &[usize]) -> Result<()>;
+    /// Waits for them: the mean loss's gradients, flattened in [`Model::params`] order, go into
+    /// `grads`.
+    fn finish(&mut self, grads: &mut [f32]) -> Result<StepStats>;
 }
 
 /// The index of the largest score (the first, on ties): the predicted class.

@@ -3,9 +3,11 @@
 //! natively and in the browser, against the same recorded checksum.
 
 use cnn_playground::data::Dataset;
+use cnn_playground::error::{Error, Result};
 use cnn_playground::nn::{Model, ModelSpec};
+use cnn_playground::optim::OptimizerSpec;
 use cnn_playground::rng::Rng;
-use cnn_playground::train::{TrainConfig, Trainer};
+use cnn_playground::train::{Peer, StepStats, TrainConfig, Trainer};
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -115,7 +117,6 @@ fn a_short_run_on_real_mnist_learns() {
 
 #[test]
 fn a_nan_loss_stops_training_with_an_explanation() {
-    use cnn_playground::optim::OptimizerSpec;
     let data = synthetic(64, 5);
     let model = Model::new(&ModelSpec::tutorial(), 0).unwrap();
     // A learning rate no network survives.
@@ -135,4 +136,109 @@ fn a_nan_loss_stops_training_with_an_explanation() {
         .find_map(|_| trainer.step(&data, &all).err())
         .expect("diverges");
     assert!(err.to_string().contains("Lower the learning rate"), "{err}");
+}
+
+/// A peer in the same thread: a second trainer that copies the weights it is sent and computes
+/// its half at once, as the page's replica worker does in its own thread.
+struct LocalPeer {
+    trainer: Trainer,
+    grads: Vec<f32>,
+    stats: Option<StepStats>,
+    fail: bool,
+}
+
+impl Peer for LocalPeer {
+    fn start(&mut self, model: &Model, data: &Dataset, indices: &[usize]) -> Result<()> {
+        for (mine, theirs) in self
+            .trainer
+            .model
+            .params_mut()
+            .into_iter()
+            .zip(model.params())
+        {
+            mine.value.assign(&theirs.value);
+        }
+        self.stats = Some(self.trainer.gradients(data, indices)?);
+        self.grads = self
+            .trainer
+            .model
+            .params()
+            .flat_map(|p| p.grad.iter().copied())
+            .collect();
+        Ok(())
+    }
+
+    fn finish(&mut self, grads: &mut [f32]) -> Result<StepStats> {
+        if self.fail {
+            return Err(Error::Invalid("the peer is gone".into()));
+        }
+        grads.copy_from_slice(&self.grads);
+        Ok(self.stats.take().expect("started"))
+    }
+}
+
+fn sgd_trainer(seed: u64) -> Trainer {
+    let config = TrainConfig {
+        optimizer: OptimizerSpec::Sgd {
+            lr: 0.1,
+            momentum: 0.0,
+            weight_decay: 0.0,
+            nesterov: false,
+        },
+        ..TrainConfig::default()
+    };
+    Trainer::new(
+        Model::new(&ModelSpec::tutorial(), seed).unwrap(),
+        config,
+        64,
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_data_parallel_step_follows_the_full_batch_gradient() {
+    let data = synthetic(63, 6); // odd: the halves are 32 and 31
+    let all: Vec<usize> = (0..63).collect();
+    let mut single = sgd_trainer(3);
+    let mut split = sgd_trainer(3);
+    let mut peer = LocalPeer {
+        trainer: sgd_trainer(9),
+        grads: Vec::new(),
+        stats: None,
+        fail: false,
+    };
+    let a = single.step(&data, &all).unwrap();
+    let b = split.step_with(&mut peer, &data, &all).unwrap();
+    assert!((a.loss - b.loss).abs() < 1e-5, "{} vs {}", a.loss, b.loss);
+    assert_eq!((a.correct, a.size), (b.correct, b.size));
+    // SGD moves each weight by lr·gradient, so equal weights mean equal gradients.
+    let mut moved = 0.0f32;
+    for ((p, q), r) in single
+        .model
+        .params()
+        .zip(split.model.params())
+        .zip(sgd_trainer(3).model.params())
+    {
+        for ((&x, &y), &w0) in p.value.iter().zip(&q.value).zip(&r.value) {
+            assert!(
+                (x - y).abs() < 1e-6,
+                "{} after one step: {x} vs {y}",
+                p.name
+            );
+            moved = moved.max((x - w0).abs());
+        }
+    }
+    assert!(
+        moved > 1e-3,
+        "the step moved the weights (by up to {moved})"
+    );
+    assert_eq!(split.steps_done(), 1);
+
+    // A peer that fails leaves the weights as they were and says so.
+    let before = checksum(&split.model);
+    peer.fail = true;
+    let err = split.step_with(&mut peer, &data, &all).unwrap_err();
+    assert!(err.to_string().contains("the peer is gone"), "{err}");
+    assert_eq!(checksum(&split.model), before);
+    assert_eq!(split.steps_done(), 1);
 }

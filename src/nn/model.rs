@@ -274,6 +274,11 @@ impl Model {
             .collect()
     }
 
+    /// Every parameter, in the order of [`Model::params_mut`].
+    pub fn params(&self) -> impl Iterator<Item = &Param> {
+        self.nodes.iter().flat_map(|n| n.layer.params().iter())
+    }
+
     /// Parameters with their full names (`conv1.weight`), in order.
     pub fn named_params(&self) -> Vec<(String, &Param)> {
         self.nodes
