@@ -2,9 +2,11 @@
 //! `JsError` with a message the page can show. No panic crosses this boundary on bad input.
 //!
 //! - [`filters`]: `conv2d` and `filter_image` for the filter lab and the convolution explainer;
-//! - [`session`]: a model with its trainer and data, owned by the page's worker.
+//! - [`session`]: a model with its trainer and data, owned by the page's worker;
+//! - [`replica`]: a second worker that computes half of each batch, when threads are allowed.
 
 pub mod filters;
+pub mod replica;
 pub mod session;
 
 use wasm_bindgen::prelude::*;

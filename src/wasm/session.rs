@@ -3,13 +3,15 @@
 //! so it can report progress and hear "pause" between calls. Large data stays in wasm memory;
 //! JavaScript gets small results and typed arrays.
 
+use super::replica::RemotePeer;
 use super::{js_err, Tensor};
 use crate::data::{idx, Dataset, Epoch};
+use crate::error::Error;
 use crate::io::checkpoint;
 use crate::nn::loss::softmax;
 use crate::nn::{Mode, Model, ModelSpec};
 use crate::train::{argmax, evaluate, TrainConfig, Trainer};
-use js_sys::{Array, Float32Array, Object, Reflect};
+use js_sys::{Array, Float32Array, Object, Reflect, SharedArrayBuffer};
 use ndarray::ArrayD;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -81,6 +83,19 @@ fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result
     serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("{what}: {e}")))
 }
 
+/// `value` read as a `T`, or `default()` when it is null or undefined.
+pub(crate) fn from_js_or<T: serde::de::DeserializeOwned>(
+    value: JsValue,
+    what: &str,
+    default: impl FnOnce() -> T,
+) -> Result<T, JsError> {
+    if value.is_null() || value.is_undefined() {
+        Ok(default())
+    } else {
+        from_js(value, what)
+    }
+}
+
 #[wasm_bindgen]
 pub struct Session {
     trainer: Trainer,
@@ -90,6 +105,8 @@ pub struct Session {
     epoch_index: usize,
     epoch_seen: usize,
     batch: Vec<usize>,
+    /// A replica worker that computes half of each batch (see [`super::replica`]).
+    replica: Option<RemotePeer>,
 }
 
 #[wasm_bindgen]
@@ -98,16 +115,8 @@ impl Session {
     /// (null: the tutorial's recipe); `seed` initialises the weights.
     #[wasm_bindgen(constructor)]
     pub fn new(spec: JsValue, config: JsValue, seed: u32) -> Result<Session, JsError> {
-        let spec: ModelSpec = if spec.is_null() || spec.is_undefined() {
-            ModelSpec::tutorial()
-        } else {
-            from_js(spec, "architecture")?
-        };
-        let config: TrainConfig = if config.is_null() || config.is_undefined() {
-            TrainConfig::default()
-        } else {
-            from_js(config, "training settings")?
-        };
+        let spec: ModelSpec = from_js_or(spec, "architecture", ModelSpec::tutorial)?;
+        let config: TrainConfig = from_js_or(config, "training settings", TrainConfig::default)?;
         if spec.input != [1, SIDE, SIDE] {
             return Err(JsError::new(
                 "the playground trains on 1×28×28 images: the input must be [1, 28, 28]",
@@ -129,6 +138,7 @@ impl Session {
             epoch_index: 1,
             epoch_seen: 0,
             batch: Vec::with_capacity(batch),
+            replica: None,
         })
     }
 
@@ -201,10 +211,22 @@ impl Session {
             if !self.epoch.next_batch(&mut self.batch) {
                 break;
             }
-            let stats = self
-                .trainer
-                .step(&self.train.data, &self.batch)
-                .map_err(js_err)?;
+            let stats = match &mut self.replica {
+                Some(peer) => self
+                    .trainer
+                    .step_with(peer, &self.train.data, &self.batch)
+                    .map_err(|e| {
+                        // A replica that failed once is not asked again: training goes on alone.
+                        if !matches!(e, Error::Diverged(_)) {
+                            self.replica = None;
+                        }
+                        js_err(e)
+                    })?,
+                None => self
+                    .trainer
+                    .step(&self.train.data, &self.batch)
+                    .map_err(js_err)?,
+            };
             loss_sum += stats.loss as f64 * stats.size as f64;
             report.steps += 1;
             report.correct += stats.correct;
@@ -227,6 +249,26 @@ impl Session {
         report.total_steps = self.trainer.steps_done();
         report.lr = self.trainer.lr();
         to_js(&report)
+    }
+
+    /// Trains with a replica from now on: `buffer` is its `Replica.buffer()`, and its network must
+    /// be this one's architecture.
+    pub fn attach_replica(&mut self, buffer: SharedArrayBuffer) -> Result<(), JsError> {
+        self.detach_replica();
+        self.replica = Some(RemotePeer::connect(buffer, &self.trainer.model).map_err(js_err)?);
+        Ok(())
+    }
+
+    /// Trains alone from now on, and ends the replica's loop.
+    pub fn detach_replica(&mut self) {
+        if let Some(mut peer) = self.replica.take() {
+            peer.stop();
+        }
+    }
+
+    /// Workers training: 2 with a replica, else 1.
+    pub fn threads(&self) -> u32 {
+        1 + self.replica.is_some() as u32
     }
 
     /// Accuracy on the first `limit` test images loaded (0: all), with the confusion matrix and
@@ -388,8 +430,10 @@ impl Session {
         Ok(())
     }
 
-    /// Takes `fresh`'s model, trainer and epoch, keeping this session's data.
+    /// Takes `fresh`'s model, trainer and epoch, keeping this session's data. A replica is let
+    /// go: the page starts one for the new network.
     fn replace(&mut self, mut fresh: Session) {
+        self.detach_replica();
         std::mem::swap(&mut fresh.train, &mut self.train);
         std::mem::swap(&mut fresh.test, &mut self.test);
         fresh.epoch.extend_to(fresh.train.data.len());

@@ -65,10 +65,20 @@ export function launchBrowser() {
 
 /**
  * Opens the page and waits for the core to load. Fails the test on any page error, console
- * error, or request to another origin (nothing may leave the browser).
+ * error, or request to another origin (nothing may leave the browser). `isolated: false` strips
+ * the server's COOP/COEP headers, as a plain static host would serve the page.
  */
-export async function openPage(browser, url, { viewport = { width: 1280, height: 900 } } = {}) {
+export async function openPage(browser, url, { viewport = { width: 1280, height: 900 }, isolated = true } = {}) {
   const context = await browser.newContext({ viewport });
+  if (!isolated) {
+    await context.route('**/*', async (route) => {
+      const response = await route.fetch();
+      const headers = { ...response.headers() };
+      delete headers['cross-origin-opener-policy'];
+      delete headers['cross-origin-embedder-policy'];
+      await route.fulfill({ response, headers });
+    });
+  }
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));

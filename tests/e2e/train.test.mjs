@@ -82,3 +82,45 @@ test('a learning rate that blows the loss up stops training with an explanation'
   assert.equal((await train(page)).state, 'paused');
   await context.close();
 });
+
+const threads = (page) => page.evaluate(() => ({
+  threads: document.getElementById('train').dataset.threads,
+  status: document.querySelector('[data-testid="threads-status"]').textContent,
+}));
+const waitThreads = (page, n) => page.waitForFunction((n) => document.getElementById('train').dataset.threads === String(n), n, { timeout: 30_000 });
+
+test('two workers share each batch when the page is cross-origin isolated, one when asked', async () => {
+  const { page, context, problems } = await openPage(env.browser, env.server.url);
+  await waitThreads(page, 2);
+  assert.match((await threads(page)).status, /2 workers/);
+  await page.click('[data-testid="train-start"]');
+  await waitSteps(page, 60);
+  // Down to one worker while training, and back: training goes on throughout.
+  await page.selectOption('[data-testid="train-threads"]', '1');
+  await waitThreads(page, 1);
+  assert.match((await threads(page)).status, /1 worker: one worker was chosen/);
+  assert.match(page.url(), /threads=1/);
+  let { steps } = await train(page);
+  await waitSteps(page, steps + 30);
+  await page.selectOption('[data-testid="train-threads"]', '2');
+  await page.waitForFunction(() => /2 workers/.test(document.querySelector('[data-testid="threads-status"]').textContent), null, { timeout: 30_000 });
+  ({ steps } = await train(page));
+  await waitSteps(page, steps + 30);
+  const acc = (await train(page)).accuracy;
+  assert.ok(acc.at(-1) > 0.7, `batch accuracy ${acc.at(-1)} after ${steps + 30} steps`);
+  await page.click('[data-testid="train-pause"]');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('without cross-origin isolation the page trains on one worker and says why', async () => {
+  const { page, context, problems } = await openPage(env.browser, env.server.url, { isolated: false });
+  assert.equal(await page.evaluate(() => crossOriginIsolated), false);
+  await waitThreads(page, 1);
+  assert.match((await threads(page)).status, /not cross-origin isolated/);
+  await page.click('[data-testid="train-start"]');
+  await waitSteps(page, 20);
+  await page.click('[data-testid="train-pause"]');
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -4,19 +4,20 @@
 // Big arrays travel as transferable typed arrays, never JSON.
 //
 // Page → worker                                   Worker → page
-//   init    {spec, config, seed, restore?}          ready     {layers, params, spec, restored}
+//   init    {spec, config, seed, threads}           ready     {layers, params, spec, restored}
 //   start   {}                                      data      {split, loaded, total, bytes, bytesTotal}
 //   pause   {}                                      progress  {epoch, epochs, epochProgress, steps,
 //   resume  {}                                                 loss, accuracy, imagesPerSecond, lr, etaSeconds}
 //   stop    {}                                      epoch     {epoch, trainLoss, trainAccuracy, test: {accuracy,
-//   reset   {spec, config, seed}                               correct, total, loss, confusion, misclassified}}
-//   set     {lr?, batchSize?}                       state     {state: 'idle'|'loading'|'training'|'paused'|'done'}
+//   reset   {spec, config, seed, threads}                      correct, total, loss, confusion, misclassified}}
+//   set     {lr?, batchSize?, epochs?, threads?}    state     {state: 'idle'|'loading'|'training'|'paused'|'done'}
 //   predict {id, pixels: Float32Array(784)}         prediction {id, probabilities: Float32Array(10)}
 //   inspect {id, pixels: Float32Array(784)}         inspection {id, layers: [{name, kind, shape, data}],
 //   testImage {id, index}                                       kernels: [{name, shape, data}], saliency}
 //   save    {id}                                    testImage {id, index, pixels: Uint8Array(784), label}
 //   load    {id, bytes: Uint8Array}                 saved     {id, bytes: Uint8Array}
 //                                                   loaded    {id, layers, params, spec}
+//                                                   threads   {threads: 1|2, reason: why only 1, or ''}
 //                                                   error     {id?, message, fatal}
 //
 // Every request with an `id` is answered by a message with the same id (or an `error` with it).

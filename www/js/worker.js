@@ -4,11 +4,16 @@
 import init, * as core from '../pkg/cnn_playground.js';
 import { MNIST, PROGRESS_INTERVAL_MS } from './protocol.js';
 import { saveModel, loadModel } from './storage.js';
+import { singleThreadReason, startReplica } from './threads.js';
 
 const IMAGE = 28 * 28;
 const ready = init();
 let session = null;
 let epochs = 5;
+let config = null; // the training config the session was made with
+let threadsWanted = 2;
+let replica = null; // the replica worker computing half of each batch, when there is one
+let replicaGeneration = 0; // bumped whenever the replica is replaced: a late 'ready' is dropped
 let running = false;
 let state = 'idle';
 const loaded = { train: null, test: null }; // promises, resolved when each split is complete
@@ -85,6 +90,50 @@ function startLoading() {
   }
 }
 
+function stopReplica() {
+  replicaGeneration++;
+  session?.detach_replica();
+  replica?.terminate();
+  replica = null;
+}
+
+function replicaLost(message) {
+  stopReplica();
+  post('threads', { threads: 1, reason: `the second worker stopped (${message}); training goes on with one` });
+}
+
+/** Starts or stops the replica so that the session trains on `threadsWanted` workers. */
+function syncThreads() {
+  stopReplica();
+  const reason = threadsWanted < 2 ? 'one worker was chosen' : singleThreadReason();
+  if (reason) {
+    post('threads', { threads: 1, reason });
+    return;
+  }
+  const generation = replicaGeneration;
+  post('threads', { threads: 1, reason: 'the second worker is starting' });
+  startReplica(session, config, (message) => { if (generation === replicaGeneration) replicaLost(message); }).then(
+    ({ worker, buffer }) => {
+      if (generation !== replicaGeneration) {
+        worker.terminate();
+        return;
+      }
+      try {
+        session.attach_replica(buffer);
+      } catch (err) {
+        worker.terminate();
+        post('threads', { threads: 1, reason: `the second worker does not fit: ${err.message}` });
+        return;
+      }
+      replica = worker;
+      post('threads', { threads: 2, reason: '' });
+    },
+    (err) => {
+      if (generation === replicaGeneration) post('threads', { threads: 1, reason: `the second worker could not start: ${err.message}` });
+    },
+  );
+}
+
 async function persist(info) {
   try {
     await saveModel(session.save(), info);
@@ -114,6 +163,10 @@ async function trainLoop() {
     try {
       r = session.train(stepsPerCall);
     } catch (err) {
+      if (replica && session.threads() === 1) { // the replica failed; the step was not applied
+        replicaLost(err.message);
+        continue;
+      }
       running = false;
       setState('paused');
       post('error', { message: err.message, fatal: false, diverged: /diverged/.test(err.message) });
@@ -153,9 +206,11 @@ async function trainLoop() {
 }
 
 const handlers = {
-  async init({ spec, config, seed, epochs: n }) {
+  async init({ spec, config: c, seed, epochs: n, threads }) {
     epochs = n ?? 5;
-    session = new core.Session(spec ?? null, config ?? null, seed ?? 0);
+    config = c ?? null;
+    threadsWanted = threads ?? 2;
+    session = new core.Session(spec ?? null, config, seed ?? 0);
     let restored = null;
     try {
       const stored = await loadModel();
@@ -167,6 +222,7 @@ const handlers = {
       post('error', { message: `the stored model could not be restored (${err.message}); starting afresh`, fatal: false });
     }
     post('ready', { ...describe(), restored });
+    syncThreads();
     startLoading();
   },
   start() {
@@ -184,17 +240,24 @@ const handlers = {
     setState('idle');
     await persist({});
   },
-  reset({ spec, config, seed, epochs: n }) {
+  reset({ spec, config: c, seed, epochs: n, threads }) {
     running = false;
     epochs = n ?? epochs;
-    session.reset(spec ?? null, config ?? null, seed ?? 0);
+    config = c ?? null;
+    threadsWanted = threads ?? threadsWanted;
+    session.reset(spec ?? null, config, seed ?? 0);
     setState('idle');
     post('ready', { ...describe(), restored: null });
+    syncThreads();
   },
-  set({ lr, batchSize, epochs: n }) {
+  set({ lr, batchSize, epochs: n, threads }) {
     if (lr !== undefined) session.set_lr(lr);
     if (batchSize !== undefined) session.set_batch_size(batchSize);
     if (n !== undefined) epochs = n;
+    if (threads !== undefined && threads !== threadsWanted) {
+      threadsWanted = threads;
+      syncThreads();
+    }
   },
   predict({ id, pixels }) {
     const probabilities = session.predict(pixels);
@@ -228,6 +291,7 @@ const handlers = {
     await persist({});
     setState('idle');
     post('loaded', { id, ...describe() });
+    syncThreads(); // the loaded network may have another architecture
   },
 };
 

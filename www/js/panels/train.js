@@ -9,6 +9,8 @@ export const RECIPES = {
   tutorial: { epochs: 5, batch: 64, lr: 0.001, optimizer: 'adam', schedule: 'constant', shift: 0, seed: 0, arch: 'tutorial' },
   improved: { epochs: 5, batch: 64, lr: 0.002, optimizer: 'adam', schedule: 'cosine', shift: 2, seed: 0, arch: 'tutorial_bn' },
 };
+/** Workers to train on, unless the page says otherwise (#threads=1): a recipe does not set it. */
+const DEFAULT_THREADS = 2;
 
 /** What the worker's `init` and `reset` take, from the panel's settings. */
 export function workerSettings(s, spec) {
@@ -20,13 +22,14 @@ export function workerSettings(s, spec) {
     config: { epochs: s.epochs, batch_size: s.batch, optimizer, schedule: s.schedule, shift: s.shift, seed: s.seed },
     seed: s.seed,
     epochs: s.epochs,
+    threads: s.threads,
   };
 }
 
 export function initialSettings(core) {
   const hash = readHash();
   const recipe = RECIPES[hash.recipe] ? hash.recipe : 'tutorial';
-  const s = { ...RECIPES[recipe], recipe, ...hash.values };
+  const s = { ...RECIPES[recipe], threads: DEFAULT_THREADS, recipe, ...hash.values };
   const spec = hash.spec ?? core.preset_spec(RECIPES[recipe].arch);
   return { settings: s, spec };
 }
@@ -35,7 +38,7 @@ export function setupTrain(panel, app, core, { settings, spec }) {
   const $ = (id) => panel.querySelector(`[data-testid="${id}"]`);
   const inputs = {
     epochs: $('train-epochs'), batch: $('train-batch'), lr: $('train-lr'), seed: $('train-seed'),
-    optimizer: $('train-optimizer'), schedule: $('train-schedule'), shift: $('train-shift'),
+    optimizer: $('train-optimizer'), schedule: $('train-schedule'), shift: $('train-shift'), threads: $('train-threads'),
   };
   const recipe = $('train-recipe');
   const buttons = {
@@ -45,6 +48,7 @@ export function setupTrain(panel, app, core, { settings, spec }) {
   const bar = $('train-progress');
   const barText = $('train-progress-text');
   const dataStatus = $('data-status');
+  const threadsStatus = $('threads-status');
   const lossChart = new LineChart($('chart-loss'), {
     series: [{ name: 'train loss' }, { name: 'test loss' }], xLabel: 'epoch',
   });
@@ -72,7 +76,7 @@ export function setupTrain(panel, app, core, { settings, spec }) {
     const n = (el) => Number(el.value);
     return {
       recipe: recipe.value, epochs: n(inputs.epochs), batch: n(inputs.batch), lr: n(inputs.lr), seed: n(inputs.seed),
-      optimizer: inputs.optimizer.value, schedule: inputs.schedule.value, shift: n(inputs.shift),
+      optimizer: inputs.optimizer.value, schedule: inputs.schedule.value, shift: n(inputs.shift), threads: n(inputs.threads),
     };
   }
 
@@ -82,6 +86,7 @@ export function setupTrain(panel, app, core, { settings, spec }) {
     if (!(s.lr > 0 && Number.isFinite(s.lr))) return 'The learning rate must be a number above 0 (e.g. 0.001).';
     if (!Number.isInteger(s.seed) || s.seed < 0) return 'The seed must be a whole number, 0 or more.';
     if (!Number.isInteger(s.shift) || s.shift < 0 || s.shift > 8) return 'Shift must be 0 to 8 pixels.';
+    if (s.threads !== 1 && s.threads !== 2) return 'Workers must be 1 or 2.';
     if (!archValid) return 'The architecture cannot run: fix it below.';
     return '';
   }
@@ -115,7 +120,7 @@ export function setupTrain(panel, app, core, { settings, spec }) {
   recipe.addEventListener('change', () => {
     const r = RECIPES[recipe.value];
     if (r) {
-      show({ ...r, recipe: recipe.value });
+      show({ ...r, threads: Number(inputs.threads.value), recipe: recipe.value });
       editor.set(core.preset_spec(r.arch));
     }
     markDirty();
@@ -124,6 +129,7 @@ export function setupTrain(panel, app, core, { settings, spec }) {
   inputs.lr.addEventListener('change', () => { if (validate(read()) === '') app.send('set', { lr: Number(inputs.lr.value) }); });
   inputs.batch.addEventListener('change', () => { if (validate(read()) === '') app.send('set', { batchSize: Number(inputs.batch.value) }); });
   inputs.epochs.addEventListener('change', () => { if (validate(read()) === '') app.send('set', { epochs: Number(inputs.epochs.value) }); });
+  inputs.threads.addEventListener('change', () => { if (validate(read()) === '') app.send('set', { threads: Number(inputs.threads.value) }); });
 
   function clearResults() {
     lossChart.clear();
@@ -189,6 +195,12 @@ export function setupTrain(panel, app, core, { settings, spec }) {
     panel.dataset.epochsDone = String(epoch);
     renderConfusion($('confusion'), $('per-class'), test.confusion);
     renderMisclassified($('misclassified'), app, test.misclassified);
+  });
+  app.on('threads', ({ threads, reason }) => {
+    panel.dataset.threads = String(threads);
+    threadsStatus.textContent = threads > 1
+      ? 'Training on 2 workers: each computes half of every batch.'
+      : `Training on 1 worker: ${reason}.`;
   });
   app.on('error', ({ message, diverged }) => {
     say(diverged ? `${message} Training stopped; the model before this step is kept.` : message, 'error');

@@ -1,0 +1,348 @@
+//! Data-parallel training across two workers. The training worker's [`Session`] keeps the model,
+//! the optimiser and the data; a replica worker holds a copy of the network and, each step,
+//! computes the gradients of the second half of the batch while the session computes the first.
+//! They meet in one `SharedArrayBuffer` (so only when the page is cross-origin isolated) and wake
+//! each other with `Atomics.wait`/`notify`: no message round trip per step.
+//!
+//! The buffer, in order: the control words, the replica's loss, the half batch (labels, then
+//! pixels as bytes), the weights the session sends, the gradients the replica sends back.
+//!
+//! [`Session`]: super::session::Session
+
+use super::js_err;
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::nn::{Model, ModelSpec};
+use crate::train::{Peer, StepStats, TrainConfig, Trainer};
+use js_sys::{Atomics, Date, Float32Array, Int32Array, SharedArrayBuffer, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+const SIDE: usize = 28;
+const IMAGE: usize = SIDE * SIDE;
+/// The largest half batch: the trainer's batch size is at most 4096.
+const MAX_HALF: usize = 2048;
+
+/// Control words (i32).
+const REQUEST: u32 = 0; // bumped by the session for each half batch it sends
+const DONE: u32 = 1; // set by the replica to the request it has answered
+const COUNT: u32 = 2; // examples in the request; STOP ends the replica's loop
+const FAILED: u32 = 3; // 1 when the replica could not compute the answer
+const CORRECT: u32 = 4;
+const NUM_PARAMS: u32 = 5;
+const CONTROL_WORDS: u32 = 8;
+const STOP: i32 = -1;
+
+/// How long the session waits for an answer before it gives the replica up.
+const TIMEOUT_MS: f64 = 20_000.0;
+
+/// Typed-array views of the shared buffer.
+struct Exchange {
+    buffer: SharedArrayBuffer,
+    control: Int32Array,
+    loss: Float32Array,
+    labels: Uint8Array,
+    pixels: Uint8Array,
+    params: Float32Array,
+    grads: Float32Array,
+}
+
+impl Exchange {
+    fn new(num_params: usize) -> Self {
+        let bytes = 4 * (CONTROL_WORDS as usize + 1) + MAX_HALF * (1 + IMAGE) + 8 * num_params;
+        let buffer = SharedArrayBuffer::new(bytes as u32);
+        let exchange = Self::views(buffer, num_params);
+        Atomics::store(&exchange.control, NUM_PARAMS, num_params as i32)
+            .expect("shared Int32Array");
+        exchange
+    }
+
+    /// The views of a buffer [`Exchange::new`] made, in another worker.
+    fn open(buffer: SharedArrayBuffer) -> Self {
+        let control = Int32Array::new_with_byte_offset_and_length(&buffer, 0, CONTROL_WORDS);
+        let num_params = control.get_index(NUM_PARAMS) as usize;
+        Self::views(buffer, num_params)
+    }
+
+    fn views(buffer: SharedArrayBuffer, num_params: usize) -> Self {
+        let mut offset = 0u32;
+        let mut take = |bytes: usize| {
+            let at = offset;
+            offset += bytes as u32;
+            at
+        };
+        let control = Int32Array::new_with_byte_offset_and_length(
+            &buffer,
+            take(4 * CONTROL_WORDS as usize),
+            CONTROL_WORDS,
+        );
+        let loss = Float32Array::new_with_byte_offset_and_length(&buffer, take(4), 1);
+        // Labels and pixels are MAX_HALF·(1 + 784) bytes, a multiple of 4: the floats stay aligned.
+        let labels =
+            Uint8Array::new_with_byte_offset_and_length(&buffer, take(MAX_HALF), MAX_HALF as u32);
+        let pixels = Uint8Array::new_with_byte_offset_and_length(
+            &buffer,
+            take(MAX_HALF * IMAGE),
+            (MAX_HALF * IMAGE) as u32,
+        );
+        let params = Float32Array::new_with_byte_offset_and_length(
+            &buffer,
+            take(4 * num_params),
+            num_params as u32,
+        );
+        let grads = Float32Array::new_with_byte_offset_and_length(
+            &buffer,
+            take(4 * num_params),
+            num_params as u32,
+        );
+        Exchange {
+            buffer,
+            control,
+            loss,
+            labels,
+            pixels,
+            params,
+            grads,
+        }
+    }
+
+    fn load(&self, word: u32) -> i32 {
+        Atomics::load(&self.control, word).expect("shared Int32Array")
+    }
+
+    fn store(&self, word: u32, value: i32) {
+        Atomics::store(&self.control, word, value).expect("shared Int32Array");
+    }
+
+    fn notify(&self, word: u32) {
+        Atomics::notify(&self.control, word).expect("shared Int32Array");
+    }
+
+    /// Sleeps while `word` holds `value`, at most `ms` (`Atomics.wait`: workers only).
+    fn wait(&self, word: u32, value: i32, ms: f64) {
+        Atomics::wait_with_timeout(&self.control, word, value, ms).expect("shared Int32Array");
+    }
+}
+
+/// Copies the tensors one after another into `view`.
+fn write_flat<'a>(view: &Float32Array, tensors: impl Iterator<Item = &'a [f32]>) {
+    let mut offset = 0;
+    for t in tensors {
+        let end = offset + t.len() as u32;
+        view.subarray(offset, end).copy_from(t);
+        offset = end;
+    }
+}
+
+/// Fills the tensors one after another from `view`.
+fn read_flat<'a>(view: &Float32Array, tensors: impl Iterator<Item = &'a mut [f32]>) {
+    let mut offset = 0;
+    for t in tensors {
+        let end = offset + t.len() as u32;
+        view.subarray(offset, end).copy_to(t);
+        offset = end;
+    }
+}
+
+/// The session's side: a [`Peer`] in another worker.
+pub(crate) struct RemotePeer {
+    exchange: Exchange,
+    request: i32,
+}
+
+impl RemotePeer {
+    /// Connects to a replica's buffer; its network must have `model`'s parameter count.
+    pub(crate) fn connect(buffer: SharedArrayBuffer, model: &Model) -> Result<Self> {
+        let exchange = Exchange::open(buffer);
+        if exchange.params.length() as usize != model.num_params() {
+            return Err(Error::Invalid(format!(
+                "the replica's network has {} parameters, this one {}",
+                exchange.params.length(),
+                model.num_params()
+            )));
+        }
+        let request = exchange.load(REQUEST);
+        Ok(RemotePeer { exchange, request })
+    }
+
+    /// Tells the replica's loop to end.
+    pub(crate) fn stop(&mut self) {
+        self.exchange.store(COUNT, STOP);
+        self.request += 1;
+        self.exchange.store(REQUEST, self.request);
+        self.exchange.notify(REQUEST);
+    }
+}
+
+impl Peer for RemotePeer {
+    fn start(&mut self, model: &Model, data: &Dataset, indices: &[usize]) -> Result<()> {
+        let e = &self.exchange;
+        if indices.len() > MAX_HALF {
+            return Err(Error::Invalid(format!(
+                "a half batch of {} is more than the replica takes ({MAX_HALF})",
+                indices.len()
+            )));
+        }
+        write_flat(
+            &e.params,
+            model
+                .params()
+                .map(|p| p.value.as_slice().expect("standard layout")),
+        );
+        for (k, &i) in indices.iter().enumerate() {
+            let at = (k * IMAGE) as u32;
+            e.pixels
+                .subarray(at, at + IMAGE as u32)
+                .copy_from(data.image(i));
+            e.labels.set_index(k as u32, data.labels[i]);
+        }
+        e.store(COUNT, indices.len() as i32);
+        self.request += 1;
+        e.store(REQUEST, self.request);
+        e.notify(REQUEST);
+        Ok(())
+    }
+
+    fn finish(&mut self, grads: &mut [f32]) -> Result<StepStats> {
+        let e = &self.exchange;
+        let started = Date::now();
+        loop {
+            let done = e.load(DONE);
+            if done == self.request {
+                break;
+            }
+            let waited = Date::now() - started;
+            if waited > TIMEOUT_MS {
+                return Err(Error::Invalid(format!(
+                    "the second training thread did not answer in {} s",
+                    TIMEOUT_MS / 1000.0
+                )));
+            }
+            e.wait(DONE, done, TIMEOUT_MS - waited);
+        }
+        if e.load(FAILED) != 0 {
+            return Err(Error::Invalid(
+                "the second training thread failed (its console has the details)".into(),
+            ));
+        }
+        e.grads.copy_to(grads);
+        Ok(StepStats {
+            loss: e.loss.get_index(0),
+            correct: e.load(CORRECT) as usize,
+            size: e.load(COUNT) as usize,
+        })
+    }
+}
+
+/// The replica worker's side: a copy of the network that answers the session's half batches.
+#[wasm_bindgen]
+pub struct Replica {
+    trainer: Trainer,
+    exchange: Exchange,
+    data: Dataset,
+    indices: Vec<usize>,
+}
+
+#[wasm_bindgen]
+impl Replica {
+    /// A replica of the network `spec` (a model spec, as `Session` takes it) trained with
+    /// `config` (its augmentation applies here too); `seed` draws its dropout masks and shifts.
+    #[wasm_bindgen(constructor)]
+    pub fn new(spec: JsValue, config: JsValue, seed: u32) -> std::result::Result<Replica, JsError> {
+        let spec: ModelSpec =
+            super::session::from_js_or(spec, "architecture", ModelSpec::tutorial)?;
+        let mut config: TrainConfig =
+            super::session::from_js_or(config, "training settings", TrainConfig::default)?;
+        config.seed = seed as u64;
+        let model = Model::new(&spec, seed as u64).map_err(js_err)?;
+        let exchange = Exchange::new(model.num_params());
+        let trainer = Trainer::new(model, config, 1).map_err(js_err)?;
+        Ok(Replica {
+            trainer,
+            exchange,
+            data: Dataset {
+                images: Vec::new(),
+                labels: Vec::new(),
+                rows: SIDE,
+                cols: SIDE,
+            },
+            indices: Vec::new(),
+        })
+    }
+
+    /// The buffer to hand to the session (`Session.attach_replica`).
+    pub fn buffer(&self) -> SharedArrayBuffer {
+        self.exchange.buffer.clone()
+    }
+
+    /// Answers the session's requests until it says stop; blocks this worker meanwhile.
+    pub fn serve(&mut self) {
+        let mut answered = self.exchange.load(REQUEST);
+        loop {
+            let request = self.exchange.load(REQUEST);
+            if request == answered {
+                self.exchange.wait(REQUEST, request, f64::INFINITY);
+                continue;
+            }
+            answered = request;
+            let count = self.exchange.load(COUNT);
+            if count == STOP {
+                return;
+            }
+            let failed = match self.compute(count as usize) {
+                Ok(stats) => {
+                    self.exchange.loss.set_index(0, stats.loss);
+                    self.exchange.store(CORRECT, stats.correct as i32);
+                    false
+                }
+                Err(e) => {
+                    web_sys::console::error_1(&format!("replica: {e}").into());
+                    true
+                }
+            };
+            self.exchange.store(FAILED, failed as i32);
+            self.exchange.store(DONE, answered);
+            self.exchange.notify(DONE);
+        }
+    }
+
+    fn compute(&mut self, count: usize) -> Result<StepStats> {
+        let e = &self.exchange;
+        read_flat(
+            &e.params,
+            self.trainer
+                .model
+                .params_mut()
+                .into_iter()
+                .map(|p| p.value.as_slice_mut().expect("standard layout")),
+        );
+        self.data.images.resize(count * IMAGE, 0);
+        e.pixels
+            .subarray(0, (count * IMAGE) as u32)
+            .copy_to(&mut self.data.images);
+        self.data.labels.resize(count, 0);
+        e.labels
+            .subarray(0, count as u32)
+            .copy_to(&mut self.data.labels);
+        self.indices.clear();
+        self.indices.extend(0..count);
+        let stats = self.trainer.gradients(&self.data, &self.indices)?;
+        write_flat(
+            &e.grads,
+            self.trainer
+                .model
+                .params()
+                .map(|p| p.grad.as_slice().expect("standard layout")),
+        );
+        Ok(stats)
+    }
+}
+
+/// Tells a waiting session that its replica died (the replica worker's last words after an
+/// exception), so the session goes on alone at once instead of after its timeout.
+#[wasm_bindgen]
+pub fn replica_failed(buffer: SharedArrayBuffer) {
+    let e = Exchange::open(buffer);
+    e.store(FAILED, 1);
+    e.store(DONE, e.load(REQUEST));
+    e.notify(DONE);
+}

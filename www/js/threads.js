@@ -1,0 +1,43 @@
+// Training on two cores: a replica worker (replica.js) computes half of every batch, meeting the
+// training worker in shared memory (src/wasm/replica.rs). Used by the training worker and by the
+// benchmark's worker.
+
+/** Why training stays on one thread in this browser, or '' when a replica can help. */
+export function singleThreadReason() {
+  if (!globalThis.crossOriginIsolated) {
+    return 'the page is not cross-origin isolated (it needs the COOP and COEP headers scripts/run.sh sends), so workers cannot share memory';
+  }
+  if ((navigator.hardwareConcurrency ?? 1) < 2) return 'the browser reports a single CPU core';
+  return '';
+}
+
+/**
+ * Starts a replica of `session`'s network; `config` is the training config (for augmentation).
+ * Resolves, once it is ready, to {worker, buffer}: hand the buffer to `session.attach_replica`.
+ * Rejects with the reason when it cannot start; `onLost(message)` hears of a crash after that.
+ */
+export function startReplica(session, config, onLost = () => {}) {
+  const worker = new Worker(new URL('./replica.js', import.meta.url), { type: 'module' });
+  return new Promise((resolve, reject) => {
+    let ready = false;
+    const fail = (message) => {
+      worker.terminate();
+      if (ready) onLost(message);
+      else reject(new Error(message));
+    };
+    worker.onmessage = ({ data }) => {
+      if (data.type === 'ready' && !ready) {
+        ready = true;
+        resolve({ worker, buffer: data.buffer });
+      } else if (data.type === 'error') {
+        fail(data.message);
+      }
+    };
+    worker.onerror = (e) => {
+      e.preventDefault?.();
+      fail(e.message || 'the replica worker crashed');
+    };
+    // Its own seed: its dropout masks and shifts must not repeat the session's.
+    worker.postMessage({ spec: session.spec(), config, seed: 1 + Math.floor(Math.random() * 2 ** 31) });
+  });
+}
