@@ -1,6 +1,7 @@
 // The in-browser side of scripts/bench.sh: in one page, our wasm core (the page's own www/pkg
 // build) and TensorFlow.js 4.22 on its wasm backend train the tutorial's CNN on the same MNIST
-// images, predict single images, and run the tutorial's mean filter, in alternating runs.
+// images, predict single images, and run the tutorial's mean filter, in alternating runs. Ours
+// trains in a worker as on the playground (train-worker.js), on one thread and on two.
 // A benchmark: it measures and reports, it asserts nothing. `window.bench` resolves to the figures.
 //
 // Options come in the query string: runs, steps, warmup (steps, at least 1), infer (predictions
@@ -85,28 +86,24 @@ async function loadMnist(count) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// (a) Our core: a Session, exactly as the page's training worker drives it.
+// (a) Our core. Training runs in a worker, as the playground's does (train-worker.js), on one
+// thread and on two; predictions and the filter run here, on the page's thread.
 
-function ourCore(mnist) {
-  const session = new core.Session(null, null, 0); // the tutorial's CNN and recipe: batch 64, Adam 1e-3
-  session.add_examples('train', mnist.images, mnist.labels);
-  session.set_complete('train');
-  const forwardFlop = session.layers().reduce((sum, layer) => sum + layer.flops, 0);
+/** Our training worker, set up on `mnist`; `train(threads, steps)` resolves to {ms, loss}. */
+async function ourTrainer(mnist) {
+  const worker = new Worker('/bench/train-worker.js', { type: 'module' });
+  const call = (message) => new Promise((resolve, reject) => {
+    worker.onmessage = ({ data }) => (data.ok ? resolve(data.result) : reject(new Error(`train-worker: ${data.message}`)));
+    worker.onerror = (e) => reject(new Error(`train-worker: ${e.message}`));
+    worker.postMessage(message);
+  });
+  const info = await call({ setup: { images: mnist.images, labels: mnist.labels } });
+  return { ...info, train: (threads, steps) => call({ train: { threads, steps } }) };
+}
+
+function ourCore() {
+  const session = new core.Session(null, null, 0);
   return {
-    forwardFlop,
-    /** `steps` training steps; returns the last call's mean loss. */
-    train(steps) {
-      let done = 0;
-      let loss = NaN;
-      // A call stops at the end of an epoch (here: of the image pool), so call until done.
-      while (done < steps) {
-        const report = session.train(steps - done);
-        if (report.steps === 0) throw new Error('our session trained no step');
-        done += report.steps;
-        loss = report.loss;
-      }
-      return loss;
-    },
     predict: (pixels) => session.predict(pixels),
     meanFilter: (rgba) => core.filter_image(rgba, PHOTO.width, PHOTO.height, 'mean'),
   };
@@ -295,12 +292,11 @@ function tfjsMeanFilter(imageData, kernel) {
 
 // ---------------------------------------------------------------------------------------------
 
-/** Runs `a` then `b`, `runs` times; returns each one's list of figures. */
-function alternate(runs, a, b) {
-  const out = { a: [], b: [] };
+/** Runs each of `contenders` in turn, `runs` times; returns each one's list of figures. */
+async function alternate(runs, ...contenders) {
+  const out = contenders.map(() => []);
   for (let r = 0; r < runs; r++) {
-    out.a.push(a());
-    out.b.push(b());
+    for (const [i, run] of contenders.entries()) out[i].push(await run());
   }
   return out;
 }
@@ -325,24 +321,40 @@ async function main() {
     oneHot: new Float32Array(poolImages * CLASSES),
   };
   mnist.labels.forEach((label, i) => { pool.oneHot[i * CLASSES + label] = 1; });
-  const ours = ourCore(mnist);
+  const trainer = await ourTrainer(mnist);
+  const ours = ourCore();
+  const { forwardFlop } = trainer;
   const theirs = tfjsModel(pool);
-  log(`MNIST: the first ${poolImages} training images; the network: ${(ours.forwardFlop / 1e6).toFixed(3)} MFLOP/image forward`);
+  log(`MNIST: the first ${poolImages} training images; the network: ${(forwardFlop / 1e6).toFixed(3)} MFLOP/image forward`);
+  if (!trainer.twoThreads) log(`ours on two threads: not run, ${trainer.reason}`);
 
-  // Training.
-  const firstLoss = { ours: ours.train(1), tfjs: theirs.train(1) };
-  if (warmup > 1) { ours.train(warmup - 1); theirs.train(warmup - 1); }
+  // Training: each contender's run(steps) resolves to {ms, loss}.
+  const contenders = [
+    { key: 'ours', run: (n) => trainer.train(1, n) },
+    ...(trainer.twoThreads ? [{ key: 'ours×2', run: (n) => trainer.train(2, n) }] : []),
+    {
+      key: 'tfjs',
+      run: async (n) => {
+        let loss;
+        const ms = timeMs(() => { loss = theirs.train(n); });
+        return { ms, loss };
+      },
+    },
+  ];
+  const firstLoss = {};
+  for (const c of contenders) firstLoss[c.key] = (await c.run(1)).loss;
+  if (warmup > 1) for (const c of contenders) await c.run(warmup - 1);
   const tensorsBefore = tf.memory().numTensors;
   const lastLoss = {};
-  const imagesPerSecond = (train, key) => () => {
-    let loss;
-    const ms = timeMs(() => { loss = train(steps); });
+  const imagesPerSecond = ({ key, run }) => async () => {
+    const { ms, loss } = await run(steps);
     lastLoss[key] = loss;
-    log(`  ${key.padEnd(4)} ${((steps * BATCH * 1000) / ms).toFixed(1)} images/s (loss ${loss.toFixed(3)})`);
+    log(`  ${key.padEnd(6)} ${((steps * BATCH * 1000) / ms).toFixed(1)} images/s (loss ${loss.toFixed(3)})`);
     return (steps * BATCH * 1000) / ms;
   };
-  log(`training: ${warmup} warm-up step(s), then ${runs} runs of ${steps} steps each, alternating`);
-  const train = alternate(runs, imagesPerSecond(ours.train, 'ours'), imagesPerSecond(theirs.train, 'tfjs'));
+  log(`training: ${warmup} warm-up step(s), then ${runs} runs of ${steps} steps each, taking turns`);
+  const trainRuns = await alternate(runs, ...contenders.map(imagesPerSecond));
+  const train = Object.fromEntries(contenders.map((c, i) => [c.key, trainRuns[i]]));
   const tensorsLeaked = tf.memory().numTensors - tensorsBefore;
 
   // Batch-1 inference: every prediction timed on its own.
@@ -350,7 +362,7 @@ async function main() {
   const image = (i) => pool.images.subarray((i % poolImages) * IMAGE, (i % poolImages + 1) * IMAGE);
   for (let i = 0; i < 20; i++) { ours.predict(image(i)); theirs.predict(image(i)); }
   const predictions = (predict) => () => Array.from({ length: inferPerRun }, (_, i) => timeMs(() => predict(image(i))));
-  const infer = alternate(runs, predictions(ours.predict), predictions(theirs.predict));
+  const infer = await alternate(runs, predictions(ours.predict), predictions(theirs.predict));
 
   // The mean filter on a photo-sized RGBA image (random pixels: the time does not depend on them).
   log(`mean filter: ${runs} runs on ${PHOTO.height}×${PHOTO.width}×3, alternating`);
@@ -365,18 +377,21 @@ async function main() {
   for (let i = 0; i < PHOTO.width * PHOTO.height; i++) {
     for (let c = 0; c < 3; c++) if (oursFiltered[i * 4 + c] !== tfjsFiltered[i * 3 + c]) differing++;
   }
-  const filter = alternate(runs, () => timeMs(() => ours.meanFilter(rgbaBytes)), () => timeMs(() => tfjsMeanFilter(imageData, kernel)));
+  const filter = await alternate(runs, () => timeMs(() => ours.meanFilter(rgbaBytes)), () => timeMs(() => tfjsMeanFilter(imageData, kernel)));
   kernel.dispose();
 
-  const figures = (trainRuns, inferMs, filterMs, loss) => ({
-    train_images_per_s: median(trainRuns),
-    train_runs_images_per_s: trainRuns,
-    train_gflops: (median(trainRuns) * 3 * ours.forwardFlop) / 1e9,
+  const trainFigures = (key) => ({
+    train_images_per_s: median(train[key]),
+    train_runs_images_per_s: train[key],
+    train_gflops: (median(train[key]) * 3 * forwardFlop) / 1e9,
+    loss: { first_step: firstLoss[key], after_last_run: lastLoss[key] },
+  });
+  const figures = (key, inferMs, filterMs) => ({
+    ...trainFigures(key),
     infer_batch1_ms: median(inferMs.flat()),
-    infer_gflops: ours.forwardFlop / (median(inferMs.flat()) * 1e-3) / 1e9,
+    infer_gflops: forwardFlop / (median(inferMs.flat()) * 1e-3) / 1e9,
     mean_filter_1133x1700_ms: median(filterMs),
     mean_filter_runs_ms: filterMs,
-    loss: { first_step: loss.first, after_last_run: loss.last },
   });
   return {
     page: {
@@ -384,14 +399,17 @@ async function main() {
       crossOriginIsolated,
       hardwareConcurrency: navigator.hardwareConcurrency,
     },
-    settings: { ...settings, batch: BATCH, poolImages, forwardFlopPerImage: ours.forwardFlop },
-    ours: { threads: 1, ...figures(train.a, infer.a, filter.a, { first: firstLoss.ours, last: lastLoss.ours }) },
+    settings: { ...settings, batch: BATCH, poolImages, forwardFlopPerImage: forwardFlop },
+    ours: { threads: 1, ...figures('ours', infer[0], filter[0]) },
+    ours_2_threads: trainer.twoThreads
+      ? { threads: 2, note: 'training only: a replica worker computes half of each batch', ...trainFigures('ours×2') }
+      : { threads: 2, not_run: trainer.reason },
     tfjs: {
       ...tfjsInfo,
       tensorsLeakedByTraining: tensorsLeaked,
       meanFilter: 'tf.browser.fromPixels → depthwiseConv2d(ones 3×3, pad 1) ÷ 9 → floor → clip → int32, read back',
       meanFilterBytesDifferingFromOurs: differing,
-      ...figures(train.b, infer.b, filter.b, { first: firstLoss.tfjs, last: lastLoss.tfjs }),
+      ...figures('tfjs', infer[1], filter[1]),
     },
   };
 }

@@ -114,19 +114,22 @@ const ratio = (a, b) => (a == null || b == null ? '—' : `${(a / b).toFixed(2)}
 const kib = (s) => `${(s.bytes / 1024).toFixed(0)} / ${(s.gzip_bytes / 1024).toFixed(0)}`;
 
 function table(results) {
-  const { ours, tfjs, native, wasm_size: size } = results;
+  const { ours, ours_2_threads: ours2, tfjs, native, wasm_size: size } = results;
   const build = tfjs.wasmFile?.replace(/^tfjs-backend-wasm-?|\.wasm$/g, '') || 'plain';
+  const best = (key) => Math.max(ours[key] ?? 0, ours2[key] ?? 0) || null;
   const rows = [
-    ['training images/s', fixed(0), 'train_images_per_s'],
-    ['training GFLOP/s', fixed(2), 'train_gflops'],
+    ['training images/s', fixed(0), 'train_images_per_s', best],
+    ['training GFLOP/s', fixed(2), 'train_gflops', best],
     ['batch-1 inference ms', fixed(3), 'infer_batch1_ms'],
     ['mean filter 1133×1700×3 ms', fixed(1), 'mean_filter_1133x1700_ms'],
-  ].map(([label, format, key]) => [label, format(ours[key]), format(tfjs[key]), ratio(ours[key], tfjs[key]), format(native[key])]);
-  rows.push(['wasm KiB, raw / gzip -9', kib(size.ours), kib(size.tfjs), `${(size.ours.bytes / size.tfjs.bytes).toFixed(2)}× / ${(size.ours.gzip_bytes / size.tfjs.gzip_bytes).toFixed(2)}×`, '—']);
+  ].map(([label, format, key, pick = (k) => ours[k]]) => [
+    label, format(ours[key]), format(ours2[key]), format(tfjs[key]), ratio(pick(key), tfjs[key]), format(native[key]),
+  ]);
+  rows.push(['wasm KiB, raw / gzip -9', kib(size.ours), '(same)', kib(size.tfjs), `${(size.ours.bytes / size.tfjs.bytes).toFixed(2)}× / ${(size.ours.gzip_bytes / size.tfjs.gzip_bytes).toFixed(2)}×`, '—']);
   const header = [
-    ['', 'ours', 'TF.js 4.22 wasm', 'ratio', 'ours'],
-    ['', 'wasm, Chromium', `Chromium, ${build || 'plain'}, ${tfjs.threads} thr,`, 'ours / TF.js', 'native'],
-    ['', '1 thread', 'stand-in filter grad', '', '1 thread'],
+    ['', 'ours', 'ours', 'TF.js 4.22 wasm', 'ratio', 'ours'],
+    ['', 'wasm, Chromium', 'wasm, Chromium', `Chromium, ${build || 'plain'}, ${tfjs.threads} thr,`, 'ours (best)', 'native'],
+    ['', '1 thread', ours2.not_run ? '2 workers: n/a' : '2 workers', 'stand-in filter grad', '÷ TF.js', '1 thread'],
   ];
   const all = [...header, ...rows];
   const widths = all[0].map((_, c) => Math.max(...all.map((r) => r[c].length)));
@@ -142,10 +145,11 @@ function table(results) {
     `TF.js: ${tfjs.wasmFile} (SIMD ${tfjs.simd}, threads supported ${tfjs.multithread}), ${tfjs.threads} XNNPACK thread(s) ` +
       `(${tfjs.threadsRequested === 'default' ? 'its default' : `--threads ${tfjs.threadsRequested}`}; it caps them at ` +
       `hardwareConcurrency / 2 = ${tfjs.threadsCap}${tfjs.hardwareConcurrencyShownToTfjs !== results.page.hardwareConcurrency
-        ? `, so it was shown ${tfjs.hardwareConcurrencyShownToTfjs} cores while it started` : ''}); ours: 1 thread; ` +
+        ? `, so it was shown ${tfjs.hardwareConcurrencyShownToTfjs} cores while it started` : ''}); ` +
+      `ours: 1 thread, and ${ours2.not_run ? `not on 2 workers (${ours2.not_run})` : '2 workers for training (a replica computes half of each batch)'}; ` +
       `Conv2DBackpropFilter: ${tfjs.standInConv2DBackpropFilter ? 'missing from the backend, stand-in registered' : 'the backend\'s own'} ` +
       `(max |Δ| ${tfjs.standInCheck.maxAbsDiff.toExponential(1)} vs the cpu backend, values up to ${tfjs.standInCheck.maxAbsValue.toFixed(1)}).`,
-    `Medians of ${settings.runs} timed runs each, ours and TF.js alternating: ${settings.steps} training steps per run after ${settings.warmup} warm-up step(s); ` +
+    `Medians of ${settings.runs} timed runs each, ours and TF.js taking turns: ${settings.steps} training steps per run after ${settings.warmup} warm-up step(s); ` +
       `${settings.runs * settings.inferPerRun} single-image predictions; ${settings.runs} mean filters. Native: \`cnn-playground bench\`, random pixels.`,
     '',
     rule,
@@ -153,8 +157,9 @@ function table(results) {
     rule,
     ...rows.map(line),
     rule,
-    'ratio = ours ÷ TF.js: above 1 is better for images/s and GFLOP/s, below 1 for ms and KiB.',
+    'ratio = ours ÷ TF.js (training: the faster of ours): above 1 is better for images/s and GFLOP/s, below 1 for ms and KiB.',
     `Losses (first step → after the last run): ours ${ours.loss.first_step.toFixed(3)} → ${ours.loss.after_last_run.toFixed(3)}, ` +
+      `${ours2.loss ? `ours on 2 workers ${ours2.loss.first_step.toFixed(3)} → ${ours2.loss.after_last_run.toFixed(3)}, ` : ''}` +
       `TF.js ${tfjs.loss.first_step.toFixed(3)} → ${tfjs.loss.after_last_run.toFixed(3)}. ` +
       `TF.js's mean filter differs from ours in ${tfjs.meanFilterBytesDifferingFromOurs} bytes.`,
   ].join('\n');
@@ -178,6 +183,10 @@ async function main() {
   results.ratio_ours_over_tfjs = Object.fromEntries(
     ['train_images_per_s', 'train_gflops', 'infer_batch1_ms', 'mean_filter_1133x1700_ms'].map((k) => [k, results.ours[k] / results.tfjs[k]]),
   );
+  if (!results.ours_2_threads.not_run) {
+    results.ratio_ours_over_tfjs.train_images_per_s_2_workers = results.ours_2_threads.train_images_per_s / results.tfjs.train_images_per_s;
+    results.speedup_2_workers_over_1 = results.ours_2_threads.train_images_per_s / results.ours.train_images_per_s;
+  }
   results.ratio_ours_over_tfjs.wasm_bytes = results.wasm_size.ours.bytes / results.wasm_size.tfjs.bytes;
   results.ratio_ours_over_tfjs.wasm_gzip_bytes = results.wasm_size.ours.gzip_bytes / results.wasm_size.tfjs.gzip_bytes;
   fs.mkdirSync(path.dirname(options.out), { recursive: true });
