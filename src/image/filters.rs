@@ -6,6 +6,9 @@ use crate::error::{Error, Result};
 use crate::ops::conv::{conv2d_forward, Conv2dGeometry};
 use serde::{Deserialize, Serialize};
 
+/// Image rows filtered at a time.
+const BAND_ROWS: usize = 32;
+
 /// A square kernel applied per channel: `out = conv(channel, kernel) / divisor + offset`, zero
 /// padding `size / 2` so the image keeps its size. With a second kernel, the output is instead
 /// the gradient magnitude `√(conv(kernel)² + conv(second)²) / divisor + offset` (edge strength).
@@ -135,33 +138,46 @@ impl Filter {
     }
 
     /// Filters the colour channels of `image`; alpha (the last channel of gray+alpha or RGBA) is
-    /// kept as is. One plane at a time, so a 4096×4096 photo needs two float planes, not six.
+    /// kept as is. A band of rows at a time: the float planes stay small enough for the cache,
+    /// and a 8192×8192 photo needs no more memory than a small one.
     pub fn apply(&self, image: &Image) -> Result<Image> {
         self.validate()?;
         let k = self.size();
-        let colour = image.channels - (1 - image.channels % 2);
-        let g = Conv2dGeometry::new((1, image.height, image.width), (k, k), 1, k / 2)?;
+        let p = k / 2;
+        // Each band is read with p rows above and below it (zeros beyond the image), and
+        // convolved with padding p: its middle rows are exactly the image's filtered rows.
+        let band_in = BAND_ROWS + 2 * p;
+        let g = Conv2dGeometry::new((1, band_in, image.width), (k, k), 1, p)?;
         let weights =
             |kernel: &[Vec<f32>]| -> Vec<f32> { kernel.iter().flatten().copied().collect() };
         let (weight, second) = (
             weights(&self.kernel),
             self.magnitude_with.as_deref().map(weights),
         );
-        let mut sums = vec![0.0; g.out_len()];
-        let mut other = vec![0.0; if second.is_some() { g.out_len() } else { 0 }];
+        let plane_len = g.in_len();
+        let mut planes = vec![0.0; image.colour_channels() * plane_len];
+        let mut sums = vec![0.0; planes.len()];
+        let mut other = vec![0.0; if second.is_some() { plane_len } else { 0 }];
         let mut out = image.clone();
-        for c in 0..colour {
-            let plane = image.plane(c);
-            conv2d_forward(&plane, 1, &g, &weight, 1, None, &mut sums);
-            if let Some(second) = &second {
-                conv2d_forward(&plane, 1, &g, second, 1, None, &mut other);
-                sums.iter_mut()
-                    .zip(&other)
-                    .for_each(|(a, b)| *a = (*a * *a + b * b).sqrt());
+        let (divisor, offset) = (self.divisor, self.offset);
+        for first in (0..image.height).step_by(BAND_ROWS) {
+            let rows = BAND_ROWS.min(image.height - first);
+            image.colour_rows(first as isize - p as isize, band_in, &mut planes);
+            for (plane, sum) in planes
+                .chunks_exact(plane_len)
+                .zip(sums.chunks_exact_mut(plane_len))
+            {
+                conv2d_forward(plane, 1, &g, &weight, 1, None, sum);
+                if let Some(second) = &second {
+                    conv2d_forward(plane, 1, &g, second, 1, None, &mut other);
+                    sum.iter_mut()
+                        .zip(&other)
+                        .for_each(|(a, b)| *a = (*a * *a + b * b).sqrt());
+                }
             }
-            let (divisor, offset) = (self.divisor, self.offset);
-            sums.iter_mut().for_each(|v| *v = *v / divisor + offset);
-            out.set_plane(c, &sums);
+            out.set_colour_rows(first, rows, &sums[p * image.width..], plane_len, |v| {
+                v / divisor + offset
+            });
         }
         Ok(out)
     }
@@ -188,5 +204,73 @@ mod tests {
             r#"{"kernel": [[0,0,0],[0,1,0],[0,0,0]], "magnitude_with": [[0,0,0],[0,0,0]]}"#,
         );
         assert!(f.unwrap_err().to_string().contains("second kernel"));
+    }
+
+    /// The filter written the plainest way: each output pixel sums its kernel taps in row-major
+    /// order, skipping the zero padding.
+    fn plain(f: &Filter, image: &Image) -> Vec<u8> {
+        let (w, h, ch) = (image.width, image.height, image.channels);
+        let k = f.size() as isize;
+        let conv = |kernel: &[Vec<f32>], x: usize, y: usize, c: usize| {
+            let mut acc = 0.0f32;
+            for (kh, row) in kernel.iter().enumerate() {
+                for (kw, &wt) in row.iter().enumerate() {
+                    let (iy, ix) = (
+                        y as isize + kh as isize - k / 2,
+                        x as isize + kw as isize - k / 2,
+                    );
+                    if (0..h as isize).contains(&iy) && (0..w as isize).contains(&ix) {
+                        acc += wt * image.pixels[(iy as usize * w + ix as usize) * ch + c] as f32;
+                    }
+                }
+            }
+            acc
+        };
+        let mut out = image.pixels.clone();
+        for y in 0..h {
+            for x in 0..w {
+                for c in 0..image.colour_channels() {
+                    let mut v = conv(&f.kernel, x, y, c);
+                    if let Some(second) = &f.magnitude_with {
+                        let u = conv(second, x, y, c);
+                        v = (v * v + u * u).sqrt();
+                    }
+                    out[(y * w + x) * ch + c] = (v / f.divisor + f.offset).clamp(0.0, 255.0) as u8;
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn bands_of_rows_give_the_whole_image_filter_to_the_byte() {
+        let mut rng = crate::rng::Rng::new(5);
+        let big = Filter::from_json(&format!(
+            r#"{{"kernel": {:?}, "divisor": 40, "offset": 20}}"#,
+            vec![
+                vec![
+                    1.0f32, -0.5, 0.25, 0.0, 2.0, -1.0, 0.5, 0.0, 1.0, 0.0, -2.0, 0.5, 0.25, 1.0,
+                    -1.0
+                ];
+                15
+            ]
+        ))
+        .unwrap();
+        let filters = [
+            Filter::named("mean").unwrap(),
+            Filter::named("edges").unwrap(),
+            Filter::named("emboss").unwrap(),
+            big,
+        ];
+        for (channels, w, h) in [(1, 9, 1), (2, 7, 31), (3, 13, 33), (4, 11, 70)] {
+            let pixels = (0..w * h * channels)
+                .map(|_| rng.below(256) as u8)
+                .collect();
+            let image = Image::new(w, h, channels, pixels).unwrap();
+            for f in &filters {
+                let got = f.apply(&image).unwrap();
+                assert_eq!(got.pixels, plain(f, &image), "{channels} channels, {w}×{h}");
+            }
+        }
     }
 }

@@ -60,7 +60,7 @@ pub fn filter_names() -> Vec<String> {
 /// object `{kernel: number[][], divisor?, offset?}`. Returns the filtered RGBA pixels.
 #[wasm_bindgen]
 pub fn filter_image(
-    rgba: &[u8],
+    rgba: Vec<u8>,
     width: u32,
     height: u32,
     filter: JsValue,
@@ -73,6 +73,6 @@ pub fn filter_image(
             f
         }
     };
-    let image = Image::new(width as usize, height as usize, 4, rgba.to_vec()).map_err(js_err)?;
+    let image = Image::new(width as usize, height as usize, 4, rgba).map_err(js_err)?;
     Ok(filter.apply(&image).map_err(js_err)?.pixels)
 }
