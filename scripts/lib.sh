@@ -36,9 +36,17 @@ chromium_path() {
     die "Chromium not found; run scripts/setup.sh or set CHROMIUM=/path/to/chromium"
 }
 
-# Builds the wasm core into www/pkg for the page (release, wasm-opt from node's binaryen).
+# Runs a command with cargo set to build wasm32 without SIMD instructions (the portable build),
+# in its own target folder so the SIMD build's artefacts stay valid.
+portable() {
+    CARGO_TARGET_DIR="$ROOT/target/portable" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=-simd128" "$@"
+}
+
+# Builds the wasm core for the page (release, wasm-opt from node's binaryen): www/pkg with wasm
+# SIMD, and www/pkg-portable without, for browsers that lack it (www/js/core.js picks one).
 build_wasm() {
-    (use_wasm_toolchain && cd "$ROOT" && wasm-pack --log-level warn build --target web --out-dir www/pkg --no-typescript --no-pack --release) \
+    local pack=(wasm-pack --log-level warn build --target web --no-typescript --no-pack --release)
+    (use_wasm_toolchain && cd "$ROOT" && "${pack[@]}" --out-dir www/pkg && portable "${pack[@]}" --out-dir www/pkg-portable) \
         || die "building the wasm core failed"
 }
 

@@ -18,8 +18,10 @@ WASM_TESTS=(--test conv_reference --test network_reference --test gradcheck --te
 
 wasm_tests() {
     use_wasm_toolchain
-    CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} wasm-pack --log-level warn test --headless --chrome -- "${WASM_TESTS[@]}"
+    wasm-pack --log-level warn test --headless --chrome -- "${WASM_TESTS[@]}"
 }
+# The same tests on the portable build (no SIMD instructions): both must meet the references.
+wasm_tests_portable() { portable wasm_tests; }
 wasm_clippy() {
     # Debian's rustc-web ships no clippy; the native lint run covers the shared code there.
     [ "$(cat "$TOOLS/wasm-toolchain")" = rustup ] || { echo "skipped (no clippy for the wasm toolchain)"; return 0; }
@@ -35,6 +37,7 @@ stage "cargo clippy" cargo clippy -q --all-targets -- -D warnings
 stage "cargo clippy (wasm32)" wasm_clippy
 stage "cargo test (native)" cargo test -q
 stage "wasm-pack test (Chromium)" wasm_tests
+stage "wasm-pack test (portable)" wasm_tests_portable
 stage "build the page" page_build
 stage "build the native binary" release_build
 stage "e2e (playwright, Chromium)" e2e

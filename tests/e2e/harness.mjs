@@ -81,6 +81,8 @@ export async function openPage(browser, url, { viewport = { width: 1280, height:
   }
   const page = await context.newPage();
   const problems = [];
+  const requests = []; // every URL the page and its workers asked for
+  page.on('request', (r) => requests.push(r.url()));
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
   const origin = new URL(url).origin;
@@ -92,7 +94,7 @@ export async function openPage(browser, url, { viewport = { width: 1280, height:
   });
   await page.goto(url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
-  return { page, context, problems };
+  return { page, context, problems, requests };
 }
 
 /** RGBA pixels of a canvas, by data-testid (moved as base64: a JSON array of a megapixel is slow). */

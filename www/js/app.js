@@ -1,6 +1,7 @@
 // The page's model, shared by the panels: one training worker, requests to it, and its events
 // re-broadcast to whichever panel listens. A worker that dies is reported and can be restarted;
 // the model it had saved in browser storage comes back with it.
+import { workerUrl } from './core.js';
 import { WorkerClient } from './protocol.js';
 
 export class App extends EventTarget {
@@ -15,7 +16,7 @@ export class App extends EventTarget {
   start(init) {
     this.initMessage = init;
     this.client?.worker.terminate();
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    const worker = new Worker(workerUrl('./worker.js'), { type: 'module' });
     this.client = new WorkerClient(worker, (msg) => {
       if (msg.type === 'ready' || msg.type === 'loaded') this.info = msg;
       this.emit(msg.type, msg);

@@ -1,10 +1,31 @@
-// Loads the Rust core (wasm-bindgen's ES module in ../pkg) once, for every panel.
-import init, * as core from '../pkg/cnn_playground.js';
+// Loads the Rust core once per page or worker: the SIMD build (../pkg) where the browser runs
+// wasm SIMD, else the portable build (../pkg-portable), the same code without SIMD instructions.
+// `?wasm=portable` in the page's address forces the portable build; workers started with
+// `workerUrl` inherit the choice.
+
+// A module whose one function uses i8x16.splat and i8x16.popcnt: valid only where wasm SIMD is.
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+
+/** Which build this page or worker runs: 'simd' or 'portable'. */
+export const build = new URLSearchParams(self.location.search).get('wasm') !== 'portable' && WebAssembly.validate(SIMD_PROBE)
+  ? 'simd'
+  : 'portable';
+
+/** The URL of a worker script next to this module, carrying the build choice. */
+export function workerUrl(file) {
+  const url = new URL(file, import.meta.url);
+  if (build === 'portable') url.searchParams.set('wasm', 'portable');
+  return url;
+}
 
 let ready;
 
 /** Resolves to the core's exports once the wasm module is compiled and instantiated. */
 export function loadCore() {
-  ready ??= init().then(() => core);
+  ready ??= import(build === 'simd' ? '../pkg/cnn_playground.js' : '../pkg-portable/cnn_playground.js')
+    .then(async (core) => {
+      await core.default();
+      return core;
+    });
   return ready;
 }

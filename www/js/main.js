@@ -1,5 +1,5 @@
 // The page's entry point: loads the Rust core, then wires up each panel.
-import { loadCore } from './core.js';
+import { build, loadCore } from './core.js';
 import { setupFilters } from './panels/filters.js';
 import { setupExplainer } from './panels/explainer.js';
 import { App } from './app.js';
@@ -13,7 +13,10 @@ const status = document.querySelector('[data-testid="core-status"]');
 
 try {
   const core = await loadCore();
-  status.textContent = 'Rust core loaded (WebAssembly).';
+  status.textContent = build === 'simd'
+    ? 'Rust core loaded (WebAssembly with SIMD).'
+    : 'Rust core loaded (portable WebAssembly, without SIMD: slower, same results).';
+  document.body.dataset.wasm = build;
   await setupFilters(document.getElementById('filters'), core);
   await setupExplainer(document.getElementById('explainer'), core);
   // The model lives in a worker shared by the panels below.

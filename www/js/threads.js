@@ -1,6 +1,7 @@
 // Training on two cores: a replica worker (replica.js) computes half of every batch, meeting the
 // training worker in shared memory (src/wasm/replica.rs). Used by the training worker and by the
 // benchmark's worker.
+import { workerUrl } from './core.js';
 
 /** Why training stays on one thread in this browser, or '' when a replica can help. */
 export function singleThreadReason() {
@@ -17,7 +18,7 @@ export function singleThreadReason() {
  * Rejects with the reason when it cannot start; `onLost(message)` hears of a crash after that.
  */
 export function startReplica(session, config, onLost = () => {}) {
-  const worker = new Worker(new URL('./replica.js', import.meta.url), { type: 'module' });
+  const worker = new Worker(workerUrl('./replica.js'), { type: 'module' });
   return new Promise((resolve, reject) => {
     let ready = false;
     const fail = (message) => {

@@ -1,13 +1,14 @@
 // The training worker: owns the model (a wasm Session) and MNIST, streams the data in as it
 // downloads, trains a few steps at a time so it can answer the page between them, and keeps the
 // latest model in IndexedDB. Messages: see protocol.js.
-import init, * as core from '../pkg/cnn_playground.js';
+import { loadCore } from './core.js';
 import { MNIST, PROGRESS_INTERVAL_MS } from './protocol.js';
 import { saveModel, loadModel } from './storage.js';
 import { singleThreadReason, startReplica } from './threads.js';
 
 const IMAGE = 28 * 28;
-const ready = init();
+let core = null;
+const ready = loadCore().then((c) => { core = c; });
 let session = null;
 let epochs = 5;
 let config = null; // the training config the session was made with
