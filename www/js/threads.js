@@ -38,7 +38,8 @@ export function startReplica(session, config, onLost = () => {}) {
       e.preventDefault?.();
       fail(e.message || 'the replica worker crashed');
     };
-    // Its own seed: its dropout masks and shifts must not repeat the session's.
-    worker.postMessage({ spec: session.spec(), config, seed: 1 + Math.floor(Math.random() * 2 ** 31) });
+    // Its own seed, derived from the run's: its dropout masks and shifts differ from the
+    // session's, and a run started afresh repeats them.
+    worker.postMessage({ spec: session.spec(), config, seed: ((config?.seed ?? 0) ^ 0x5bd1e995) >>> 0 });
   });
 }
