@@ -32,7 +32,8 @@ const NUM_PARAMS: u32 = 5;
 const CONTROL_WORDS: u32 = 8;
 const STOP: i32 = -1;
 
-/// How long the session waits for an answer before it gives the replica up.
+/// How long the session waits for an answer before it gives the replica up: this long, or ten
+/// times what its own half took, whichever is longer (a huge network may be slow, not dead).
 const TIMEOUT_MS: f64 = 20_000.0;
 
 /// Typed-array views of the shared buffer.
@@ -147,6 +148,8 @@ fn read_flat<'a>(view: &Float32Array, tensors: impl Iterator<Item = &'a mut [f32
 pub(crate) struct RemotePeer {
     exchange: Exchange,
     request: i32,
+    /// When the last request went out (ms since the epoch).
+    sent: f64,
 }
 
 impl RemotePeer {
@@ -161,7 +164,11 @@ impl RemotePeer {
             )));
         }
         let request = exchange.load(REQUEST);
-        Ok(RemotePeer { exchange, request })
+        Ok(RemotePeer {
+            exchange,
+            request,
+            sent: 0.0,
+        })
     }
 
     /// Tells the replica's loop to end.
@@ -199,25 +206,27 @@ impl Peer for RemotePeer {
         self.request += 1;
         e.store(REQUEST, self.request);
         e.notify(REQUEST);
+        self.sent = Date::now();
         Ok(())
     }
 
     fn finish(&mut self, grads: &mut [f32]) -> Result<StepStats> {
         let e = &self.exchange;
         let started = Date::now();
+        let patience = TIMEOUT_MS.max(10.0 * (started - self.sent));
         loop {
             let done = e.load(DONE);
             if done == self.request {
                 break;
             }
             let waited = Date::now() - started;
-            if waited > TIMEOUT_MS {
+            if waited > patience {
                 return Err(Error::Invalid(format!(
-                    "the second training thread did not answer in {} s",
-                    TIMEOUT_MS / 1000.0
+                    "the second training thread did not answer in {:.0} s",
+                    patience / 1000.0
                 )));
             }
-            e.wait(DONE, done, TIMEOUT_MS - waited);
+            e.wait(DONE, done, patience - waited);
         }
         if e.load(FAILED) != 0 {
             return Err(Error::Invalid(
