@@ -1,13 +1,13 @@
 // The benchmark's training worker: our core trains where the page trains it, in a worker, on one
 // thread or on two (a replica worker computing half of each batch: www/js/threads.js). The page
 // sends {setup: {images, labels}} once, then {train: {threads, steps}} per timed run.
-import init, * as core from '/www/pkg/cnn_playground.js';
+import { loadCore } from '/www/js/core.js';
 import { singleThreadReason, startReplica } from '/www/js/threads.js';
 
 const sessions = {}; // by thread count
 
 async function setup({ images, labels }) {
-  await init();
+  const core = await loadCore();
   const make = () => {
     const session = new core.Session(null, null, 0); // the tutorial's CNN and recipe: batch 64, Adam 1e-3
     session.add_examples('train', images, labels);
@@ -19,8 +19,8 @@ async function setup({ images, labels }) {
   const reason = singleThreadReason();
   if (reason) return { forwardFlop, twoThreads: false, reason };
   sessions[2] = make();
-  const { buffer } = await startReplica(sessions[2], null, (message) => console.error(`[bench] replica lost: ${message}`));
-  sessions[2].attach_replica(buffer);
+  const { ready } = startReplica(sessions[2].spec(), null, (message) => console.error(`[bench] replica lost: ${message}`));
+  sessions[2].attach_replica(await ready);
   return { forwardFlop, twoThreads: true, reason: '' };
 }
 

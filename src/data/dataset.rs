@@ -97,6 +97,16 @@ impl Dataset {
             y.push(self.labels[i]);
         }
     }
+
+    /// Writes the examples `indices` as they are stored (bytes) into `x`, their labels into `y`.
+    pub fn gather_bytes(&self, indices: &[usize], x: &mut Vec<u8>, y: &mut Vec<u8>) {
+        x.clear();
+        y.clear();
+        for &i in indices {
+            x.extend_from_slice(self.image(i));
+            y.push(self.labels[i]);
+        }
+    }
 }
 
 /// MNIST's training and test sets.

@@ -139,7 +139,7 @@ impl Filter {
 
     /// Filters the colour channels of `image`; alpha (the last channel of gray+alpha or RGBA) is
     /// kept as is. A band of rows at a time: the float planes stay small enough for the cache,
-    /// and a 8192×8192 photo needs no more memory than a small one.
+    /// and their memory grows with the width only (the byte images are whole).
     pub fn apply(&self, image: &Image) -> Result<Image> {
         self.validate()?;
         let k = self.size();

@@ -16,6 +16,12 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
+/// Whether this build runs wasm SIMD instructions: the page's two builds differ only in this.
+#[wasm_bindgen]
+pub fn built_with_simd() -> bool {
+    cfg!(target_feature = "simd128")
+}
+
 pub(crate) fn js_err(e: crate::Error) -> JsError {
     JsError::new(&e.to_string())
 }

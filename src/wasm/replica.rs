@@ -47,80 +47,110 @@ struct Exchange {
     grads: Float32Array,
 }
 
-impl Exchange {
+/// Where each part of the buffer starts, in bytes, for a network of `num_params` parameters.
+struct Layout {
+    control: usize,
+    loss: usize,
+    labels: usize,
+    pixels: usize,
+    params: usize,
+    grads: usize,
+    len: usize,
+}
+
+impl Layout {
     fn new(num_params: usize) -> Self {
-        let bytes = 4 * (CONTROL_WORDS as usize + 1) + MAX_HALF * (1 + IMAGE) + 8 * num_params;
-        let buffer = SharedArrayBuffer::new(bytes as u32);
-        let exchange = Self::views(buffer, num_params);
-        Atomics::store(&exchange.control, NUM_PARAMS, num_params as i32)
-            .expect("shared Int32Array");
-        exchange
-    }
-
-    /// The views of a buffer [`Exchange::new`] made, in another worker.
-    fn open(buffer: SharedArrayBuffer) -> Self {
-        let control = Int32Array::new_with_byte_offset_and_length(&buffer, 0, CONTROL_WORDS);
-        let num_params = control.get_index(NUM_PARAMS) as usize;
-        Self::views(buffer, num_params)
-    }
-
-    fn views(buffer: SharedArrayBuffer, num_params: usize) -> Self {
-        let mut offset = 0u32;
-        let mut take = |bytes: usize| {
-            let at = offset;
-            offset += bytes as u32;
-            at
-        };
-        let control = Int32Array::new_with_byte_offset_and_length(
-            &buffer,
-            take(4 * CONTROL_WORDS as usize),
-            CONTROL_WORDS,
-        );
-        let loss = Float32Array::new_with_byte_offset_and_length(&buffer, take(4), 1);
-        // Labels and pixels are MAX_HALF·(1 + 784) bytes, a multiple of 4: the floats stay aligned.
-        let labels =
-            Uint8Array::new_with_byte_offset_and_length(&buffer, take(MAX_HALF), MAX_HALF as u32);
-        let pixels = Uint8Array::new_with_byte_offset_and_length(
-            &buffer,
-            take(MAX_HALF * IMAGE),
-            (MAX_HALF * IMAGE) as u32,
-        );
-        let params = Float32Array::new_with_byte_offset_and_length(
-            &buffer,
-            take(4 * num_params),
-            num_params as u32,
-        );
-        let grads = Float32Array::new_with_byte_offset_and_length(
-            &buffer,
-            take(4 * num_params),
-            num_params as u32,
-        );
-        Exchange {
-            buffer,
+        let control = 0;
+        let loss = control + 4 * CONTROL_WORDS as usize;
+        let labels = loss + 4;
+        let pixels = labels + MAX_HALF;
+        // MAX_HALF·(1 + 784) bytes of labels and pixels: a multiple of 4, so floats stay aligned.
+        let params = pixels + MAX_HALF * IMAGE;
+        let grads = params + 4 * num_params;
+        Layout {
             control,
             loss,
             labels,
             pixels,
             params,
             grads,
+            len: grads + 4 * num_params,
+        }
+    }
+}
+
+impl Exchange {
+    fn new(num_params: usize) -> Self {
+        let buffer = SharedArrayBuffer::new(Layout::new(num_params).len as u32);
+        let exchange = Self::views(buffer, num_params);
+        exchange.store(NUM_PARAMS, num_params as i32);
+        exchange
+    }
+
+    /// The views of a buffer [`Exchange::new`] made, in another worker; anything else is an error.
+    fn open(buffer: SharedArrayBuffer) -> Result<Self> {
+        let bytes = buffer.byte_length() as usize;
+        let num_params = if bytes >= Layout::new(0).len {
+            Int32Array::new_with_byte_offset_and_length(&buffer, 0, CONTROL_WORDS)
+                .get_index(NUM_PARAMS)
+        } else {
+            -1
+        };
+        if num_params < 0 || Layout::new(num_params as usize).len != bytes {
+            return Err(Error::Invalid(
+                "that is not a replica's shared buffer (Replica.buffer())".into(),
+            ));
+        }
+        Ok(Self::views(buffer, num_params as usize))
+    }
+
+    fn views(buffer: SharedArrayBuffer, num_params: usize) -> Self {
+        let at = Layout::new(num_params);
+        let f32s = |offset: usize, len: usize| {
+            Float32Array::new_with_byte_offset_and_length(&buffer, offset as u32, len as u32)
+        };
+        let u8s = |offset: usize, len: usize| {
+            Uint8Array::new_with_byte_offset_and_length(&buffer, offset as u32, len as u32)
+        };
+        Exchange {
+            control: Int32Array::new_with_byte_offset_and_length(
+                &buffer,
+                at.control as u32,
+                CONTROL_WORDS,
+            ),
+            loss: f32s(at.loss, 1),
+            labels: u8s(at.labels, MAX_HALF),
+            pixels: u8s(at.pixels, MAX_HALF * IMAGE),
+            params: f32s(at.params, num_params),
+            grads: f32s(at.grads, num_params),
+            buffer,
         }
     }
 
+    // Atomics.load, store and notify cannot fail on an Int32Array; only wait can (see below).
+
     fn load(&self, word: u32) -> i32 {
-        Atomics::load(&self.control, word).expect("shared Int32Array")
+        Atomics::load(&self.control, word).expect("an Int32Array")
     }
 
     fn store(&self, word: u32, value: i32) {
-        Atomics::store(&self.control, word, value).expect("shared Int32Array");
+        Atomics::store(&self.control, word, value).expect("an Int32Array");
     }
 
     fn notify(&self, word: u32) {
-        Atomics::notify(&self.control, word).expect("shared Int32Array");
+        Atomics::notify(&self.control, word).expect("an Int32Array");
     }
 
-    /// Sleeps while `word` holds `value`, at most `ms` (`Atomics.wait`: workers only).
-    fn wait(&self, word: u32, value: i32, ms: f64) {
-        Atomics::wait_with_timeout(&self.control, word, value, ms).expect("shared Int32Array");
+    /// Sleeps while `word` holds `value`, at most `ms`. Browsers allow this in workers only.
+    fn wait(&self, word: u32, value: i32, ms: f64) -> Result<()> {
+        Atomics::wait_with_timeout(&self.control, word, value, ms)
+            .map(|_| ())
+            .map_err(|_| {
+                Error::Invalid(
+                    "this thread cannot wait (Atomics.wait): train with a replica in a worker"
+                        .into(),
+                )
+            })
     }
 }
 
@@ -150,12 +180,15 @@ pub(crate) struct RemotePeer {
     request: i32,
     /// When the last request went out (ms since the epoch).
     sent: f64,
+    /// The half batch, gathered to cross into shared memory in one copy each.
+    pixels: Vec<u8>,
+    labels: Vec<u8>,
 }
 
 impl RemotePeer {
     /// Connects to a replica's buffer; its network must have `model`'s parameter count.
     pub(crate) fn connect(buffer: SharedArrayBuffer, model: &Model) -> Result<Self> {
-        let exchange = Exchange::open(buffer);
+        let exchange = Exchange::open(buffer)?;
         if exchange.params.length() as usize != model.num_params() {
             return Err(Error::Invalid(format!(
                 "the replica's network has {} parameters, this one {}",
@@ -168,6 +201,8 @@ impl RemotePeer {
             exchange,
             request,
             sent: 0.0,
+            pixels: Vec::new(),
+            labels: Vec::new(),
         })
     }
 
@@ -195,13 +230,13 @@ impl Peer for RemotePeer {
                 .params()
                 .map(|p| p.value.as_slice().expect("standard layout")),
         );
-        for (k, &i) in indices.iter().enumerate() {
-            let at = (k * IMAGE) as u32;
-            e.pixels
-                .subarray(at, at + IMAGE as u32)
-                .copy_from(data.image(i));
-            e.labels.set_index(k as u32, data.labels[i]);
-        }
+        data.gather_bytes(indices, &mut self.pixels, &mut self.labels);
+        e.pixels
+            .subarray(0, self.pixels.len() as u32)
+            .copy_from(&self.pixels);
+        e.labels
+            .subarray(0, self.labels.len() as u32)
+            .copy_from(&self.labels);
         e.store(COUNT, indices.len() as i32);
         self.request += 1;
         e.store(REQUEST, self.request);
@@ -226,7 +261,7 @@ impl Peer for RemotePeer {
                     patience / 1000.0
                 )));
             }
-            e.wait(DONE, done, patience - waited);
+            e.wait(DONE, done, patience - waited)?;
         }
         if e.load(FAILED) != 0 {
             return Err(Error::Invalid(
@@ -284,18 +319,21 @@ impl Replica {
     }
 
     /// Answers the session's requests until it says stop; blocks this worker meanwhile.
-    pub fn serve(&mut self) {
-        let mut answered = self.exchange.load(REQUEST);
+    pub fn serve(&mut self) -> std::result::Result<(), JsError> {
+        // DONE, not REQUEST: a request sent before this loop started is still to be answered.
+        let mut answered = self.exchange.load(DONE);
         loop {
             let request = self.exchange.load(REQUEST);
             if request == answered {
-                self.exchange.wait(REQUEST, request, f64::INFINITY);
+                self.exchange
+                    .wait(REQUEST, request, f64::INFINITY)
+                    .map_err(js_err)?;
                 continue;
             }
             answered = request;
             let count = self.exchange.load(COUNT);
             if count == STOP {
-                return;
+                return Ok(());
             }
             let failed = match self.compute(count as usize) {
                 Ok(stats) => {
@@ -350,8 +388,9 @@ impl Replica {
 /// exception), so the session goes on alone at once instead of after its timeout.
 #[wasm_bindgen]
 pub fn replica_failed(buffer: SharedArrayBuffer) {
-    let e = Exchange::open(buffer);
-    e.store(FAILED, 1);
-    e.store(DONE, e.load(REQUEST));
-    e.notify(DONE);
+    if let Ok(e) = Exchange::open(buffer) {
+        e.store(FAILED, 1);
+        e.store(DONE, e.load(REQUEST));
+        e.notify(DONE);
+    }
 }

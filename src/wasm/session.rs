@@ -107,6 +107,8 @@ pub struct Session {
     batch: Vec<usize>,
     /// A replica worker that computes half of each batch (see [`super::replica`]).
     replica: Option<RemotePeer>,
+    /// Why the replica was let go during training, until the page asks.
+    replica_error: Option<String>,
 }
 
 #[wasm_bindgen]
@@ -139,6 +141,7 @@ impl Session {
             epoch_seen: 0,
             batch: Vec::with_capacity(batch),
             replica: None,
+            replica_error: None,
         })
     }
 
@@ -212,21 +215,19 @@ impl Session {
                 break;
             }
             let stats = match &mut self.replica {
-                Some(peer) => self
-                    .trainer
-                    .step_with(peer, &self.train.data, &self.batch)
-                    .map_err(|e| {
-                        // A replica that failed once is not asked again: training goes on alone.
-                        if !matches!(e, Error::Diverged(_)) {
-                            self.replica = None;
-                        }
-                        js_err(e)
-                    })?,
-                None => self
-                    .trainer
-                    .step(&self.train.data, &self.batch)
-                    .map_err(js_err)?,
-            };
+                Some(peer) => match self.trainer.step_with(peer, &self.train.data, &self.batch) {
+                    Err(e) if !matches!(e, Error::Diverged(_)) => {
+                        // The replica failed and the step was not applied: this batch and the
+                        // rest go on alone; the page hears why from `take_replica_error`.
+                        self.replica_error = Some(e.to_string());
+                        self.detach_replica();
+                        self.trainer.step(&self.train.data, &self.batch)
+                    }
+                    result => result,
+                },
+                None => self.trainer.step(&self.train.data, &self.batch),
+            }
+            .map_err(js_err)?;
             loss_sum += stats.loss as f64 * stats.size as f64;
             report.steps += 1;
             report.correct += stats.correct;
@@ -269,6 +270,11 @@ impl Session {
     /// Workers training: 2 with a replica, else 1.
     pub fn threads(&self) -> u32 {
         1 + self.replica.is_some() as u32
+    }
+
+    /// Why training let its replica go, once (null when it did not).
+    pub fn take_replica_error(&mut self) -> Option<String> {
+        self.replica_error.take()
     }
 
     /// Accuracy on the first `limit` test images loaded (0: all), with the confusion matrix and

@@ -11,9 +11,12 @@ const wasmFiles = (requests) => requests.filter((u) => u.endsWith('.wasm')).map(
 test('SIMD where the browser has it, the portable build on request, with the same pixels', async () => {
   const simd = await openPage(env.browser, env.server.url);
   assert.equal(await simd.page.evaluate(() => document.body.dataset.wasm), 'simd');
+  assert.equal(await simd.page.evaluate(() => document.body.dataset.wasmSimd), 'true');
   assert.match(await simd.page.textContent('[data-testid="core-status"]'), /with SIMD/);
   const portable = await openPage(env.browser, `${env.server.url}?wasm=portable`);
   assert.equal(await portable.page.evaluate(() => document.body.dataset.wasm), 'portable');
+  // Compiled without simd128 (not just loaded from another folder).
+  assert.equal(await portable.page.evaluate(() => document.body.dataset.wasmSimd), 'false');
   assert.match(await portable.page.textContent('[data-testid="core-status"]'), /portable/);
   for (const id of ['filter-original', 'filter-result']) {
     const [a, b] = [await canvasPixels(simd.page, id), await canvasPixels(portable.page, id)];

@@ -17,6 +17,7 @@ try {
     ? 'Rust core loaded (WebAssembly with SIMD).'
     : 'Rust core loaded (portable WebAssembly, without SIMD: slower, same results).';
   document.body.dataset.wasm = build;
+  document.body.dataset.wasmSimd = String(core.built_with_simd()); // what the build really holds
   await setupFilters(document.getElementById('filters'), core);
   await setupExplainer(document.getElementById('explainer'), core);
   // The model lives in a worker shared by the panels below.

@@ -14,7 +14,10 @@ onmessage = async ({ data: { spec, config, seed } }) => {
     postMessage({ type: 'ready', buffer });
     replica.serve();
   } catch (err) {
-    if (buffer) replicaFailed(buffer); // wakes the training worker if it is waiting for us
-    postMessage({ type: 'error', message: err.message ?? String(err) });
+    try {
+      if (buffer) replicaFailed(buffer); // wakes the training worker if it is waiting for us
+    } finally {
+      postMessage({ type: 'error', message: err.message ?? String(err) });
+    }
   }
 };

@@ -13,6 +13,7 @@ export function readHash() {
     const v = Number(params.get(k));
     if (params.has(k) && Number.isFinite(v)) values[k] = v;
   }
+  if (![1, 2].includes(values.threads)) delete values.threads;
   for (const [k, allowed] of Object.entries(WORDS)) {
     if (allowed.includes(params.get(k))) values[k] = params.get(k);
   }

@@ -13,23 +13,24 @@ export function singleThreadReason() {
 }
 
 /**
- * Starts a replica of `session`'s network; `config` is the training config (for augmentation).
- * Resolves, once it is ready, to {worker, buffer}: hand the buffer to `session.attach_replica`.
- * Rejects with the reason when it cannot start; `onLost(message)` hears of a crash after that.
+ * Starts a replica worker for the network `spec`; `config` is the training config (for
+ * augmentation). Returns {worker, ready}: `ready` resolves to the buffer to hand to
+ * `session.attach_replica`, or rejects with the reason it could not start; `onLost(message)`
+ * hears of a crash after that. Terminating the worker is the caller's, at any time.
  */
-export function startReplica(session, config, onLost = () => {}) {
+export function startReplica(spec, config, onLost = () => {}) {
   const worker = new Worker(workerUrl('./replica.js'), { type: 'module' });
-  return new Promise((resolve, reject) => {
-    let ready = false;
+  const ready = new Promise((resolve, reject) => {
+    let started = false;
     const fail = (message) => {
       worker.terminate();
-      if (ready) onLost(message);
+      if (started) onLost(message);
       else reject(new Error(message));
     };
     worker.onmessage = ({ data }) => {
-      if (data.type === 'ready' && !ready) {
-        ready = true;
-        resolve({ worker, buffer: data.buffer });
+      if (data.type === 'ready' && !started) {
+        started = true;
+        resolve(data.buffer);
       } else if (data.type === 'error') {
         fail(data.message);
       }
@@ -38,8 +39,9 @@ export function startReplica(session, config, onLost = () => {}) {
       e.preventDefault?.();
       fail(e.message || 'the replica worker crashed');
     };
-    // Its own seed, derived from the run's: its dropout masks and shifts differ from the
-    // session's, and a run started afresh repeats them.
-    worker.postMessage({ spec: session.spec(), config, seed: ((config?.seed ?? 0) ^ 0x5bd1e995) >>> 0 });
   });
+  // Its own seed, derived from the run's: its dropout masks and shifts differ from the
+  // session's, and a run started afresh repeats them.
+  worker.postMessage({ spec, config, seed: ((config?.seed ?? 0) ^ 0x5bd1e995) >>> 0 });
+  return { worker, ready };
 }

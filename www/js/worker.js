@@ -13,7 +13,8 @@ let session = null;
 let epochs = 5;
 let config = null; // the training config the session was made with
 let threadsWanted = 2;
-let replica = null; // the replica worker computing half of each batch, when there is one
+let replica = null; // the replica worker computing half of each batch, starting or attached
+let replicaAttached = false;
 let replicaGeneration = 0; // bumped whenever the replica is replaced: a late 'ready' is dropped
 let running = false;
 let state = 'idle';
@@ -96,6 +97,7 @@ function stopReplica() {
   session?.detach_replica();
   replica?.terminate();
   replica = null;
+  replicaAttached = false;
 }
 
 function replicaLost(message) {
@@ -112,27 +114,20 @@ function syncThreads() {
     return;
   }
   const generation = replicaGeneration;
+  const current = () => generation === replicaGeneration;
   post('threads', { threads: 1, reason: 'the second worker is starting' });
-  startReplica(session, config, (message) => { if (generation === replicaGeneration) replicaLost(message); }).then(
-    ({ worker, buffer }) => {
-      if (generation !== replicaGeneration) {
-        worker.terminate();
-        return;
-      }
-      try {
-        session.attach_replica(buffer);
-      } catch (err) {
-        worker.terminate();
-        post('threads', { threads: 1, reason: `the second worker does not fit: ${err.message}` });
-        return;
-      }
-      replica = worker;
-      post('threads', { threads: 2, reason: '' });
-    },
-    (err) => {
-      if (generation === replicaGeneration) post('threads', { threads: 1, reason: `the second worker could not start: ${err.message}` });
-    },
-  );
+  const { worker, ready } = startReplica(session.spec(), config, (message) => { if (current()) replicaLost(message); });
+  replica = worker;
+  ready.then((buffer) => {
+    if (!current()) return;
+    session.attach_replica(buffer);
+    replicaAttached = true;
+    post('threads', { threads: 2, reason: '' });
+  }).catch((err) => {
+    if (!current()) return;
+    stopReplica();
+    post('threads', { threads: 1, reason: `the second worker could not start: ${err.message}` });
+  });
 }
 
 async function persist(info) {
@@ -164,16 +159,14 @@ async function trainLoop() {
     try {
       r = session.train(stepsPerCall);
     } catch (err) {
-      if (replica && session.threads() === 1) { // the replica failed; the step was not applied
-        replicaLost(err.message);
-        continue;
-      }
       running = false;
       setState('paused');
       post('error', { message: err.message, fatal: false, diverged: /diverged/.test(err.message) });
       return;
     }
     const dt = performance.now() - t0;
+    // A replica that failed was let go inside train(), which went on alone: say so.
+    if (replicaAttached && session.threads() === 1) replicaLost(session.take_replica_error() ?? 'it stopped answering');
     // About 60 ms per call: short enough to pause promptly, long enough to cost nothing.
     if (r.steps > 0) stepsPerCall = Math.max(1, Math.min(64, Math.round((r.steps * 60) / Math.max(dt, 1))));
     since.images += r.seen; since.loss += r.loss * r.seen || 0; since.correct += r.correct;
@@ -208,10 +201,10 @@ async function trainLoop() {
 
 const handlers = {
   async init({ spec, config: c, seed, epochs: n, threads }) {
+    session = new core.Session(spec ?? null, c ?? null, seed ?? 0);
     epochs = n ?? 5;
     config = c ?? null;
     threadsWanted = threads ?? 2;
-    session = new core.Session(spec ?? null, config, seed ?? 0);
     let restored = null;
     try {
       const stored = await loadModel();
@@ -243,10 +236,10 @@ const handlers = {
   },
   reset({ spec, config: c, seed, epochs: n, threads }) {
     running = false;
+    session.reset(spec ?? null, c ?? null, seed ?? 0);
     epochs = n ?? epochs;
     config = c ?? null;
     threadsWanted = threads ?? threadsWanted;
-    session.reset(spec ?? null, config, seed ?? 0);
     setState('idle');
     post('ready', { ...describe(), restored: null });
     syncThreads();
