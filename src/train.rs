@@ -63,7 +63,8 @@ pub struct Trainer {
     base_lr: f32,
     rng: Rng,
     step: usize,
-    total_steps: usize,
+    /// Examples in the training set: with the epochs and batch size, the cosine's length.
+    train_len: usize,
     x: Vec<f32>,
     y: Vec<u8>,
     peer_grads: Vec<f32>,
@@ -91,7 +92,7 @@ impl Trainer {
             optimizer,
             rng: Rng::new(config.seed),
             step: 0,
-            total_steps: config.epochs * train_len.div_ceil(config.batch_size),
+            train_len,
             x: Vec::new(),
             y: Vec::new(),
             peer_grads: Vec::new(),
@@ -112,7 +113,8 @@ impl Trainer {
         match self.config.schedule {
             Schedule::Constant => self.base_lr,
             Schedule::Cosine => {
-                let t = self.step as f32 / self.total_steps.max(1) as f32;
+                let total = self.config.epochs * self.train_len.div_ceil(self.config.batch_size);
+                let t = self.step as f32 / total.max(1) as f32;
                 self.base_lr * 0.5 * (1.0 + libm::cosf(std::f32::consts::PI * t.min(1.0)))
             }
         }
@@ -127,6 +129,11 @@ impl Trainer {
         }
         self.base_lr = lr;
         Ok(())
+    }
+
+    /// Sets the training set's size, once it is known (a streamed dataset's header says it).
+    pub fn set_train_len(&mut self, train_len: usize) {
+        self.train_len = train_len;
     }
 
     /// Changes the batch size for the epochs to come.

@@ -18,15 +18,22 @@ use wasm_bindgen::prelude::*;
 
 const SIDE: usize = 28;
 
-/// A training or test split as it loads: the examples so far and whether all have arrived.
+/// MNIST's split sizes: assumed until the data's own headers say otherwise.
+const MNIST_TRAIN: usize = 60_000;
+const MNIST_TEST: usize = 10_000;
+
+/// A training or test split as it loads: the examples so far, how many will come, and whether
+/// all have arrived.
 struct Split {
     data: Dataset,
+    expected: usize,
     complete: bool,
 }
 
 impl Split {
-    fn new() -> Self {
+    fn new(expected: usize) -> Self {
         Split {
+            expected,
             data: Dataset {
                 images: Vec::new(),
                 labels: Vec::new(),
@@ -130,12 +137,12 @@ impl Session {
 
     fn with_model(model: Model, config: TrainConfig) -> Result<Session, JsError> {
         let batch = config.batch_size;
-        let mut trainer = Trainer::new(model, config, 60_000).map_err(js_err)?;
+        let mut trainer = Trainer::new(model, config, MNIST_TRAIN).map_err(js_err)?;
         let epoch = trainer.epoch();
         Ok(Session {
             trainer,
-            train: Split::new(),
-            test: Split::new(),
+            train: Split::new(MNIST_TRAIN),
+            test: Split::new(MNIST_TEST),
             epoch,
             epoch_index: 1,
             epoch_seen: 0,
@@ -168,6 +175,16 @@ impl Session {
             self.epoch.extend_to(len);
         }
         Ok(len as u32)
+    }
+
+    /// Says how many examples a split will have (from its IDX header), before they arrive:
+    /// progress and the learning-rate schedule count on it.
+    pub fn expect_examples(&mut self, split: &str, count: u32) -> Result<(), JsError> {
+        self.split(split)?.expected = count as usize;
+        if split == "train" {
+            self.trainer.set_train_len(count as usize);
+        }
+        Ok(())
     }
 
     /// Marks a split as fully loaded.
@@ -204,7 +221,7 @@ impl Session {
         let total = if self.train.complete {
             self.train.data.len()
         } else {
-            60_000
+            self.train.expected
         };
         while report.steps < max_steps as usize {
             if self.epoch.remaining() < batch_size && !self.train.complete {
@@ -442,6 +459,7 @@ impl Session {
         self.detach_replica();
         std::mem::swap(&mut fresh.train, &mut self.train);
         std::mem::swap(&mut fresh.test, &mut self.test);
+        fresh.trainer.set_train_len(fresh.train.expected);
         fresh.epoch.extend_to(fresh.train.data.len());
         *self = fresh;
     }

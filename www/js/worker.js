@@ -20,6 +20,7 @@ let running = false;
 let state = 'idle';
 const loaded = { train: null, test: null }; // promises, resolved when each split is complete
 const counts = { train: 0, test: 0 };
+let trainTotal = 60000; // MNIST's, until the labels file's header says
 
 const post = (type, body = {}, transfer = []) => postMessage({ type, ...body }, transfer);
 const setState = (s) => { state = s; post('state', { state: s }); };
@@ -43,6 +44,8 @@ async function loadSplit(split) {
   const urls = MNIST[split];
   const labelBytes = new Uint8Array(await (await fetchOk(urls.labels)).arrayBuffer());
   const [n] = core.idx_dims(labelBytes.subarray(0, 8));
+  session.expect_examples(split, n);
+  if (split === 'train') trainTotal = n;
   const labels = labelBytes.subarray(8);
   if (labels.length !== n) throw new Error(`${urls.labels}: ${labels.length} labels, the header says ${n}`);
   const res = await fetchOk(urls.images);
@@ -175,7 +178,7 @@ async function trainLoop() {
     if ((now - lastPost >= PROGRESS_INTERVAL_MS || r.epoch_done) && since.images > 0) {
       const instant = (since.images * 1000) / (now - since.time);
       rate = rate ? 0.7 * rate + 0.3 * instant : instant;
-      const remaining = (epochs - r.epoch + (1 - r.epoch_progress)) * 60000;
+      const remaining = (epochs - r.epoch + (1 - r.epoch_progress)) * trainTotal;
       post('progress', {
         epoch: r.epoch, epochs, epochProgress: r.epoch_progress, steps: r.total_steps,
         loss: since.loss / since.images, accuracy: since.correct / since.images,
