@@ -1,0 +1,55 @@
+//! The page's data-parallel training, as far as one thread can test it: a session refuses a
+//! buffer that is not a fitting replica's, and when its replica fails mid-step it redoes the
+//! step alone and says why. (This runs on the page's main thread, where `Atomics.wait` is not
+//! allowed: exactly the failure of a replica that cannot answer. Two workers training together
+//! are tested end to end in tests/e2e/train.test.mjs.)
+#![cfg(target_arch = "wasm32")]
+
+use cnn_playground::nn::ModelSpec;
+use cnn_playground::wasm::replica::Replica;
+use cnn_playground::wasm::session::Session;
+use js_sys::{Reflect, SharedArrayBuffer};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn session_with_data() -> Session {
+    let mut session = Session::new(JsValue::NULL, JsValue::NULL, 0).unwrap();
+    let images: Vec<u8> = (0..256 * 784).map(|i| (i * 31 % 256) as u8).collect();
+    let labels: Vec<u8> = (0..256).map(|i| (i % 10) as u8).collect();
+    session.add_examples("train", &images, &labels).unwrap();
+    session.set_complete("train").unwrap();
+    session
+}
+
+fn number(report: &JsValue, key: &str) -> f64 {
+    Reflect::get(report, &key.into()).unwrap().as_f64().unwrap()
+}
+
+#[wasm_bindgen_test]
+fn a_buffer_that_is_not_a_fitting_replicas_is_refused() {
+    let mut session = session_with_data();
+    let foreign = SharedArrayBuffer::new(100);
+    assert!(session.attach_replica(foreign).is_err());
+    let spec = serde_wasm_bindgen::to_value(&ModelSpec::tutorial_bn()).unwrap();
+    let other = Replica::new(spec, JsValue::NULL, 1).unwrap();
+    assert!(session.attach_replica(other.buffer()).is_err());
+    assert_eq!(session.threads(), 1);
+}
+
+#[wasm_bindgen_test]
+fn a_replica_that_fails_mid_step_is_let_go_and_the_step_redone_alone() {
+    let mut session = session_with_data();
+    let replica = Replica::new(JsValue::NULL, JsValue::NULL, 1).unwrap();
+    session.attach_replica(replica.buffer()).unwrap();
+    assert_eq!(session.threads(), 2);
+    let report = session.train(3).unwrap();
+    assert_eq!(number(&report, "steps"), 3.0);
+    assert_eq!(number(&report, "seen"), 3.0 * 64.0);
+    assert_eq!(number(&report, "total_steps"), 3.0);
+    assert_eq!(session.threads(), 1);
+    let why = session.take_replica_error().expect("a reason");
+    assert!(why.contains("cannot wait"), "{why}");
+    assert_eq!(session.take_replica_error(), None, "said once");
+}
