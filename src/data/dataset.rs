@@ -34,14 +34,19 @@ impl Dataset {
     }
 
     pub fn new(images: Vec<u8>, labels: Vec<u8>, rows: usize, cols: usize) -> Result<Self> {
-        let mut d = Dataset {
+        let mut d = Dataset::empty(rows, cols);
+        d.extend(&images, &labels)?;
+        Ok(d)
+    }
+
+    /// No examples yet, of `rows×cols` images: [`Dataset::extend`] adds them as they arrive.
+    pub fn empty(rows: usize, cols: usize) -> Self {
+        Dataset {
             images: Vec::new(),
             labels: Vec::new(),
             rows,
             cols,
-        };
-        d.extend(&images, &labels)?;
-        Ok(d)
+        }
     }
 
     /// Appends examples: `images` holds `labels.len()` images of rows×cols bytes.

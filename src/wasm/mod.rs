@@ -11,6 +11,9 @@ pub mod session;
 
 use wasm_bindgen::prelude::*;
 
+/// The side of the playground's images (MNIST's): the session and its replica train on these.
+pub(crate) const SIDE: usize = 28;
+
 #[wasm_bindgen(start)]
 fn start() {
     console_error_panic_hook::set_once();

@@ -9,7 +9,7 @@
 //!
 //! [`Session`]: super::session::Session
 
-use super::js_err;
+use super::{js_err, SIDE};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::nn::{Model, ModelSpec};
@@ -17,7 +17,6 @@ use crate::train::{Peer, StepStats, TrainConfig, Trainer};
 use js_sys::{Atomics, Date, Float32Array, Int32Array, SharedArrayBuffer, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-const SIDE: usize = 28;
 const IMAGE: usize = SIDE * SIDE;
 /// The largest half batch: the trainer's batch size is at most 4096.
 const MAX_HALF: usize = 2048;
@@ -208,7 +207,12 @@ impl RemotePeer {
 
     /// Tells the replica's loop to end.
     pub(crate) fn stop(&mut self) {
-        self.exchange.store(COUNT, STOP);
+        self.send(STOP);
+    }
+
+    /// Posts a request of `count` examples (already in the buffer), or STOP, and wakes the replica.
+    fn send(&mut self, count: i32) {
+        self.exchange.store(COUNT, count);
         self.request += 1;
         self.exchange.store(REQUEST, self.request);
         self.exchange.notify(REQUEST);
@@ -237,10 +241,7 @@ impl Peer for RemotePeer {
         e.labels
             .subarray(0, self.labels.len() as u32)
             .copy_from(&self.labels);
-        e.store(COUNT, indices.len() as i32);
-        self.request += 1;
-        e.store(REQUEST, self.request);
-        e.notify(REQUEST);
+        self.send(indices.len() as i32);
         self.sent = Date::now();
         Ok(())
     }
@@ -303,12 +304,7 @@ impl Replica {
         Ok(Replica {
             trainer,
             exchange,
-            data: Dataset {
-                images: Vec::new(),
-                labels: Vec::new(),
-                rows: SIDE,
-                cols: SIDE,
-            },
+            data: Dataset::empty(SIDE, SIDE),
             indices: Vec::new(),
         })
     }

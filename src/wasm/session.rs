@@ -4,7 +4,7 @@
 //! JavaScript gets small results and typed arrays.
 
 use super::replica::RemotePeer;
-use super::{js_err, Tensor};
+use super::{js_err, Tensor, SIDE};
 use crate::data::{idx, Dataset, Epoch};
 use crate::error::Error;
 use crate::io::checkpoint;
@@ -15,8 +15,6 @@ use js_sys::{Array, Float32Array, Object, Reflect, SharedArrayBuffer};
 use ndarray::ArrayD;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
-
-const SIDE: usize = 28;
 
 /// MNIST's split sizes: assumed until the data's own headers say otherwise.
 const MNIST_TRAIN: usize = 60_000;
@@ -34,12 +32,7 @@ impl Split {
     fn new(expected: usize) -> Self {
         Split {
             expected,
-            data: Dataset {
-                images: Vec::new(),
-                labels: Vec::new(),
-                rows: SIDE,
-                cols: SIDE,
-            },
+            data: Dataset::empty(SIDE, SIDE),
             complete: false,
         }
     }
