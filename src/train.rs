@@ -131,6 +131,11 @@ impl Trainer {
         Ok(())
     }
 
+    /// The training set's size this trainer counts on.
+    pub fn train_len(&self) -> usize {
+        self.train_len
+    }
+
     /// Sets the training set's size, once it is known (a streamed dataset's header says it).
     pub fn set_train_len(&mut self, train_len: usize) {
         self.train_len = train_len;

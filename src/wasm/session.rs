@@ -16,22 +16,18 @@ use ndarray::ArrayD;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-/// MNIST's split sizes: assumed until the data's own headers say otherwise.
+/// MNIST's training set size: assumed until the labels file's header says otherwise.
 const MNIST_TRAIN: usize = 60_000;
-const MNIST_TEST: usize = 10_000;
 
-/// A training or test split as it loads: the examples so far, how many will come, and whether
-/// all have arrived.
+/// A training or test split as it loads: the examples so far and whether all have arrived.
 struct Split {
     data: Dataset,
-    expected: usize,
     complete: bool,
 }
 
 impl Split {
-    fn new(expected: usize) -> Self {
+    fn new() -> Self {
         Split {
-            expected,
             data: Dataset::empty(SIDE, SIDE),
             complete: false,
         }
@@ -49,6 +45,8 @@ struct TrainReport {
     /// 1-based epoch being trained, and how far through it (0–1).
     epoch: usize,
     epoch_progress: f64,
+    /// Examples in an epoch: what `epoch_progress` is a fraction of.
+    epoch_images: usize,
     epoch_done: bool,
     /// Fewer examples loaded than a batch needs: call again when more arrive.
     waiting_for_data: bool,
@@ -134,8 +132,8 @@ impl Session {
         let epoch = trainer.epoch();
         Ok(Session {
             trainer,
-            train: Split::new(MNIST_TRAIN),
-            test: Split::new(MNIST_TEST),
+            train: Split::new(),
+            test: Split::new(),
             epoch,
             epoch_index: 1,
             epoch_seen: 0,
@@ -170,14 +168,10 @@ impl Session {
         Ok(len as u32)
     }
 
-    /// Says how many examples a split will have (from its IDX header), before they arrive:
+    /// Says how many training examples will come (from the IDX header), before they arrive:
     /// progress and the learning-rate schedule count on it.
-    pub fn expect_examples(&mut self, split: &str, count: u32) -> Result<(), JsError> {
-        self.split(split)?.expected = count as usize;
-        if split == "train" {
-            self.trainer.set_train_len(count as usize);
-        }
-        Ok(())
+    pub fn expect_training_examples(&mut self, count: u32) {
+        self.trainer.set_train_len(count as usize);
     }
 
     /// Marks a split as fully loaded.
@@ -198,6 +192,11 @@ impl Session {
     /// the next one) or when the loaded data runs short. A NaN loss is an error that explains.
     pub fn train(&mut self, max_steps: u32) -> Result<JsValue, JsError> {
         let batch_size = self.trainer.config().batch_size;
+        let total = if self.train.complete {
+            self.train.data.len()
+        } else {
+            self.trainer.train_len()
+        };
         let mut report = TrainReport {
             steps: 0,
             loss: 0.0,
@@ -205,17 +204,13 @@ impl Session {
             seen: 0,
             epoch: self.epoch_index,
             epoch_progress: 0.0,
+            epoch_images: total,
             epoch_done: false,
             waiting_for_data: false,
             lr: self.trainer.lr(),
             total_steps: 0,
         };
         let mut loss_sum = 0.0f64;
-        let total = if self.train.complete {
-            self.train.data.len()
-        } else {
-            self.train.expected
-        };
         while report.steps < max_steps as usize {
             if self.epoch.remaining() < batch_size && !self.train.complete {
                 report.waiting_for_data = true;
@@ -452,7 +447,7 @@ impl Session {
         self.detach_replica();
         std::mem::swap(&mut fresh.train, &mut self.train);
         std::mem::swap(&mut fresh.test, &mut self.test);
-        fresh.trainer.set_train_len(fresh.train.expected);
+        fresh.trainer.set_train_len(self.trainer.train_len());
         fresh.epoch.extend_to(fresh.train.data.len());
         *self = fresh;
     }

@@ -14,13 +14,11 @@ let epochs = 5;
 let config = null; // the training config the session was made with
 let threadsWanted = 2;
 let replica = null; // the replica worker computing half of each batch, starting or attached
-let replicaAttached = false;
 let replicaGeneration = 0; // bumped whenever the replica is replaced: a late 'ready' is dropped
 let running = false;
 let state = 'idle';
 const loaded = { train: null, test: null }; // promises, resolved when each split is complete
 const counts = { train: 0, test: 0 };
-let trainTotal = 60000; // MNIST's, until the labels file's header says
 
 const post = (type, body = {}, transfer = []) => postMessage({ type, ...body }, transfer);
 const setState = (s) => { state = s; post('state', { state: s }); };
@@ -44,8 +42,7 @@ async function loadSplit(split) {
   const urls = MNIST[split];
   const labelBytes = new Uint8Array(await (await fetchOk(urls.labels)).arrayBuffer());
   const [n] = core.idx_dims(labelBytes.subarray(0, 8));
-  session.expect_examples(split, n);
-  if (split === 'train') trainTotal = n;
+  if (split === 'train') session.expect_training_examples(n);
   const labels = labelBytes.subarray(8);
   if (labels.length !== n) throw new Error(`${urls.labels}: ${labels.length} labels, the header says ${n}`);
   const res = await fetchOk(urls.images);
@@ -100,7 +97,6 @@ function stopReplica() {
   session?.detach_replica();
   replica?.terminate();
   replica = null;
-  replicaAttached = false;
 }
 
 function replicaLost(message) {
@@ -124,7 +120,6 @@ function syncThreads() {
   ready.then((buffer) => {
     if (!current()) return;
     session.attach_replica(buffer);
-    replicaAttached = true;
     post('threads', { threads: 2, reason: '' });
   }).catch((err) => {
     if (!current()) return;
@@ -169,7 +164,8 @@ async function trainLoop() {
     }
     const dt = performance.now() - t0;
     // A replica that failed was let go inside train(), which went on alone: say so.
-    if (replicaAttached && session.threads() === 1) replicaLost(session.take_replica_error() ?? 'it stopped answering');
+    const lost = session.take_replica_error();
+    if (lost) replicaLost(lost);
     // About 60 ms per call: short enough to pause promptly, long enough to cost nothing.
     if (r.steps > 0) stepsPerCall = Math.max(1, Math.min(64, Math.round((r.steps * 60) / Math.max(dt, 1))));
     since.images += r.seen; since.loss += r.loss * r.seen || 0; since.correct += r.correct;
@@ -178,7 +174,7 @@ async function trainLoop() {
     if ((now - lastPost >= PROGRESS_INTERVAL_MS || r.epoch_done) && since.images > 0) {
       const instant = (since.images * 1000) / (now - since.time);
       rate = rate ? 0.7 * rate + 0.3 * instant : instant;
-      const remaining = (epochs - r.epoch + (1 - r.epoch_progress)) * trainTotal;
+      const remaining = (epochs - r.epoch + (1 - r.epoch_progress)) * r.epoch_images;
       post('progress', {
         epoch: r.epoch, epochs, epochProgress: r.epoch_progress, steps: r.total_steps,
         loss: since.loss / since.images, accuracy: since.correct / since.images,
