@@ -228,10 +228,12 @@ const handlers = {
   pause() {
     running = false;
   },
+  // 'idle' is said only once the model is stored, so a reload right after Stop restores it.
   async stop() {
     running = false;
-    setState('idle');
+    state = 'stopping'; // not 'training': the loop ends without calling this a pause
     await persist({});
+    if (state === 'stopping') setState('idle');
   },
   reset({ spec, config: c, seed, epochs: n, threads }) {
     running = false;
