@@ -8,7 +8,6 @@ use crate::nn::loss::softmax_cross_entropy;
 use crate::nn::{Mode, Model};
 use crate::optim::{Optimizer, OptimizerSpec};
 use crate::rng::Rng;
-use ndarray::ArrayD;
 use serde::{Deserialize, Serialize};
 
 /// How the learning rate moves over the run.
@@ -65,8 +64,11 @@ pub struct Trainer {
     step: usize,
     /// Examples in the training set: with the epochs and batch size, the cosine's length.
     train_len: usize,
+    /// Buffers reused from step to step: the batch's images and labels, dL/dlogits, and the
+    /// peer's gradients.
     x: Vec<f32>,
     y: Vec<u8>,
+    dlogits: Vec<f32>,
     peer_grads: Vec<f32>,
 }
 
@@ -95,6 +97,7 @@ impl Trainer {
             train_len,
             x: Vec::new(),
             y: Vec::new(),
+            dlogits: Vec::new(),
             peer_grads: Vec::new(),
             config,
         })
@@ -230,17 +233,14 @@ impl Trainer {
                 );
             }
         }
-        let x = ArrayD::from_shape_vec(
-            vec![indices.len(), 1, data.rows, data.cols],
-            std::mem::take(&mut self.x),
-        )
-        .map_err(|e| crate::shape_err!("batch: {e}"))?;
-        let logits = self.model.forward(&x, Mode::Train)?;
-        self.x = x.into_raw_vec_and_offset().0;
-        let (loss, dlogits) = softmax_cross_entropy(&logits, &self.y);
-        let correct = count_correct(&logits, &self.y);
+        let logits = self
+            .model
+            .forward_batch(&self.x, indices.len(), Mode::Train)?;
+        self.dlogits.resize(logits.len(), 0.0);
+        let loss = softmax_cross_entropy(logits, &self.y, &mut self.dlogits);
+        let correct = count_correct(logits, &self.y);
         self.model.zero_grad();
-        self.model.backward(&dlogits, false);
+        self.model.backward(&self.dlogits, false);
         Ok(StepStats {
             loss,
             correct,
@@ -282,11 +282,9 @@ pub(crate) fn argmax(row: &[f32]) -> usize {
         .fold(0, |best, (i, &v)| if v > row[best] { i } else { best })
 }
 
-fn count_correct(logits: &ArrayD<f32>, labels: &[u8]) -> usize {
-    let k = logits.shape()[1];
+fn count_correct(logits: &[f32], labels: &[u8]) -> usize {
+    let k = logits.len() / labels.len().max(1);
     logits
-        .as_slice()
-        .expect("standard layout")
         .chunks_exact(k)
         .zip(labels)
         .filter(|(row, &l)| argmax(row) == l as usize)
@@ -320,25 +318,15 @@ pub fn evaluate(model: &mut Model, data: &Dataset, batch_size: usize) -> Result<
         confusion: vec![0; classes * classes],
         predictions: Vec::with_capacity(data.len()),
     };
-    let (mut x, mut y) = (Vec::new(), Vec::new());
+    let (mut x, mut y, mut grad) = (Vec::new(), Vec::new(), Vec::new());
     let mut loss_sum = 0.0f64;
     let all: Vec<usize> = (0..data.len()).collect();
     for indices in all.chunks(batch_size.max(1)) {
         data.gather(indices, &mut x, &mut y);
-        let input = ArrayD::from_shape_vec(
-            vec![indices.len(), 1, data.rows, data.cols],
-            std::mem::take(&mut x),
-        )
-        .map_err(|e| crate::shape_err!("batch: {e}"))?;
-        let logits = model.forward(&input, Mode::Eval)?;
-        x = input.into_raw_vec_and_offset().0;
-        loss_sum += softmax_cross_entropy(&logits, &y).0 as f64 * indices.len() as f64;
-        for (row, &label) in logits
-            .as_slice()
-            .expect("standard layout")
-            .chunks_exact(classes)
-            .zip(&y)
-        {
+        let logits = model.forward_batch(&x, indices.len(), Mode::Eval)?;
+        grad.resize(logits.len(), 0.0);
+        loss_sum += softmax_cross_entropy(logits, &y, &mut grad) as f64 * indices.len() as f64;
+        for (row, &label) in logits.chunks_exact(classes).zip(&y) {
             let predicted = argmax(row);
             eval.predictions.push(predicted as u8);
             eval.confusion[label as usize * classes + predicted] += 1;

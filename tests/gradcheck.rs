@@ -27,7 +27,7 @@ fn random(shape: &[usize], rng: &mut Rng) -> ArrayD<f32> {
     ArrayD::from_shape_simple_fn(shape.to_vec(), || rng.uniform(-1.0, 1.0))
 }
 
-fn dot(a: &ArrayD<f32>, b: &ArrayD<f32>) -> f64 {
+fn dot(a: &[f32], b: &[f32]) -> f64 {
     a.iter().zip(b).map(|(&a, &b)| a as f64 * b as f64).sum()
 }
 
@@ -47,16 +47,29 @@ fn some_indices(len: usize, count: usize) -> Vec<usize> {
     v
 }
 
-/// Checks dL/dx and dL/dθ of a layer. `make` builds the layer afresh for every evaluation, so a
-/// layer that draws random numbers (dropout) sees the same draws each time.
-fn gradcheck<L: Layer>(label: &str, make: impl Fn() -> L, x: ArrayD<f32>) {
+/// Runs a training forward of `x` (N, …), giving N outputs of `out_len` values each.
+fn forward<L: Layer>(layer: &mut L, x: &ArrayD<f32>, out_len: usize) -> Vec<f32> {
+    let n = x.shape()[0];
+    let mut y = vec![f32::NAN; n * out_len];
+    layer.forward(n, x.as_slice().unwrap(), &mut y, Mode::Train);
+    y
+}
+
+/// Checks dL/dx and dL/dθ of a layer whose outputs have `out_len` values per sample. `make`
+/// builds the layer afresh for every evaluation, so a layer that draws random numbers (dropout)
+/// sees the same draws each time. The output and dx buffers start as NaN: a layer must
+/// overwrite every value, not add to what was there.
+fn gradcheck<L: Layer>(label: &str, make: impl Fn() -> L, x: ArrayD<f32>, out_len: usize) {
     let mut layer = make();
-    let r = random(
-        layer.forward(x.clone(), Mode::Train).shape(),
-        &mut Rng::new(99),
-    );
-    let dx = layer.backward(r.clone(), true).expect("dx asked for");
-    let loss = |layer: &mut L, x: &ArrayD<f32>| dot(&layer.forward(x.clone(), Mode::Train), &r);
+    let n = x.shape()[0];
+    let y = forward(&mut layer, &x, out_len);
+    let r: Vec<f32> = {
+        let mut rng = Rng::new(99);
+        y.iter().map(|_| rng.uniform(-1.0, 1.0)).collect()
+    };
+    let mut dx = vec![f32::NAN; x.len()];
+    layer.backward(n, x.as_slice().unwrap(), &y, &r, Some(&mut dx));
+    let loss = |layer: &mut L, x: &ArrayD<f32>| dot(&forward(layer, x, out_len), &r);
 
     let mut xp = x.clone();
     for i in some_indices(x.len(), 40) {
@@ -68,10 +81,14 @@ fn gradcheck<L: Layer>(label: &str, make: impl Fn() -> L, x: ArrayD<f32>) {
         xp.as_slice_mut().unwrap()[i] = orig;
         assert_close(
             &format!("{label} dx[{i}]"),
-            dx.as_slice().unwrap()[i],
+            dx[i],
             (plus - minus) / (2.0 * EPS as f64),
         );
     }
+    assert!(
+        dx.iter().all(|v| v.is_finite()),
+        "{label}: dx is not all written"
+    );
 
     for p in 0..layer.params().len() {
         let grad = layer.params()[p].grad.clone();
@@ -99,6 +116,7 @@ fn conv2d_padding_1_stride_1() {
         "conv2d",
         || Conv2d::new(g, 4, &mut Rng::new(1)),
         random(&[2, 3, 7, 6], &mut Rng::new(2)),
+        4 * g.out_len(),
     );
 }
 
@@ -109,12 +127,14 @@ fn conv2d_padding_1_stride_2_and_a_5x5_kernel() {
         "conv2d s2",
         || Conv2d::new(g, 3, &mut Rng::new(3)),
         random(&[2, 2, 9, 8], &mut Rng::new(4)),
+        3 * g.out_len(),
     );
     let g = Conv2dGeometry::new((1, 8, 8), (5, 5), 1, 0).unwrap();
     gradcheck(
         "conv2d 5x5",
         || Conv2d::new(g, 2, &mut Rng::new(5)),
         random(&[1, 1, 8, 8], &mut Rng::new(6)),
+        2 * g.out_len(),
     );
 }
 
@@ -124,6 +144,7 @@ fn linear() {
         "linear",
         || Linear::new(13, 7, &mut Rng::new(7)),
         random(&[5, 13], &mut Rng::new(8)),
+        7,
     );
 }
 
@@ -138,7 +159,7 @@ fn relu_away_from_its_kink() {
             v
         }
     });
-    gradcheck("relu", Relu::default, x);
+    gradcheck("relu", || Relu, x, 2 * 4 * 4);
 }
 
 #[test]
@@ -146,24 +167,33 @@ fn max_pool2d_with_distinct_values() {
     // Values 0.05 apart, shuffled: a ±EPS nudge never changes which one is the maximum.
     let mut v: Vec<f32> = (0..2 * 3 * 6 * 5).map(|i| i as f32 * 0.05).collect();
     Rng::new(10).shuffle(&mut v);
-    gradcheck(
-        "max_pool2d",
-        || MaxPool2d::new(2, 2),
-        ArrayD::from_shape_vec(vec![2, 3, 6, 5], v.clone()).unwrap(),
-    );
-    gradcheck(
-        "max_pool2d k3 s2",
-        || MaxPool2d::new(3, 2),
-        ArrayD::from_shape_vec(vec![2, 3, 6, 5], v).unwrap(),
-    );
+    for (label, k, out) in [
+        ("max_pool2d", 2, 3 * 3 * 2),
+        ("max_pool2d k3 s2", 3, 3 * 2 * 2),
+    ] {
+        assert_eq!(
+            MaxPool2d::new((3, 6, 5), k, 2)
+                .output_shape()
+                .iter()
+                .product::<usize>(),
+            out
+        );
+        gradcheck(
+            label,
+            || MaxPool2d::new((3, 6, 5), k, 2),
+            ArrayD::from_shape_vec(vec![2, 3, 6, 5], v.clone()).unwrap(),
+            out,
+        );
+    }
 }
 
 #[test]
 fn flatten() {
     gradcheck(
         "flatten",
-        Flatten::default,
+        || Flatten,
         random(&[2, 3, 4, 5], &mut Rng::new(11)),
+        3 * 4 * 5,
     );
 }
 
@@ -173,6 +203,7 @@ fn dropout_in_training() {
         "dropout",
         || Dropout::new(0.3, Rng::new(12)),
         random(&[4, 50], &mut Rng::new(13)),
+        50,
     );
 }
 
@@ -191,31 +222,35 @@ fn batch_norm2d_in_training() {
         "batch_norm2d",
         make,
         random(&[4, 3, 3, 2], &mut Rng::new(15)),
+        3 * 3 * 2,
     );
 }
 
 #[test]
 fn softmax_cross_entropy_gradient() {
-    let logits = random(&[6, 10], &mut Rng::new(16));
+    let mut logits = random(&[6, 10], &mut Rng::new(16))
+        .into_raw_vec_and_offset()
+        .0;
     let labels = [3u8, 0, 9, 9, 1, 5];
-    let (_, grad) = softmax_cross_entropy(&logits, &labels);
-    let mut l = logits.clone();
-    for i in 0..l.len() {
-        let orig = l.as_slice().unwrap()[i];
-        l.as_slice_mut().unwrap()[i] = orig + EPS;
-        let plus = softmax_cross_entropy(&l, &labels).0 as f64;
-        l.as_slice_mut().unwrap()[i] = orig - EPS;
-        let minus = softmax_cross_entropy(&l, &labels).0 as f64;
-        l.as_slice_mut().unwrap()[i] = orig;
+    let mut scratch = vec![0.0; logits.len()];
+    let mut grad = vec![f32::NAN; logits.len()];
+    softmax_cross_entropy(&logits, &labels, &mut grad);
+    for i in 0..logits.len() {
+        let orig = logits[i];
+        logits[i] = orig + EPS;
+        let plus = softmax_cross_entropy(&logits, &labels, &mut scratch) as f64;
+        logits[i] = orig - EPS;
+        let minus = softmax_cross_entropy(&logits, &labels, &mut scratch) as f64;
+        logits[i] = orig;
         assert_close(
             &format!("dlogits[{i}]"),
-            grad.as_slice().unwrap()[i],
+            grad[i],
             (plus - minus) / (2.0 * EPS as f64),
         );
     }
     // Huge logits stay finite.
-    let big = ArrayD::from_shape_vec(vec![1, 3], vec![1e30f32, -1e30, 0.0]).unwrap();
-    let (loss, g) = softmax_cross_entropy(&big, &[1]);
+    let mut g = vec![0.0; 3];
+    let loss = softmax_cross_entropy(&[1e30f32, -1e30, 0.0], &[1], &mut g);
     assert!(
         loss.is_finite() && g.iter().all(|v| v.is_finite()),
         "{loss} {g:?}"

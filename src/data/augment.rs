@@ -9,19 +9,29 @@ pub fn random_shift(image: &mut [f32], rows: usize, cols: usize, max_shift: usiz
     let span = 2 * max_shift + 1;
     let dy = rng.below(span) as isize - max_shift as isize;
     let dx = rng.below(span) as isize - max_shift as isize;
+    shift(image, rows, cols, dy, dx);
+}
+
+/// Moves every pixel `dy` rows down and `dx` columns right; zeros come in at the edges. In place,
+/// a row at a time, in the order that reads each source row before it is overwritten.
+fn shift(image: &mut [f32], rows: usize, cols: usize, dy: isize, dx: isize) {
     if dx == 0 && dy == 0 {
         return;
     }
-    let src = image.to_vec();
-    for r in 0..rows as isize {
-        for c in 0..cols as isize {
-            let (sr, sc) = (r - dy, c - dx);
-            let inside = (0..rows as isize).contains(&sr) && (0..cols as isize).contains(&sc);
-            image[(r * cols as isize + c) as usize] = if inside {
-                src[(sr * cols as isize + sc) as usize]
-            } else {
-                0.0
-            };
+    let width = cols.saturating_sub(dx.unsigned_abs());
+    let from = dx.min(0).unsigned_abs().min(cols);
+    let to = (dx.max(0) as usize).min(cols);
+    for k in 0..rows {
+        let r = if dy > 0 { rows - 1 - k } else { k };
+        let dst = r * cols;
+        match r.checked_add_signed(-dy).filter(|&sr| sr < rows) {
+            Some(sr) => {
+                let src = sr * cols + from;
+                image.copy_within(src..src + width, dst + to);
+                image[dst..dst + to].fill(0.0);
+                image[dst + to + width..dst + cols].fill(0.0);
+            }
+            None => image[dst..dst + cols].fill(0.0),
         }
     }
 }
@@ -40,6 +50,31 @@ mod tests {
             assert_eq!(img.iter().sum::<f32>(), 1.0, "a centred pixel stays inside");
             let at = img.iter().position(|&v| v == 1.0).unwrap();
             assert!((at / 7).abs_diff(3) <= 2 && (at % 7).abs_diff(3) <= 2);
+        }
+    }
+
+    #[test]
+    fn the_in_place_shift_matches_a_pixel_by_pixel_copy() {
+        let (rows, cols) = (6, 5);
+        let image: Vec<f32> = (1..=rows * cols).map(|v| v as f32).collect();
+        for dy in -7..=7isize {
+            for dx in -6..=6isize {
+                let mut shifted = image.clone();
+                shift(&mut shifted, rows, cols, dy, dx);
+                let expected: Vec<f32> = (0..rows * cols)
+                    .map(|i| {
+                        let (r, c) = ((i / cols) as isize - dy, (i % cols) as isize - dx);
+                        let inside =
+                            (0..rows as isize).contains(&r) && (0..cols as isize).contains(&c);
+                        if inside {
+                            image[r as usize * cols + c as usize]
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect();
+                assert_eq!(shifted, expected, "shift by ({dy}, {dx})");
+            }
         }
     }
 }

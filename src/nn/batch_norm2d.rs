@@ -2,7 +2,7 @@
 //! and the running ones in evaluation, then scales by γ (`weight`) and shifts by β (`bias`).
 //! Running statistics follow PyTorch: momentum 0.1, the unbiased batch variance.
 
-use super::layer::{flat, flat_mut, Buffer, Layer, Mode, Param};
+use super::layer::{Buffer, Layer, Mode, Param};
 use ndarray::ArrayD;
 
 pub struct BatchNorm2d {
@@ -13,11 +13,16 @@ pub struct BatchNorm2d {
     params: [Param; 2],
     /// [running_mean (C), running_var (C), num_batches_tracked ()]
     buffers: [Buffer; 3],
-    /// From the last caching forward: x̂, 1/√(var+eps) per channel, and whether the statistics
-    /// were the batch's (training) or the running ones (explaining), which are constants.
-    x_hat: Option<ArrayD<f32>>,
+    /// From the last forward: the mean and variance used per channel, 1/√(var+eps), x̂, and
+    /// whether the statistics were the batch's (training) or the running ones (evaluating,
+    /// explaining), which are constants. Kept with their capacity from step to step.
+    mean: Vec<f32>,
+    var: Vec<f32>,
     inv_std: Vec<f32>,
+    x_hat: Vec<f32>,
     batch_stats: bool,
+    /// Backward's per-channel (Σdy, Σdy·x̂).
+    sums: Vec<(f32, f32)>,
 }
 
 impl BatchNorm2d {
@@ -45,16 +50,18 @@ impl BatchNorm2d {
                     value: ArrayD::zeros(vec![]),
                 },
             ],
-            x_hat: None,
+            mean: Vec::new(),
+            var: Vec::new(),
             inv_std: Vec::new(),
+            x_hat: Vec::new(),
             batch_stats: false,
+            sums: Vec::new(),
         }
     }
 
-    /// (batch, spatial) sizes: x is (N,C,…) and each channel spans N × spatial values.
-    fn sizes(&self, x: &ArrayD<f32>) -> (usize, usize) {
-        let n = x.shape()[0];
-        (n, x.len() / (n * self.channels).max(1))
+    /// Values per channel plane of a batch of `len` values: x is (N,C,…).
+    fn spatial(&self, batch: usize, len: usize) -> usize {
+        len / (batch * self.channels).max(1)
     }
 }
 
@@ -65,109 +72,107 @@ fn planes(data: &[f32], spatial: usize, c: usize, channels: usize) -> impl Itera
 
 impl Layer for BatchNorm2d {
     // y = γ·(x − μ)/√(σ² + eps) + β, per channel
-    fn forward(&mut self, x: ArrayD<f32>, mode: Mode) -> ArrayD<f32> {
-        let (n, spatial) = self.sizes(&x);
+    fn forward(&mut self, batch: usize, x: &[f32], y: &mut [f32], mode: Mode) {
+        let spatial = self.spatial(batch, x.len());
         let c_count = self.channels;
-        let xs = flat(&x);
-        let (mean, var): (Vec<f32>, Vec<f32>) = if mode == Mode::Train {
-            let m = (n * spatial) as f64;
-            let stats: Vec<(f32, f32)> = (0..c_count)
-                .map(|c| {
-                    let sum = |f: &dyn Fn(f32) -> f64| {
-                        planes(xs, spatial, c, c_count)
-                            .flatten()
-                            .map(|&v| f(v))
-                            .sum::<f64>()
-                    };
-                    let mean = sum(&|v| v as f64) / m;
-                    let var = sum(&|v| (v as f64 - mean) * (v as f64 - mean)) / m;
-                    (mean as f32, var as f32)
-                })
-                .collect();
+        self.batch_stats = mode == Mode::Train;
+        let [rm, rv, nb] = &mut self.buffers;
+        if self.batch_stats {
+            let m = (batch * spatial) as f64;
+            self.mean.clear();
+            self.var.clear();
+            for c in 0..c_count {
+                let sum = |f: &dyn Fn(f32) -> f64| {
+                    planes(x, spatial, c, c_count)
+                        .flatten()
+                        .map(|&v| f(v))
+                        .sum::<f64>()
+                };
+                let mean = sum(&|v| v as f64) / m;
+                let var = sum(&|v| (v as f64 - mean) * (v as f64 - mean)) / m;
+                self.mean.push(mean as f32);
+                self.var.push(var as f32);
+            }
             let unbias = if m > 1.0 { m / (m - 1.0) } else { 1.0 } as f32;
             let mom = self.momentum;
-            let [rm, rv, nb] = &mut self.buffers;
-            for (c, &(mean, var)) in stats.iter().enumerate() {
-                rm.value[c] = (1.0 - mom) * rm.value[c] + mom * mean;
-                rv.value[c] = (1.0 - mom) * rv.value[c] + mom * var * unbias;
+            for c in 0..c_count {
+                rm.value[c] = (1.0 - mom) * rm.value[c] + mom * self.mean[c];
+                rv.value[c] = (1.0 - mom) * rv.value[c] + mom * self.var[c] * unbias;
             }
             nb.value.mapv_inplace(|v| v + 1.0);
-            stats.into_iter().unzip()
         } else {
-            (
-                self.buffers[0].value.iter().copied().collect(),
-                self.buffers[1].value.iter().copied().collect(),
-            )
-        };
-        let inv_std: Vec<f32> = var.iter().map(|v| 1.0 / (v + self.eps).sqrt()).collect();
-        let mut x_hat = ArrayD::zeros(x.raw_dim());
-        let mut y = x;
+            self.mean.clear();
+            self.mean.extend(rm.value.iter());
+            self.var.clear();
+            self.var.extend(rv.value.iter());
+        }
+        let eps = self.eps;
+        self.inv_std.clear();
+        self.inv_std
+            .extend(self.var.iter().map(|v| 1.0 / (v + eps).sqrt()));
+        self.x_hat.resize(x.len(), 0.0);
         let [gamma, beta] = &self.params;
         // Planes of NCHW cycle through the channels: plane i is channel i mod C.
-        for (i, (xh, yp)) in flat_mut(&mut x_hat)
+        for (i, ((xh, yp), xp)) in self
+            .x_hat
             .chunks_exact_mut(spatial)
-            .zip(flat_mut(&mut y).chunks_exact_mut(spatial))
+            .zip(y.chunks_exact_mut(spatial))
+            .zip(x.chunks_exact(spatial))
             .enumerate()
         {
             let c = i % c_count;
-            let (mu, k, g, b) = (mean[c], inv_std[c], gamma.value[c], beta.value[c]);
-            for (h, v) in xh.iter_mut().zip(yp.iter_mut()) {
-                *h = (*v - mu) * k;
-                *v = g * *h + b;
+            let (mu, k, g, b) = (self.mean[c], self.inv_std[c], gamma.value[c], beta.value[c]);
+            for ((h, y), &v) in xh.iter_mut().zip(yp.iter_mut()).zip(xp) {
+                *h = (v - mu) * k;
+                *y = g * *h + b;
             }
         }
-        if mode.caches() {
-            self.x_hat = Some(x_hat);
-            self.inv_std = inv_std;
-            self.batch_stats = mode == Mode::Train;
-        }
-        y
     }
 
     // dγ = Σ dy·x̂, dβ = Σ dy, dx = γ/(M·σ) · (M·dy − Σdy − x̂·Σ(dy·x̂)) with batch statistics,
     // dx = γ/σ · dy with the running ones
-    fn backward(&mut self, mut dy: ArrayD<f32>, need_dx: bool) -> Option<ArrayD<f32>> {
-        let x_hat = self
-            .x_hat
-            .as_ref()
-            .expect("BatchNorm2d::backward without a training forward");
-        let (n, spatial) = self.sizes(x_hat);
+    fn backward(
+        &mut self,
+        batch: usize,
+        _x: &[f32],
+        _y: &[f32],
+        dy: &[f32],
+        dx: Option<&mut [f32]>,
+    ) {
+        let spatial = self.spatial(batch, dy.len());
         let c_count = self.channels;
-        let m = (n * spatial) as f32;
-        let xh = flat(x_hat);
+        let m = (batch * spatial) as f32;
+        let xh = &self.x_hat[..];
         let [gamma, beta] = &mut self.params;
-        let mut sums = vec![(0.0f32, 0.0f32); c_count];
-        for (c, (sum_dy, sum_dy_xh)) in sums.iter_mut().enumerate() {
-            for (d, h) in
-                planes(flat(&dy), spatial, c, c_count).zip(planes(xh, spatial, c, c_count))
-            {
-                *sum_dy += d.iter().sum::<f32>();
-                *sum_dy_xh += d.iter().zip(h).map(|(a, b)| a * b).sum::<f32>();
+        self.sums.clear();
+        for c in 0..c_count {
+            let (mut sum_dy, mut sum_dy_xh) = (0.0f32, 0.0f32);
+            for (d, h) in planes(dy, spatial, c, c_count).zip(planes(xh, spatial, c, c_count)) {
+                sum_dy += d.iter().sum::<f32>();
+                sum_dy_xh += d.iter().zip(h).map(|(a, b)| a * b).sum::<f32>();
             }
-            gamma.grad[c] += *sum_dy_xh;
-            beta.grad[c] += *sum_dy;
+            gamma.grad[c] += sum_dy_xh;
+            beta.grad[c] += sum_dy;
+            self.sums.push((sum_dy, sum_dy_xh));
         }
-        if !need_dx {
-            return None;
-        }
-        // dy becomes dx in place, plane by plane.
-        for (i, (d, h)) in flat_mut(&mut dy)
+        let Some(dx) = dx else { return };
+        for (i, ((dp, gp), hp)) in dx
             .chunks_exact_mut(spatial)
+            .zip(dy.chunks_exact(spatial))
             .zip(xh.chunks_exact(spatial))
             .enumerate()
         {
             let c = i % c_count;
             let k = gamma.value[c] * self.inv_std[c];
-            let (sum_dy, sum_dy_xh) = sums[c];
-            for (d, &h) in d.iter_mut().zip(h) {
+            let (sum_dy, sum_dy_xh) = self.sums[c];
+            for ((d, &g), &h) in dp.iter_mut().zip(gp).zip(hp) {
                 *d = if self.batch_stats {
-                    k / m * (m * *d - sum_dy - h * sum_dy_xh)
+                    k / m * (m * g - sum_dy - h * sum_dy_xh)
                 } else {
-                    k * *d
+                    k * g
                 };
             }
         }
-        Some(dy)
     }
 
     fn params(&self) -> &[Param] {

@@ -3,15 +3,12 @@
 use super::layer::{flat, flat_mut, pytorch_uniform, Layer, Mode, Param};
 use crate::ops::conv::{conv2d_backward, conv2d_forward, Conv2dGeometry};
 use crate::rng::Rng;
-use ndarray::ArrayD;
 
 pub struct Conv2d {
     geometry: Conv2dGeometry,
     out_channels: usize,
     /// [weight (OC,C,KH,KW), bias (OC)]
     params: [Param; 2],
-    /// The input of the last training forward: backward rebuilds its im2col columns.
-    input: Option<ArrayD<f32>>,
 }
 
 impl Conv2d {
@@ -28,7 +25,6 @@ impl Conv2d {
             geometry,
             out_channels,
             params: [Param::new("weight", weight), Param::new("bias", bias)],
-            input: None,
         }
     }
 
@@ -39,46 +35,40 @@ impl Conv2d {
 
 impl Layer for Conv2d {
     // x (N,C,H,W) → y (N,OC,OH,OW)
-    fn forward(&mut self, x: ArrayD<f32>, mode: Mode) -> ArrayD<f32> {
-        let g = &self.geometry;
-        let n = x.shape()[0];
-        let mut y = ArrayD::zeros(vec![n, self.out_channels, g.out_h, g.out_w]);
+    fn forward(&mut self, batch: usize, x: &[f32], y: &mut [f32], _mode: Mode) {
         let [w, b] = &self.params;
         conv2d_forward(
-            flat(&x),
-            n,
-            g,
-            flat(&w.value),
-            self.out_channels,
-            Some(flat(&b.value)),
-            flat_mut(&mut y),
-        );
-        if mode.caches() {
-            self.input = Some(x);
-        }
-        y
-    }
-
-    fn backward(&mut self, dy: ArrayD<f32>, need_dx: bool) -> Option<ArrayD<f32>> {
-        let x = self
-            .input
-            .as_ref()
-            .expect("Conv2d::backward without a training forward");
-        let n = x.shape()[0];
-        let mut dx = need_dx.then(|| ArrayD::zeros(x.raw_dim()));
-        let [w, b] = &mut self.params;
-        conv2d_backward(
-            flat(x),
-            n,
+            x,
+            batch,
             &self.geometry,
             flat(&w.value),
             self.out_channels,
-            flat(&dy),
+            Some(flat(&b.value)),
+            y,
+        );
+    }
+
+    // Backward rebuilds x's im2col columns rather than keeping them from forward.
+    fn backward(
+        &mut self,
+        batch: usize,
+        x: &[f32],
+        _y: &[f32],
+        dy: &[f32],
+        dx: Option<&mut [f32]>,
+    ) {
+        let [w, b] = &mut self.params;
+        conv2d_backward(
+            x,
+            batch,
+            &self.geometry,
+            flat(&w.value),
+            self.out_channels,
+            dy,
             flat_mut(&mut w.grad),
             Some(flat_mut(&mut b.grad)),
-            dx.as_mut().map(flat_mut),
+            dx,
         );
-        dx
     }
 
     fn params(&self) -> &[Param] {

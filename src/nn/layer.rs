@@ -44,16 +44,17 @@ impl Mode {
     }
 }
 
-/// One layer. Shapes include the batch dimension first; `forward` may assume the shape it was
-/// built for (the model checks the input once).
+/// One layer, working on contiguous batches: `x` holds `batch` inputs and `y` as many outputs,
+/// each of the per-sample shape the layer was built for. The model owns every activation and
+/// gradient buffer and reuses them step after step, so a training step allocates nothing.
 pub trait Layer: Send {
-    /// The output for input `x`; in `Mode::Train` and `Mode::Explain` also caches what
-    /// `backward` needs. Arrays move in and out, so a layer can work in place (ReLU, flatten)
-    /// or keep its input without copying it (conv, linear).
-    fn forward(&mut self, x: ArrayD<f32>, mode: Mode) -> ArrayD<f32>;
-    /// Given dL/dy for the last caching forward, adds dL/dθ into the parameters' `grad` and
-    /// returns dL/dx when `need_dx` (the first layer of a network seldom needs it).
-    fn backward(&mut self, dy: ArrayD<f32>, need_dx: bool) -> Option<ArrayD<f32>>;
+    /// Writes the output for input `x` into `y`, overwriting it. In `Mode::Train` and
+    /// `Mode::Explain` also keeps what `backward` needs besides `x` and `y`.
+    fn forward(&mut self, batch: usize, x: &[f32], y: &mut [f32], mode: Mode);
+    /// Given dL/dy for the last caching forward, whose input and output were `x` and `y`, adds
+    /// dL/dθ into the parameters' `grad` and, when `dx` is given, overwrites it with dL/dx (the
+    /// first layer of a network seldom needs it).
+    fn backward(&mut self, batch: usize, x: &[f32], y: &[f32], dy: &[f32], dx: Option<&mut [f32]>);
     fn params(&self) -> &[Param] {
         &[]
     }

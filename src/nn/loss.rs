@@ -1,55 +1,48 @@
 //! Softmax cross-entropy, fused: from logits straight to the mean loss and its gradient, with the
 //! log-sum-exp shifted by the row maximum so large logits cannot overflow.
 
-use ndarray::ArrayD;
-
-/// Replaces a row of logits by its softmax; returns log Σ exp(row − max) and the max, so that
+/// Writes the softmax of `row` into `out`; returns log Σ exp(row − max) and the max, so that
 /// log p(i) = (logit_i − max) − log_sum.
-fn softmax_in_place(row: &mut [f32]) -> (f32, f32) {
+fn softmax_into(row: &[f32], out: &mut [f32]) -> (f32, f32) {
     let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
     let mut sum = 0.0f32;
-    for v in row.iter_mut() {
-        *v = libm::expf(*v - max);
-        sum += *v;
+    for (o, &v) in out.iter_mut().zip(row) {
+        *o = libm::expf(v - max);
+        sum += *o;
     }
-    row.iter_mut().for_each(|v| *v /= sum);
+    out.iter_mut().for_each(|o| *o /= sum);
     (libm::logf(sum), max)
 }
 
-/// Mean cross-entropy of `logits` (N,K) against class indices `labels` (N), and dL/dlogits
-/// = (softmax − one_hot) / N.
-pub fn softmax_cross_entropy(logits: &ArrayD<f32>, labels: &[u8]) -> (f32, ArrayD<f32>) {
-    let (n, k) = (logits.shape()[0], logits.shape()[1]);
-    assert_eq!(labels.len(), n, "one label per row of logits");
-    let mut grad = logits.clone();
+/// Mean cross-entropy of `logits` (N rows of K scores) against class indices `labels` (N), and
+/// dL/dlogits = (softmax − one_hot) / N written into `grad` (N·K).
+pub fn softmax_cross_entropy(logits: &[f32], labels: &[u8], grad: &mut [f32]) -> f32 {
+    let n = labels.len();
+    assert!(n > 0 && logits.len() % n == 0 && grad.len() == logits.len());
+    let k = logits.len() / n;
     let mut total = 0.0f64;
-    let rows = grad
-        .as_slice_mut()
-        .expect("standard layout")
-        .chunks_exact_mut(k);
-    for ((row, &label), logit_row) in rows
+    for ((row, g), &label) in logits
+        .chunks_exact(k)
+        .zip(grad.chunks_exact_mut(k))
         .zip(labels)
-        .zip(logits.as_slice().expect("standard layout").chunks_exact(k))
     {
         let label = label as usize;
-        let (log_sum, max) = softmax_in_place(row);
-        total += (log_sum - (logit_row[label] - max)) as f64;
-        row[label] -= 1.0;
-        row.iter_mut().for_each(|v| *v /= n as f32);
+        let (log_sum, max) = softmax_into(row, g);
+        total += (log_sum - (row[label] - max)) as f64;
+        g[label] -= 1.0;
+        g.iter_mut().for_each(|v| *v /= n as f32);
     }
-    ((total / n as f64) as f32, grad)
+    (total / n as f64) as f32
 }
 
-/// Softmax of each row of `logits` (N,K): the class probabilities.
-pub fn softmax(logits: &ArrayD<f32>) -> ArrayD<f32> {
-    let k = logits.shape()[1];
-    let mut p = logits.clone();
-    for row in p
-        .as_slice_mut()
-        .expect("standard layout")
-        .chunks_exact_mut(k)
+/// Softmax of each row of `logits` (rows of `classes` scores): the class probabilities.
+pub fn softmax(logits: &[f32], classes: usize) -> Vec<f32> {
+    let mut p = vec![0.0; logits.len()];
+    for (row, out) in logits
+        .chunks_exact(classes)
+        .zip(p.chunks_exact_mut(classes))
     {
-        softmax_in_place(row);
+        softmax_into(row, out);
     }
     p
 }

@@ -1,51 +1,54 @@
 //! `MaxPool2d` (no padding, floor mode): each output is the largest value in its window; the
 //! gradient goes to that one input, the first maximum in row-major order on ties (as PyTorch).
 
-use super::layer::{flat, flat_mut, Layer, Mode};
-use ndarray::ArrayD;
+use super::layer::{Layer, Mode};
 
 pub struct MaxPool2d {
     kernel: usize,
     stride: usize,
-    /// For each output of the last training forward, the flat index of its input maximum.
+    /// Per-sample input (C,H,W).
+    input: (usize, usize, usize),
+    /// For each output of the last caching forward, the flat index of its input maximum.
     argmax: Vec<u32>,
-    input_shape: Vec<usize>,
 }
 
 impl MaxPool2d {
-    pub fn new(kernel: usize, stride: usize) -> Self {
+    /// A pool over (C,H,W) inputs; the window must fit: `kernel` ≤ H, W.
+    pub fn new(input: (usize, usize, usize), kernel: usize, stride: usize) -> Self {
         MaxPool2d {
             kernel,
             stride,
+            input,
             argmax: Vec::new(),
-            input_shape: Vec::new(),
         }
     }
 
     /// Output side for an input side (floor mode).
-    pub fn out_size(&self, size: usize) -> usize {
+    fn out_size(&self, size: usize) -> usize {
         (size - self.kernel) / self.stride + 1
+    }
+
+    /// Per-sample output (C,OH,OW).
+    pub fn output_shape(&self) -> [usize; 3] {
+        let (c, h, w) = self.input;
+        [c, self.out_size(h), self.out_size(w)]
     }
 }
 
 impl Layer for MaxPool2d {
     // x (N,C,H,W) → y (N,C,OH,OW)
-    fn forward(&mut self, x: ArrayD<f32>, mode: Mode) -> ArrayD<f32> {
-        let s = x.shape();
-        let (nc, h, w) = (s[0] * s[1], s[2], s[3]);
-        let (oh, ow) = (self.out_size(h), self.out_size(w));
-        let mut y = ArrayD::zeros(vec![s[0], s[1], oh, ow]);
+    fn forward(&mut self, batch: usize, x: &[f32], y: &mut [f32], mode: Mode) {
+        let (c, h, w) = self.input;
+        let [_, oh, ow] = self.output_shape();
+        let nc = batch * c;
         let train = mode.caches();
         if train {
             self.argmax.resize(nc * oh * ow, 0);
-            self.input_shape = s.to_vec();
         }
-        let xs = flat(&x);
-        let ys = flat_mut(&mut y);
         let (k, s) = (self.kernel, self.stride);
         for p in 0..nc {
-            let plane = &xs[p * h * w..(p + 1) * h * w];
-            let out = &mut ys[p * oh * ow..(p + 1) * oh * ow];
+            let plane = &x[p * h * w..(p + 1) * h * w];
+            let out = &mut y[p * oh * ow..(p + 1) * oh * ow];
             let arg = if train {
                 Some(&mut self.argmax[p * oh * ow..(p + 1) * oh * ow])
             } else {
@@ -57,19 +60,22 @@ impl Layer for MaxPool2d {
                 pool_any(plane, w, k, s, out, ow, arg, p * h * w);
             }
         }
-        y
     }
 
     // dx[argmax] += dy
-    fn backward(&mut self, dy: ArrayD<f32>, need_dx: bool) -> Option<ArrayD<f32>> {
-        need_dx.then(|| {
-            let mut dx = ArrayD::zeros(self.input_shape.clone());
-            let dxs = flat_mut(&mut dx);
-            for (&g, &k) in flat(&dy).iter().zip(&self.argmax) {
-                dxs[k as usize] += g;
-            }
-            dx
-        })
+    fn backward(
+        &mut self,
+        _batch: usize,
+        _x: &[f32],
+        _y: &[f32],
+        dy: &[f32],
+        dx: Option<&mut [f32]>,
+    ) {
+        let Some(dx) = dx else { return };
+        dx.fill(0.0);
+        for (&g, &k) in dy.iter().zip(&self.argmax) {
+            dx[k as usize] += g;
+        }
     }
 }
 

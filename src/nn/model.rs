@@ -5,7 +5,7 @@ use super::batch_norm2d::BatchNorm2d;
 use super::conv2d::Conv2d;
 use super::dropout::Dropout;
 use super::flatten::Flatten;
-use super::layer::{Buffer, Layer, Mode, Param};
+use super::layer::{flat, Buffer, Layer, Mode, Param};
 use super::linear::Linear;
 use super::max_pool2d::MaxPool2d;
 use super::relu::Relu;
@@ -42,6 +42,15 @@ pub struct LayerInfo {
 pub struct Model {
     spec: ModelSpec,
     nodes: Vec<Node>,
+    /// The last forward's batch size and whether it kept what backward needs.
+    batch: usize,
+    cached: bool,
+    /// `acts[0]` is the last forward's input and `acts[i + 1]` the output of layer i; backward
+    /// reads them. They keep their capacity between calls, as do the two gradient buffers that
+    /// backward passes down (dL/dy and dL/dx, swapped at each layer), so that once the buffers
+    /// have grown a training step allocates nothing.
+    acts: Vec<Vec<f32>>,
+    grads: [Vec<f32>; 2],
 }
 
 impl Model {
@@ -99,7 +108,7 @@ impl Model {
                     flops = 2 * out_channels * g.patch_len() * g.out_len();
                     (Box::new(Conv2d::new(g, out_channels, &mut rng)), out)
                 }
-                LayerSpec::Relu => (Box::new(Relu::default()), shape.clone()),
+                LayerSpec::Relu => (Box::new(Relu), shape.clone()),
                 LayerSpec::MaxPool2d {
                     kernel_size,
                     stride,
@@ -109,11 +118,11 @@ impl Model {
                     if kernel_size == 0 || stride == 0 || kernel_size > h || kernel_size > w {
                         return Err(fail(format!("a {kernel_size}×{kernel_size} pool with stride {stride} does not fit a {h}×{w} input")));
                     }
-                    let pool = MaxPool2d::new(kernel_size, stride);
-                    let out = vec![c, pool.out_size(h), pool.out_size(w)];
+                    let pool = MaxPool2d::new((c, h, w), kernel_size, stride);
+                    let out = pool.output_shape().to_vec();
                     (Box::new(pool), out)
                 }
-                LayerSpec::Flatten => (Box::new(Flatten::default()), vec![shape.iter().product()]),
+                LayerSpec::Flatten => (Box::new(Flatten), vec![shape.iter().product()]),
                 LayerSpec::Linear { out_features } => {
                     let [in_features] = shape[..] else {
                         return Err(fail(format!(
@@ -167,7 +176,11 @@ impl Model {
         }
         Ok(Model {
             spec: spec.clone(),
+            acts: vec![Vec::new(); nodes.len() + 1],
             nodes,
+            batch: 0,
+            cached: false,
+            grads: [Vec::new(), Vec::new()],
         })
     }
 
@@ -195,7 +208,7 @@ impl Model {
     }
 
     pub fn num_params(&self) -> usize {
-        self.layers().iter().map(|l| l.params).sum()
+        self.params().map(|p| p.value.len()).sum()
     }
 
     /// Floating-point operations of one image's forward pass (convolutions and linear layers).
@@ -224,40 +237,80 @@ impl Model {
     /// The logits (N, classes) for inputs x (N,C,H,W).
     pub fn forward(&mut self, x: &ArrayD<f32>, mode: Mode) -> Result<ArrayD<f32>> {
         self.check_input(x)?;
-        let mut a = x.clone();
-        for node in &mut self.nodes {
-            a = node.layer.forward(a, mode);
+        let batch = x.shape()[0];
+        let logits = self.forward_batch(flat(x), batch, mode)?.to_vec();
+        Ok(ArrayD::from_shape_vec(vec![batch, self.classes()], logits).expect("one row per input"))
+    }
+
+    /// The logits, `batch` rows of class scores, for `batch` inputs laid out (N,C,H,W) in `x`.
+    /// They stay in the model with every other activation until the next forward.
+    pub fn forward_batch(&mut self, x: &[f32], batch: usize, mode: Mode) -> Result<&[f32]> {
+        let input_len: usize = self.spec.input.iter().product();
+        if batch == 0 || x.len() != batch * input_len {
+            return Err(crate::shape_err!(
+                "{batch} inputs of {:?} take {} values, got {}",
+                self.spec.input,
+                batch * input_len,
+                x.len()
+            ));
         }
-        Ok(a)
+        self.batch = batch;
+        self.cached = mode.caches();
+        self.acts[0].clear();
+        self.acts[0].extend_from_slice(x);
+        for (i, node) in self.nodes.iter_mut().enumerate() {
+            let (done, rest) = self.acts.split_at_mut(i + 1);
+            let y = &mut rest[0];
+            y.resize(batch * node.output_shape.iter().product::<usize>(), 0.0);
+            node.layer.forward(batch, &done[i], y, mode);
+        }
+        Ok(&self.acts[self.nodes.len()])
     }
 
     /// Every layer's output for x, in evaluation mode, named (conv1, relu1, pool1, …).
     pub fn activations(&mut self, x: &ArrayD<f32>) -> Result<Vec<(String, ArrayD<f32>)>> {
-        self.check_input(x)?;
-        let mut out: Vec<(String, ArrayD<f32>)> = Vec::with_capacity(self.nodes.len());
-        for node in &mut self.nodes {
-            // Each layer gets its own copy: the list keeps every stage for the page to draw.
-            let input = out.last().map_or(x, |(_, a)| a).clone();
-            out.push((node.name.clone(), node.layer.forward(input, Mode::Eval)));
-        }
-        Ok(out)
+        self.forward(x, Mode::Eval)?;
+        let batch = self.batch;
+        Ok(self
+            .nodes
+            .iter()
+            .zip(&self.acts[1..])
+            .map(|(node, a)| {
+                let shape: Vec<usize> = std::iter::once(batch)
+                    .chain(node.output_shape.iter().copied())
+                    .collect();
+                let a =
+                    ArrayD::from_shape_vec(shape, a.clone()).expect("activations fit their shape");
+                (node.name.clone(), a)
+            })
+            .collect())
     }
 
-    /// Backpropagates dL/dlogits through the last training forward, accumulating every
-    /// parameter's gradient; returns dL/dinput when asked (for saliency maps and tests).
-    pub fn backward(
-        &mut self,
-        dlogits: &ArrayD<f32>,
-        need_input_grad: bool,
-    ) -> Option<ArrayD<f32>> {
-        let mut grad = Some(dlogits.clone());
+    /// Backpropagates dL/dlogits through the last forward, which must have been in
+    /// `Mode::Train` or `Mode::Explain`, accumulating every parameter's gradient; returns
+    /// dL/dinput when asked (for saliency maps and tests).
+    pub fn backward(&mut self, dlogits: &[f32], need_input_grad: bool) -> Option<&[f32]> {
+        assert!(
+            self.cached,
+            "Model::backward needs a training or explaining forward first"
+        );
+        assert_eq!(
+            dlogits.len(),
+            self.acts[self.nodes.len()].len(),
+            "one gradient per logit"
+        );
+        let [dy, dx] = &mut self.grads;
+        dy.clear();
+        dy.extend_from_slice(dlogits);
         for (i, node) in self.nodes.iter_mut().enumerate().rev() {
-            let dy = grad
-                .take()
-                .expect("every layer but the first passes a gradient on");
-            grad = node.layer.backward(dy, i > 0 || need_input_grad);
+            let want = i > 0 || need_input_grad;
+            dx.resize(if want { self.acts[i].len() } else { 0 }, 0.0);
+            let (x, y) = (&self.acts[i], &self.acts[i + 1]);
+            node.layer
+                .backward(self.batch, x, y, dy, want.then_some(&mut dx[..]));
+            std::mem::swap(dy, dx);
         }
-        grad
+        need_input_grad.then_some(&self.grads[0][..])
     }
 
     pub fn zero_grad(&mut self) {
@@ -267,11 +320,10 @@ impl Model {
     }
 
     /// Every parameter, in a fixed order (the optimiser's state follows it).
-    pub fn params_mut(&mut self) -> Vec<&mut Param> {
+    pub fn params_mut(&mut self) -> impl Iterator<Item = &mut Param> {
         self.nodes
             .iter_mut()
             .flat_map(|n| n.layer.params_mut().iter_mut())
-            .collect()
     }
 
     /// Every parameter, in the order of [`Model::params_mut`].

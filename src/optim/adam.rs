@@ -2,7 +2,7 @@
 //! m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − (lr/(1−β₁ᵗ)) · m / (√v/√(1−β₂ᵗ) + ε).
 //! Weight decay, when set, is L2 added to the gradient (not AdamW).
 
-use super::{ensure_state, Optimizer};
+use super::{state, Optimizer};
 use crate::nn::Param;
 
 pub struct Adam {
@@ -30,9 +30,7 @@ impl Adam {
 }
 
 impl Optimizer for Adam {
-    fn step(&mut self, params: &mut [&mut Param]) {
-        ensure_state(&mut self.m, params);
-        ensure_state(&mut self.v, params);
+    fn step(&mut self, params: &mut dyn Iterator<Item = &mut Param>) {
         self.t += 1;
         let (b1, b2) = self.betas;
         // The bias corrections in double precision, as PyTorch computes them in Python floats.
@@ -40,7 +38,9 @@ impl Optimizer for Adam {
         let bc2_sqrt = (1.0 - libm::pow(b2 as f64, self.t as f64)).sqrt();
         let step_size = (self.lr as f64 / bc1) as f32;
         let bc2_sqrt = bc2_sqrt as f32;
-        for ((p, m), v) in params.iter_mut().zip(&mut self.m).zip(&mut self.v) {
+        for (i, p) in params.enumerate() {
+            let m = state(&mut self.m, i, p.value.len());
+            let v = state(&mut self.v, i, p.value.len());
             let value = p.value.as_slice_mut().expect("standard layout");
             let grad = p.grad.as_slice().expect("standard layout");
             for (((x, &g), m), v) in value

@@ -11,8 +11,8 @@ use crate::nn::Param;
 use serde::{Deserialize, Serialize};
 
 pub trait Optimizer: Send {
-    /// One update of every parameter from its `grad`; `params` comes in the same order each call.
-    fn step(&mut self, params: &mut [&mut Param]);
+    /// One update of every parameter from its `grad`; `params` come in the same order each call.
+    fn step(&mut self, params: &mut dyn Iterator<Item = &mut Param>);
     fn lr(&self) -> f32;
     fn set_lr(&mut self, lr: f32);
 }
@@ -109,14 +109,15 @@ impl OptimizerSpec {
     }
 }
 
-/// Per-parameter state vectors, created on the first step and kept in parameter order.
-pub(crate) fn ensure_state(state: &mut Vec<Vec<f32>>, params: &[&mut Param]) {
-    let fits = state.len() == params.len()
-        && state
-            .iter()
-            .zip(params)
-            .all(|(s, p)| s.len() == p.value.len());
-    if !fits {
-        *state = params.iter().map(|p| vec![0.0; p.value.len()]).collect();
+/// The state vector of the `i`-th parameter, which has `len` values: zeros when it is new or
+/// has changed size (another architecture), otherwise kept from the last step.
+pub(crate) fn state(states: &mut Vec<Vec<f32>>, i: usize, len: usize) -> &mut [f32] {
+    if states.len() <= i {
+        states.push(Vec::new());
     }
+    let s = &mut states[i];
+    if s.len() != len {
+        *s = vec![0.0; len];
+    }
+    s
 }

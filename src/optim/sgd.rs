@@ -1,7 +1,7 @@
 //! SGD with momentum and weight decay, as PyTorch's `torch.optim.SGD` (dampening 0):
 //! g ← g + λθ; b ← μb + g (b = g on the first step); θ ← θ − lr·(Nesterov ? g + μb : b).
 
-use super::{ensure_state, Optimizer};
+use super::{state, Optimizer};
 use crate::nn::Param;
 
 pub struct Sgd {
@@ -27,10 +27,10 @@ impl Sgd {
 }
 
 impl Optimizer for Sgd {
-    fn step(&mut self, params: &mut [&mut Param]) {
-        ensure_state(&mut self.buf, params);
+    fn step(&mut self, params: &mut dyn Iterator<Item = &mut Param>) {
         let mu = self.momentum;
-        for (p, buf) in params.iter_mut().zip(&mut self.buf) {
+        for (i, p) in params.enumerate() {
+            let buf = state(&mut self.buf, i, p.value.len());
             let value = p.value.as_slice_mut().expect("standard layout");
             let grad = p.grad.as_slice().expect("standard layout");
             for ((x, &g), b) in value.iter_mut().zip(grad).zip(buf.iter_mut()) {

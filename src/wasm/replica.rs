@@ -355,7 +355,6 @@ impl Replica {
             self.trainer
                 .model
                 .params_mut()
-                .into_iter()
                 .map(|p| p.value.as_slice_mut().expect("standard layout")),
         );
         self.data.images.resize(count * IMAGE, 0);

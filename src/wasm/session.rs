@@ -340,7 +340,10 @@ impl Session {
             .model
             .forward(&Self::image(pixels)?, Mode::Eval)
             .map_err(js_err)?;
-        Ok(softmax(&logits).into_raw_vec_and_offset().0)
+        Ok(softmax(
+            logits.as_slice().expect("standard layout"),
+            logits.shape()[1],
+        ))
     }
 
     /// Every layer's output for one image: `[{name, kind, shape, data: Float32Array}]`, shapes
@@ -380,15 +383,17 @@ impl Session {
             .forward(&Self::image(pixels)?, Mode::Explain)
             .map_err(js_err)?;
         let row = logits.as_slice().expect("standard layout");
-        let predicted = argmax(row);
-        let mut seed = ArrayD::zeros(logits.raw_dim());
-        seed.as_slice_mut().expect("standard layout")[predicted] = 1.0;
-        let grad = model
+        let mut seed = vec![0.0; row.len()];
+        seed[argmax(row)] = 1.0;
+        let saliency = model
             .backward(&seed, true)
-            .expect("input gradient asked for");
+            .expect("input gradient asked for")
+            .iter()
+            .map(|g| g.abs())
+            .collect();
         // Explaining leaves gradients in the parameters: clear them so training is unaffected.
         model.zero_grad();
-        Ok(grad.iter().map(|g| g.abs()).collect())
+        Ok(saliency)
     }
 
     /// The model's layers: name, kind, output shape, parameter count, FLOPs.
