@@ -308,6 +308,11 @@ impl Evaluation {
     }
 }
 
+/// The batch size evaluation runs at: the tutorial's training batch, so that evaluating needs no
+/// activation buffers larger than training's (the model keeps them, and wasm memory never
+/// shrinks), while the convolutions, which work image by image, lose nothing.
+pub const EVAL_BATCH: usize = 64;
+
 /// Runs `model` over `data` in evaluation mode, `batch_size` images at a time.
 pub fn evaluate(model: &mut Model, data: &Dataset, batch_size: usize) -> Result<Evaluation> {
     let classes = model.classes();

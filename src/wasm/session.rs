@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::io::checkpoint;
 use crate::nn::loss::softmax;
 use crate::nn::{Mode, Model, ModelSpec};
-use crate::train::{argmax, evaluate, TrainConfig, Trainer};
+use crate::train::{argmax, evaluate, TrainConfig, Trainer, EVAL_BATCH};
 use js_sys::{Array, Float32Array, Object, Reflect, SharedArrayBuffer};
 use ndarray::ArrayD;
 use serde::Serialize;
@@ -285,15 +285,18 @@ impl Session {
     /// Accuracy on the first `limit` test images loaded (0: all), with the confusion matrix and
     /// up to 64 misclassified examples.
     pub fn evaluate(&mut self, limit: u32) -> Result<JsValue, JsError> {
-        let data = if limit == 0 {
-            self.test.data.clone()
+        let all = &self.test.data;
+        let first;
+        let data = if limit == 0 || limit as usize >= all.len() {
+            all
         } else {
-            self.test.data.take(limit as usize)
+            first = all.take(limit as usize);
+            &first
         };
         if data.is_empty() {
             return Err(JsError::new("no test images loaded yet"));
         }
-        let eval = evaluate(&mut self.trainer.model, &data, 250).map_err(js_err)?;
+        let eval = evaluate(&mut self.trainer.model, data, EVAL_BATCH).map_err(js_err)?;
         let misclassified = eval
             .predictions
             .iter()

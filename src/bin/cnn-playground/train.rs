@@ -6,7 +6,7 @@ use cnn_playground::data::Mnist;
 use cnn_playground::io::checkpoint;
 use cnn_playground::nn::{Model, ModelSpec};
 use cnn_playground::optim::OptimizerSpec;
-use cnn_playground::train::{evaluate, Schedule, TrainConfig, Trainer};
+use cnn_playground::train::{evaluate, Schedule, TrainConfig, Trainer, EVAL_BATCH};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -160,7 +160,8 @@ pub fn train(args: &Args) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         let seconds = start.elapsed().as_secs_f64();
         progress.finish();
-        let eval = evaluate(&mut trainer.model, &mnist.test, 500).map_err(|e| e.to_string())?;
+        let eval =
+            evaluate(&mut trainer.model, &mnist.test, EVAL_BATCH).map_err(|e| e.to_string())?;
         println!(
             "epoch {epoch}: train loss {:.4}, test accuracy {:.2}% ({}/{}), {:.0} images/s",
             loss_sum / seen as f64,
@@ -183,7 +184,7 @@ pub fn eval(args: &Args) -> Result<(), String> {
     let bytes = std::fs::read(&weights).map_err(|e| format!("{weights}: {e}"))?;
     let mut model = checkpoint::load(&bytes).map_err(|e| format!("{weights}: {e}"))?;
     let mnist = load_mnist(args)?;
-    let result = evaluate(&mut model, &mnist.test, 500).map_err(|e| e.to_string())?;
+    let result = evaluate(&mut model, &mnist.test, EVAL_BATCH).map_err(|e| e.to_string())?;
     if let Some(path) = args.get::<String>("predictions")? {
         let text: String = result
             .predictions
