@@ -299,18 +299,26 @@ impl Model {
             self.acts[self.nodes.len()].len(),
             "one gradient per logit"
         );
+        // The two buffers only grow: sliced to each layer's length, so that moving from a small
+        // layer to a large one does not zero what backward is about to overwrite.
+        let grow = |v: &mut Vec<f32>, len: usize| {
+            if v.len() < len {
+                v.resize(len, 0.0);
+            }
+        };
         let [dy, dx] = &mut self.grads;
-        dy.clear();
-        dy.extend_from_slice(dlogits);
+        grow(dy, dlogits.len());
+        dy[..dlogits.len()].copy_from_slice(dlogits);
         for (i, node) in self.nodes.iter_mut().enumerate().rev() {
-            let want = i > 0 || need_input_grad;
-            dx.resize(if want { self.acts[i].len() } else { 0 }, 0.0);
             let (x, y) = (&self.acts[i], &self.acts[i + 1]);
+            let want = i > 0 || need_input_grad;
+            grow(dx, if want { x.len() } else { 0 });
+            let dx_wanted = want.then_some(&mut dx[..x.len()]);
             node.layer
-                .backward(self.batch, x, y, dy, want.then_some(&mut dx[..]));
+                .backward(self.batch, x, y, &dy[..y.len()], dx_wanted);
             std::mem::swap(dy, dx);
         }
-        need_input_grad.then_some(&self.grads[0][..])
+        need_input_grad.then_some(&self.grads[0][..self.acts[0].len()])
     }
 
     pub fn zero_grad(&mut self) {

@@ -1,4 +1,5 @@
-//! `ReLU`: y = max(x, 0). Its gradient passes where the output is positive (0 at x = 0, as PyTorch).
+//! `ReLU`: y = max(x, 0), NaN staying NaN. Its gradient passes where the output is positive (0 at
+//! x = 0), as PyTorch's.
 
 use super::layer::{Layer, Mode};
 
@@ -7,7 +8,9 @@ pub struct Relu;
 impl Layer for Relu {
     fn forward(&mut self, _batch: usize, x: &[f32], y: &mut [f32], _mode: Mode) {
         for (y, &x) in y.iter_mut().zip(x) {
-            *y = x.max(0.0);
+            // A select, not f32::max: wasm has no instruction for max's NaN rule, so `max` would
+            // become a call per value instead of four values per vector instruction.
+            *y = if x <= 0.0 { 0.0 } else { x };
         }
     }
 
@@ -25,5 +28,19 @@ impl Layer for Relu {
             // A select, not a branch, so the loop vectorises.
             *d = if y > 0.0 { g } else { 0.0 };
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negatives_become_zero_and_nan_stays_nan_as_in_pytorch() {
+        let x = [f32::NAN, -1.0, -0.0, 0.0, 2.5, f32::NEG_INFINITY];
+        let mut y = [7.0; 6];
+        Relu.forward(1, &x, &mut y, Mode::Eval);
+        assert!(y[0].is_nan());
+        assert_eq!(y[1..], [0.0, 0.0, 0.0, 2.5, 0.0]);
     }
 }

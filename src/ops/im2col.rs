@@ -44,12 +44,16 @@ pub fn col2im(cols: &[f32], g: &Conv2dGeometry, rows: Range<usize>, dx: &mut [f3
         for (oh, src) in rows.clone().zip(col_row.chunks_exact(g.out_w)) {
             if let Some(ih) = g.input_row(oh, kh) {
                 let dst = &mut plane[ih * g.width..(ih + 1) * g.width];
-                for (d, &v) in dst[iw0..]
-                    .iter_mut()
-                    .step_by(g.stride)
-                    .zip(&src[valid.clone()])
-                {
-                    *d += v;
+                let src = &src[valid.clone()];
+                // Stride 1 gets a plain loop: `step_by` would keep it from vectorising.
+                if g.stride == 1 {
+                    for (d, &v) in dst[iw0..iw0 + src.len()].iter_mut().zip(src) {
+                        *d += v;
+                    }
+                } else {
+                    for (d, &v) in dst[iw0..].iter_mut().step_by(g.stride).zip(src) {
+                        *d += v;
+                    }
                 }
             }
         }
