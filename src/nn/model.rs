@@ -313,12 +313,12 @@ impl Model {
             let (x, y) = (&self.acts[i], &self.acts[i + 1]);
             let want = i > 0 || need_input_grad;
             grow(dx, if want { x.len() } else { 0 });
-            let dx_wanted = want.then_some(&mut dx[..x.len()]);
+            let dx_wanted = want.then(|| &mut dx[..x.len()]);
             node.layer
                 .backward(self.batch, x, y, &dy[..y.len()], dx_wanted);
             std::mem::swap(dy, dx);
         }
-        need_input_grad.then_some(&self.grads[0][..self.acts[0].len()])
+        need_input_grad.then(|| &self.grads[0][..self.acts[0].len()])
     }
 
     pub fn zero_grad(&mut self) {
@@ -373,5 +373,25 @@ impl Model {
         }
         let i = node.layer.buffers().iter().position(|b| b.name == local)?;
         Some(&mut node.layer.buffers_mut()[i].value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backward_skips_the_input_gradient_even_when_the_input_is_the_largest_tensor() {
+        // The gradient buffers never grow to the input's size here unless dL/dinput is asked for.
+        let spec = ModelSpec {
+            input: [1, 28, 28],
+            layers: vec![LayerSpec::Flatten, LayerSpec::Linear { out_features: 10 }],
+        };
+        let mut model = Model::new(&spec, 0).unwrap();
+        let x = vec![0.5; 3 * 784];
+        model.forward_batch(&x, 3, Mode::Train).unwrap();
+        assert!(model.backward(&[0.1; 30], false).is_none());
+        let dx = model.backward(&[0.1; 30], true).unwrap();
+        assert_eq!(dx.len(), 3 * 784);
     }
 }
