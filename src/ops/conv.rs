@@ -97,8 +97,11 @@ impl Conv2dGeometry {
             .saturating_sub(kw)
             .div_ceil(s)
             .min(self.out_w);
-        let lo = lo.min(hi);
-        (lo..hi, (lo * s + kw).saturating_sub(p))
+        if lo >= hi {
+            // The whole row reads padding: no input column, and none to start from.
+            return (0..0, 0);
+        }
+        (lo..hi, lo * s + kw - p)
     }
 
     /// Output rows in bands whose im2col columns fit in [`COLS_BUDGET`].
@@ -151,7 +154,8 @@ pub fn conv2d_forward(
     // its tile, so slide the kernel directly.
     let direct = out_channels == 1 && g.stride == 1;
     let w_mat = MatRef::new(w, out_channels, k);
-    let band = if direct { 0 } else { g.band_len() };
+    // The direct path's scratch is one output row of sums; the GEMM path's, a band of columns.
+    let band = if direct { g.out_w } else { g.band_len() };
     with_scratch(band, 0, |cols, _| {
         for (xn, yn) in x
             .chunks_exact(g.in_len())
@@ -162,7 +166,7 @@ pub fn conv2d_forward(
                 plane.fill(b.map_or(0.0, |b| b[oc]));
             }
             if direct {
-                conv2d_direct(xn, g, w, yn);
+                conv2d_direct(xn, g, w, yn, cols);
                 continue;
             }
             for rows in g.row_bands() {
@@ -184,9 +188,8 @@ pub fn conv2d_forward(
 /// y += conv2d(x, w) for one sample, one output channel, stride 1: each kernel weight scales a
 /// run of an input row onto the output row (a loop the compiler vectorises). As in the GEMM,
 /// each output sums its products in (c, kh, kw) order before the bias is added.
-/// x is (C,H,W), w is (C·KH·KW), y is (OH·OW).
-fn conv2d_direct(x: &[f32], g: &Conv2dGeometry, w: &[f32], y: &mut [f32]) {
-    let mut acc = vec![0.0f32; g.out_w];
+/// x is (C,H,W), w is (C·KH·KW), y is (OH·OW); `acc` holds OW sums.
+fn conv2d_direct(x: &[f32], g: &Conv2dGeometry, w: &[f32], y: &mut [f32], acc: &mut [f32]) {
     for (oh, out_row) in y.chunks_exact_mut(g.out_w).enumerate() {
         acc.fill(0.0);
         for (r, &wr) in w.iter().enumerate().take(g.patch_len()) {
@@ -200,7 +203,10 @@ fn conv2d_direct(x: &[f32], g: &Conv2dGeometry, w: &[f32], y: &mut [f32]) {
                 *a += wr * v;
             }
         }
-        out_row.iter_mut().zip(&acc).for_each(|(o, a)| *o += a);
+        out_row
+            .iter_mut()
+            .zip(acc.iter())
+            .for_each(|(o, a)| *o += a);
     }
 }
 
@@ -331,6 +337,8 @@ mod tests {
             (3, 6, 11, 5, 2),
             (2, 5, 5, 3, 0),
             (1, 4, 4, 3, 4),
+            (1, 1, 1, 5, 2),
+            (2, 3, 1, 5, 2),
         ] {
             let g = Conv2dGeometry::new((c, h, w), (k, k), 1, p).unwrap();
             let x: Vec<f32> = (0..2 * g.in_len())

@@ -73,6 +73,10 @@ mod tests {
             (7, 6, 3, 2, 2),
             (4, 9, 5, 3, 2),
             (3, 3, 3, 1, 4),
+            // Images narrower than the kernel: whole rows of some kernel columns read padding.
+            (1, 1, 5, 1, 2),
+            (3, 1, 5, 1, 2),
+            (1, 2, 5, 2, 2),
         ] {
             let g = Conv2dGeometry::new((2, h, w), (k, k), s, p).unwrap();
             let x: Vec<f32> = (0..g.in_len()).map(|i| i as f32 + 1.0).collect();
