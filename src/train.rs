@@ -233,6 +233,7 @@ impl Trainer {
                 );
             }
         }
+        check_labels(&self.y, self.model.classes())?;
         let logits = self
             .model
             .forward_batch(&self.x, indices.len(), Mode::Train)?;
@@ -282,6 +283,16 @@ pub(crate) fn argmax(row: &[f32]) -> usize {
         .fold(0, |best, (i, &v)| if v > row[best] { i } else { best })
 }
 
+/// Every label must name one of the network's outputs.
+fn check_labels(labels: &[u8], classes: usize) -> Result<()> {
+    match labels.iter().find(|&&l| l as usize >= classes) {
+        Some(l) => Err(Error::Invalid(format!(
+            "label {l} has no output: the network's last layer gives {classes} scores"
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn count_correct(logits: &[f32], labels: &[u8]) -> usize {
     let k = logits.len() / labels.len().max(1);
     logits
@@ -308,9 +319,10 @@ impl Evaluation {
     }
 }
 
-/// The batch size evaluation runs at: the tutorial's training batch, so that evaluating needs no
-/// activation buffers larger than training's (the model keeps them, and wasm memory never
-/// shrinks), while the convolutions, which work image by image, lose nothing.
+/// The batch size evaluation runs at: the tutorial's training batch. The model keeps its
+/// activation buffers at their largest and wasm memory never shrinks, so a larger evaluation
+/// batch would hold more memory for good; the convolutions, which work image by image, would
+/// gain nothing from it.
 pub const EVAL_BATCH: usize = 64;
 
 /// Runs `model` over `data` in evaluation mode, `batch_size` images at a time.
@@ -328,6 +340,7 @@ pub fn evaluate(model: &mut Model, data: &Dataset, batch_size: usize) -> Result<
     let all: Vec<usize> = (0..data.len()).collect();
     for indices in all.chunks(batch_size.max(1)) {
         data.gather(indices, &mut x, &mut y);
+        check_labels(&y, classes)?;
         let logits = model.forward_batch(&x, indices.len(), Mode::Eval)?;
         grad.resize(logits.len(), 0.0);
         loss_sum += softmax_cross_entropy(logits, &y, &mut grad) as f64 * indices.len() as f64;

@@ -120,6 +120,24 @@ fn a_short_run_on_real_mnist_learns() {
 }
 
 #[test]
+fn labels_beyond_the_networks_outputs_are_an_error_not_a_panic() {
+    let data = synthetic(32, 6);
+    let mut spec = ModelSpec::tutorial();
+    spec.layers.pop();
+    spec.layers
+        .push(cnn_playground::nn::LayerSpec::Linear { out_features: 5 });
+    let model = Model::new(&spec, 0).unwrap();
+    let mut trainer = Trainer::new(model, TrainConfig::default(), data.len()).unwrap();
+    let all: Vec<usize> = (0..data.len()).collect();
+    let err = trainer.step(&data, &all).unwrap_err().to_string();
+    assert!(err.contains("gives 5 scores"), "{err}");
+    let err = cnn_playground::train::evaluate(&mut trainer.model, &data, 16)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("gives 5 scores"), "{err}");
+}
+
+#[test]
 fn a_nan_loss_stops_training_with_an_explanation() {
     let data = synthetic(64, 5);
     let model = Model::new(&ModelSpec::tutorial(), 0).unwrap();

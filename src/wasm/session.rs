@@ -18,6 +18,8 @@ use wasm_bindgen::prelude::*;
 
 /// MNIST's training set size: assumed until the labels file's header says otherwise.
 const MNIST_TRAIN: usize = 60_000;
+/// Digits 0–9: the network needs a score for each.
+const MNIST_CLASSES: usize = 10;
 
 /// A training or test split as it loads: the examples so far and whether all have arrived.
 struct Split {
@@ -117,12 +119,8 @@ impl Session {
     pub fn new(spec: JsValue, config: JsValue, seed: u32) -> Result<Session, JsError> {
         let spec: ModelSpec = from_js_or(spec, "architecture", ModelSpec::tutorial)?;
         let config: TrainConfig = from_js_or(config, "training settings", TrainConfig::default)?;
-        if spec.input != [1, SIDE, SIDE] {
-            return Err(JsError::new(
-                "the playground trains on 1×28×28 images: the input must be [1, 28, 28]",
-            ));
-        }
         let model = Model::new(&spec, seed as u64).map_err(js_err)?;
+        fits_mnist(&model)?;
         Self::with_model(model, config)
     }
 
@@ -434,9 +432,7 @@ impl Session {
     /// leaves the session as it was.
     pub fn load(&mut self, bytes: &[u8]) -> Result<(), JsError> {
         let model = checkpoint::load(bytes).map_err(js_err)?;
-        if model.spec().input != [1, SIDE, SIDE] {
-            return Err(JsError::new("this model does not take 1×28×28 images"));
-        }
+        fits_mnist(&model)?;
         let fresh = Self::with_model(model, self.trainer.config().clone())?;
         self.replace(fresh);
         Ok(())
@@ -506,7 +502,25 @@ pub fn idx_dims(header: &[u8]) -> Result<Vec<u32>, JsError> {
 pub fn describe_model(spec: JsValue) -> Result<JsValue, JsError> {
     let spec: ModelSpec = from_js(spec, "architecture")?;
     let model = Model::new(&spec, 0).map_err(js_err)?;
+    fits_mnist(&model)?;
     to_js(&model.layers())
+}
+
+/// Whether a network can learn MNIST here: 1×28×28 images in, a score for each of the 10 digits
+/// out (more scores are allowed; the extra classes are never the answer).
+fn fits_mnist(model: &Model) -> Result<(), JsError> {
+    if model.spec().input != [1, SIDE, SIDE] {
+        return Err(JsError::new(
+            "the playground trains on 1×28×28 images: the input must be [1, 28, 28]",
+        ));
+    }
+    let classes = model.classes();
+    if classes < MNIST_CLASSES {
+        return Err(JsError::new(&format!(
+            "the last layer gives {classes} scores, but MNIST has {MNIST_CLASSES} digits: it needs at least {MNIST_CLASSES} outputs"
+        )));
+    }
+    Ok(())
 }
 
 /// The tutorial's network and the improved recipe's, as specs the page can start from.

@@ -68,6 +68,12 @@ test('settings live in the URL, and a broken architecture is explained, not run'
   await page.waitForFunction(() => document.querySelector('[data-testid="arch"]').dataset.valid === 'true');
   assert.match(await page.textContent('[data-testid="arch-summary"]'), /206,922 parameters/);
   assert.ok(await page.isEnabled('[data-testid="train-start"]'));
+  // Fewer scores than MNIST has digits cannot be trained either.
+  await page.fill('[data-testid="arch-9-out_features"]', '5');
+  await page.dispatchEvent('[data-testid="arch-9-out_features"]', 'change');
+  await page.waitForFunction(() => document.querySelector('[data-testid="arch"]').dataset.valid === 'false');
+  assert.match(await page.textContent('[data-testid="arch-error"]'), /gives 5 scores, but MNIST has 10 digits/);
+  assert.ok(await page.isDisabled('[data-testid="train-start"]'));
   assert.deepEqual(problems, []);
   await context.close();
 });
