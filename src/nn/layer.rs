@@ -1,5 +1,6 @@
-//! What every layer is: a forward pass that caches what its backward pass needs, a backward pass
-//! that accumulates parameter gradients and returns the input gradient, and its parameters.
+//! What every layer is: a forward pass that writes its output into a buffer the model owns and
+//! keeps what backward needs besides its input and output, a backward pass that accumulates
+//! parameter gradients and writes the input gradient, and its parameters.
 
 use ndarray::ArrayD;
 

@@ -1,5 +1,5 @@
-//! `ReLU`: y = max(x, 0), NaN staying NaN. Its gradient passes where the output is positive (0 at
-//! x = 0), as PyTorch's.
+//! `ReLU`: y = max(x, 0), NaN staying NaN. Its gradient passes except where the output is 0
+//! (0 at x = 0), as PyTorch's.
 
 use super::layer::{Layer, Mode};
 
@@ -14,7 +14,7 @@ impl Layer for Relu {
         }
     }
 
-    // dx = dy · [y > 0]
+    // dx = dy · [y ≰ 0]
     fn backward(
         &mut self,
         _batch: usize,
@@ -25,8 +25,9 @@ impl Layer for Relu {
     ) {
         let Some(dx) = dx else { return };
         for ((d, &g), &y) in dx.iter_mut().zip(dy).zip(y) {
-            // A select, not a branch, so the loop vectorises.
-            *d = if y > 0.0 { g } else { 0.0 };
+            // A select, not a branch, so the loop vectorises; a NaN output passes its gradient
+            // on, as PyTorch's threshold_backward does.
+            *d = if y <= 0.0 { 0.0 } else { g };
         }
     }
 }

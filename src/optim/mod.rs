@@ -109,8 +109,10 @@ impl OptimizerSpec {
     }
 }
 
-/// The state vector of the `i`-th parameter, which has `len` values: zeros when it is new or
-/// has changed size (another architecture), otherwise kept from the last step.
+/// The state vector of the `i`-th parameter, which has `len` values: zeros the first time,
+/// then kept from step to step. An optimiser serves one network: a new architecture or a loaded
+/// model gets a new optimiser (the trainer is rebuilt); a size that changes anyway restarts
+/// that parameter's state rather than reading past it.
 pub(crate) fn state(states: &mut Vec<Vec<f32>>, i: usize, len: usize) -> &mut [f32] {
     if states.len() <= i {
         states.push(Vec::new());
