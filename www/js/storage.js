@@ -20,6 +20,9 @@ function run(mode, action) {
     const req = action(tx.objectStore(STORE));
     tx.oncomplete = () => { db.close(); resolve(req.result); };
     tx.onerror = () => { db.close(); reject(tx.error); };
+    // A transaction that fails as it commits (over the storage quota) aborts without an error
+    // event: without this the promise would never settle, and Stop would never finish.
+    tx.onabort = () => { db.close(); reject(tx.error ?? new Error('the browser aborted the write')); };
   }));
 }
 

@@ -16,6 +16,7 @@ let threadsWanted = 2;
 let replica = null; // the replica worker computing half of each batch, starting or attached
 let replicaGeneration = 0; // bumped whenever the replica is replaced: a late 'ready' is dropped
 let running = false;
+let loops = 0; // counts training loops started: a loop that is no longer the latest ends
 let state = 'idle';
 const loaded = { train: null, test: null }; // promises, resolved when each split is complete
 const counts = { train: 0, test: 0 };
@@ -144,6 +145,9 @@ async function endOfEpoch(epoch, trainLoss, trainAccuracy) {
 }
 
 async function trainLoop() {
+  const loop = ++loops;
+  // Paused and started again while this loop still awaited something: the newer loop trains.
+  const current = () => running && loop === loops;
   running = true;
   setState('training');
   let stepsPerCall = 2;
@@ -151,7 +155,7 @@ async function trainLoop() {
   let since = { images: 0, loss: 0, correct: 0, time: performance.now() };
   let epochTotals = { images: 0, loss: 0, correct: 0 };
   let rate = 0;
-  while (running) {
+  while (current()) {
     const t0 = performance.now();
     let r;
     try {
@@ -186,6 +190,7 @@ async function trainLoop() {
     if (r.epoch_done) {
       await endOfEpoch(r.epoch, epochTotals.loss / epochTotals.images, epochTotals.correct / epochTotals.images);
       epochTotals = { images: 0, loss: 0, correct: 0 };
+      if (loop !== loops) return;
       if (r.epoch >= epochs) {
         running = false;
         setState('done');
@@ -195,7 +200,7 @@ async function trainLoop() {
     if (r.waiting_for_data) await sleep(30);
     else await yieldToEvents();
   }
-  if (state === 'training') setState('paused');
+  if (state === 'training' && loop === loops) setState('paused');
 }
 
 const handlers = {
