@@ -317,7 +317,8 @@ impl Session {
         })
     }
 
-    fn image(pixels: &[f32]) -> Result<ArrayD<f32>, JsError> {
+    /// `pixels`, once checked to be one 28×28 image of finite values.
+    fn image(pixels: &[f32]) -> Result<&[f32], JsError> {
         if pixels.len() != SIDE * SIDE {
             return Err(JsError::new(&format!(
                 "an image is {} values (28×28), got {}",
@@ -328,10 +329,7 @@ impl Session {
         if pixels.iter().any(|v| !v.is_finite()) {
             return Err(JsError::new("the image contains NaN or infinite values"));
         }
-        Ok(
-            ArrayD::from_shape_vec(vec![1, 1, SIDE, SIDE], pixels.to_vec())
-                .expect("length checked"),
-        )
+        Ok(pixels)
     }
 
     /// Class probabilities for one 28×28 image with values in [0, 1].
@@ -339,12 +337,9 @@ impl Session {
         let logits = self
             .trainer
             .model
-            .forward(&Self::image(pixels)?, Mode::Eval)
+            .forward_batch(Self::image(pixels)?, 1, Mode::Eval)
             .map_err(js_err)?;
-        Ok(softmax(
-            logits.as_slice().expect("standard layout"),
-            logits.shape()[1],
-        ))
+        Ok(softmax(logits, logits.len()))
     }
 
     /// Every layer's output for one image: `[{name, kind, shape, data: Float32Array}]`, shapes
@@ -353,7 +348,10 @@ impl Session {
         let acts = self
             .trainer
             .model
-            .activations(&Self::image(pixels)?)
+            .activations(
+                &ArrayD::from_shape_vec(vec![1, 1, SIDE, SIDE], Self::image(pixels)?.to_vec())
+                    .expect("length checked"),
+            )
             .map_err(js_err)?;
         let infos = self.trainer.model.layers();
         let out = Array::new();
@@ -381,11 +379,10 @@ impl Session {
     pub fn saliency(&mut self, pixels: &[f32]) -> Result<Vec<f32>, JsError> {
         let model = &mut self.trainer.model;
         let logits = model
-            .forward(&Self::image(pixels)?, Mode::Explain)
+            .forward_batch(Self::image(pixels)?, 1, Mode::Explain)
             .map_err(js_err)?;
-        let row = logits.as_slice().expect("standard layout");
-        let mut seed = vec![0.0; row.len()];
-        seed[argmax(row)] = 1.0;
+        let mut seed = vec![0.0; logits.len()];
+        seed[argmax(logits)] = 1.0;
         let saliency = model
             .backward(&seed, true)
             .expect("input gradient asked for")
