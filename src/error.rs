@@ -13,7 +13,24 @@ pub enum Error {
     Invalid(String),
     /// Training diverged: a NaN or infinite loss.
     Diverged(String),
+    /// A file that cannot be used as it was meant to be: the message says what the file is,
+    /// what was expected and what to do; the detail keeps the parser's own words for those who
+    /// want them.
+    File {
+        message: String,
+        detail: String,
+    },
     Io(std::io::Error),
+}
+
+impl Error {
+    /// The technical detail behind a plain message, where there is one.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Error::File { detail, .. } if !detail.is_empty() => Some(detail),
+            _ => None,
+        }
+    }
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -25,6 +42,7 @@ impl fmt::Display for Error {
             Error::Format(m) => write!(f, "bad format: {m}"),
             Error::Invalid(m) => write!(f, "invalid: {m}"),
             Error::Diverged(m) => write!(f, "training diverged: {m}"),
+            Error::File { message, .. } => write!(f, "{message}"),
             Error::Io(e) => write!(f, "{e}"),
         }
     }

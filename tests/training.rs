@@ -97,11 +97,11 @@ fn a_short_run_on_real_mnist_learns() {
         ..TrainConfig::default()
     };
     let mut trainer = Trainer::new(model, config, train.len()).unwrap();
-    let before = evaluate(&mut trainer.model, &test, 500).unwrap().accuracy();
+    let before = evaluate(&mut trainer.model, &test).unwrap().accuracy();
     for _ in 0..2 {
         trainer.run_epoch(&train, |_| {}).unwrap();
     }
-    let after = evaluate(&mut trainer.model, &test, 500).unwrap();
+    let after = evaluate(&mut trainer.model, &test).unwrap();
     println!(
         "accuracy on 1000 test images: {:.1}% before, {:.1}% after 94 steps",
         100.0 * before,
@@ -120,6 +120,67 @@ fn a_short_run_on_real_mnist_learns() {
 }
 
 #[test]
+fn an_evaluation_in_slices_equals_one_in_a_single_pass() {
+    use cnn_playground::train::{evaluate, Evaluation};
+    let data = synthetic(150, 6);
+    let mut model = Model::new(&ModelSpec::tutorial(), 4).unwrap();
+    let whole = evaluate(&mut model, &data).unwrap();
+    let mut sliced = Evaluation::new(10);
+    let mut remaining = Vec::new();
+    loop {
+        let left = sliced.run(&mut model, &data, 37).unwrap();
+        remaining.push(left);
+        if left == 0 {
+            break;
+        }
+    }
+    assert_eq!(remaining, [113, 76, 39, 2, 0]);
+    assert_eq!(sliced.predictions, whole.predictions);
+    assert_eq!(sliced.confusion, whole.confusion);
+    assert_eq!((sliced.correct, sliced.total), (whole.correct, 150));
+    assert!((sliced.loss() - whole.loss()).abs() < 1e-6);
+    assert_eq!(
+        sliced.run(&mut model, &data, 37).unwrap(),
+        0,
+        "nothing left"
+    );
+}
+
+#[test]
+fn a_restarted_run_keeps_the_weights_and_begins_afresh() {
+    let data = synthetic(64, 6);
+    let all: Vec<usize> = (0..64).collect();
+    let mut trainer = sgd_trainer(3);
+    trainer.step(&data, &all).unwrap();
+    let weights: Vec<f32> = trainer
+        .model
+        .params()
+        .flat_map(|p| p.value.iter().copied().collect::<Vec<_>>())
+        .collect();
+    let config = TrainConfig {
+        optimizer: cnn_playground::optim::OptimizerSpec::adam(5e-4),
+        ..TrainConfig::default()
+    };
+    trainer.restart(config.clone()).unwrap();
+    let after: Vec<f32> = trainer
+        .model
+        .params()
+        .flat_map(|p| p.value.iter().copied().collect::<Vec<_>>())
+        .collect();
+    assert_eq!(weights, after, "restarting changes no weight");
+    assert_eq!(
+        (trainer.steps_done(), trainer.lr(), trainer.config()),
+        (0, 5e-4, &config)
+    );
+    let bad = TrainConfig {
+        batch_size: 0,
+        ..TrainConfig::default()
+    };
+    assert!(trainer.restart(bad).is_err());
+    assert_eq!(trainer.config(), &config, "bad settings change nothing");
+}
+
+#[test]
 fn labels_beyond_the_networks_outputs_are_an_error_not_a_panic() {
     let data = synthetic(32, 6);
     let mut spec = ModelSpec::tutorial();
@@ -131,7 +192,7 @@ fn labels_beyond_the_networks_outputs_are_an_error_not_a_panic() {
     let all: Vec<usize> = (0..data.len()).collect();
     let err = trainer.step(&data, &all).unwrap_err().to_string();
     assert!(err.contains("gives 5 scores"), "{err}");
-    let err = cnn_playground::train::evaluate(&mut trainer.model, &data, 16)
+    let err = cnn_playground::train::evaluate(&mut trainer.model, &data)
         .unwrap_err()
         .to_string();
     assert!(err.contains("gives 5 scores"), "{err}");

@@ -29,6 +29,17 @@ pub(crate) fn js_err(e: crate::Error) -> JsError {
     JsError::new(&e.to_string())
 }
 
+/// An `Error` with the error's technical detail, when it has one, as its `detail` property: the
+/// page shows the message and keeps the detail for those who want it.
+pub(crate) fn error_value(e: crate::Error) -> JsValue {
+    let error = js_sys::Error::new(&e.to_string());
+    if let Some(detail) = e.detail() {
+        // Setting a property on a fresh Error object cannot fail.
+        let _ = js_sys::Reflect::set(&error, &"detail".into(), &detail.into());
+    }
+    error.into()
+}
+
 /// A tensor handed to JavaScript: its shape and its values, row-major.
 #[wasm_bindgen]
 pub struct Tensor {

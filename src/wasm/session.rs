@@ -4,13 +4,14 @@
 //! JavaScript gets small results and typed arrays.
 
 use super::replica::RemotePeer;
-use super::{js_err, Tensor, SIDE};
+use super::{error_value, js_err, Tensor, SIDE};
 use crate::data::{idx, Dataset, Epoch};
 use crate::error::Error;
 use crate::io::checkpoint;
 use crate::nn::loss::softmax;
 use crate::nn::{Mode, Model, ModelSpec};
-use crate::train::{argmax, evaluate, TrainConfig, Trainer, EVAL_BATCH};
+use crate::train::history::CurvePoint;
+use crate::train::{argmax, Evaluation, History, TrainConfig, Trainer};
 use js_sys::{Array, Float32Array, Object, Reflect, SharedArrayBuffer};
 use ndarray::ArrayD;
 use serde::Serialize;
@@ -44,33 +45,50 @@ struct TrainReport {
     loss: f32,
     correct: usize,
     seen: usize,
-    /// 1-based epoch being trained, and how far through it (0–1).
+    /// 1-based epoch of this run being trained, and how far through it (0–1).
     epoch: usize,
     epoch_progress: f64,
     /// Examples in an epoch: what `epoch_progress` is a fraction of.
     epoch_images: usize,
-    epoch_done: bool,
+    /// The epoch ended with this call: its record in the model's history.
+    epoch_done: Option<crate::train::history::EpochRecord>,
     /// Fewer examples loaded than a batch needs: call again when more arrive.
     waiting_for_data: bool,
     lr: f32,
-    total_steps: usize,
+    /// Steps the model has had, across runs.
+    total_steps: u64,
+    /// The history's curve points added by this call; with `redraw`, the whole curve (a long
+    /// history was thinned and is drawn again).
+    points: Vec<CurvePoint>,
+    redraw: bool,
 }
 
 #[derive(Serialize)]
 struct Misclassified {
     index: usize,
-    label: u8,
-    predicted: u8,
+    label: u32,
+    predicted: u32,
 }
 
+/// A measurement on the test set: part-way (`done` false: how far), or whole.
 #[derive(Serialize)]
 struct EvalReport {
+    done: bool,
+    evaluated: usize,
     accuracy: f64,
     correct: usize,
     total: usize,
     loss: f32,
     confusion: Vec<u32>,
     misclassified: Vec<Misclassified>,
+}
+
+/// Misclassified test images listed in an evaluation report.
+const MAX_MISCLASSIFIED: usize = 64;
+
+/// Seconds since some fixed moment (the page's clock: wasm has none of its own).
+fn now_seconds() -> f64 {
+    js_sys::Date::now() / 1000.0
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
@@ -99,6 +117,10 @@ pub(crate) fn from_js_or<T: serde::de::DeserializeOwned>(
 #[wasm_bindgen]
 pub struct Session {
     trainer: Trainer,
+    /// The model's story: where it came from, its curves and scores (see [`History`]).
+    history: History,
+    /// A measurement of the test set under way, if any.
+    evaluation: Option<Evaluation>,
     train: Split,
     test: Split,
     epoch: Epoch,
@@ -121,15 +143,19 @@ impl Session {
         let config: TrainConfig = from_js_or(config, "training settings", TrainConfig::default)?;
         let model = Model::new(&spec, seed as u64).map_err(js_err)?;
         fits_mnist(&model)?;
-        Self::with_model(model, config)
+        let mut history = History::initialised(seed as u64);
+        history.start_run(config.clone());
+        Self::with_model(model, config, history)
     }
 
-    fn with_model(model: Model, config: TrainConfig) -> Result<Session, JsError> {
+    fn with_model(model: Model, config: TrainConfig, history: History) -> Result<Session, JsError> {
         let batch = config.batch_size;
         let mut trainer = Trainer::new(model, config, MNIST_TRAIN).map_err(js_err)?;
         let epoch = trainer.epoch();
         Ok(Session {
             trainer,
+            history,
+            evaluation: None,
             train: Split::new(),
             test: Split::new(),
             epoch,
@@ -187,8 +213,11 @@ impl Session {
     }
 
     /// Up to `max_steps` training steps; stops early at the end of an epoch (the next call starts
-    /// the next one) or when the loaded data runs short. A NaN loss is an error that explains.
+    /// the next one) or when the loaded data runs short. Every step goes into the model's
+    /// history. A NaN loss is an error that explains.
     pub fn train(&mut self, max_steps: u32) -> Result<JsValue, JsError> {
+        let started = now_seconds();
+        let curve_before = self.history.curve.len();
         let batch_size = self.trainer.config().batch_size;
         let total = if self.train.complete {
             self.train.data.len()
@@ -203,12 +232,15 @@ impl Session {
             epoch: self.epoch_index,
             epoch_progress: 0.0,
             epoch_images: total,
-            epoch_done: false,
+            epoch_done: None,
             waiting_for_data: false,
             lr: self.trainer.lr(),
             total_steps: 0,
+            points: Vec::new(),
+            redraw: false,
         };
         let mut loss_sum = 0.0f64;
+        let mut result = Ok(());
         while report.steps < max_steps as usize {
             if self.epoch.remaining() < batch_size && !self.train.complete {
                 report.waiting_for_data = true;
@@ -229,14 +261,26 @@ impl Session {
                     result => result,
                 },
                 None => self.trainer.step(&self.train.data, &self.batch),
-            }
-            .map_err(js_err)?;
+            };
+            let stats = match stats {
+                Ok(stats) => stats,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            };
+            self.evaluation = None;
             loss_sum += stats.loss as f64 * stats.size as f64;
             report.steps += 1;
             report.correct += stats.correct;
             report.seen += stats.size;
             self.epoch_seen += stats.size;
+            self.history
+                .record_step(&stats, self.epoch_seen as f64 / total.max(1) as f64);
         }
+        // The time of the steps that did run counts, even when one failed.
+        self.history.add_seconds(now_seconds() - started);
+        result.map_err(js_err)?;
         report.loss = if report.seen > 0 {
             (loss_sum / report.seen as f64) as f32
         } else {
@@ -244,14 +288,22 @@ impl Session {
         };
         report.epoch_progress = self.epoch_seen as f64 / total.max(1) as f64;
         if self.train.complete && self.epoch.remaining() == 0 && self.epoch_seen > 0 {
-            report.epoch_done = true;
+            self.history.end_epoch();
+            report.epoch_done = self.history.epochs.last().cloned();
             self.epoch_index += 1;
             self.epoch_seen = 0;
             self.epoch = self.trainer.epoch();
             self.epoch.extend_to(self.train.data.len());
         }
-        report.total_steps = self.trainer.steps_done();
+        report.total_steps = self.history.steps;
         report.lr = self.trainer.lr();
+        match self.history.curve.get(curve_before..) {
+            Some(new) => report.points = new.to_vec(),
+            None => {
+                report.points = self.history.curve.clone();
+                report.redraw = true;
+            }
+        }
         to_js(&report)
     }
 
@@ -280,41 +332,57 @@ impl Session {
         self.replica_error.take()
     }
 
-    /// Accuracy on the first `limit` test images loaded (0: all), with the confusion matrix and
-    /// up to 64 misclassified examples.
-    pub fn evaluate(&mut self, limit: u32) -> Result<JsValue, JsError> {
-        let all = &self.test.data;
-        let first;
-        let data = if limit == 0 || limit as usize >= all.len() {
-            all
-        } else {
-            first = all.take(limit as usize);
-            &first
-        };
+    /// Measures the model on the test images loaded, at most `max_images` per call: call until
+    /// `done`. Until then the report says how far it got; the last call's has the accuracy, the
+    /// mean loss, the confusion matrix and up to 64 misclassified images, and the model's
+    /// history keeps the score. A model that changes between calls is measured from the start.
+    pub fn evaluate(&mut self, max_images: u32) -> Result<JsValue, JsError> {
+        let data = &self.test.data;
         if data.is_empty() {
-            return Err(JsError::new("no test images loaded yet"));
+            return Err(JsError::new("no test images are loaded yet"));
         }
-        let eval = evaluate(&mut self.trainer.model, data, EVAL_BATCH).map_err(js_err)?;
-        let misclassified = eval
-            .predictions
-            .iter()
-            .enumerate()
-            .filter(|&(i, &p)| p != data.labels[i])
-            .take(64)
-            .map(|(index, &predicted)| Misclassified {
-                index,
-                label: data.labels[index],
-                predicted,
-            })
-            .collect();
-        to_js(&EvalReport {
+        let model = &mut self.trainer.model;
+        let eval = self
+            .evaluation
+            .get_or_insert_with(|| Evaluation::new(model.classes()));
+        let remaining = eval
+            .run(model, data, (max_images as usize).max(1))
+            .map_err(js_err)?;
+        let done = remaining == 0;
+        let misclassified = if done {
+            eval.predictions
+                .iter()
+                .enumerate()
+                .filter(|&(i, &p)| p != data.labels[i] as u32)
+                .take(MAX_MISCLASSIFIED)
+                .map(|(index, &predicted)| Misclassified {
+                    index,
+                    label: data.labels[index] as u32,
+                    predicted,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let report = EvalReport {
+            done,
+            evaluated: eval.total,
             accuracy: eval.accuracy(),
             correct: eval.correct,
-            total: eval.total,
-            loss: eval.loss,
-            confusion: eval.confusion,
+            total: data.len(),
+            loss: eval.loss(),
+            confusion: if done {
+                eval.confusion.clone()
+            } else {
+                Vec::new()
+            },
             misclassified,
-        })
+        };
+        if done {
+            self.history.record_evaluation(eval.score());
+            self.evaluation = None;
+        }
+        to_js(&report)
     }
 
     /// `pixels`, once checked to be one 28×28 image of finite values.
@@ -419,26 +487,59 @@ impl Session {
         Ok(Tensor::from_array(p.value.clone()))
     }
 
-    /// The model as a safetensors file (PyTorch's names and layouts).
+    /// The model's story: where it came from, its curves, epochs and latest test score.
+    pub fn history(&self) -> Result<JsValue, JsError> {
+        to_js(&self.history)
+    }
+
+    /// The model as a safetensors file (PyTorch's names and layouts), its story in the metadata.
     pub fn save(&self) -> Vec<u8> {
-        checkpoint::save(&self.trainer.model)
+        checkpoint::save(&self.trainer.model, Some(&self.history))
     }
 
     /// Replaces the model by a checkpoint's (its architecture from the file's metadata, or the
-    /// tutorial's); the optimiser starts afresh, the loaded data stays. A file that does not fit
-    /// leaves the session as it was.
-    pub fn load(&mut self, bytes: &[u8]) -> Result<(), JsError> {
-        let model = checkpoint::load(bytes).map_err(js_err)?;
-        fits_mnist(&model)?;
-        let fresh = Self::with_model(model, self.trainer.config().clone())?;
+    /// tutorial's), after running it once on a blank image; the optimiser starts afresh, the
+    /// loaded data stays. `file` is the name the user gave, kept in the model's history (none:
+    /// restored from the browser, history as stored). A file that does not fit leaves the
+    /// session as it was, and the error says why in plain words (`message`) and in the
+    /// parser's (`detail`). Returns why the file's history was left out, if it was.
+    pub fn load(&mut self, bytes: &[u8], file: Option<String>) -> Result<Option<String>, JsValue> {
+        let loaded = checkpoint::load(bytes).map_err(error_value)?;
+        fits_mnist(&loaded.model)?;
+        let mut history = loaded.history.unwrap_or_default();
+        if let Some(name) = file {
+            history.loaded_from(&name);
+        }
+        let mut fresh = Self::with_model(loaded.model, self.trainer.config().clone(), history)?;
+        fresh
+            .trainer
+            .model
+            .forward_batch(&[0.0; SIDE * SIDE], 1, Mode::Eval)
+            .map_err(error_value)?;
         self.replace(fresh);
-        Ok(())
+        Ok(loaded.history_error)
     }
 
     /// A new model and training settings, as [`Session::new`] takes them; the loaded data stays.
     pub fn reset(&mut self, spec: JsValue, config: JsValue, seed: u32) -> Result<(), JsError> {
         let fresh = Session::new(spec, config, seed)?;
         self.replace(fresh);
+        Ok(())
+    }
+
+    /// A new run on the current weights with these training settings: the optimiser's state,
+    /// the schedule, the shuffling and the run's epoch count begin afresh; the weights and their
+    /// history stay. A replica is let go: the page starts one with the new settings.
+    pub fn configure(&mut self, config: JsValue) -> Result<(), JsError> {
+        let config: TrainConfig = from_js(config, "training settings")?;
+        self.trainer.restart(config.clone()).map_err(js_err)?;
+        self.detach_replica();
+        self.history.start_run(config);
+        self.evaluation = None;
+        self.epoch = self.trainer.epoch();
+        self.epoch.extend_to(self.train.data.len());
+        self.epoch_index = 1;
+        self.epoch_seen = 0;
         Ok(())
     }
 
@@ -501,6 +602,19 @@ pub fn describe_model(spec: JsValue) -> Result<JsValue, JsError> {
     let model = Model::new(&spec, 0).map_err(js_err)?;
     fits_mnist(&model)?;
     to_js(&model.layers())
+}
+
+/// Whether two architectures describe the same network (defaults filled in, fields in any
+/// order); false when either cannot be read.
+#[wasm_bindgen]
+pub fn same_architecture(a: JsValue, b: JsValue) -> bool {
+    match (
+        from_js::<ModelSpec>(a, "architecture"),
+        from_js::<ModelSpec>(b, "architecture"),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// Whether a network can learn MNIST here: 1×28×28 images in, a score for each of the 10 digits

@@ -6,7 +6,7 @@ use cnn_playground::data::Mnist;
 use cnn_playground::io::checkpoint;
 use cnn_playground::nn::{Model, ModelSpec};
 use cnn_playground::optim::OptimizerSpec;
-use cnn_playground::train::{evaluate, Schedule, TrainConfig, Trainer, EVAL_BATCH};
+use cnn_playground::train::{evaluate, History, Schedule, TrainConfig, Trainer};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -145,6 +145,9 @@ pub fn train(args: &Args) -> Result<(), String> {
         config.epochs
     );
     let epochs = config.epochs;
+    // The file written at the end tells the page how this model was trained.
+    let mut history = History::initialised(config.seed);
+    history.start_run(config.clone());
     let mut trainer = Trainer::new(model, config, train_set.len()).map_err(|e| e.to_string())?;
     for epoch in 1..=epochs {
         let steps = train_set.len().div_ceil(trainer.config().batch_size);
@@ -155,13 +158,16 @@ pub fn train(args: &Args) -> Result<(), String> {
             .run_epoch(&train_set, |stats| {
                 loss_sum += stats.loss as f64 * stats.size as f64;
                 seen += stats.size;
+                history.record_step(stats, seen as f64 / train_set.len() as f64);
                 progress.tick(&format!("loss {:.4}", loss_sum / seen as f64), seen);
             })
             .map_err(|e| e.to_string())?;
         let seconds = start.elapsed().as_secs_f64();
+        history.add_seconds(seconds);
+        history.end_epoch();
         progress.finish();
-        let eval =
-            evaluate(&mut trainer.model, &mnist.test, EVAL_BATCH).map_err(|e| e.to_string())?;
+        let eval = evaluate(&mut trainer.model, &mnist.test).map_err(|e| e.to_string())?;
+        history.record_evaluation(eval.score());
         println!(
             "epoch {epoch}: train loss {:.4}, test accuracy {:.2}% ({}/{}), {:.0} images/s",
             loss_sum / seen as f64,
@@ -172,7 +178,7 @@ pub fn train(args: &Args) -> Result<(), String> {
         );
     }
     if let Some(path) = out {
-        std::fs::write(&path, checkpoint::save(&trainer.model))
+        std::fs::write(&path, checkpoint::save(&trainer.model, Some(&history)))
             .map_err(|e| format!("{path}: {e}"))?;
         println!("saved {path}");
     }
@@ -182,9 +188,14 @@ pub fn train(args: &Args) -> Result<(), String> {
 pub fn eval(args: &Args) -> Result<(), String> {
     let weights: String = args.require("weights")?;
     let bytes = std::fs::read(&weights).map_err(|e| format!("{weights}: {e}"))?;
-    let mut model = checkpoint::load(&bytes).map_err(|e| format!("{weights}: {e}"))?;
+    let mut model = checkpoint::load(&bytes)
+        .map_err(|e| match e.detail() {
+            Some(detail) => format!("{weights}: {e}\n  (detail: {detail})"),
+            None => format!("{weights}: {e}"),
+        })?
+        .model;
     let mnist = load_mnist(args)?;
-    let result = evaluate(&mut model, &mnist.test, EVAL_BATCH).map_err(|e| e.to_string())?;
+    let result = evaluate(&mut model, &mnist.test).map_err(|e| e.to_string())?;
     if let Some(path) = args.get::<String>("predictions")? {
         let text: String = result
             .predictions

@@ -1,5 +1,14 @@
 //! Training: a step (forward, loss, backward, update), an epoch of shuffled batches, and
 //! evaluation with a confusion matrix. The CLI and the page's worker both drive this.
+//!
+//! - [`evaluate`]: accuracy, loss and confusion matrix on a test set, in slices for progress;
+//! - [`history`]: a model's story (curves, epochs, its last test score), kept with its weights.
+
+pub mod evaluate;
+pub mod history;
+
+pub use evaluate::{evaluate, Evaluation, EVAL_BATCH};
+pub use history::History;
 
 use crate::data::augment::random_shift;
 use crate::data::{Dataset, Epoch};
@@ -75,19 +84,7 @@ pub struct Trainer {
 impl Trainer {
     /// A trainer for `model` on a training set of `train_len` examples.
     pub fn new(model: Model, config: TrainConfig, train_len: usize) -> Result<Self> {
-        if config.batch_size == 0 || config.batch_size > 4096 {
-            return Err(Error::Invalid(format!(
-                "batch size must be 1–4096, got {}",
-                config.batch_size
-            )));
-        }
-        if config.shift > 8 {
-            return Err(Error::Invalid(format!(
-                "shift must be at most 8 pixels, got {}",
-                config.shift
-            )));
-        }
-        let optimizer = config.optimizer.build()?;
+        let optimizer = checked(&config)?;
         Ok(Trainer {
             model,
             base_lr: optimizer.lr(),
@@ -101,6 +98,18 @@ impl Trainer {
             peer_grads: Vec::new(),
             config,
         })
+    }
+
+    /// Starts a new run on the same weights: the settings, the optimiser's state, the schedule
+    /// and the shuffling begin afresh. Bad settings change nothing.
+    pub fn restart(&mut self, config: TrainConfig) -> Result<()> {
+        let optimizer = checked(&config)?;
+        self.base_lr = optimizer.lr();
+        self.optimizer = optimizer;
+        self.rng = Rng::new(config.seed);
+        self.step = 0;
+        self.config = config;
+        Ok(())
     }
 
     pub fn config(&self) -> &TrainConfig {
@@ -267,6 +276,23 @@ impl Trainer {
     }
 }
 
+/// The optimiser a config asks for, once its settings are checked.
+fn checked(config: &TrainConfig) -> Result<Box<dyn Optimizer>> {
+    if config.batch_size == 0 || config.batch_size > 4096 {
+        return Err(Error::Invalid(format!(
+            "batch size must be 1–4096, got {}",
+            config.batch_size
+        )));
+    }
+    if config.shift > 8 {
+        return Err(Error::Invalid(format!(
+            "shift must be at most 8 pixels, got {}",
+            config.shift
+        )));
+    }
+    config.optimizer.build()
+}
+
 /// A replica that computes part of a batch's gradients elsewhere (the page's second worker).
 pub trait Peer {
     /// Starts computing the gradients of `indices` of `data` with `model`'s current weights.
@@ -284,7 +310,7 @@ pub(crate) fn argmax(row: &[f32]) -> usize {
 }
 
 /// Every label must name one of the network's outputs.
-fn check_labels(labels: &[u8], classes: usize) -> Result<()> {
+pub(crate) fn check_labels(labels: &[u8], classes: usize) -> Result<()> {
     match labels.iter().find(|&&l| l as usize >= classes) {
         Some(l) => Err(Error::Invalid(format!(
             "label {l} has no output: the network's last layer gives {classes} scores"
@@ -300,58 +326,4 @@ fn count_correct(logits: &[f32], labels: &[u8]) -> usize {
         .zip(labels)
         .filter(|(row, &l)| argmax(row) == l as usize)
         .count()
-}
-
-/// Accuracy on a dataset, with the confusion matrix and every prediction.
-#[derive(Clone, Debug, Serialize)]
-pub struct Evaluation {
-    pub correct: usize,
-    pub total: usize,
-    pub loss: f32,
-    /// `confusion[true_label * classes + predicted]`.
-    pub confusion: Vec<u32>,
-    pub predictions: Vec<u8>,
-}
-
-impl Evaluation {
-    pub fn accuracy(&self) -> f64 {
-        self.correct as f64 / self.total.max(1) as f64
-    }
-}
-
-/// The batch size evaluation runs at: the tutorial's training batch. The model keeps its
-/// activation buffers at their largest and wasm memory never shrinks, so a larger evaluation
-/// batch would hold more memory for good; the convolutions, which work image by image, would
-/// gain nothing from it.
-pub const EVAL_BATCH: usize = 64;
-
-/// Runs `model` over `data` in evaluation mode, `batch_size` images at a time.
-pub fn evaluate(model: &mut Model, data: &Dataset, batch_size: usize) -> Result<Evaluation> {
-    let classes = model.classes();
-    let mut eval = Evaluation {
-        correct: 0,
-        total: 0,
-        loss: 0.0,
-        confusion: vec![0; classes * classes],
-        predictions: Vec::with_capacity(data.len()),
-    };
-    let (mut x, mut y, mut grad) = (Vec::new(), Vec::new(), Vec::new());
-    let mut loss_sum = 0.0f64;
-    let all: Vec<usize> = (0..data.len()).collect();
-    for indices in all.chunks(batch_size.max(1)) {
-        data.gather(indices, &mut x, &mut y);
-        check_labels(&y, classes)?;
-        let logits = model.forward_batch(&x, indices.len(), Mode::Eval)?;
-        grad.resize(logits.len(), 0.0);
-        loss_sum += softmax_cross_entropy(logits, &y, &mut grad) as f64 * indices.len() as f64;
-        for (row, &label) in logits.chunks_exact(classes).zip(&y) {
-            let predicted = argmax(row);
-            eval.predictions.push(predicted as u8);
-            eval.confusion[label as usize * classes + predicted] += 1;
-            eval.correct += (predicted == label as usize) as usize;
-            eval.total += 1;
-        }
-    }
-    eval.loss = (loss_sum / eval.total.max(1) as f64) as f32;
-    Ok(eval)
 }
