@@ -151,3 +151,26 @@ test('on a phone the draw panel fits the screen and a finger draws', async () =>
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('a stroke over a test image stays under the pointer: nothing above the canvas moves', async () => {
+  for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+    const { page, context, problems } = await openPage(env.browser, env.server.url, { viewport });
+    const n = await count(page, 'draw', 'predictions');
+    await page.click('[data-testid="draw-example"]');
+    await settled(page, 'draw', 'predictions', n);
+    await page.locator('[data-testid="draw-canvas"]').scrollIntoViewIfNeeded();
+    const before = await page.locator('[data-testid="draw-canvas"]').boundingBox();
+    const probs = await page.locator('[data-testid="draw-probs"]').boundingBox();
+    const [[x0, y0], [x1, y1]] = await canvasPoints(page, [[0.3, 0.3], [0.6, 0.6]]);
+    await page.mouse.move(x0, y0);
+    await page.mouse.down();
+    await page.mouse.move(x1, y1, { steps: 6 });
+    // The stroke made the picture a drawing: the status and true label are gone, their room kept.
+    await page.waitForFunction(() => document.getElementById('draw').dataset.source === 'drawing');
+    assert.deepEqual(await page.locator('[data-testid="draw-canvas"]').boundingBox(), before, `${viewport.width} px wide`);
+    assert.deepEqual(await page.locator('[data-testid="draw-probs"]').boundingBox(), probs, 'the bars stay put too');
+    await page.mouse.up();
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});

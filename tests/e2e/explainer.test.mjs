@@ -270,11 +270,14 @@ test('play advances the window, pause stops it', async () => {
   const { page, context, problems } = await openPage(env.browser, env.server.url);
   await page.selectOption('[data-testid="explainer-case"]', 'anim1');
   assert.equal(await position(page), '0,0');
+  assert.ok(await page.isDisabled('[data-testid="explainer-pause"]'), 'nothing plays: nothing to pause');
   await page.click('[data-testid="explainer-play"]');
+  assert.ok(await page.isEnabled('[data-testid="explainer-pause"]'));
   await page.waitForFunction(() => document.getElementById('explainer').dataset.position === '0,2', null, { timeout: 10 * TICK_MS });
   await page.click('[data-testid="explainer-pause"]');
   const paused = await position(page);
   assert.equal(await page.getAttribute('#explainer', 'data-playing'), 'false');
+  assert.ok(await page.isDisabled('[data-testid="explainer-pause"]'));
   await page.waitForTimeout(2.5 * TICK_MS);
   assert.equal(await position(page), paused, 'the window stays put while paused');
 

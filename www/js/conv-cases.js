@@ -16,7 +16,7 @@ const THREE_CHANNEL_CASE = { channels: 3, size: 5, kernel: 3, input: THREE_CHANN
 /** Each case: input (C,H,W) with H = W = size, weight (1,C,K,K), bias (null: none), stride, padding. */
 export const CASES = {
   anim1: {
-    label: '1 channel, 3×3 kernel, stride 1, no padding',
+    label: '1 channel, stride 1, no padding',
     channels: 1,
     size: 5,
     kernel: 3,
@@ -28,7 +28,7 @@ export const CASES = {
     // PyTorch's output: [6, 6, -1, -1, -1, 6, -1, -8, -1]
   },
   anim2: {
-    label: '3 channels, 3×3×3 kernel plus a bias',
+    label: '3 channels plus a bias',
     ...THREE_CHANNEL_CASE,
     stride: 1,
     padding: 0,

@@ -25,7 +25,7 @@ try {
   const app = new App();
   const initial = initialSettings(core);
   setupTrain(document.getElementById('train'), app, core, initial);
-  // Both wait for the worker's 'ready' before they ask it anything.
+  // These wait for the worker's first 'model' event before they ask it anything.
   setupDraw(document.getElementById('draw'), app);
   setupLayers(document.getElementById('layers'), app);
   setupModel(document.getElementById('model'), app);

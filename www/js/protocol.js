@@ -3,24 +3,41 @@
 // The worker owns the model (a wasm `Session`) and the MNIST data; the page only asks and draws.
 // Big arrays travel as transferable typed arrays, never JSON.
 //
-// Page → worker                                   Worker → page
-//   init    {spec, config, seed, threads}           ready     {layers, params, spec, restored}
-//   start   {}                                      data      {split, loaded, total, bytes, bytesTotal}
-//   pause   {}                                      progress  {epoch, epochs, epochProgress, steps,
-//   resume  {}                                                 loss, accuracy, imagesPerSecond, lr, etaSeconds}
-//   stop    {}                                      epoch     {epoch, trainLoss, trainAccuracy, test: {accuracy,
-//   reset   {spec, config, seed, threads}                      correct, total, loss, confusion, misclassified}}
-//   set     {lr?, batchSize?, epochs?, threads?}    state     {state: 'idle'|'loading'|'training'|'paused'|'done'}
-//   predict {id, pixels: Float32Array(784)}         prediction {id, probabilities: Float32Array(10)}
-//   inspect {id, pixels: Float32Array(784)}         inspection {id, layers: [{name, kind, shape, data}],
-//   testImage {id, index}                                       kernels: [{name, shape, data}], saliency}
-//   save    {id}                                    testImage {id, index, pixels: Uint8Array(784), label}
-//   load    {id, bytes: Uint8Array}                 saved     {id, bytes: Uint8Array}
-//                                                   loaded    {id, layers, params, spec}
-//                                                   threads   {threads: 1|2, reason: why only 1, or ''}
-//                                                   error     {id?, message, fatal}
+// Page → worker. Commands carry no id; requests carry one and get exactly one `reply`.
+//   init      {settings}                 a model from settings (or the one kept in the browser)
+//   start     {settings, fresh}          fresh: a new model from settings, then train; otherwise
+//                                        a new run of the current model with settings' training
+//   pause | resume | stop                settings (its weights and story kept)
+//   reset     {settings}                 a new, untrained model
+//   set       {lr?, batchSize?, epochs?, threads?}   while a run goes on
+//   predict   {id, pixels: Float32Array(784)}        → {probabilities: Float32Array(10)}
+//   inspect   {id, pixels}               → {layers: [{name, kind, shape, data}], kernels:
+//                                           [{name, shape, data}], saliency, probabilities}
+//   testImage {id, index}                → {index, pixels: Uint8Array(784), label}
+//   save      {id}                       → {bytes: Uint8Array}
+//   load      {id, bytes, name}          → {historyNote}   and a `model` event
+//   evaluate  {id}                       → the test report   and a `model` event
+// where settings = {spec, config, seed, epochs, threads} (train.js's `workerSettings`).
 //
-// Every request with an `id` is answered by a message with the same id (or an `error` with it).
+// Worker → page. A reply answers one request; every other message is an event, which never
+// carries an id: the two cannot be confused.
+//   reply      {id, ok: true, value} | {id, ok: false, error: {message, detail}}
+//   model      {reason, layers, params, spec, history, restored}: the model was replaced or its
+//              story changed. reason: 'new' | 'restored' | 'uploaded' | 'reset' | 'trained' |
+//              'evaluated'; restored: {savedAt} while the model is the one restored from the
+//              browser, else null; history: the core's History (src/train/history.rs).
+//   state      {state}: 'idle' → 'training' ⇄ 'paused' → 'idle' (stop) or 'done' (last epoch);
+//              'evaluating' from idle, paused or done, and back
+//   data       {split, loaded, total, bytes, bytesTotal}
+//   progress   {epoch, epochs, epochProgress, steps, loss, accuracy, imagesPerSecond, lr,
+//               etaSeconds, points, redraw}: points, the history's new curve points
+//   evaluating {evaluated, total}: a measurement on the test set, part-way
+//   epoch      {record, test}: an epoch's record in the history and its test report
+//   threads    {threads: 1|2, reason: why only 1, or ''}
+//   error      {message, fatal, diverged?}: a failure no request was waiting for
+//
+// A test report: {accuracy, correct, total, loss, confusion, misclassified: [{index, label,
+// predicted}]}.
 
 // Relative to this module, so the worker (in js/) and the page resolve the same files.
 const data = (file) => new URL(`../data/mnist/${file}`, import.meta.url).href;
@@ -32,6 +49,14 @@ export const MNIST = {
 /** Progress messages are sent at most this often, so drawing never slows training. */
 export const PROGRESS_INTERVAL_MS = 125;
 
+/** An error from the worker: a plain message, and the technical detail when there is one. */
+export class WorkerError extends Error {
+  constructor({ message, detail = '' }) {
+    super(message);
+    this.detail = detail;
+  }
+}
+
 /** A promise-based request/response wrapper around a worker. */
 export class WorkerClient {
   constructor(worker, onEvent) {
@@ -39,23 +64,24 @@ export class WorkerClient {
     this.nextId = 1;
     this.pending = new Map();
     worker.onmessage = ({ data }) => {
-      const waiting = data.id !== undefined && this.pending.get(data.id);
-      if (waiting) {
-        this.pending.delete(data.id);
-        if (data.type === 'error') waiting.reject(new Error(data.message));
-        else waiting.resolve(data);
-      } else {
+      if (data.type !== 'reply') {
         onEvent(data);
+        return;
       }
+      const waiting = this.pending.get(data.id);
+      if (!waiting) return; // failed already, when the worker was restarted
+      this.pending.delete(data.id);
+      if (data.ok) waiting.resolve(data.value);
+      else waiting.reject(new WorkerError(data.error));
     };
   }
 
-  /** Sends a message that expects no answer. */
+  /** Sends a command, which expects no answer. */
   send(type, body = {}, transfer = []) {
     this.worker.postMessage({ type, ...body }, transfer);
   }
 
-  /** Sends a request and resolves with the worker's answer. */
+  /** Sends a request and resolves with the worker's reply. */
   request(type, body = {}, transfer = []) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -66,7 +92,7 @@ export class WorkerClient {
 
   /** Fails every request still waiting (the worker died). */
   failAll(message) {
-    for (const { reject } of this.pending.values()) reject(new Error(message));
+    for (const { reject } of this.pending.values()) reject(new WorkerError({ message }));
     this.pending.clear();
   }
 }

@@ -7,12 +7,16 @@ import { saveModel, loadModel } from './storage.js';
 import { singleThreadReason, startReplica } from './threads.js';
 
 const IMAGE = 28 * 28;
+/** Test images measured between two looks at the message queue. */
+const EVAL_SLICE = 500;
 let core = null;
 const ready = loadCore().then((c) => { core = c; });
 let session = null;
-let epochs = 5;
-let config = null; // the training config the session was made with
+let epochs = 5; // of the current run
+let config = null; // the training config of the current run
 let threadsWanted = 2;
+let restored = null; // {savedAt} while the model is the one restored from browser storage
+let generation = 0; // bumped whenever the model is replaced or a run begins: a measurement of the old one is dropped
 let replica = null; // the replica worker computing half of each batch, starting or attached
 let replicaGeneration = 0; // bumped whenever the replica is replaced: a late 'ready' is dropped
 let running = false;
@@ -25,11 +29,34 @@ const post = (type, body = {}, transfer = []) => postMessage({ type, ...body }, 
 const setState = (s) => { state = s; post('state', { state: s }); };
 // Lets queued messages (pause, predict…) run between training calls without a timer's delay.
 const channel = new MessageChannel();
-const yieldToEvents = () => new Promise((resolve) => { channel.port1.onmessage = resolve; channel.port2.postMessage(null); });
+const yielded = [];
+channel.port1.onmessage = () => yielded.shift()?.();
+const yieldToEvents = () => new Promise((resolve) => { yielded.push(resolve); channel.port2.postMessage(null); });
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function describe() {
-  return { layers: session.layers(), params: session.num_params(), spec: session.spec() };
+/** Tells the page the model was replaced or its story changed (see protocol.js). */
+function announce(reason) {
+  post('model', {
+    reason, layers: session.layers(), params: session.num_params(), spec: session.spec(), history: session.history(), restored,
+  });
+}
+
+/** Takes a run's settings: its length, training config and workers. */
+function applyRun(settings) {
+  epochs = settings.epochs ?? 5;
+  config = settings.config ?? null;
+  threadsWanted = settings.threads ?? 2;
+}
+
+/** A new, untrained model from `settings`. */
+function newModel(settings) {
+  running = false;
+  session.reset(settings.spec ?? null, settings.config ?? null, settings.seed ?? 0);
+  applyRun(settings);
+  restored = null;
+  generation++;
+  announce('reset');
+  syncThreads();
 }
 
 async function fetchOk(url) {
@@ -129,19 +156,36 @@ function syncThreads() {
   });
 }
 
-async function persist(info) {
+async function persist() {
   try {
-    await saveModel(session.save(), info);
+    await saveModel(session.save());
   } catch (err) {
     post('error', { message: `could not keep the model in browser storage: ${err.message}`, fatal: false });
   }
 }
 
-async function endOfEpoch(epoch, trainLoss, trainAccuracy) {
-  if (!(await loaded.test)) return;
-  const test = session.evaluate(0);
-  post('epoch', { epoch, trainLoss, trainAccuracy, test });
-  await persist({ epoch, accuracy: test.accuracy });
+/**
+ * Measures the model on the test set, a slice at a time so the worker answers between slices.
+ * Resolves to the test report, or to null when the test set could not be loaded or the model
+ * changed meanwhile.
+ */
+async function measure() {
+  if (!(await loaded.test)) return null;
+  const mine = generation;
+  for (;;) {
+    const report = session.evaluate(EVAL_SLICE);
+    if (report.done) return report;
+    post('evaluating', { evaluated: report.evaluated, total: report.total });
+    await yieldToEvents();
+    if (generation !== mine) return null;
+  }
+}
+
+async function endOfEpoch(record) {
+  const test = await measure();
+  post('epoch', { record, test });
+  announce('trained');
+  await persist();
 }
 
 async function trainLoop() {
@@ -153,8 +197,9 @@ async function trainLoop() {
   let stepsPerCall = 2;
   let lastPost = performance.now();
   let since = { images: 0, loss: 0, correct: 0, time: performance.now() };
-  let epochTotals = { images: 0, loss: 0, correct: 0 };
   let rate = 0;
+  let points = [];
+  let redraw = false;
   while (current()) {
     const t0 = performance.now();
     let r;
@@ -163,6 +208,7 @@ async function trainLoop() {
     } catch (err) {
       running = false;
       setState('paused');
+      announce('trained');
       post('error', { message: err.message, fatal: false, diverged: /diverged/.test(err.message) });
       return;
     }
@@ -173,7 +219,8 @@ async function trainLoop() {
     // About 60 ms per call: short enough to pause promptly, long enough to cost nothing.
     if (r.steps > 0) stepsPerCall = Math.max(1, Math.min(64, Math.round((r.steps * 60) / Math.max(dt, 1))));
     since.images += r.seen; since.loss += r.loss * r.seen || 0; since.correct += r.correct;
-    epochTotals.images += r.seen; epochTotals.loss += r.loss * r.seen || 0; epochTotals.correct += r.correct;
+    if (r.redraw) { points = []; redraw = true; }
+    points.push(...r.points);
     const now = performance.now();
     if ((now - lastPost >= PROGRESS_INTERVAL_MS || r.epoch_done) && since.images > 0) {
       const instant = (since.images * 1000) / (now - since.time);
@@ -182,14 +229,15 @@ async function trainLoop() {
       post('progress', {
         epoch: r.epoch, epochs, epochProgress: r.epoch_progress, steps: r.total_steps,
         loss: since.loss / since.images, accuracy: since.correct / since.images,
-        imagesPerSecond: rate, lr: r.lr, etaSeconds: remaining / rate,
+        imagesPerSecond: rate, lr: r.lr, etaSeconds: remaining / rate, points, redraw,
       });
       lastPost = now;
       since = { images: 0, loss: 0, correct: 0, time: now };
+      points = [];
+      redraw = false;
     }
     if (r.epoch_done) {
-      await endOfEpoch(r.epoch, epochTotals.loss / epochTotals.images, epochTotals.correct / epochTotals.images);
-      epochTotals = { images: 0, loss: 0, correct: 0 };
+      await endOfEpoch(r.epoch_done);
       if (loop !== loops) return;
       if (r.epoch >= epochs) {
         running = false;
@@ -200,35 +248,53 @@ async function trainLoop() {
     if (r.waiting_for_data) await sleep(30);
     else await yieldToEvents();
   }
-  if (state === 'training' && loop === loops) setState('paused');
+  if (state === 'training' && loop === loops) {
+    setState('paused');
+    announce('trained');
+  }
+}
+
+/** A request's answer and the buffers to move (not copy) with it. */
+class Transfer {
+  constructor(value, list) {
+    this.value = value;
+    this.list = list;
+  }
 }
 
 const handlers = {
-  async init({ spec, config: c, seed, epochs: n, threads }) {
-    session = new core.Session(spec ?? null, c ?? null, seed ?? 0);
-    epochs = n ?? 5;
-    config = c ?? null;
-    threadsWanted = threads ?? 2;
-    let restored = null;
+  async init({ settings }) {
+    session = new core.Session(settings.spec ?? null, settings.config ?? null, settings.seed ?? 0);
+    applyRun(settings);
+    let reason = 'new';
     try {
       const stored = await loadModel();
       if (stored) {
-        session.load(stored.bytes);
-        restored = { savedAt: stored.savedAt, epoch: stored.epoch, accuracy: stored.accuracy };
+        session.load(stored.bytes, undefined);
+        restored = { savedAt: stored.savedAt };
+        reason = 'restored';
       }
     } catch (err) {
-      post('error', { message: `the stored model could not be restored (${err.message}); starting afresh`, fatal: false });
+      post('error', { message: `the model kept in this browser could not be restored (${err.message}); starting afresh`, fatal: false });
     }
-    post('ready', { ...describe(), restored });
+    announce(reason);
     syncThreads();
     startLoading();
   },
-  start() {
-    if (!running) trainLoop();
+  start({ settings, fresh }) {
+    if (running || state === 'evaluating') return;
+    if (fresh) {
+      newModel(settings);
+    } else {
+      session.configure(settings.config);
+      applyRun(settings);
+      generation++;
+      syncThreads();
+    }
+    trainLoop();
   },
-  // Resuming is starting again: the session remembers where the epoch stopped.
   resume() {
-    handlers.start();
+    if (state === 'paused' && !running) trainLoop();
   },
   pause() {
     running = false;
@@ -237,18 +303,15 @@ const handlers = {
   async stop() {
     running = false;
     state = 'stopping'; // not 'training': the loop ends without calling this a pause
-    await persist({});
-    if (state === 'stopping') setState('idle');
+    await persist();
+    if (state === 'stopping') {
+      setState('idle');
+      announce('trained');
+    }
   },
-  reset({ spec, config: c, seed, epochs: n, threads }) {
-    running = false;
-    session.reset(spec ?? null, c ?? null, seed ?? 0);
-    epochs = n ?? epochs;
-    config = c ?? null;
-    threadsWanted = threads ?? threadsWanted;
+  reset({ settings }) {
+    newModel(settings);
     setState('idle');
-    post('ready', { ...describe(), restored: null });
-    syncThreads();
   },
   set({ lr, batchSize, epochs: n, threads }) {
     if (lr !== undefined) session.set_lr(lr);
@@ -259,11 +322,11 @@ const handlers = {
       syncThreads();
     }
   },
-  predict({ id, pixels }) {
+  predict({ pixels }) {
     const probabilities = session.predict(pixels);
-    post('prediction', { id, probabilities }, [probabilities.buffer]);
+    return new Transfer({ probabilities }, [probabilities.buffer]);
   },
-  inspect({ id, pixels }) {
+  inspect({ pixels }) {
     const layers = session.activations(pixels);
     const kernels = layers.filter((l) => l.kind === 'conv').map((l) => {
       const t = session.param(`${l.name}.weight`);
@@ -271,38 +334,64 @@ const handlers = {
     });
     const saliency = session.saliency(pixels);
     const probabilities = session.predict(pixels);
-    post('inspection', { id, layers, kernels, saliency, probabilities });
+    return { layers, kernels, saliency, probabilities };
   },
-  async testImage({ id, index }) {
+  async testImage({ index }) {
     // The test set may still be arriving: wait for this image, or for the load to end.
     let ended = false;
     loaded.test?.then(() => { ended = true; });
     while (session.examples('test') <= index && !ended) await sleep(50);
     const pixels = session.test_image(index);
-    post('testImage', { id, index, pixels, label: session.test_label(index) }, [pixels.buffer]);
+    return new Transfer({ index, pixels, label: session.test_label(index) }, [pixels.buffer]);
   },
-  save({ id }) {
+  save() {
     const bytes = session.save();
-    post('saved', { id, bytes }, [bytes.buffer]);
+    return new Transfer({ bytes }, [bytes.buffer]);
   },
-  async load({ id, bytes }) {
+  async load({ bytes, name }) {
+    const historyNote = session.load(bytes, name);
     running = false;
-    session.load(bytes);
-    await persist({});
+    restored = null;
+    generation++;
+    await persist();
     setState('idle');
-    post('loaded', { id, ...describe() });
+    announce('uploaded');
     syncThreads(); // the loaded network may have another architecture
+    return { historyNote: historyNote ?? '' };
+  },
+  async evaluate() {
+    if (running) throw new Error('training is running: pause or stop it first');
+    if (state === 'evaluating') throw new Error('the model is being measured already');
+    const before = state;
+    setState('evaluating');
+    try {
+      const report = await measure();
+      if (!report) {
+        throw new Error((await loaded.test) ? 'the model changed while it was being measured' : 'the MNIST test set could not be loaded');
+      }
+      announce('evaluated');
+      await persist();
+      return report;
+    } finally {
+      if (state === 'evaluating') setState(before);
+    }
   },
 };
 
 onmessage = async ({ data: msg }) => {
+  const reply = (body, transfer = []) => postMessage({ type: 'reply', id: msg.id, ...body }, transfer);
   try {
     await ready;
     if (!session && msg.type !== 'init') throw new Error('the worker has no model yet');
     const handler = handlers[msg.type];
     if (!handler) throw new Error(`unknown message '${msg.type}'`);
-    await handler(msg);
+    const result = await handler(msg);
+    if (msg.id === undefined) return;
+    if (result instanceof Transfer) reply({ ok: true, value: result.value }, result.list);
+    else reply({ ok: true, value: result });
   } catch (err) {
-    post('error', { id: msg.id, message: err.message ?? String(err), fatal: false });
+    const error = { message: err.message ?? String(err), detail: err.detail ?? '' };
+    if (msg.id !== undefined) reply({ ok: false, error });
+    else post('error', { ...error, fatal: false });
   }
 };

@@ -5,6 +5,8 @@
 import { Sketchpad } from '../sketchpad.js';
 import { toMnist, SIDE } from '../mnist-preprocess.js';
 import { latestOnly } from '../latest.js';
+import { paintMap } from '../colormap.js';
+import { isUntrained, showModelStory } from '../model-story.js';
 
 /**
  * The tutorial's `imgs[3]`: `imgs` is the last batch its test loop saw (batch 64, no shuffling,
@@ -28,7 +30,6 @@ export function setupDraw(panel, app) {
   const bars = buildBars($('draw-probs'));
 
   let ready = false;
-  let trained = false;
   let testCount = 0;
   let lastProgress = 0;
   let frameQueued = false;
@@ -41,7 +42,8 @@ export function setupDraw(panel, app) {
 
   const setLabel = (l) => {
     label.textContent = l === null ? '' : String(l);
-    truth.hidden = l === null;
+    // Hidden but still taking its line, so nothing below it moves.
+    truth.classList.toggle('invisible', l === null);
   };
   const say = (message, kind = '') => {
     status.textContent = message;
@@ -106,7 +108,6 @@ export function setupDraw(panel, app) {
 
   /** Asks again for the current input: the input or the model changed. */
   function refresh() {
-    untrained.hidden = trained;
     if (ready && current) predict({ pixels: current, gen: generation });
   }
 
@@ -157,17 +158,17 @@ export function setupDraw(panel, app) {
   });
 
   const enable = () => buttons.forEach((b) => { b.disabled = !ready; });
-  app.on('ready', ({ restored }) => {
+  showModelStory($('draw-model'), app);
+  // Whatever replaced the model (an upload, a reset, an epoch's end…), the prediction follows.
+  app.on('model', (model) => {
     ready = true;
-    trained = Boolean(restored);
+    untrained.hidden = !isUntrained(model);
     enable();
     refresh();
   });
   app.on('crash', () => { ready = false; enable(); });
-  app.on('loaded', () => { trained = true; refresh(); });
-  app.on('epoch', refresh);
   app.on('progress', () => {
-    trained = true;
+    untrained.hidden = true;
     const now = performance.now();
     if (now - lastProgress >= PROGRESS_REFRESH_MS) {
       lastProgress = now;
@@ -202,10 +203,5 @@ function buildBars(container) {
 
 /** The 28×28 input as the network gets it, white ink on black (black when there is none). */
 function paintSeen(canvas, pixels) {
-  const img = new ImageData(SIDE, SIDE);
-  for (let i = 0; i < SIDE * SIDE; i++) {
-    const v = pixels ? Math.round(255 * pixels[i]) : 0;
-    img.data.set([v, v, v, 255], 4 * i);
-  }
-  canvas.getContext('2d').putImageData(img, 0, 0);
+  paintMap(canvas, pixels ?? new Float32Array(SIDE * SIDE), { width: SIDE, height: SIDE, cmap: 'gray', lo: 0, hi: 1 });
 }

@@ -117,6 +117,7 @@ export async function setupExplainer(panel, core) {
     $('explainer-error').textContent = problem;
     $('explainer-error').classList.toggle('error', problem !== '');
     for (const b of transport) b.disabled = !output;
+    $('explainer-pause').disabled = timer === null; // nothing to pause unless it plays
     $('explainer-play').setAttribute('aria-pressed', String(timer !== null));
     panel.dataset.position = field ? `${oy},${ox}` : '';
     panel.dataset.playing = String(timer !== null);
@@ -250,7 +251,10 @@ export async function setupExplainer(panel, core) {
     if (e.target.dataset.tensor) onCell(e.target);
   });
   $('explainer-play').addEventListener('click', play);
-  $('explainer-pause').addEventListener('click', stop);
+  $('explainer-pause').addEventListener('click', () => {
+    stop();
+    $('explainer-play').focus(); // Pause is disabled now: the keyboard's place moves to Play
+  });
   $('explainer-step').addEventListener('click', () => go(pos + 1));
   $('explainer-back').addEventListener('click', () => go(pos - 1));
   $('explainer-reset').addEventListener('click', () => {

@@ -4,6 +4,7 @@
 import { paintMap, layerScale, valueRange, legend, formatValue } from '../colormap.js';
 import { layerBlock, mapGrid, stripTicks, tileKernels } from '../feature-maps.js';
 import { latestOnly } from '../latest.js';
+import { showModelStory } from '../model-story.js';
 import { SIDE } from '../mnist-preprocess.js';
 import { TUTORIAL_EXAMPLE } from './draw.js';
 
@@ -182,9 +183,12 @@ export function setupLayers(panel, app) {
     input = detail;
     refresh();
   });
-  app.on('ready', async () => {
+  showModelStory($('layers-model'), app);
+  // Whatever replaced the model (an upload, a reset, an epoch's end…), the maps follow.
+  app.on('model', async () => {
+    const first = !ready;
     ready = true;
-    if (input) {
+    if (input || !first) {
       refresh();
       return;
     }
@@ -199,8 +203,6 @@ export function setupLayers(panel, app) {
     }
   });
   app.on('crash', () => { ready = false; });
-  app.on('epoch', refresh);
-  app.on('loaded', refresh);
   app.on('progress', () => {
     const now = performance.now();
     if (now - lastProgress >= PROGRESS_REFRESH_MS) {

@@ -2,23 +2,32 @@
 // downloaded or uploaded (including one trained in PyTorch). The latest model is also kept in
 // the browser (IndexedDB) by the worker, so a reload restores it.
 
+import { showModelStory, trainingSettings } from '../model-story.js';
+
 const FILE_NAME = 'cnn-playground-model.safetensors';
+/** A message as a sentence: a capital first, a full stop last. */
+const sentence = (m) => `${m.charAt(0).toUpperCase()}${m.slice(1)}${/[.!?]$/.test(m) ? '' : '.'}`;
 const MAX_BYTES = 256 * 1024 * 1024;
 
 export function setupModel(panel, app) {
   const $ = (id) => panel.querySelector(`[data-testid="${id}"]`);
   const status = $('model-status');
   const summary = $('model-summary');
-  const say = (message, kind = '') => {
+  const details = $('model-detail');
+  /** A message, and the technical detail behind it for those who open it. */
+  const say = (message, kind = '', detail = '') => {
     status.textContent = message;
     status.className = `status ${kind}`;
+    details.hidden = !detail;
+    details.querySelector('pre').textContent = detail;
+    details.open = false;
   };
 
-  const describe = ({ params, layers }) => {
-    summary.textContent = `${layers.map((l) => l.name).join(' → ')} · ${params.toLocaleString('en')} parameters`;
-  };
-  app.on('ready', describe);
-  app.on('loaded', describe);
+  showModelStory($('model-story'), app);
+  app.on('model', ({ params, layers, history }) => {
+    const trained = history.steps > 0 && history.config ? ` · last trained with ${trainingSettings(history.config)}` : '';
+    summary.textContent = `${layers.map((l) => l.name).join(' → ')} · ${params.toLocaleString('en')} parameters${trained}`;
+  });
 
   $('model-download').addEventListener('click', async () => {
     try {
@@ -37,15 +46,16 @@ export function setupModel(panel, app) {
 
   async function upload(file) {
     if (!file) return;
-    if (file.size === 0) return say(`"${file.name}" is empty.`, 'error');
+    if (file.size === 0) return say(`"${file.name}" is empty: there is no model in it. The current model is unchanged.`, 'error');
     if (file.size > MAX_BYTES) return say(`"${file.name}" is ${(file.size / 1e6).toFixed(0)} MB; a model here is at most ${MAX_BYTES / 1e6} MB.`, 'error');
     say(`Loading "${file.name}"…`);
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
-      const info = await app.request('load', { bytes }, [bytes.buffer]);
-      say(`Loaded "${file.name}": ${info.params.toLocaleString('en')} parameters. The previous model was replaced.`, 'ok');
+      const { historyNote } = await app.request('load', { bytes, name: file.name }, [bytes.buffer]);
+      const note = historyNote ? ` Its training history was left out (${historyNote}).` : '';
+      say(`Loaded "${file.name}": ${app.model.params.toLocaleString('en')} parameters. The previous model was replaced; Evaluate in the Train panel measures this one.${note}`, 'ok');
     } catch (err) {
-      say(`"${file.name}" was not loaded: ${err.message}. The current model is unchanged.`, 'error');
+      say(`"${file.name}" was not loaded. ${sentence(err.message)} The current model is unchanged.`, 'error', err.detail);
     }
   }
 

@@ -1,7 +1,12 @@
 // The training panel: settings (kept in the URL so a setup can be shared), the architecture,
-// start / pause / resume / stop / reset, live progress and charts, and after each epoch the test
-// accuracy, a confusion matrix, per-class accuracy and the misclassified digits.
+// start / pause / resume / stop / reset, live progress, the model's loss and accuracy curves
+// (its history, so they come back after a reload or an upload), and after each epoch or an
+// evaluation of any model the test accuracy, a confusion matrix, per-class accuracy and the
+// misclassified digits.
 import { LineChart } from '../chart.js';
+import { paintMap } from '../colormap.js';
+import { isUntrained, percent, showModelStory } from '../model-story.js';
+import { SIDE } from '../mnist-preprocess.js';
 import { ArchitectureEditor } from './architecture.js';
 import { readHash, writeHash } from '../settings.js';
 
@@ -9,6 +14,8 @@ export const RECIPES = {
   tutorial: { epochs: 5, batch: 64, lr: 0.001, optimizer: 'adam', schedule: 'constant', shift: 0, seed: 0, arch: 'tutorial' },
   improved: { epochs: 5, batch: 64, lr: 0.002, optimizer: 'adam', schedule: 'cosine', shift: 2, seed: 0, arch: 'tutorial_bn' },
 };
+/** The settings a recipe fixes (all but the architecture). */
+const RECIPE_SETTINGS = ['epochs', 'batch', 'lr', 'optimizer', 'schedule', 'shift', 'seed'];
 /** Workers to train on, unless the page says otherwise (#threads=1): a recipe does not set it. */
 const DEFAULT_THREADS = 2;
 
@@ -31,10 +38,22 @@ export function initialSettings(core) {
   const recipe = RECIPES[hash.recipe] ? hash.recipe : 'tutorial';
   const s = { ...RECIPES[recipe], threads: DEFAULT_THREADS, recipe, ...hash.values };
   const spec = hash.spec ?? core.preset_spec(RECIPES[recipe].arch);
-  return { settings: s, spec };
+  // A link that says nothing leaves the form free to show the model kept in the browser.
+  return { settings: s, spec, fromLink: location.hash.length > 1 };
 }
 
-export function setupTrain(panel, app, core, { settings, spec }) {
+/** The form's settings that a model's history recorded (its latest run), over `s`. */
+function settingsOf(history, s) {
+  const c = history.config;
+  if (!c) return s;
+  return {
+    // The rate is an f32 in the core: 0.001 comes back as 0.0010000000474974513.
+    ...s, epochs: c.epochs, batch: c.batch_size, lr: Number(c.optimizer.lr.toPrecision(7)), optimizer: c.optimizer.type,
+    schedule: c.schedule, shift: c.shift, seed: history.seed ?? c.seed,
+  };
+}
+
+export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
   const $ = (id) => panel.querySelector(`[data-testid="${id}"]`);
   const inputs = {
     epochs: $('train-epochs'), batch: $('train-batch'), lr: $('train-lr'), seed: $('train-seed'),
@@ -42,30 +61,34 @@ export function setupTrain(panel, app, core, { settings, spec }) {
   };
   const recipe = $('train-recipe');
   const buttons = {
-    start: $('train-start'), pause: $('train-pause'), resume: $('train-resume'), stop: $('train-stop'), reset: $('train-reset'),
+    start: $('train-start'), pause: $('train-pause'), resume: $('train-resume'), stop: $('train-stop'),
+    reset: $('train-reset'), evaluate: $('train-evaluate'),
   };
   const status = $('train-status');
+  const plan = $('train-plan');
   const bar = $('train-progress');
   const barText = $('train-progress-text');
   const dataStatus = $('data-status');
   const threadsStatus = $('threads-status');
   const lossChart = new LineChart($('chart-loss'), {
-    series: [{ name: 'train loss' }, { name: 'test loss' }], xLabel: 'epoch',
+    series: [{ name: 'train loss' }, { name: 'test loss' }], xLabel: 'epochs',
   });
   const accChart = new LineChart($('chart-accuracy'), {
-    series: [{ name: 'train accuracy' }, { name: 'test accuracy' }], yRange: null, xLabel: 'epoch',
-    format: (v) => `${(100 * v).toFixed(1)}%`,
+    series: [{ name: 'train accuracy' }, { name: 'test accuracy' }], yRange: [0, 1], xLabel: 'epochs',
+    format: (v, decimals) => `${(100 * v).toFixed(Math.max(0, decimals - 2))}%`,
   });
   panel.charts = { loss: lossChart, accuracy: accChart };
   let state = 'idle';
   let archValid = true;
-  let dirty = false; // settings changed since the model was made
+  let model = null; // the worker's latest `model` event
+  let evaluations = 0;
 
   const editor = new ArchitectureEditor($('arch'), core, (newSpec, valid) => {
     spec = newSpec;
     archValid = valid;
-    markDirty();
+    changed();
   });
+  showModelStory($('train-model'), app);
 
   function show(s) {
     for (const [k, el] of Object.entries(inputs)) el.value = String(s[k]);
@@ -96,34 +119,67 @@ export function setupTrain(panel, app, core, { settings, spec }) {
     status.className = `status ${kind}`;
   };
 
-  function markDirty() {
+  /** Whether Start makes a new model: the current one is untrained, or the form's network differs. */
+  function startsFresh() {
+    return !model || isUntrained(model) || !core.same_architecture(spec, model.spec);
+  }
+
+  /** Says what Start will do with the model as it is and the settings as they are. */
+  function updatePlan() {
+    const idle = state === 'idle' || state === 'done';
+    let text = '';
+    if (idle && model && archValid) {
+      const epochs = `${inputs.epochs.value} epoch${inputs.epochs.value === '1' ? '' : 's'}`;
+      if (isUntrained(model)) text = `Start trains a new model for ${epochs} with these settings.`;
+      else if (startsFresh()) text = `The architecture above is not the current model's: Start begins a new, untrained model with it (download the current one first to keep it).`;
+      else text = `Start trains the current model ${epochs} more with these settings; Reset begins a new, untrained one.`;
+    }
+    plan.textContent = text;
+    panel.dataset.plan = idle ? (startsFresh() ? 'new' : 'continue') : '';
+  }
+
+  /** A setting or the architecture changed: it goes into the URL, and what Start does is said. */
+  function changed() {
     settings = read();
     writeHash(settings, spec, RECIPES);
     const problem = validate(settings);
     if (problem) say(problem, 'error');
-    else if (state !== 'training') say(dirty || state === 'idle' ? 'Ready. Settings apply when you start or reset.' : '');
-    dirty = true;
+    else if (status.classList.contains('error')) say('');
+    updatePlan();
     updateButtons();
   }
 
   function updateButtons() {
     const invalid = Boolean(validate(read()));
-    buttons.start.disabled = state === 'training' || state === 'paused' || invalid;
+    const busy = state === 'training' || state === 'paused' || state === 'evaluating';
+    buttons.start.disabled = busy || invalid || !model;
     buttons.pause.disabled = state !== 'training';
     buttons.resume.disabled = state !== 'paused';
     buttons.stop.disabled = state !== 'training' && state !== 'paused';
-    buttons.reset.disabled = invalid;
+    buttons.reset.disabled = invalid || state === 'evaluating' || !model;
+    buttons.evaluate.disabled = state === 'training' || state === 'evaluating' || !model;
     panel.dataset.state = state;
   }
 
-  for (const el of Object.values(inputs)) el.addEventListener('change', markDirty);
+  /** Shows the form as the model's own: its network, and (when asked) the settings it was trained with. */
+  function adopt(m, withSettings) {
+    const s = withSettings ? settingsOf(m.history, read()) : read();
+    // A recipe keeps its name only while the network and every setting are the recipe's.
+    const matches = (name) => RECIPES[name] && core.same_architecture(m.spec, core.preset_spec(RECIPES[name].arch))
+      && RECIPE_SETTINGS.every((k) => RECIPES[name][k] === s[k]);
+    s.recipe = matches(s.recipe) ? s.recipe : (Object.keys(RECIPES).find(matches) ?? 'custom');
+    show(s);
+    editor.set(m.spec); // which reports the change
+  }
+
+  for (const el of Object.values(inputs)) el.addEventListener('change', changed);
   recipe.addEventListener('change', () => {
     const r = RECIPES[recipe.value];
     if (r) {
       show({ ...r, threads: Number(inputs.threads.value), recipe: recipe.value });
       editor.set(core.preset_spec(r.arch));
     }
-    markDirty();
+    changed();
   });
   // The learning rate and batch size can change while training.
   inputs.lr.addEventListener('change', () => { if (validate(read()) === '') app.send('set', { lr: Number(inputs.lr.value) }); });
@@ -132,8 +188,6 @@ export function setupTrain(panel, app, core, { settings, spec }) {
   inputs.threads.addEventListener('change', () => { if (validate(read()) === '') app.send('set', { threads: Number(inputs.threads.value) }); });
 
   function clearResults() {
-    lossChart.clear();
-    accChart.clear();
     $('test-accuracy').textContent = '';
     $('confusion').replaceChildren();
     $('per-class').replaceChildren();
@@ -143,29 +197,64 @@ export function setupTrain(panel, app, core, { settings, spec }) {
     barText.textContent = '';
   }
 
+  /** The charts from the model's history: its training curve and its per-epoch test scores. */
+  function drawHistory(history) {
+    const tested = history.epochs.filter((e) => e.test);
+    lossChart.set(0, history.curve.map(([x, loss]) => [x, loss]));
+    lossChart.set(1, tested.map((e) => [e.at, e.test.loss]));
+    accChart.set(0, history.curve.map(([x, , accuracy]) => [x, accuracy]));
+    accChart.set(1, tested.map((e) => [e.at, e.test.accuracy]));
+    panel.dataset.curvePoints = String(history.curve.length);
+  }
+
+  /** A test report: accuracy, confusion matrix, per-digit accuracy, misclassified digits. */
+  function showReport(heading, test) {
+    $('epoch-results').hidden = false;
+    $('test-accuracy').textContent = `${heading}: test accuracy ${percent(test.accuracy)} (${test.correct.toLocaleString('en')} of ${test.total.toLocaleString('en')})`;
+    panel.dataset.testAccuracy = String(test.accuracy);
+    panel.dataset.testCorrect = String(test.correct);
+    renderConfusion($('confusion'), $('per-class'), test.confusion);
+    renderMisclassified($('misclassified'), app, test.misclassified);
+  }
+
   buttons.start.addEventListener('click', () => {
-    if (dirty) {
-      clearResults();
-      app.send('reset', workerSettings(settings, spec));
-      dirty = false;
-    }
-    app.send('start');
+    clearResults(); // they described the model before this run
+    app.send('start', { settings: workerSettings(read(), spec), fresh: startsFresh() });
   });
   buttons.pause.addEventListener('click', () => app.send('pause'));
   buttons.resume.addEventListener('click', () => app.send('resume'));
   buttons.stop.addEventListener('click', () => app.send('stop'));
   buttons.reset.addEventListener('click', () => {
     clearResults();
-    app.send('reset', workerSettings(read(), spec));
-    dirty = false;
+    app.send('reset', { settings: workerSettings(read(), spec) });
     say('A fresh, untrained model.');
+  });
+  buttons.evaluate.addEventListener('click', async () => {
+    say('Measuring the model on the 10,000 test images…');
+    try {
+      const test = await app.request('evaluate');
+      showReport('The current model', test);
+      say('');
+      panel.dataset.evaluations = String(++evaluations);
+    } catch (err) {
+      say(`Could not evaluate: ${err.message}.`, 'error');
+    }
+    bar.value = 0;
+    barText.textContent = '';
   });
 
   app.on('state', ({ state: s }) => {
+    const was = state;
     state = s;
     updateButtons();
+    updatePlan();
     if (s === 'paused') say('Paused. Resume continues where it stopped.');
     if (s === 'training') say('Training in a Web Worker…');
+    if (s === 'idle' && (was === 'training' || was === 'paused')) {
+      say('Stopped: the model is kept in this browser and restored on reload.', 'ok');
+      bar.value = 0;
+      barText.textContent = '';
+    }
     if (s === 'done') say('Done: the model is kept in this browser and restored on reload.', 'ok');
   });
   app.on('data', ({ split, loaded, total, bytes, bytesTotal }) => {
@@ -175,26 +264,31 @@ export function setupTrain(panel, app, core, { settings, spec }) {
       ? `Downloading MNIST ${split === 'train' ? 'training' : 'test'} images: ${loaded.toLocaleString('en')} of ${total.toLocaleString('en')} (${pct}%)`
       : `MNIST loaded: ${Number(panel.dataset.trainLoaded ?? 0).toLocaleString('en')} training and ${Number(panel.dataset.testLoaded ?? 0).toLocaleString('en')} test images.`;
   });
-  const steps = { x: 0 };
   app.on('progress', (p) => {
     const done = (p.epoch - 1 + p.epochProgress) / p.epochs;
     bar.value = done;
     const eta = Number.isFinite(p.etaSeconds) ? `${Math.floor(p.etaSeconds / 60)}:${String(Math.round(p.etaSeconds % 60)).padStart(2, '0')} left` : '';
     barText.textContent = `epoch ${p.epoch}/${p.epochs} · ${(100 * p.epochProgress).toFixed(0)}% · loss ${p.loss.toFixed(4)} · ${Math.round(p.imagesPerSecond).toLocaleString('en')} images/s · ${eta}`;
-    steps.x = p.epoch - 1 + p.epochProgress;
-    lossChart.add(0, steps.x, p.loss);
-    accChart.add(0, steps.x, p.accuracy);
+    if (p.redraw) {
+      lossChart.clear();
+      accChart.clear();
+    }
+    for (const [x, loss, accuracy] of p.points) {
+      lossChart.add(0, x, loss);
+      accChart.add(0, x, accuracy);
+    }
     panel.dataset.steps = String(p.steps);
   });
-  app.on('epoch', ({ epoch, test }) => {
-    $('epoch-results').hidden = false;
-    lossChart.add(1, epoch, test.loss);
-    accChart.add(1, epoch, test.accuracy);
-    $('test-accuracy').textContent = `After epoch ${epoch}: test accuracy ${(100 * test.accuracy).toFixed(2)}% (${test.correct.toLocaleString('en')} of ${test.total.toLocaleString('en')})`;
-    panel.dataset.testAccuracy = String(test.accuracy);
-    panel.dataset.epochsDone = String(epoch);
-    renderConfusion($('confusion'), $('per-class'), test.confusion);
-    renderMisclassified($('misclassified'), app, test.misclassified);
+  app.on('evaluating', ({ evaluated, total }) => {
+    barText.textContent = `Measuring on the test set: ${evaluated.toLocaleString('en')} of ${total.toLocaleString('en')} images`;
+    if (state === 'evaluating') bar.value = evaluated / total;
+  });
+  app.on('epoch', ({ record, test }) => {
+    panel.dataset.epochsDone = String(record.epoch);
+    if (!test) return;
+    lossChart.add(1, record.at, test.loss);
+    accChart.add(1, record.at, test.accuracy);
+    showReport(`After epoch ${record.epoch}`, test);
   });
   app.on('threads', ({ threads, reason }) => {
     panel.dataset.threads = String(threads);
@@ -205,15 +299,24 @@ export function setupTrain(panel, app, core, { settings, spec }) {
   app.on('error', ({ message, diverged }) => {
     say(diverged ? `${message} Training stopped; the model before this step is kept.` : message, 'error');
   });
-  app.on('ready', ({ restored, params }) => {
-    if (restored) say(`Restored the model saved ${new Date(restored.savedAt).toLocaleString()}${restored.accuracy ? ` (test accuracy ${(100 * restored.accuracy).toFixed(2)}%)` : ''}.`, 'ok');
-    panel.dataset.params = String(params);
+  app.on('model', (m) => {
+    model = m;
+    panel.dataset.params = String(m.params);
+    panel.dataset.steps = String(m.history.steps);
+    drawHistory(m.history);
+    if (m.reason === 'uploaded' || m.reason === 'restored' || m.reason === 'reset') clearResults();
+    // An upload is the model the user wants to go on with: the form shows its network. A model
+    // restored on a plain visit comes back with its settings; a link's settings are kept.
+    if (m.reason === 'uploaded') adopt(m, false);
+    if (m.reason === 'restored' && !fromLink) adopt(m, true);
+    if (m.reason === 'restored') say(`Restored the model kept in this browser (saved ${new Date(m.restored.savedAt).toLocaleString()}).`, 'ok');
+    if (m.reason === 'uploaded') say('Loaded the uploaded model: Start trains it further, Evaluate measures it on the test set.', 'ok');
+    updatePlan();
+    updateButtons();
   });
-  app.on('loaded', () => { dirty = false; clearResults(); say('Loaded the uploaded model.', 'ok'); });
 
   show(settings);
   editor.set(spec);
-  dirty = false;
   updateButtons();
 }
 
@@ -221,7 +324,7 @@ function renderConfusion(table, perClass, confusion) {
   const k = Math.round(Math.sqrt(confusion.length));
   const max = Math.max(...confusion);
   const head = document.createElement('tr');
-  head.append(cell('th', 'true ↓ / predicted →'));
+  head.append(cell('th', 'true ↓ predicted →'));
   for (let j = 0; j < k; j++) head.append(cell('th', String(j)));
   const rows = [head];
   const accs = [];
@@ -269,11 +372,8 @@ async function renderMisclassified(gallery, app, misclassified) {
     const { pixels } = await app.request('testImage', { index: m.index });
     const fig = document.createElement('figure');
     const canvas = document.createElement('canvas');
-    canvas.width = 28;
-    canvas.height = 28;
-    const img = new ImageData(28, 28);
-    pixels.forEach((v, i) => { img.data.set([255 - v, 255 - v, 255 - v, 255], i * 4); });
-    canvas.getContext('2d').putImageData(img, 0, 0);
+    // White ink on black, as every other digit on the page.
+    paintMap(canvas, pixels, { width: SIDE, height: SIDE, cmap: 'gray', lo: 0, hi: 255 });
     const cap = document.createElement('figcaption');
     cap.textContent = `${m.label}→${m.predicted}`;
     cap.title = `test image ${m.index}: a ${m.label}, predicted ${m.predicted}`;
