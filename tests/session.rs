@@ -66,6 +66,15 @@ fn every_step_is_in_the_story_and_the_story_travels_with_the_bytes() {
     // Restored from the browser: no new name, the stored story as it was.
     other.load(&session.save(), None).unwrap();
     assert!(get(&other.history().unwrap(), "file").is_null());
+
+    // Measured right at the epoch's end, the score is that epoch's, and it travels too.
+    while !get(&session.evaluate(1000).unwrap(), "done")
+        .as_bool()
+        .unwrap()
+    {}
+    other.load(&session.save(), None).unwrap();
+    let epoch = js_sys::Array::from(&get(&other.history().unwrap(), "epochs")).get(0);
+    assert_eq!(number(&epoch, "test.total"), 256.0);
 }
 
 #[wasm_bindgen_test]

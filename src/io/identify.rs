@@ -35,6 +35,9 @@ pub fn identify(bytes: &[u8]) -> Kind {
     let head = &bytes[..bytes.len().min(4096)];
     if bytes.is_empty() {
         Kind::Empty
+    } else if looks_like_safetensors(bytes) {
+        // First: a damaged file's header length can begin with any bytes, a pickle's among them.
+        Kind::Safetensors
     } else if starts(b"PK\x03\x04") {
         if head.windows(8).any(|w| w == b"data.pkl") {
             Kind::TorchZip
@@ -66,8 +69,6 @@ pub fn identify(bytes: &[u8]) -> Kind {
         Kind::Pdf
     } else if bytes.len() >= 4 && starts(&[0, 0, 0x08]) && (1..=4).contains(&bytes[3]) {
         Kind::Idx
-    } else if looks_like_safetensors(bytes) {
-        Kind::Safetensors
     } else if is_text(head) {
         match head.iter().find(|b| !b.is_ascii_whitespace()) {
             Some(b'{' | b'[') => Kind::Json,
@@ -143,7 +144,10 @@ mod tests {
     fn names_what_people_give_by_mistake() {
         let mut header = 40u64.to_le_bytes().to_vec();
         header.extend_from_slice(b"{\"__metadata__\":{}}");
-        let cases: [(&[u8], Kind); 14] = [
+        // A header length whose low bytes read like a pickle's opening (0x0280 = 640).
+        let mut pickle_like = 640u64.to_le_bytes().to_vec();
+        pickle_like.extend_from_slice(b"{\"conv1.weight\"");
+        let cases: [(&[u8], Kind); 15] = [
             (b"", Kind::Empty),
             (b"not a model at all, clearly", Kind::Text),
             (b"  {\"kernel\": [[1]]}", Kind::Json),
@@ -160,6 +164,7 @@ mod tests {
             (b"\x00\x00\x08\x03\x00\x00\x27\x10", Kind::Idx),
             (b"\x1f\x8b\x08\x00", Kind::Gzip),
             (&header, Kind::Safetensors),
+            (&pickle_like, Kind::Safetensors),
             (&[0, 159, 146, 150, 1, 2, 3, 0xff], Kind::Unknown),
         ];
         for (bytes, kind) in cases {

@@ -17,6 +17,10 @@ pub const MAX_CURVE_POINTS: usize = 4000;
 pub const MAX_EPOCHS: usize = 1000;
 /// A file name longer than this is cut (it is shown, never used as a path).
 pub const MAX_FILE_NAME: usize = 200;
+/// The largest count a history may hold: JavaScript's largest exact integer (2^53 − 1), far
+/// beyond any real run, so that the page reads every count exactly and adding a step never
+/// overflows.
+pub const MAX_COUNT: u64 = (1 << 53) - 1;
 /// A history in a file's metadata larger than this is not read.
 pub const MAX_JSON_BYTES: usize = 1 << 20;
 
@@ -266,6 +270,17 @@ impl History {
                 h.epochs.len()
             )));
         }
+        // Counts the page reads as JavaScript numbers, and that training adds one to.
+        let counts = [h.steps, h.images, h.seed.unwrap_or(0)]
+            .into_iter()
+            .chain(h.config.iter().map(|c| c.seed))
+            .chain(h.evaluation.iter().map(|e| e.steps))
+            .chain(h.epochs.iter().flat_map(|e| [e.steps, e.epoch as u64]));
+        if counts.into_iter().any(|n| n > MAX_COUNT) {
+            return Err(Error::Format(format!(
+                "the training history holds a count above {MAX_COUNT}"
+            )));
+        }
         if let Some(name) = h.file.take() {
             h.loaded_from(&name);
         }
@@ -401,6 +416,9 @@ mod tests {
         assert_eq!(back.file.as_deref(), Some("model.safetensors"));
         for bad in [
             r#"{"steps": -1}"#,
+            r#"{"steps": 9007199254740992}"#,
+            r#"{"seed": 18446744073709551615}"#,
+            r#"{"evaluation": {"steps": 9007199254740993, "score": {"accuracy": 1, "correct": 1, "total": 1, "loss": 0}}}"#,
             r#"{"curve": [[1e999, 0, 0]]}"#,
             r#"{"unknown": 1}"#,
             "not json",

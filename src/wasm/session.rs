@@ -505,11 +505,20 @@ impl Session {
     /// parser's (`detail`). Returns why the file's history was left out, if it was.
     pub fn load(&mut self, bytes: &[u8], file: Option<String>) -> Result<Option<String>, JsValue> {
         let loaded = checkpoint::load(bytes).map_err(error_value)?;
-        fits_mnist(&loaded.model)?;
+        if let Some(why) = mnist_misfit(&loaded.model) {
+            return Err(error_value(Error::File {
+                message: format!(
+                    "This file holds a network the playground cannot train on MNIST. {why}"
+                ),
+                detail: format!("architecture: {}", loaded.model.spec().to_json()),
+            }));
+        }
         let mut history = loaded.history.unwrap_or_default();
         if let Some(name) = file {
             history.loaded_from(&name);
         }
+        // The page reads the history as JSON numbers: check it converts before anything changes.
+        to_js(&history)?;
         let mut fresh = Self::with_model(loaded.model, self.trainer.config().clone(), history)?;
         fresh
             .trainer
@@ -620,18 +629,23 @@ pub fn same_architecture(a: JsValue, b: JsValue) -> bool {
 /// Whether a network can learn MNIST here: 1×28×28 images in, a score for each of the 10 digits
 /// out (more scores are allowed; the extra classes are never the answer).
 fn fits_mnist(model: &Model) -> Result<(), JsError> {
-    if model.spec().input != [1, SIDE, SIDE] {
-        return Err(JsError::new(
-            "the playground trains on 1×28×28 images: the input must be [1, 28, 28]",
+    mnist_misfit(model).map_or(Ok(()), |why| Err(JsError::new(&why)))
+}
+
+/// Why a network cannot learn MNIST here, in a sentence; None when it can.
+fn mnist_misfit(model: &Model) -> Option<String> {
+    let [c, h, w] = model.spec().input;
+    if [c, h, w] != [1, SIDE, SIDE] {
+        return Some(format!(
+            "The network takes {c}×{h}×{w} inputs, but the playground's digits are 1×28×28: its input must be [1, 28, 28]."
         ));
     }
     let classes = model.classes();
-    if classes < MNIST_CLASSES {
-        return Err(JsError::new(&format!(
-            "the last layer gives {classes} scores, but MNIST has {MNIST_CLASSES} digits: it needs at least {MNIST_CLASSES} outputs"
-        )));
-    }
-    Ok(())
+    (classes < MNIST_CLASSES).then(|| {
+        format!(
+            "The last layer gives {classes} scores, but MNIST has {MNIST_CLASSES} digits: it needs at least {MNIST_CLASSES} outputs."
+        )
+    })
 }
 
 /// The tutorial's network and the improved recipe's, as specs the page can start from.

@@ -59,6 +59,9 @@ test(`on a ${WIDTH}-px phone no control of any panel is cut off and the page nev
   await page.waitForSelector('[data-testid="misclassified"] canvas');
   assert.deepEqual(await cutOff(page), []);
   assert.ok((await sideways(page)) <= 0, `the page scrolls sideways by ${await sideways(page)}px`);
+  // Captions get the width to be read in: the saliency map's was squeezed into 150 px.
+  const caption = await page.locator('[data-testid="saliency"] + p').boundingBox();
+  assert.ok(caption.width >= 200, `the saliency caption is ${caption.width}px wide`);
   for (const id of ['explainer', 'train']) await page.locator(`#${id}`).screenshot({ path: path.join(OUT, `${id}-phone.png`) });
   assert.deepEqual(problems, []);
   await context.close();

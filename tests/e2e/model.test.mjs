@@ -79,13 +79,20 @@ test('a crashed worker is reported, and a restart brings the saved model back', 
   await page.click('[data-testid="train-stop"]'); // stopping saves the model in the browser
   await page.waitForFunction(() => document.getElementById('train').dataset.state === 'idle');
   const trained = await predictExample(page);
-  // An uncaught error inside the worker, as an out-of-memory abort would be.
+  // Training again when the worker dies (an uncaught error, as an out-of-memory abort would be).
+  const steps = Number(await page.getAttribute('#train', 'data-steps'));
+  await page.click('[data-testid="train-start"]');
+  await page.waitForFunction((n) => Number(document.getElementById('train').dataset.steps) >= n + 20, steps);
   const [worker] = page.workers();
   await worker.evaluate(() => { setTimeout(() => { throw new Error('simulated crash'); }); });
   await page.waitForSelector('[data-testid="worker-crash"]:not([hidden])');
   assert.match(await page.textContent('[data-testid="worker-crash-message"]'), /training worker stopped.*saved model is safe/);
+  assert.ok(await page.isDisabled('[data-testid="train-start"]'), 'nothing starts without a worker');
   await page.click('[data-testid="worker-restart"]');
   await page.waitForFunction(() => /Restored the model/.test(document.querySelector('[data-testid="train-status"]').textContent));
   assert.deepEqual(await predictExample(page), trained);
+  // The panel knows nothing runs now: Start is there, Pause is not.
+  assert.equal(await page.getAttribute('#train', 'data-state'), 'idle');
+  assert.ok(await page.isEnabled('[data-testid="train-start"]') && await page.isDisabled('[data-testid="train-pause"]'));
   await context.close();
 });

@@ -51,6 +51,14 @@ test('an uploaded PyTorch model reaches every panel, and Evaluate gives the CLI\
     assert.match(story, /^Untrained: random weights \(seed 0\)\./, panel);
   }
   assert.ok(await page.isVisible('[data-testid="draw-untrained"]'));
+  // A model trained here a little and measured: its curves and report are on the page.
+  await page.click('[data-testid="train-start"]');
+  await page.waitForFunction(() => Number(document.getElementById('train').dataset.steps) >= 40, null, { timeout: 60_000 });
+  await page.click('[data-testid="train-pause"]');
+  await page.waitForFunction(() => document.getElementById('train').dataset.state === 'paused');
+  await evaluate(page);
+  assert.ok((await chart(page)).train > 0 && await page.isVisible('[data-testid="epoch-results"]'));
+  assert.match((await stories(page)).layers, /^Trained here: 0\.\d+ epochs in .*, test accuracy \d/);
   // The tutorial's example in the Draw panel, and the Layers panel following it.
   const drawn = await count(page, 'draw', 'predictions');
   await page.click('[data-testid="draw-example"]');
@@ -73,8 +81,11 @@ test('an uploaded PyTorch model reaches every panel, and Evaluate gives the CLI\
   const digit = await page.textContent('[data-testid="draw-prediction"]');
   const sure = (await page.textContent('[data-testid="draw-confidence"]')).replace(' sure', '');
   assert.equal(await page.textContent('[data-testid="layers-prediction"]'), `Predicted ${digit} (${sure})`);
-  // The train panel: no curves (PyTorch's file has none), and Start goes on with this model.
+  // The train panel: the old model's curves and report are gone (PyTorch's file has no curves),
+  // and Start goes on with this model.
   assert.equal((await chart(page)).train, 0);
+  assert.ok(await page.isHidden('[data-testid="epoch-results"]'), 'no report of the old model');
+  assert.equal(await page.getAttribute('#train', 'data-state'), 'idle');
   assert.equal(await page.getAttribute('#train', 'data-plan'), 'continue');
   assert.match(await page.textContent('[data-testid="train-plan"]'), /Start trains the current model 5 epochs more/);
 
@@ -96,6 +107,26 @@ test('an uploaded PyTorch model reaches every panel, and Evaluate gives the CLI\
   await page.click('[data-testid="train-stop"]');
   await page.waitForFunction(() => document.getElementById('train').dataset.state === 'idle');
   assert.match((await stories(page)).layers, /^Uploaded seed_cnn_init\.safetensors: trained [\d.]+ epochs? in /);
+
+  // Reset: every panel says so, and the Draw panel warns again.
+  const resetRenders = await count(page, 'layers', 'renders');
+  await page.click('[data-testid="train-reset"]');
+  await page.waitForFunction(() => /^Untrained/.test(document.querySelector('[data-testid="layers-model"]').textContent));
+  for (const [panel, story] of Object.entries(await stories(page))) assert.match(story, /^Untrained: random weights/, panel);
+  assert.ok(await page.isVisible('[data-testid="draw-untrained"]'));
+  assert.equal((await chart(page)).train, 0);
+  await settled(page, 'layers', 'renders', resetRenders);
+
+  // Another network: Start makes it, and the Layers panel shows its batch norm layers.
+  await page.selectOption('[data-testid="train-recipe"]', 'improved');
+  assert.equal(await page.getAttribute('#train', 'data-plan'), 'new');
+  await page.click('[data-testid="train-start"]');
+  await page.waitForSelector('[data-testid="layer-bn1"]', { timeout: 60_000 });
+  await page.waitForFunction(() => Number(document.getElementById('train').dataset.steps) >= 10, null, { timeout: 60_000 });
+  assert.match(await page.textContent('[data-testid="model-summary"]'), /conv1 → bn1 → relu1/);
+  await page.click('[data-testid="train-stop"]');
+  await page.waitForFunction(() => document.getElementById('train').dataset.state === 'idle');
+  for (const [panel, story] of Object.entries(await stories(page))) assert.match(story, /^Trained here: /, panel);
   assert.deepEqual(problems, []);
   await context.close();
 });

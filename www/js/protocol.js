@@ -23,9 +23,10 @@
 // carries an id: the two cannot be confused.
 //   reply      {id, ok: true, value} | {id, ok: false, error: {message, detail}}
 //   model      {reason, layers, params, spec, history, restored}: the model was replaced or its
-//              story changed. reason: 'new' | 'restored' | 'uploaded' | 'reset' | 'trained' |
-//              'evaluated'; restored: {savedAt} while the model is the one restored from the
-//              browser, else null; history: the core's History (src/train/history.rs).
+//              story changed. reason: 'new' | 'restored' | 'uploaded' | 'reset' | 'configured'
+//              (a new run on its weights) | 'trained' | 'evaluated'; restored: {savedAt} while
+//              the model is the one restored from the browser, else null; history: the core's
+//              History (src/train/history.rs).
 //   state      {state}: 'idle' → 'training' ⇄ 'paused' → 'idle' (stop) or 'done' (last epoch);
 //              'evaluating' from idle, paused or done, and back
 //   data       {split, loaded, total, bytes, bytesTotal}

@@ -48,15 +48,22 @@ function applyRun(settings) {
   threadsWanted = settings.threads ?? 2;
 }
 
-/** A new, untrained model from `settings`. */
-function newModel(settings) {
+/** Ends the training loop, if one runs: it returns at its next look, posting nothing more. */
+function endRun() {
   running = false;
+  loops++;
+}
+
+/** A new, untrained model from `settings`, kept in the browser as the latest. */
+async function newModel(settings) {
   session.reset(settings.spec ?? null, settings.config ?? null, settings.seed ?? 0);
+  endRun();
   applyRun(settings);
   restored = null;
   generation++;
   announce('reset');
   syncThreads();
+  await persist();
 }
 
 async function fetchOk(url) {
@@ -165,30 +172,31 @@ async function persist() {
 }
 
 /**
- * Measures the model on the test set, a slice at a time so the worker answers between slices.
- * Resolves to the test report, or to null when the test set could not be loaded or the model
- * changed meanwhile.
+ * Measures the model on the test set, a slice at a time so the worker answers between slices,
+ * for as long as `wanted()` holds. Resolves to the test report, or to null when the test set
+ * could not be loaded, the model changed or the measurement is no longer wanted.
  */
-async function measure() {
-  if (!(await loaded.test)) return null;
+async function measure(wanted) {
   const mine = generation;
+  const go = () => generation === mine && wanted();
+  if (!(await loaded.test) || !go()) return null;
   for (;;) {
     const report = session.evaluate(EVAL_SLICE);
     if (report.done) return report;
     post('evaluating', { evaluated: report.evaluated, total: report.total });
     await yieldToEvents();
-    if (generation !== mine) return null;
+    if (!go()) return null;
   }
 }
 
-async function endOfEpoch(record) {
-  const test = await measure();
-  post('epoch', { record, test });
-  announce('trained');
-  await persist();
+/** The training loop that runs, if any: Stop waits for it to end. */
+let looping = Promise.resolve();
+
+function trainLoop() {
+  looping = runLoop();
 }
 
-async function trainLoop() {
+async function runLoop() {
   const loop = ++loops;
   // Paused and started again while this loop still awaited something: the newer loop trains.
   const current = () => running && loop === loops;
@@ -237,7 +245,12 @@ async function trainLoop() {
       redraw = false;
     }
     if (r.epoch_done) {
-      await endOfEpoch(r.epoch_done);
+      // The epoch's test score; a stop, a reset or an upload meanwhile ends the loop quietly.
+      const test = await measure(() => loop === loops);
+      if (loop !== loops) return;
+      post('epoch', { record: r.epoch_done, test });
+      announce('trained');
+      await persist();
       if (loop !== loops) return;
       if (r.epoch >= epochs) {
         running = false;
@@ -277,21 +290,24 @@ const handlers = {
     } catch (err) {
       post('error', { message: `the model kept in this browser could not be restored (${err.message}); starting afresh`, fatal: false });
     }
+    setState('idle'); // a restarted worker starts idle, whatever the old one was doing
     announce(reason);
     syncThreads();
     startLoading();
   },
-  start({ settings, fresh }) {
+  async start({ settings, fresh }) {
     if (running || state === 'evaluating') return;
+    restored = null; // from here on it is a model trained here
     if (fresh) {
-      newModel(settings);
+      await newModel(settings);
     } else {
       session.configure(settings.config);
       applyRun(settings);
       generation++;
+      announce('configured');
       syncThreads();
     }
-    trainLoop();
+    if (!running && state !== 'evaluating') trainLoop();
   },
   resume() {
     if (state === 'paused' && !running) trainLoop();
@@ -299,19 +315,21 @@ const handlers = {
   pause() {
     running = false;
   },
-  // 'idle' is said only once the model is stored, so a reload right after Stop restores it.
+  // 'idle' is said only once the loop has ended and the model is stored, so a reload right
+  // after Stop restores it.
   async stop() {
-    running = false;
+    endRun();
     state = 'stopping'; // not 'training': the loop ends without calling this a pause
+    await looping;
     await persist();
     if (state === 'stopping') {
       setState('idle');
       announce('trained');
     }
   },
-  reset({ settings }) {
-    newModel(settings);
+  async reset({ settings }) {
     setState('idle');
+    await newModel(settings);
   },
   set({ lr, batchSize, epochs: n, threads }) {
     if (lr !== undefined) session.set_lr(lr);
@@ -350,13 +368,13 @@ const handlers = {
   },
   async load({ bytes, name }) {
     const historyNote = session.load(bytes, name);
-    running = false;
+    endRun();
     restored = null;
     generation++;
-    await persist();
     setState('idle');
     announce('uploaded');
     syncThreads(); // the loaded network may have another architecture
+    await persist();
     return { historyNote: historyNote ?? '' };
   },
   async evaluate() {
@@ -365,9 +383,9 @@ const handlers = {
     const before = state;
     setState('evaluating');
     try {
-      const report = await measure();
+      const report = await measure(() => state === 'evaluating');
       if (!report) {
-        throw new Error((await loaded.test) ? 'the model changed while it was being measured' : 'the MNIST test set could not be loaded');
+        throw new Error((await loaded.test) ? 'the measurement was interrupted: the model changed' : 'the MNIST test set could not be loaded');
       }
       announce('evaluated');
       await persist();

@@ -52,8 +52,8 @@ export function setupModel(panel, app) {
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
       const { historyNote } = await app.request('load', { bytes, name: file.name }, [bytes.buffer]);
-      const note = historyNote ? ` Its training history was left out (${historyNote}).` : '';
-      say(`Loaded "${file.name}": ${app.model.params.toLocaleString('en')} parameters. The previous model was replaced; Evaluate in the Train panel measures this one.${note}`, 'ok');
+      const note = historyNote ? ' Its training history could not be read and was left out.' : '';
+      say(`Loaded "${file.name}": ${app.model.params.toLocaleString('en')} parameters. The previous model was replaced; Evaluate in the Train panel measures this one.${note}`, 'ok', historyNote);
     } catch (err) {
       say(`"${file.name}" was not loaded. ${sentence(err.message)} The current model is unchanged.`, 'error', err.detail);
     }

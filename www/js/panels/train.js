@@ -82,6 +82,7 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
   let archValid = true;
   let model = null; // the worker's latest `model` event
   let evaluations = 0;
+  let showing = ''; // what the test report shown describes: 'epoch', 'evaluation' or 
 
   const editor = new ArchitectureEditor($('arch'), core, (newSpec, valid) => {
     spec = newSpec;
@@ -188,6 +189,7 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
   inputs.threads.addEventListener('change', () => { if (validate(read()) === '') app.send('set', { threads: Number(inputs.threads.value) }); });
 
   function clearResults() {
+    showing = '';
     $('test-accuracy').textContent = '';
     $('confusion').replaceChildren();
     $('per-class').replaceChildren();
@@ -208,7 +210,8 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
   }
 
   /** A test report: accuracy, confusion matrix, per-digit accuracy, misclassified digits. */
-  function showReport(heading, test) {
+  function showReport(kind, heading, test) {
+    showing = kind;
     $('epoch-results').hidden = false;
     $('test-accuracy').textContent = `${heading}: test accuracy ${percent(test.accuracy)} (${test.correct.toLocaleString('en')} of ${test.total.toLocaleString('en')})`;
     panel.dataset.testAccuracy = String(test.accuracy);
@@ -233,7 +236,7 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
     say('Measuring the model on the 10,000 test images…');
     try {
       const test = await app.request('evaluate');
-      showReport('The current model', test);
+      showReport('evaluation', 'The current model', test);
       say('');
       panel.dataset.evaluations = String(++evaluations);
     } catch (err) {
@@ -250,6 +253,8 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
     updatePlan();
     if (s === 'paused') say('Paused. Resume continues where it stopped.');
     if (s === 'training') say('Training in a Web Worker…');
+    // A report on "the current model" stops being one once its weights move.
+    if (s === 'training' && showing === 'evaluation') clearResults();
     if (s === 'idle' && (was === 'training' || was === 'paused')) {
       say('Stopped: the model is kept in this browser and restored on reload.', 'ok');
       bar.value = 0;
@@ -269,9 +274,10 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
     bar.value = done;
     const eta = Number.isFinite(p.etaSeconds) ? `${Math.floor(p.etaSeconds / 60)}:${String(Math.round(p.etaSeconds % 60)).padStart(2, '0')} left` : '';
     barText.textContent = `epoch ${p.epoch}/${p.epochs} · ${(100 * p.epochProgress).toFixed(0)}% · loss ${p.loss.toFixed(4)} · ${Math.round(p.imagesPerSecond).toLocaleString('en')} images/s · ${eta}`;
+    // A long history was thinned: its whole curve comes again (the test scores stay).
     if (p.redraw) {
-      lossChart.clear();
-      accChart.clear();
+      lossChart.set(0, []);
+      accChart.set(0, []);
     }
     for (const [x, loss, accuracy] of p.points) {
       lossChart.add(0, x, loss);
@@ -288,13 +294,20 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
     if (!test) return;
     lossChart.add(1, record.at, test.loss);
     accChart.add(1, record.at, test.accuracy);
-    showReport(`After epoch ${record.epoch}`, test);
+    showReport('epoch', `After epoch ${record.epoch}`, test);
   });
   app.on('threads', ({ threads, reason }) => {
     panel.dataset.threads = String(threads);
     threadsStatus.textContent = threads > 1
       ? 'Training on 2 workers: each computes half of every batch.'
       : `Training on 1 worker: ${reason}.`;
+  });
+  // The worker is gone: nothing runs, and nothing can start until it is restarted.
+  app.on('crash', () => {
+    model = null;
+    state = 'idle';
+    updatePlan();
+    updateButtons();
   });
   app.on('error', ({ message, diverged }) => {
     say(diverged ? `${message} Training stopped; the model before this step is kept.` : message, 'error');
