@@ -78,7 +78,7 @@ export class LineChart {
       lo -= m;
       hi += m;
     }
-    const ticks = niceTicks(lo, hi, 4);
+    const ticks = niceTicks(lo, hi, 5);
     let values = ticks.values;
     if (this.yRange) values = values.filter((v) => v >= this.yRange[0] - 1e-9 && v <= this.yRange[1] + 1e-9);
     if (values.length < 2) values = [Math.max(lo, this.yRange?.[0] ?? lo), Math.min(hi, this.yRange?.[1] ?? hi)];

@@ -260,7 +260,10 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
       bar.value = 0;
       barText.textContent = '';
     }
-    if (s === 'done') say('Done: the model is kept in this browser and restored on reload.', 'ok');
+    if (s === 'done') {
+      say('Done: the model is kept in this browser and restored on reload.', 'ok');
+      bar.value = 1;
+    }
   });
   app.on('data', ({ split, loaded, total, bytes, bytesTotal }) => {
     panel.dataset[`${split}Loaded`] = String(loaded);
@@ -291,6 +294,7 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
   });
   app.on('epoch', ({ record, test }) => {
     panel.dataset.epochsDone = String(record.epoch);
+    barText.textContent = `epoch ${record.epoch} done${test ? ` · test accuracy ${percent(test.accuracy)}` : ''}`;
     if (!test) return;
     lossChart.add(1, record.at, test.loss);
     accChart.add(1, record.at, test.accuracy);
