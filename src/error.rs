@@ -24,6 +24,16 @@ pub enum Error {
 }
 
 impl Error {
+    /// The message without the kind's prefix ("shape mismatch: "…), to go inside another.
+    pub fn reason(&self) -> String {
+        match self {
+            Error::Shape(m) | Error::Format(m) | Error::Invalid(m) | Error::Diverged(m) => {
+                m.clone()
+            }
+            other => other.to_string(),
+        }
+    }
+
     /// The technical detail behind a plain message, where there is one.
     pub fn detail(&self) -> Option<&str> {
         match self {

@@ -71,7 +71,10 @@ fn corrupt_files_are_one_line_errors() {
     );
     assert_clean_error(&["train", "--data", "/nonexistent"], "/nonexistent");
     let junk = tmp("junk.safetensors", b"this is not a checkpoint");
-    assert_clean_error(&["eval", "--weights", &junk], "not a safetensors file");
+    assert_clean_error(
+        &["eval", "--weights", &junk],
+        "This is a text file, not a model.",
+    );
     let kernel = tmp("bad.json", br#"{"kernel": [[1, 2], [3, 4]]}"#);
     let png = tmp("not.png", b"GIF89a");
     assert_clean_error(

@@ -34,6 +34,11 @@ impl Dataset {
     }
 
     pub fn new(images: Vec<u8>, labels: Vec<u8>, rows: usize, cols: usize) -> Result<Self> {
+        if rows == 0 || cols == 0 {
+            return Err(Error::Format(format!(
+                "images of {rows}×{cols} pixels hold nothing to learn from"
+            )));
+        }
         let mut d = Dataset::empty(rows, cols);
         d.extend(&images, &labels)?;
         Ok(d)
@@ -51,7 +56,10 @@ impl Dataset {
 
     /// Appends examples: `images` holds `labels.len()` images of rows×cols bytes.
     pub fn extend(&mut self, images: &[u8], labels: &[u8]) -> Result<()> {
-        if images.len() != labels.len() * self.rows * self.cols {
+        let expected = [labels.len(), self.rows, self.cols]
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d));
+        if expected != Some(images.len()) {
             return Err(crate::shape_err!(
                 "{} image bytes for {} labels of {}×{}",
                 images.len(),

@@ -12,7 +12,9 @@ const BAND_ROWS: usize = 32;
 /// A square kernel applied per channel: `out = conv(channel, kernel) / divisor + offset`, zero
 /// padding `size / 2` so the image keeps its size. With a second kernel, the output is instead
 /// the gradient magnitude `√(conv(kernel)² + conv(second)²) / divisor + offset` (edge strength).
+/// Unknown fields are refused: a typo such as `divsor` must not pass as the default.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Filter {
     /// Rows of the kernel, `size×size`, odd size.
     pub kernel: Vec<Vec<f32>>,

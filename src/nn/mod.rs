@@ -18,6 +18,7 @@ pub mod linear;
 pub mod loss;
 pub mod max_pool2d;
 pub mod model;
+pub mod plan;
 pub mod relu;
 pub mod spec;
 

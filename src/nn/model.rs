@@ -8,24 +8,16 @@ use super::flatten::Flatten;
 use super::layer::{flat, Buffer, Layer, Mode, Param};
 use super::linear::Linear;
 use super::max_pool2d::MaxPool2d;
+use super::plan::{Geometry, Plan};
 use super::relu::Relu;
-use super::spec::{LayerSpec, ModelSpec};
-use crate::error::{Error, Result};
-use crate::ops::conv::Conv2dGeometry;
+use super::spec::ModelSpec;
+use crate::error::Result;
 use crate::rng::Rng;
 use ndarray::ArrayD;
 use serde::Serialize;
 
-/// Networks larger than this are refused: the page would run out of memory first.
-const MAX_PARAMS: usize = 50_000_000;
-
 struct Node {
-    name: String,
     layer: Box<dyn Layer>,
-    /// Per-sample output shape.
-    output_shape: Vec<usize>,
-    /// Multiply-adds ×2 of one sample's forward pass through this layer.
-    flops: usize,
 }
 
 /// What the page shows of a layer.
@@ -36,11 +28,13 @@ pub struct LayerInfo {
     pub output_shape: Vec<usize>,
     pub params: usize,
     /// Floating-point operations of one image's forward pass (a multiply-add counts 2).
-    pub flops: usize,
+    pub flops: u64,
 }
 
 pub struct Model {
     spec: ModelSpec,
+    /// Every size, checked before anything was allocated.
+    plan: Plan,
     nodes: Vec<Node>,
     /// The last forward's batch size and whether it kept what backward needs.
     batch: usize,
@@ -54,128 +48,47 @@ pub struct Model {
 }
 
 impl Model {
-    /// Builds and initialises the network (PyTorch's default initialisation from `seed`).
-    /// Layers are named by kind and count, so the tutorial's net has PyTorch's names: conv1,
-    /// relu1, pool1, conv2, …, fc1, relu3, fc2.
+    /// Builds and initialises the network (PyTorch's default initialisation from `seed`), once
+    /// its plan has checked every size. Layers are named by kind and count, so the tutorial's
+    /// net has PyTorch's names: conv1, relu1, pool1, conv2, …, fc1, relu3, fc2.
     pub fn new(spec: &ModelSpec, seed: u64) -> Result<Self> {
+        let plan = Plan::new(spec)?;
         let mut rng = Rng::new(seed);
-        let mut shape: Vec<usize> = spec.input.to_vec();
-        if shape.contains(&0) {
-            return Err(Error::Invalid(format!(
-                "input shape {shape:?} has an empty dimension"
-            )));
-        }
-        let mut counts = std::collections::HashMap::new();
-        let mut nodes = Vec::with_capacity(spec.layers.len());
-        let mut total = 0usize;
-        for (i, ls) in spec.layers.iter().enumerate() {
-            let count = counts.entry(ls.kind()).or_insert(0);
-            *count += 1;
-            let name = match ls {
-                LayerSpec::Flatten => "flat".to_string(),
-                _ => format!("{}{}", ls.kind(), count),
-            };
-            let fail = |why: String| Error::Invalid(format!("layer {} ({name}): {why}", i + 1));
-            let image = |shape: &[usize]| -> Result<(usize, usize, usize)> {
-                match *shape {
-                    [c, h, w] => Ok((c, h, w)),
-                    _ => Err(fail(format!(
-                        "needs a C×H×W input, got {shape:?} (is it after the flatten?)"
-                    ))),
-                }
-            };
-            let mut flops = 0;
-            let (layer, out): (Box<dyn Layer>, Vec<usize>) = match *ls {
-                LayerSpec::Conv2d {
-                    out_channels,
-                    kernel_size,
-                    stride,
-                    padding,
-                } => {
-                    if !(1..=1024).contains(&out_channels) || !(1..=15).contains(&kernel_size) {
-                        return Err(fail(
-                            "out_channels must be 1–1024 and kernel_size 1–15".into(),
-                        ));
+        let nodes = plan
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let layer: Box<dyn Layer> = match l.geometry {
+                    Geometry::Conv2d { conv, out_channels } => {
+                        Box::new(Conv2d::new(conv, out_channels, &mut rng))
                     }
-                    let g = Conv2dGeometry::new(
-                        image(&shape)?,
-                        (kernel_size, kernel_size),
+                    Geometry::Relu => Box::new(Relu),
+                    Geometry::MaxPool2d {
+                        input,
+                        kernel,
                         stride,
-                        padding,
-                    )
-                    .map_err(|e| fail(e.to_string()))?;
-                    let out = vec![out_channels, g.out_h, g.out_w];
-                    flops = 2 * out_channels * g.patch_len() * g.out_len();
-                    (Box::new(Conv2d::new(g, out_channels, &mut rng)), out)
-                }
-                LayerSpec::Relu => (Box::new(Relu), shape.clone()),
-                LayerSpec::MaxPool2d {
-                    kernel_size,
-                    stride,
-                } => {
-                    let (c, h, w) = image(&shape)?;
-                    let stride = stride.unwrap_or(kernel_size);
-                    if kernel_size == 0 || stride == 0 || kernel_size > h || kernel_size > w {
-                        return Err(fail(format!("a {kernel_size}×{kernel_size} pool with stride {stride} does not fit a {h}×{w} input")));
+                    } => Box::new(MaxPool2d::new(input, kernel, stride)),
+                    Geometry::Flatten => Box::new(Flatten),
+                    Geometry::Linear {
+                        in_features,
+                        out_features,
+                    } => Box::new(Linear::new(in_features, out_features, &mut rng)),
+                    Geometry::Dropout { p } => {
+                        Box::new(Dropout::new(p, Rng::new(seed ^ (0xD50 + i as u64))))
                     }
-                    let pool = MaxPool2d::new((c, h, w), kernel_size, stride);
-                    let out = pool.output_shape().to_vec();
-                    (Box::new(pool), out)
-                }
-                LayerSpec::Flatten => (Box::new(Flatten), vec![shape.iter().product()]),
-                LayerSpec::Linear { out_features } => {
-                    let [in_features] = shape[..] else {
-                        return Err(fail(format!(
-                            "needs a flat input, got {shape:?}: add a flatten layer before it"
-                        )));
-                    };
-                    if !(1..=65536).contains(&out_features) {
-                        return Err(fail("out_features must be 1–65536".into()));
-                    }
-                    flops = 2 * in_features * out_features;
-                    (
-                        Box::new(Linear::new(in_features, out_features, &mut rng)),
-                        vec![out_features],
-                    )
-                }
-                LayerSpec::Dropout { p } => {
-                    if !(0.0..1.0).contains(&p) {
-                        return Err(fail(format!("p must be in [0, 1), got {p}")));
-                    }
-                    (
-                        Box::new(Dropout::new(p, Rng::new(seed ^ (0xD50 + i as u64)))),
-                        shape.clone(),
-                    )
-                }
-                LayerSpec::BatchNorm2d { eps, momentum } => {
-                    if eps.is_nan() || eps <= 0.0 || !(0.0..=1.0).contains(&momentum) {
-                        return Err(fail("eps must be positive and momentum in [0, 1]".into()));
-                    }
-                    (
-                        Box::new(BatchNorm2d::new(shape[0], eps, momentum)),
-                        shape.clone(),
-                    )
-                }
-            };
-            total += layer.params().iter().map(|p| p.value.len()).sum::<usize>();
-            if total > MAX_PARAMS {
-                return Err(fail(format!("the network passes {MAX_PARAMS} parameters")));
-            }
-            shape = out;
-            nodes.push(Node {
-                name,
-                layer,
-                output_shape: shape.clone(),
-                flops,
-            });
-        }
-        if shape.len() != 1 {
-            return Err(Error::Invalid(format!(
-                "the last layer must give one score per class, got shape {shape:?}: end with flatten and linear"
-            )));
-        }
+                    Geometry::BatchNorm2d {
+                        channels,
+                        eps,
+                        momentum,
+                    } => Box::new(BatchNorm2d::new(channels, eps, momentum)),
+                };
+                Node { layer }
+            })
+            .collect::<Vec<_>>();
         Ok(Model {
             spec: spec.clone(),
+            plan,
             acts: vec![Vec::new(); nodes.len() + 1],
             nodes,
             batch: 0,
@@ -184,25 +97,31 @@ impl Model {
         })
     }
 
+    /// Refuses a batch too large for the memory a training step may take ([`Plan::check_batch`]).
+    pub fn check_batch(&self, batch: usize) -> Result<()> {
+        self.plan.check_batch(batch)
+    }
+
     pub fn spec(&self) -> &ModelSpec {
         &self.spec
     }
 
     /// The number of classes: the size of the last layer's output.
     pub fn classes(&self) -> usize {
-        self.nodes.last().map_or(0, |n| n.output_shape[0])
+        self.plan.classes()
     }
 
     pub fn layers(&self) -> Vec<LayerInfo> {
-        self.nodes
+        self.plan
+            .layers
             .iter()
             .zip(&self.spec.layers)
-            .map(|(n, s)| LayerInfo {
-                name: n.name.clone(),
+            .map(|(l, s)| LayerInfo {
+                name: l.name.clone(),
                 kind: s.kind(),
-                output_shape: n.output_shape.clone(),
-                params: n.layer.params().iter().map(|p| p.value.len()).sum(),
-                flops: n.flops,
+                output_shape: l.output_shape.clone(),
+                params: l.params,
+                flops: l.flops,
             })
             .collect()
     }
@@ -212,8 +131,8 @@ impl Model {
     }
 
     /// Floating-point operations of one image's forward pass (convolutions and linear layers).
-    pub fn flops_per_image(&self) -> usize {
-        self.nodes.iter().map(|n| n.flops).sum()
+    pub fn flops_per_image(&self) -> u64 {
+        self.plan.layers.iter().map(|l| l.flops).sum()
     }
 
     fn check_input(&self, x: &ArrayD<f32>) -> Result<()> {
@@ -245,23 +164,24 @@ impl Model {
     /// The logits, `batch` rows of class scores, for `batch` inputs laid out (N,C,H,W) in `x`.
     /// They stay in the model with every other activation until the next forward.
     pub fn forward_batch(&mut self, x: &[f32], batch: usize, mode: Mode) -> Result<&[f32]> {
-        let input_len: usize = self.spec.input.iter().product();
-        if batch == 0 || x.len() != batch * input_len {
+        let input_len = self.plan.input_len;
+        if batch == 0 || batch.checked_mul(input_len) != Some(x.len()) {
             return Err(crate::shape_err!(
-                "{batch} inputs of {:?} take {} values, got {}",
+                "{batch} inputs of {:?} take {batch}×{input_len} values, got {}",
                 self.spec.input,
-                batch * input_len,
                 x.len()
             ));
         }
+        self.plan.check_batch(batch)?;
         self.batch = batch;
         self.cached = mode.caches();
         self.acts[0].clear();
         self.acts[0].extend_from_slice(x);
-        for (i, node) in self.nodes.iter_mut().enumerate() {
+        for (i, (node, planned)) in self.nodes.iter_mut().zip(&self.plan.layers).enumerate() {
             let (done, rest) = self.acts.split_at_mut(i + 1);
             let y = &mut rest[0];
-            y.resize(batch * node.output_shape.iter().product::<usize>(), 0.0);
+            // Within the plan's memory check, so the product fits.
+            y.resize(batch * planned.output_len, 0.0);
             node.layer.forward(batch, &done[i], y, mode);
         }
         Ok(&self.acts[self.nodes.len()])
@@ -272,16 +192,17 @@ impl Model {
         self.forward(x, Mode::Eval)?;
         let batch = self.batch;
         Ok(self
-            .nodes
+            .plan
+            .layers
             .iter()
             .zip(&self.acts[1..])
-            .map(|(node, a)| {
+            .map(|(l, a)| {
                 let shape: Vec<usize> = std::iter::once(batch)
-                    .chain(node.output_shape.iter().copied())
+                    .chain(l.output_shape.iter().copied())
                     .collect();
                 let a =
                     ArrayD::from_shape_vec(shape, a.clone()).expect("activations fit their shape");
-                (node.name.clone(), a)
+                (l.name.clone(), a)
             })
             .collect())
     }
@@ -343,11 +264,12 @@ impl Model {
     pub fn named_params(&self) -> Vec<(String, &Param)> {
         self.nodes
             .iter()
-            .flat_map(|n| {
+            .zip(&self.plan.layers)
+            .flat_map(|(n, l)| {
                 n.layer
                     .params()
                     .iter()
-                    .map(move |p| (format!("{}.{}", n.name, p.name), p))
+                    .map(move |p| (format!("{}.{}", l.name, p.name), p))
             })
             .collect()
     }
@@ -355,11 +277,12 @@ impl Model {
     pub fn named_buffers(&self) -> Vec<(String, &Buffer)> {
         self.nodes
             .iter()
-            .flat_map(|n| {
+            .zip(&self.plan.layers)
+            .flat_map(|(n, l)| {
                 n.layer
                     .buffers()
                     .iter()
-                    .map(move |b| (format!("{}.{}", n.name, b.name), b))
+                    .map(move |b| (format!("{}.{}", l.name, b.name), b))
             })
             .collect()
     }
@@ -367,7 +290,8 @@ impl Model {
     /// Mutable access to a parameter or buffer by full name, for loading checkpoints.
     pub fn tensor_mut(&mut self, name: &str) -> Option<&mut ArrayD<f32>> {
         let (layer, local) = name.split_once('.')?;
-        let node = self.nodes.iter_mut().find(|n| n.name == layer)?;
+        let at = self.plan.layers.iter().position(|l| l.name == layer)?;
+        let node = &mut self.nodes[at];
         if let Some(i) = node.layer.params().iter().position(|p| p.name == local) {
             return Some(&mut node.layer.params_mut()[i].value);
         }
@@ -379,6 +303,7 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nn::LayerSpec;
 
     #[test]
     fn backward_skips_the_input_gradient_even_when_the_input_is_the_largest_tensor() {

@@ -6,6 +6,10 @@ use super::im2col::{col2im, im2col};
 use crate::error::{Error, Result};
 use ndarray::{Array4, ArrayView1, ArrayView4};
 
+/// The most floats [`conv2d`] makes for an output or a band of columns (1 GiB): what wasm can
+/// surely grant beside the rest of the page.
+const MAX_VALUES: usize = 1 << 28;
+
 /// At most this many floats of im2col columns at once: a 4096×4096 photo is convolved a band of
 /// output rows at a time instead of needing a 600 MB column matrix.
 const COLS_BUDGET: usize = 1 << 20;
@@ -40,11 +44,37 @@ impl Conv2dGeometry {
                 "conv2d needs non-empty input and kernel, got input {in_channels}×{height}×{width} and kernel {kernel_h}×{kernel_w}"
             ));
         }
-        let (ph, pw) = (height + 2 * padding, width + 2 * padding);
+        // Checked once here, so that every product the methods below take fits a usize.
+        let too_large = || {
+            crate::shape_err!(
+                "input {in_channels}×{height}×{width} with padding {padding} and kernel {kernel_h}×{kernel_w} is too large"
+            )
+        };
+        let padded = |side: usize| padding.checked_mul(2).and_then(|p| p.checked_add(side));
+        let (ph, pw) = padded(height).zip(padded(width)).ok_or_else(too_large)?;
         if kernel_h > ph || kernel_w > pw {
             return Err(crate::shape_err!(
                 "kernel {kernel_h}×{kernel_w} is larger than the padded input {ph}×{pw}"
             ));
+        }
+        let (out_h, out_w) = ((ph - kernel_h) / stride + 1, (pw - kernel_w) / stride + 1);
+        let fits = [
+            [in_channels, kernel_h, kernel_w],
+            [in_channels, height, width],
+            [out_h, out_w, 1],
+        ]
+        .iter()
+        .all(|dims| {
+            dims.iter()
+                .try_fold(1usize, |a, &d| a.checked_mul(d))
+                .is_some()
+        });
+        if !fits
+            || (out_h * out_w)
+                .checked_mul(in_channels * kernel_h * kernel_w)
+                .is_none()
+        {
+            return Err(too_large());
         }
         Ok(Conv2dGeometry {
             in_channels,
@@ -54,9 +84,15 @@ impl Conv2dGeometry {
             kernel_w,
             stride,
             padding,
-            out_h: (ph - kernel_h) / stride + 1,
-            out_w: (pw - kernel_w) / stride + 1,
+            out_h,
+            out_w,
         })
+    }
+
+    /// Floats of im2col columns a convolution works in at once (the GEMM path's band, or the
+    /// direct path's output row): its scratch, for forward and again for backward.
+    pub fn scratch_len(&self) -> usize {
+        self.band_len().max(self.out_w)
     }
 
     /// Length of one receptive field, C·KH·KW: the GEMM's inner dimension.
@@ -304,7 +340,7 @@ pub fn conv2d(
     let out_elems = n
         .checked_mul(oc)
         .and_then(|v| v.checked_mul(g.out_len()))
-        .filter(|&v| v <= i32::MAX as usize)
+        .filter(|&v| v <= MAX_VALUES && g.scratch_len() <= MAX_VALUES)
         .ok_or_else(|| crate::shape_err!("output {n}×{oc}×{}×{} is too large", g.out_h, g.out_w))?;
     let x = x.as_standard_layout();
     let w = w.as_standard_layout();

@@ -85,6 +85,7 @@ impl Trainer {
     /// A trainer for `model` on a training set of `train_len` examples.
     pub fn new(model: Model, config: TrainConfig, train_len: usize) -> Result<Self> {
         let optimizer = checked(&config)?;
+        model.check_batch(config.batch_size)?;
         Ok(Trainer {
             model,
             base_lr: optimizer.lr(),
@@ -104,6 +105,7 @@ impl Trainer {
     /// and the shuffling begin afresh. Bad settings change nothing.
     pub fn restart(&mut self, config: TrainConfig) -> Result<()> {
         let optimizer = checked(&config)?;
+        self.model.check_batch(config.batch_size)?;
         self.base_lr = optimizer.lr();
         self.optimizer = optimizer;
         self.rng = Rng::new(config.seed);
@@ -125,7 +127,10 @@ impl Trainer {
         match self.config.schedule {
             Schedule::Constant => self.base_lr,
             Schedule::Cosine => {
-                let total = self.config.epochs * self.train_len.div_ceil(self.config.batch_size);
+                let total = self
+                    .config
+                    .epochs
+                    .saturating_mul(self.train_len.div_ceil(self.config.batch_size));
                 let t = self.step as f32 / total.max(1) as f32;
                 self.base_lr * 0.5 * (1.0 + libm::cosf(std::f32::consts::PI * t.min(1.0)))
             }
@@ -160,6 +165,7 @@ impl Trainer {
                 "batch size must be 1–4096, got {batch_size}"
             )));
         }
+        self.model.check_batch(batch_size)?;
         self.config.batch_size = batch_size;
         Ok(())
     }
@@ -276,8 +282,24 @@ impl Trainer {
     }
 }
 
+/// Epochs a run may last.
+pub const MAX_EPOCHS: usize = 10_000;
+
 /// The optimiser a config asks for, once its settings are checked.
 fn checked(config: &TrainConfig) -> Result<Box<dyn Optimizer>> {
+    if !(1..=MAX_EPOCHS).contains(&config.epochs) {
+        return Err(Error::Invalid(format!(
+            "epochs must be 1–{MAX_EPOCHS}, got {}",
+            config.epochs
+        )));
+    }
+    if config.seed > history::MAX_COUNT {
+        return Err(Error::Invalid(format!(
+            "the seed must be at most {} (the page reads it as a JavaScript number), got {}",
+            history::MAX_COUNT,
+            config.seed
+        )));
+    }
     if config.batch_size == 0 || config.batch_size > 4096 {
         return Err(Error::Invalid(format!(
             "batch size must be 1–4096, got {}",

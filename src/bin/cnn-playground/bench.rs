@@ -3,6 +3,7 @@
 //! repeated runs. A benchmark, not a test: it prints figures and asserts nothing.
 
 use crate::args::Args;
+use crate::output;
 use cnn_playground::data::Dataset;
 use cnn_playground::image::{filters::Filter, Image};
 use cnn_playground::nn::{Mode, Model, ModelSpec};
@@ -32,8 +33,12 @@ pub fn run(args: &Args) -> Result<(), String> {
     let runs: usize = args.get_or("runs", 5)?;
     let steps: usize = args.get_or("steps", 20)?;
     let batch: usize = args.get_or("batch", 64)?;
-    if runs == 0 || steps == 0 {
-        return Err("--runs and --steps must be at least 1".into());
+    if !(1..=1000).contains(&runs) || !(1..=100_000).contains(&steps) {
+        return Err("--runs must be 1–1000 and --steps 1–100000".into());
+    }
+    // Checked before anything is allocated: the data below is 16 batches.
+    if !(1..=4096).contains(&batch) {
+        return Err(format!("--batch must be 1–4096, got {batch}"));
     }
     let mut rng = Rng::new(1);
     // Random pixels: the speed does not depend on what the images show.
@@ -66,7 +71,7 @@ pub fn run(args: &Args) -> Result<(), String> {
             for _ in 0..steps {
                 train_step(&mut trainer)?;
             }
-            Ok((steps * batch) as f64 / t.elapsed().as_secs_f64())
+            Ok((steps as f64 * batch as f64) / t.elapsed().as_secs_f64())
         })
         .collect::<Result<_, String>>()?;
 
@@ -126,7 +131,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     );
     if let Some(path) = args.get::<String>("json")? {
         let json = serde_json::to_string_pretty(&report).expect("serialisable");
-        std::fs::write(&path, json).map_err(|e| format!("{path}: {e}"))?;
+        output::write(&path, json.as_bytes())?;
     }
     Ok(())
 }

@@ -1,9 +1,10 @@
 //! `cnn-playground filter`: the filter lab from the terminal, PNG in, PNG out.
 
 use crate::args::Args;
+use crate::output;
 use cnn_playground::image::{filters::Filter, Image};
 use std::fs::File;
-use std::io::{BufReader, BufWriter};
+use std::io::BufReader;
 use std::path::Path;
 
 pub fn run(args: &Args) -> Result<(), String> {
@@ -20,7 +21,10 @@ pub fn run(args: &Args) -> Result<(), String> {
     let start = std::time::Instant::now();
     let out = filter.apply(&image).map_err(|e| e.to_string())?;
     let ms = start.elapsed().as_secs_f64() * 1e3;
-    write_png(Path::new(&output), &out).map_err(|e| format!("{output}: {e}"))?;
+    output::write(
+        &output,
+        &encode_png(&out).map_err(|e| format!("{output}: {e}"))?,
+    )?;
     println!(
         "{kernel}: {}×{}×{} in {ms:.1} ms → {output}",
         image.width, image.height, image.channels
@@ -52,23 +56,22 @@ fn read_png(path: &Path) -> Result<Image, String> {
     Image::new(w, h, frame.color_type.samples(), buf).map_err(|e| e.to_string())
 }
 
-fn write_png(path: &Path, image: &Image) -> Result<(), String> {
-    let file = File::create(path).map_err(|e| e.to_string())?;
+/// The image as PNG bytes.
+fn encode_png(image: &Image) -> Result<Vec<u8>, String> {
     let colour = match image.channels {
         1 => png::ColorType::Grayscale,
         2 => png::ColorType::GrayscaleAlpha,
         3 => png::ColorType::Rgb,
         _ => png::ColorType::Rgba,
     };
-    let mut encoder = png::Encoder::new(
-        BufWriter::new(file),
-        image.width as u32,
-        image.height as u32,
-    );
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, image.width as u32, image.height as u32);
     encoder.set_color(colour);
     encoder.set_depth(png::BitDepth::Eight);
     let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
     writer
         .write_image_data(&image.pixels)
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    writer.finish().map_err(|e| e.to_string())?;
+    Ok(bytes)
 }

@@ -10,6 +10,7 @@
 mod args;
 mod bench;
 mod filter;
+mod output;
 mod progress;
 mod serve;
 mod train;

@@ -1,13 +1,14 @@
 //! `cnn-playground train` and `eval`: the tutorial's training run from a terminal.
 
 use crate::args::Args;
+use crate::output;
 use crate::progress::Progress;
 use cnn_playground::data::Mnist;
 use cnn_playground::io::checkpoint;
 use cnn_playground::nn::{Model, ModelSpec};
 use cnn_playground::optim::OptimizerSpec;
 use cnn_playground::train::{evaluate, History, Schedule, TrainConfig, Trainer};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 pub const TRAIN_OPTIONS: &[&str] = &[
@@ -132,6 +133,7 @@ pub fn train(args: &Args) -> Result<(), String> {
     let out: Option<String> = args.get("out")?;
     let mnist = load_mnist(args)?;
     let train_set = match args.get::<usize>("limit")? {
+        Some(0) => return Err("--limit must be at least 1".into()),
         Some(n) => mnist.train.take(n),
         None => mnist.train,
     };
@@ -178,8 +180,7 @@ pub fn train(args: &Args) -> Result<(), String> {
         );
     }
     if let Some(path) = out {
-        std::fs::write(&path, checkpoint::save(&trainer.model, Some(&history)))
-            .map_err(|e| format!("{path}: {e}"))?;
+        output::write(&path, &checkpoint::save(&trainer.model, Some(&history)))?;
         println!("saved {path}");
     }
     Ok(())
@@ -190,7 +191,7 @@ pub fn eval(args: &Args) -> Result<(), String> {
     let bytes = std::fs::read(&weights).map_err(|e| format!("{weights}: {e}"))?;
     let mut model = checkpoint::load(&bytes)
         .map_err(|e| match e.detail() {
-            Some(detail) => format!("{weights}: {e}\n  (detail: {detail})"),
+            Some(detail) => format!("{weights}: {e} (detail: {detail})"),
             None => format!("{weights}: {e}"),
         })?
         .model;
@@ -202,7 +203,7 @@ pub fn eval(args: &Args) -> Result<(), String> {
             .iter()
             .map(|p| format!("{p}\n"))
             .collect();
-        std::fs::write(Path::new(&path), text).map_err(|e| format!("{path}: {e}"))?;
+        output::write(&path, text.as_bytes())?;
     }
     println!(
         "test accuracy: {:.2}% ({}/{})",

@@ -1,0 +1,517 @@
+//! A network's sizes, inferred from its spec and checked before anything is allocated: every
+//! layer's output shape, parameter count, FLOPs and memory, in overflow-checked arithmetic and
+//! within the limits below. No spec — from a checkpoint's metadata, a link, the editor or
+//! `--arch` — can make the core ask for more memory than the page's wasm can have, or wrap a
+//! size around; a refusal names the layer and the number. Debug and release builds agree.
+
+use super::spec::{LayerSpec, ModelSpec};
+use crate::error::{Error, Result};
+use crate::ops::conv::Conv2dGeometry;
+
+/// Layers in a network.
+pub const MAX_LAYERS: usize = 100;
+/// Learnable parameters. With their gradients and Adam's two moments each takes 16 bytes: 256 MiB.
+pub const MAX_PARAMS: usize = 1 << 24;
+/// Scores the last layer may give: the confusion matrix keeps classes² counts.
+pub const MAX_CLASSES: usize = 1000;
+/// Output channels of a convolution, and the side of its kernel.
+pub const MAX_CHANNELS: usize = 1024;
+pub const MAX_KERNEL: usize = 15;
+/// Outputs of a linear layer.
+pub const MAX_FEATURES: usize = 65536;
+/// What a training step may need in all: the weights with their gradients and Adam's state, a
+/// batch's activations, gradients and caches, and scratch. Half of what wasm32 can address, so
+/// the data and the page's own memory fit beside it; it also keeps every index into a batch's
+/// activations below 2^32 (MaxPool2d records its maxima as u32).
+pub const MAX_TRAINING_BYTES: u64 = 2 << 30;
+
+/// A layer's sizes, checked: what it is built from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Geometry {
+    Conv2d {
+        conv: Conv2dGeometry,
+        out_channels: usize,
+    },
+    Relu,
+    MaxPool2d {
+        input: (usize, usize, usize),
+        kernel: usize,
+        stride: usize,
+    },
+    Flatten,
+    Linear {
+        in_features: usize,
+        out_features: usize,
+    },
+    Dropout {
+        p: f32,
+    },
+    BatchNorm2d {
+        channels: usize,
+        eps: f32,
+        momentum: f32,
+    },
+}
+
+/// One layer of a plan.
+#[derive(Clone, Debug)]
+pub struct LayerPlan {
+    /// PyTorch's name: conv1, relu1, pool1, …, flat, fc1.
+    pub name: String,
+    pub geometry: Geometry,
+    /// Per-sample output shape, and its number of values.
+    pub output_shape: Vec<usize>,
+    pub output_len: usize,
+    pub params: usize,
+    /// Floating-point operations of one sample's forward pass (a multiply-add counts 2).
+    pub flops: u64,
+}
+
+/// A network's checked sizes.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub layers: Vec<LayerPlan>,
+    pub input_len: usize,
+    pub params: usize,
+    /// Values a training step keeps per sample: the input, every output, the layers' caches
+    /// (pooling's maxima, dropout's mask, batch norm's x̂) and the two gradient buffers that
+    /// backward passes down.
+    sample_values: u64,
+    /// Values used once whatever the batch: the im2col bands of the largest convolution.
+    scratch_values: u64,
+}
+
+/// `a · b · …` or an error naming `what` when it passes `u64` (it never does within the limits;
+/// this is for specs made to overflow).
+fn product(what: &str, dims: &[usize]) -> Result<u64> {
+    dims.iter()
+        .try_fold(1u64, |a, &d| a.checked_mul(d as u64))
+        .ok_or_else(|| Error::Invalid(format!("{what} {dims:?} is too large")))
+}
+
+impl Plan {
+    /// Infers and checks every size of `spec`'s network.
+    pub fn new(spec: &ModelSpec) -> Result<Plan> {
+        if spec.layers.len() > MAX_LAYERS {
+            return Err(Error::Invalid(format!(
+                "the network has {} layers; at most {MAX_LAYERS} are allowed",
+                spec.layers.len()
+            )));
+        }
+        let mut shape = spec.input.to_vec();
+        if shape.contains(&0) {
+            return Err(Error::Invalid(format!(
+                "input shape {shape:?} has an empty dimension"
+            )));
+        }
+        let input_len = product("the input shape", &shape)?;
+        let mut counts = std::collections::HashMap::new();
+        let mut layers: Vec<LayerPlan> = Vec::with_capacity(spec.layers.len());
+        let (mut params, mut acts, mut caches, mut widest) = (0usize, input_len, 0u64, input_len);
+        let mut scratch = 0u64;
+        for (i, ls) in spec.layers.iter().enumerate() {
+            let count = counts.entry(ls.kind()).or_insert(0);
+            *count += 1;
+            let name = match ls {
+                LayerSpec::Flatten => "flat".to_string(),
+                _ => format!("{}{}", ls.kind(), count),
+            };
+            let at = format!("layer {} ({name})", i + 1);
+            let fail = |why: String| Error::Invalid(format!("{at}: {why}"));
+            let (planned, layer_params, flops, cache, layer_scratch) =
+                plan_layer(ls, &shape).map_err(|e| fail(e.reason()))?;
+            let output_len =
+                product("the output shape", &planned.1).map_err(|e| fail(e.reason()))?;
+            params = params
+                .checked_add(layer_params)
+                .filter(|&p| p <= MAX_PARAMS)
+                .ok_or_else(|| {
+                    fail(format!(
+                        "the network passes {MAX_PARAMS} parameters (this layer has {layer_params})"
+                    ))
+                })?;
+            // Sums of at most MAX_LAYERS values of at most u64::MAX / MAX_LAYERS cannot wrap:
+            // the memory check below refuses long before.
+            let sum = |total: u64, v: u64| {
+                total
+                    .checked_add(v)
+                    .ok_or_else(|| fail("its sizes are too large".into()))
+            };
+            acts = sum(acts, output_len)?;
+            caches = sum(caches, cache)?;
+            widest = widest.max(output_len);
+            scratch = scratch.max(layer_scratch);
+            // A single sample must fit, checked before the next layer adds to the sums.
+            let sample = acts
+                .saturating_add(caches)
+                .saturating_add(widest.saturating_mul(2));
+            let one = training_bytes(1, sample, scratch, params);
+            if one > MAX_TRAINING_BYTES {
+                return Err(fail(format!(
+                    "one sample would need {} of memory to train, more than the {} allowed",
+                    gib(one),
+                    gib(MAX_TRAINING_BYTES)
+                )));
+            }
+            shape = planned.1.clone();
+            layers.push(LayerPlan {
+                name,
+                geometry: planned.0,
+                output_len: output_len as usize,
+                output_shape: planned.1,
+                params: layer_params,
+                flops,
+            });
+        }
+        let classes = match shape[..] {
+            [classes] => classes,
+            _ => {
+                return Err(Error::Invalid(format!(
+                    "the last layer must give one score per class, got shape {shape:?}: end with flatten and linear"
+                )))
+            }
+        };
+        if classes > MAX_CLASSES {
+            return Err(Error::Invalid(format!(
+                "the last layer gives {classes} scores; at most {MAX_CLASSES} classes are allowed"
+            )));
+        }
+        Ok(Plan {
+            layers,
+            input_len: input_len as usize,
+            params,
+            sample_values: acts + caches + 2 * widest, // checked by the last layer's test
+            scratch_values: scratch,
+        })
+    }
+
+    /// Bytes a training step on `batch` samples needs (saturating: huge means too much).
+    pub fn bytes_for_batch(&self, batch: usize) -> u64 {
+        training_bytes(batch, self.sample_values, self.scratch_values, self.params)
+    }
+
+    /// Refuses a batch whose training step would need more than [`MAX_TRAINING_BYTES`], saying
+    /// the largest that fits.
+    pub fn check_batch(&self, batch: usize) -> Result<()> {
+        let bytes = self.bytes_for_batch(batch);
+        if bytes <= MAX_TRAINING_BYTES {
+            return Ok(());
+        }
+        let fixed = self.bytes_for_batch(0);
+        let largest =
+            (MAX_TRAINING_BYTES - fixed.min(MAX_TRAINING_BYTES)) / (4 * self.sample_values.max(1));
+        Err(Error::Invalid(format!(
+            "a batch of {batch} would need {} of memory, more than the {} allowed: the largest batch for this network is {largest}",
+            gib(bytes),
+            gib(MAX_TRAINING_BYTES)
+        )))
+    }
+
+    /// The number of classes: the size of the last layer's output.
+    pub fn classes(&self) -> usize {
+        self.layers.last().map_or(0, |l| l.output_len)
+    }
+}
+
+/// Bytes of a training step: `batch` samples of `sample_values`, the scratch, and each parameter
+/// four times (value, gradient, Adam's two moments); saturating, so huge means too much.
+fn training_bytes(batch: usize, sample_values: u64, scratch_values: u64, params: usize) -> u64 {
+    (batch as u64)
+        .saturating_mul(sample_values)
+        .saturating_add(scratch_values)
+        .saturating_add((params as u64).saturating_mul(4))
+        .saturating_mul(4)
+}
+
+/// "1.5 GiB", "320 MiB".
+fn gib(bytes: u64) -> String {
+    let mib = bytes as f64 / (1u64 << 20) as f64;
+    if mib >= 1024.0 {
+        format!("{:.1} GiB", mib / 1024.0)
+    } else {
+        format!("{mib:.0} MiB")
+    }
+}
+
+/// A C×H×W input, or why not.
+fn image(shape: &[usize]) -> Result<(usize, usize, usize)> {
+    match *shape {
+        [c, h, w] => Ok((c, h, w)),
+        _ => Err(Error::Invalid(format!(
+            "needs a C×H×W input, got {shape:?} (is it after the flatten?)"
+        ))),
+    }
+}
+
+/// A layer's geometry and output shape, parameters, FLOPs, cached values per sample and scratch
+/// values, for a per-sample input of `shape`.
+#[allow(clippy::type_complexity)]
+fn plan_layer(
+    ls: &LayerSpec,
+    shape: &[usize],
+) -> Result<((Geometry, Vec<usize>), usize, u64, u64, u64)> {
+    let same = shape.to_vec();
+    let len = product("the input", shape)?;
+    Ok(match *ls {
+        LayerSpec::Conv2d {
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+        } => {
+            if !(1..=MAX_CHANNELS).contains(&out_channels)
+                || !(1..=MAX_KERNEL).contains(&kernel_size)
+            {
+                return Err(Error::Invalid(format!(
+                    "out_channels must be 1–{MAX_CHANNELS} and kernel_size 1–{MAX_KERNEL}, got {out_channels} and {kernel_size}"
+                )));
+            }
+            let conv =
+                Conv2dGeometry::new(image(shape)?, (kernel_size, kernel_size), stride, padding)?;
+            let out = vec![out_channels, conv.out_h, conv.out_w];
+            // Weights OC·C·K·K and a bias per output channel; C ≤ MAX_CHANNELS or the input's.
+            let params = product("the weight", &[out_channels, conv.patch_len()])?
+                .checked_add(out_channels as u64)
+                .filter(|&p| p <= MAX_PARAMS as u64)
+                .ok_or_else(|| {
+                    Error::Invalid(format!("its weight has more than {MAX_PARAMS} values"))
+                })?;
+            let flops = product(
+                "the FLOPs",
+                &[2, out_channels, conv.patch_len(), conv.out_len()],
+            )?;
+            (
+                (Geometry::Conv2d { conv, out_channels }, out),
+                params as usize,
+                flops,
+                0,
+                2 * conv.scratch_len() as u64,
+            )
+        }
+        LayerSpec::Relu => ((Geometry::Relu, same), 0, 0, 0, 0),
+        LayerSpec::MaxPool2d {
+            kernel_size,
+            stride,
+        } => {
+            let (c, h, w) = image(shape)?;
+            let stride = stride.unwrap_or(kernel_size);
+            if kernel_size == 0 || stride == 0 || kernel_size > h || kernel_size > w {
+                return Err(Error::Invalid(format!(
+                    "a {kernel_size}×{kernel_size} pool with stride {stride} does not fit a {h}×{w} input"
+                )));
+            }
+            let out = vec![
+                c,
+                (h - kernel_size) / stride + 1,
+                (w - kernel_size) / stride + 1,
+            ];
+            let maxima = product("the output", &out)?;
+            (
+                (
+                    Geometry::MaxPool2d {
+                        input: (c, h, w),
+                        kernel: kernel_size,
+                        stride,
+                    },
+                    out,
+                ),
+                0,
+                0,
+                maxima,
+                0,
+            )
+        }
+        LayerSpec::Flatten => {
+            let flat = usize::try_from(len)
+                .map_err(|_| Error::Invalid(format!("{shape:?} is too large to flatten")))?;
+            ((Geometry::Flatten, vec![flat]), 0, 0, 0, 0)
+        }
+        LayerSpec::Linear { out_features } => {
+            let [in_features] = shape[..] else {
+                return Err(Error::Invalid(format!(
+                    "needs a flat input, got {shape:?}: add a flatten layer before it"
+                )));
+            };
+            if !(1..=MAX_FEATURES).contains(&out_features) {
+                return Err(Error::Invalid(format!(
+                    "out_features must be 1–{MAX_FEATURES}, got {out_features}"
+                )));
+            }
+            let params = product("the weight", &[out_features, in_features])?
+                .checked_add(out_features as u64)
+                .filter(|&p| p <= MAX_PARAMS as u64)
+                .ok_or_else(|| {
+                    Error::Invalid(format!(
+                        "its {out_features}×{in_features} weight has more than {MAX_PARAMS} values"
+                    ))
+                })?;
+            let flops = product("the FLOPs", &[2, in_features, out_features])?;
+            (
+                (
+                    Geometry::Linear {
+                        in_features,
+                        out_features,
+                    },
+                    vec![out_features],
+                ),
+                params as usize,
+                flops,
+                0,
+                0,
+            )
+        }
+        LayerSpec::Dropout { p } => {
+            if !(0.0..1.0).contains(&p) {
+                return Err(Error::Invalid(format!("p must be in [0, 1), got {p}")));
+            }
+            ((Geometry::Dropout { p }, same), 0, 0, len, 0)
+        }
+        LayerSpec::BatchNorm2d { eps, momentum } => {
+            let (channels, _, _) = image(shape)?;
+            if eps.is_nan() || eps <= 0.0 || !(0.0..=1.0).contains(&momentum) {
+                return Err(Error::Invalid(
+                    "eps must be positive and momentum in [0, 1]".into(),
+                ));
+            }
+            (
+                (
+                    Geometry::BatchNorm2d {
+                        channels,
+                        eps,
+                        momentum,
+                    },
+                    same,
+                ),
+                2 * channels,
+                0,
+                len,
+                0,
+            )
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(input: [usize; 3], layers: Vec<LayerSpec>) -> ModelSpec {
+        ModelSpec { input, layers }
+    }
+
+    fn refusal(s: &ModelSpec) -> String {
+        Plan::new(s).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_tutorials_network_fits_with_room_for_large_batches() {
+        let plan = Plan::new(&ModelSpec::tutorial()).unwrap();
+        assert_eq!(plan.params, 206_922);
+        assert_eq!(plan.classes(), 10);
+        plan.check_batch(4096).unwrap();
+        let bn = Plan::new(&ModelSpec::tutorial_bn()).unwrap();
+        bn.check_batch(4096).unwrap();
+    }
+
+    #[test]
+    fn sizes_made_to_overflow_are_refused_naming_the_layer() {
+        use LayerSpec::*;
+        let conv = |out_channels, kernel_size, padding| Conv2d {
+            out_channels,
+            kernel_size,
+            stride: 1,
+            padding,
+        };
+        let cases = [
+            // A huge input before a flatten: 2^40 values per sample.
+            (
+                spec(
+                    [1, 1 << 20, 1 << 20],
+                    vec![Flatten, Linear { out_features: 10 }],
+                ),
+                "layer 1 (flat)",
+            ),
+            // Padding of 2^63 and of 2^32 − 1.
+            (
+                spec(
+                    [1, 28, 28],
+                    vec![conv(4, 3, 1 << 63), Flatten, Linear { out_features: 10 }],
+                ),
+                "layer 1 (conv1)",
+            ),
+            (
+                spec(
+                    [1, 28, 28],
+                    vec![
+                        conv(4, 3, u32::MAX as usize),
+                        Flatten,
+                        Linear { out_features: 10 },
+                    ],
+                ),
+                "layer 1 (conv1)",
+            ),
+            // 65,536 classes.
+            (
+                spec(
+                    [1, 2, 2],
+                    vec![
+                        Flatten,
+                        Linear {
+                            out_features: 65536,
+                        },
+                    ],
+                ),
+                "65536 scores",
+            ),
+            // A linear layer of 2^16 × 2^20 weights.
+            (
+                spec(
+                    [1, 1024, 1024],
+                    vec![
+                        Flatten,
+                        Linear {
+                            out_features: 65536,
+                        },
+                    ],
+                ),
+                "layer 2 (fc1)",
+            ),
+            // 300,000 layers.
+            (spec([1, 28, 28], vec![Relu; 300_000]), "300000 layers"),
+        ];
+        for (s, words) in cases {
+            let why = refusal(&s);
+            assert!(why.contains(words), "{words}: {why}");
+        }
+    }
+
+    #[test]
+    fn a_batch_too_large_for_memory_says_the_largest_that_fits() {
+        // 1×512×512 inputs through 64 channels: 16M values of conv output per sample.
+        use LayerSpec::*;
+        let s = spec(
+            [1, 512, 512],
+            vec![
+                Conv2d {
+                    out_channels: 64,
+                    kernel_size: 3,
+                    stride: 1,
+                    padding: 1,
+                },
+                Relu,
+                MaxPool2d {
+                    kernel_size: 16,
+                    stride: None,
+                },
+                Flatten,
+                Linear { out_features: 10 },
+            ],
+        );
+        let plan = Plan::new(&s).unwrap();
+        let why = plan.check_batch(64).unwrap_err().to_string();
+        assert!(why.contains("a batch of 64 would need"), "{why}");
+        let largest: usize = why.rsplit(' ').next().unwrap().parse().unwrap();
+        plan.check_batch(largest).unwrap();
+        assert!(plan.check_batch(largest + 1).is_err());
+    }
+}
