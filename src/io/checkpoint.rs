@@ -190,7 +190,15 @@ fn read_history(bytes: &[u8]) -> Result<Option<History>> {
 pub fn load(bytes: &[u8]) -> Result<Checkpoint> {
     let spec = read_spec(bytes)?;
     let described = spec.is_some();
-    let mut model = Model::new(&spec.unwrap_or_else(ModelSpec::tutorial), 0)?;
+    let mut model = Model::new(&spec.unwrap_or_else(ModelSpec::tutorial), 0).map_err(|e| {
+        refuse(
+            format!(
+                "The network described in this file cannot be built here: {}.",
+                e.reason()
+            ),
+            e.to_string(),
+        )
+    })?;
     load_weights(&mut model, bytes, described)?;
     let (history, history_error) = match read_history(bytes) {
         Ok(h) => (h, None),

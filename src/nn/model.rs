@@ -11,7 +11,7 @@ use super::max_pool2d::MaxPool2d;
 use super::plan::{Geometry, Plan};
 use super::relu::Relu;
 use super::spec::ModelSpec;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::rng::Rng;
 use ndarray::ArrayD;
 use serde::Serialize;
@@ -95,6 +95,24 @@ impl Model {
             cached: false,
             grads: [Vec::new(), Vec::new()],
         })
+    }
+
+    /// Runs the network once forward and once backward on a probe batch of two blank inputs,
+    /// in evaluation behaviour so that nothing it keeps changes (batch norm's running
+    /// statistics, dropout's generator). A model that cannot run, or whose scores are not
+    /// numbers, is found out here, before anyone keeps it.
+    pub fn prove(&mut self) -> Result<()> {
+        let probe = vec![0.0; 2 * self.plan.input_len];
+        let logits = self.forward_batch(&probe, 2, Mode::Explain)?;
+        if logits.iter().any(|v| !v.is_finite()) {
+            return Err(Error::Invalid(
+                "its scores for a blank image are not finite numbers: its weights are too large to compute with".into(),
+            ));
+        }
+        let ones = vec![1.0; logits.len()];
+        self.backward(&ones, false);
+        self.zero_grad();
+        Ok(())
     }
 
     /// Refuses a batch too large for the memory a training step may take ([`Plan::check_batch`]).

@@ -431,11 +431,15 @@ mod tests {
                 ),
                 "layer 1 (flat)",
             ),
-            // Padding of 2^63 and of 2^32 − 1.
+            // Padding of 2^63 (2^31 on wasm32) and of 2^32 − 1.
             (
                 spec(
                     [1, 28, 28],
-                    vec![conv(4, 3, 1 << 63), Flatten, Linear { out_features: 10 }],
+                    vec![
+                        conv(4, 3, usize::MAX / 2 + 1),
+                        Flatten,
+                        Linear { out_features: 10 },
+                    ],
                 ),
                 "layer 1 (conv1)",
             ),

@@ -349,6 +349,13 @@ impl Replica {
     }
 
     fn compute(&mut self, count: usize) -> Result<StepStats> {
+        // The count comes from shared memory: anything but a half batch the buffer holds is
+        // refused rather than read past its end.
+        if !(1..=MAX_HALF).contains(&count) {
+            return Err(crate::Error::Invalid(format!(
+                "a replica computes 1 to {MAX_HALF} examples, asked for {count}"
+            )));
+        }
         let e = &self.exchange;
         read_flat(
             &e.params,

@@ -141,8 +141,9 @@ impl Session {
     pub fn new(spec: JsValue, config: JsValue, seed: u32) -> Result<Session, JsError> {
         let spec: ModelSpec = from_js_or(spec, "architecture", ModelSpec::tutorial)?;
         let config: TrainConfig = from_js_or(config, "training settings", TrainConfig::default)?;
-        let model = Model::new(&spec, seed as u64).map_err(js_err)?;
+        let mut model = Model::new(&spec, seed as u64).map_err(js_err)?;
         fits_mnist(&model)?;
+        model.prove().map_err(js_err)?;
         let mut history = History::initialised(seed as u64);
         history.start_run(config.clone());
         Self::with_model(model, config, history)
@@ -192,10 +193,18 @@ impl Session {
         Ok(len as u32)
     }
 
-    /// Says how many training examples will come (from the IDX header), before they arrive:
-    /// progress and the learning-rate schedule count on it.
-    pub fn expect_training_examples(&mut self, count: u32) {
-        self.trainer.set_train_len(count as usize);
+    /// Says how many examples of a split will come (from the IDX header), before they arrive:
+    /// room is made for them at once, and progress and the learning-rate schedule count on the
+    /// training set's. At most MNIST's sizes are taken at their word: a header that claims more
+    /// only makes the split grow as examples come.
+    pub fn expect_examples(&mut self, split: &str, count: u32) -> Result<(), JsError> {
+        let count = count as usize;
+        let data = &mut self.split(split)?.data;
+        data.reserve(count.min(MNIST_TRAIN).saturating_sub(data.len()));
+        if split == "train" {
+            self.trainer.set_train_len(count);
+        }
+        Ok(())
     }
 
     /// Marks a split as fully loaded.
@@ -498,7 +507,7 @@ impl Session {
     }
 
     /// Replaces the model by a checkpoint's (its architecture from the file's metadata, or the
-    /// tutorial's), after running it once on a blank image; the optimiser starts afresh, the
+    /// tutorial's), once it has run forward and backward on a probe batch ([`Model::prove`]); the optimiser starts afresh, the
     /// loaded data stays. `file` is the name the user gave, kept in the model's history (none:
     /// restored from the browser, history as stored). A file that does not fit leaves the
     /// session as it was, and the error says why in plain words (`message`) and in the
@@ -520,11 +529,12 @@ impl Session {
         // The page reads the history as JSON numbers: check it converts before anything changes.
         to_js(&history)?;
         let mut fresh = Self::with_model(loaded.model, self.trainer.config().clone(), history)?;
-        fresh
-            .trainer
-            .model
-            .forward_batch(&[0.0; SIDE * SIDE], 1, Mode::Eval)
-            .map_err(error_value)?;
+        fresh.trainer.model.prove().map_err(|e| {
+            error_value(Error::File {
+                message: format!("The model in this file cannot run: {}.", e.reason()),
+                detail: e.to_string(),
+            })
+        })?;
         self.replace(fresh);
         Ok(loaded.history_error)
     }

@@ -54,12 +54,12 @@ export function serverAndBrowser() {
   return env;
 }
 
-/** Launches headless Chromium; `CHROMIUM` overrides the path. */
-export function launchBrowser() {
+/** Launches headless Chromium, with `flags` besides ours; `CHROMIUM` overrides the path. */
+export function launchBrowser(flags = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync', ...flags],
   });
 }
 

@@ -5,9 +5,13 @@
 import { workerUrl } from './core.js';
 import { WorkerClient } from './protocol.js';
 
+/** A worker that traps again this soon after a restart is not restarted by itself. */
+const RECOVERY_WINDOW_MS = 60_000;
+
 export class App extends EventTarget {
   constructor() {
     super();
+    this.lastRecovery = -Infinity;
     this.client = null;
     this.model = null; // the latest `model` event: {reason, layers, params, spec, history, restored}
     this.settings = null;
@@ -20,7 +24,8 @@ export class App extends EventTarget {
     const worker = new Worker(workerUrl('./worker.js'), { type: 'module' });
     this.client = new WorkerClient(worker, (msg) => {
       if (msg.type === 'model') this.model = msg;
-      this.emit(msg.type, msg);
+      if (msg.type === 'trap') this.recover(msg.message);
+      else this.emit(msg.type, msg);
     });
     worker.onerror = (e) => {
       e.preventDefault?.();
@@ -36,6 +41,21 @@ export class App extends EventTarget {
   /** A new worker, restoring the model last saved in browser storage. */
   restart() {
     return this.start(this.settings);
+  }
+
+  /**
+   * A worker whose wasm trapped is never used again: it is thrown away and a new one restores
+   * the last model kept in the browser. A second trap within a minute is left to the user.
+   */
+  recover(message) {
+    this.client.worker.terminate();
+    const text = `The training worker stopped on an internal error (${message}).`;
+    this.client.failAll(text);
+    const now = Date.now();
+    const restarting = now - this.lastRecovery > RECOVERY_WINDOW_MS;
+    this.lastRecovery = now;
+    this.emit('crash', { message: text, restarting });
+    if (restarting) this.restart();
   }
 
   emit(type, detail) {

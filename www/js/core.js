@@ -19,13 +19,19 @@ export function workerUrl(file) {
 }
 
 let ready;
+let instance = null; // the wasm instance's own exports, its memory among them
 
 /** Resolves to the core's exports once the wasm module is compiled and instantiated. */
 export function loadCore() {
   ready ??= import(build === 'simd' ? '../pkg/cnn_playground.js' : '../pkg-portable/cnn_playground.js')
     .then(async (core) => {
-      await core.default();
+      instance = await core.default();
       return core;
     });
   return ready;
+}
+
+/** The bytes of wasm memory this page or worker holds (it grows, never shrinks). */
+export function wasmMemoryBytes() {
+  return instance?.memory.buffer.byteLength ?? 0;
 }

@@ -30,6 +30,9 @@ try {
   setupLayers(document.getElementById('layers'), app);
   setupModel(document.getElementById('model'), app);
   watchWorker(app);
+  // For the browser's console (and the tests): `playground.request('diagnostics')`, any message
+  // of protocol.js.
+  globalThis.playground = app;
   await app.start(workerSettings(initial.settings, initial.spec));
   document.body.dataset.ready = 'true';
 } catch (err) {
@@ -41,12 +44,19 @@ try {
 /** A worker that dies is reported, and a new one restores the model kept in browser storage. */
 function watchWorker(app) {
   const banner = document.querySelector('[data-testid="worker-crash"]');
-  app.on('crash', ({ message }) => {
-    banner.querySelector('[data-testid="worker-crash-message"]').textContent = `${message} The last saved model is safe.`;
+  const restart = banner.querySelector('[data-testid="worker-restart"]');
+  const dismiss = banner.querySelector('[data-testid="worker-dismiss"]');
+  app.on('crash', ({ message, restarting }) => {
+    banner.querySelector('[data-testid="worker-crash-message"]').textContent = restarting
+      ? `${message} A new worker was started with the last saved model.`
+      : `${message} The last saved model is safe.`;
+    restart.hidden = restarting;
+    dismiss.hidden = !restarting;
     banner.hidden = false;
   });
-  banner.querySelector('[data-testid="worker-restart"]').addEventListener('click', async () => {
+  restart.addEventListener('click', async () => {
     banner.hidden = true;
     await app.restart();
   });
+  dismiss.addEventListener('click', () => { banner.hidden = true; });
 }

@@ -8,6 +8,7 @@
 //   start     {settings, fresh}          fresh: a new model from settings, then train; otherwise
 //                                        a new run of the current model with settings' training
 //   pause | resume | stop                settings (its weights and story kept)
+//   retryData {}                         downloads again the MNIST splits that failed
 //   reset     {settings}                 a new, untrained model
 //   set       {lr?, batchSize?, epochs?, threads?}   while a run goes on
 //   predict   {id, pixels: Float32Array(784)}        → {probabilities: Float32Array(10)}
@@ -17,6 +18,7 @@
 //   save      {id}                       → {bytes: Uint8Array}
 //   load      {id, bytes, name}          → {historyNote}   and a `model` event
 //   evaluate  {id}                       → the test report   and a `model` event
+//   diagnostics {id}                     → {wasmBytes, steps}: the worker's wasm memory
 // where settings = {spec, config, seed, epochs, threads} (train.js's `workerSettings`).
 //
 // Worker → page. A reply answers one request; every other message is an event, which never
@@ -30,12 +32,16 @@
 //   state      {state}: 'idle' → 'training' ⇄ 'paused' → 'idle' (stop) or 'done' (last epoch);
 //              'evaluating' from idle, paused or done, and back
 //   data       {split, loaded, total, bytes, bytesTotal}
+//   dataError  {split, message}: a split's download failed; what arrived is kept
 //   progress   {epoch, epochs, epochProgress, steps, loss, accuracy, imagesPerSecond, lr,
 //               etaSeconds, points, redraw}: points, the history's new curve points
 //   evaluating {evaluated, total}: a measurement on the test set, part-way
 //   epoch      {record, test}: an epoch's record in the history and its test report
 //   threads    {threads: 1|2, reason: why only 1, or ''}
+//   storage    {ok, reason?}: whether the browser keeps the model (storage full or blocked)
 //   error      {message, fatal, diverged?}: a failure no request was waiting for
+//   trap       {message}: the wasm instance trapped; the worker answers nothing more and the
+//              page replaces it (app.js)
 //
 // A test report: {accuracy, correct, total, loss, confusion, misclassified: [{index, label,
 // predicted}]}.

@@ -4,6 +4,7 @@
 const DB = 'cnn-playground';
 const STORE = 'models';
 const KEY = 'latest';
+const RESTORING = 'restoring';
 
 function open() {
   return new Promise((resolve, reject) => {
@@ -38,4 +39,18 @@ export function loadModel() {
 
 export function clearModel() {
   return run('readwrite', (s) => s.delete(KEY));
+}
+
+/**
+ * Marks a restore as under way (`true`) or over (`false`). A worker that dies while restoring
+ * (a trap, or the tab's memory running out) leaves the mark, and the next one finds it: that
+ * stored model is discarded instead of killing every worker after it.
+ */
+export function markRestoring(on) {
+  return run('readwrite', (s) => (on ? s.put(Date.now(), RESTORING) : s.delete(RESTORING)));
+}
+
+/** Whether a restore was under way when its worker died. */
+export function restoreDied() {
+  return run('readonly', (s) => s.get(RESTORING)).then(Boolean);
 }

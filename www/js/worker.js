@@ -1,9 +1,9 @@
 // The training worker: owns the model (a wasm Session) and MNIST, streams the data in as it
 // downloads, trains a few steps at a time so it can answer the page between them, and keeps the
 // latest model in IndexedDB. Messages: see protocol.js.
-import { loadCore } from './core.js';
+import { loadCore, wasmMemoryBytes } from './core.js';
 import { MNIST, PROGRESS_INTERVAL_MS } from './protocol.js';
-import { saveModel, loadModel } from './storage.js';
+import { saveModel, loadModel, clearModel, markRestoring, restoreDied } from './storage.js';
 import { singleThreadReason, startReplica } from './threads.js';
 
 const IMAGE = 28 * 28;
@@ -26,6 +26,24 @@ const loaded = { train: null, test: null }; // promises, resolved when each spli
 const counts = { train: 0, test: 0 };
 
 const post = (type, body = {}, transfer = []) => postMessage({ type, ...body }, transfer);
+
+/**
+ * A trap (wasm's `unreachable`, or memory that cannot grow) leaves the wasm instance unusable:
+ * wasm-bindgen keeps the session borrowed, so every later call would fail. The worker says so
+ * once and answers nothing more; the page throws it away and starts a new one, which restores
+ * the last model kept in the browser.
+ */
+const isTrap = (err) => err instanceof WebAssembly.RuntimeError;
+let dead = false;
+function died(err) {
+  if (dead) return;
+  dead = true;
+  running = false;
+  post('trap', { message: err.message });
+}
+self.addEventListener('unhandledrejection', (e) => {
+  if (isTrap(e.reason)) died(e.reason);
+});
 const setState = (s) => { state = s; post('state', { state: s }); };
 // Lets queued messages (pause, predict…) run between training calls without a timer's delay.
 const channel = new MessageChannel();
@@ -39,6 +57,56 @@ function announce(reason) {
   post('model', {
     reason, layers: session.layers(), params: session.num_params(), spec: session.spec(), history: session.history(), restored,
   });
+}
+
+/**
+ * A session from the page's settings. A network the core refuses (a link's architecture that
+ * cannot be built, say) is explained, and the tutorial's is used instead.
+ */
+function newSession(settings) {
+  try {
+    return new core.Session(settings.spec ?? null, settings.config ?? null, settings.seed ?? 0);
+  } catch (err) {
+    if (isTrap(err)) throw err;
+    post('error', { message: `The architecture asked for cannot be used (${err.message}); the tutorial's network is used instead.`, fatal: false });
+    return new core.Session(null, null, 0);
+  }
+}
+
+/**
+ * Restores the model kept in the browser; true when it did. A stored model that cannot be
+ * loaded — or that killed the worker the last time it was restored — is discarded with a
+ * message, so it can never stop the page from starting.
+ */
+async function restore() {
+  let stored;
+  try {
+    stored = await loadModel();
+    if (!stored) return false;
+    if (await restoreDied()) {
+      await clearModel();
+      await markRestoring(false);
+      post('error', { message: 'The model kept in this browser stopped the training worker the last time it was restored, so it was discarded; a new model is used.', fatal: false });
+      return false;
+    }
+    await markRestoring(true);
+  } catch (err) {
+    storageOk = false;
+    post('storage', { ok: false, reason: err.message ?? String(err) });
+    return false;
+  }
+  let ok = false;
+  try {
+    session.load(stored.bytes, undefined);
+    restored = { savedAt: stored.savedAt };
+    ok = true;
+  } catch (err) {
+    if (isTrap(err)) throw err; // the mark stays: the next worker discards this model
+    await clearModel().catch(() => {});
+    post('error', { message: `The model kept in this browser could not be restored and was discarded (${err.message}); a new model is used.`, fatal: false });
+  }
+  await markRestoring(false).catch(() => {});
+  return ok;
 }
 
 /** Takes a run's settings: its length, training config and workers. */
@@ -72,12 +140,16 @@ async function fetchOk(url) {
   return res;
 }
 
-/** Streams one split of MNIST into the session: training can start before it has all arrived. */
+/**
+ * Streams one split of MNIST into the session: training can start before it has all arrived.
+ * After a failed attempt the download starts over, and the images the session already has are
+ * skipped.
+ */
 async function loadSplit(split) {
   const urls = MNIST[split];
   const labelBytes = new Uint8Array(await (await fetchOk(urls.labels)).arrayBuffer());
   const [n] = core.idx_dims(labelBytes.subarray(0, 8));
-  if (split === 'train') session.expect_training_examples(n);
+  session.expect_examples(split, n);
   const labels = labelBytes.subarray(8);
   if (labels.length !== n) throw new Error(`${urls.labels}: ${labels.length} labels, the header says ${n}`);
   const res = await fetchOk(urls.images);
@@ -86,6 +158,7 @@ async function loadSplit(split) {
   let pending = new Uint8Array(0);
   let header = false;
   let bytes = 0;
+  let seen = 0; // whole images read in this attempt
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
@@ -104,24 +177,31 @@ async function loadSplit(split) {
     }
     const whole = header ? Math.floor(pending.length / IMAGE) : 0;
     if (whole > 0) {
-      const start = counts[split];
-      counts[split] = session.add_examples(split, pending.subarray(0, whole * IMAGE), labels.subarray(start, start + whole));
+      seen += whole;
+      const fresh = Math.min(whole, seen - counts[split]); // those the session lacks
+      if (fresh > 0) {
+        const start = counts[split];
+        counts[split] = session.add_examples(split, pending.subarray((whole - fresh) * IMAGE, whole * IMAGE), labels.subarray(start, start + fresh));
+      }
       pending = pending.slice(whole * IMAGE);
     }
     post('data', { split, loaded: counts[split], total: n, bytes, bytesTotal });
   }
   if (counts[split] !== n || pending.length > 0) {
-    throw new Error(`${urls.images} is truncated: ${counts[split]} of ${n} images`);
+    throw new Error(`the download ended after ${counts[split].toLocaleString('en')} of ${n.toLocaleString('en')} images`);
   }
   session.set_complete(split);
 }
 
-/** Starts loading both splits once; each promise resolves true when complete, false on failure. */
+/**
+ * Starts loading each split not loaded or loading; each promise resolves true when the split is
+ * complete, false when its download failed (the page says so, and can ask to retry).
+ */
 function startLoading() {
   for (const split of ['train', 'test']) {
     loaded[split] ??= loadSplit(split).then(() => true, (err) => {
-      running = false;
-      post('error', { message: `MNIST ${split} set: ${err.message}`, fatal: true });
+      if (isTrap(err)) throw err;
+      post('dataError', { split, message: err.message });
       return false;
     });
   }
@@ -163,11 +243,17 @@ function syncThreads() {
   });
 }
 
+let storageOk = true;
+
+/** Keeps the model in the browser; says when that stops or starts working again. */
 async function persist() {
   try {
     await saveModel(session.save());
+    if (!storageOk) post('storage', { ok: true });
+    storageOk = true;
   } catch (err) {
-    post('error', { message: `could not keep the model in browser storage: ${err.message}`, fatal: false });
+    storageOk = false;
+    post('storage', { ok: false, reason: err.message ?? String(err) });
   }
 }
 
@@ -214,6 +300,7 @@ async function runLoop() {
     try {
       r = session.train(stepsPerCall);
     } catch (err) {
+      if (isTrap(err)) return died(err);
       running = false;
       setState('paused');
       announce('trained');
@@ -277,19 +364,9 @@ class Transfer {
 
 const handlers = {
   async init({ settings }) {
-    session = new core.Session(settings.spec ?? null, settings.config ?? null, settings.seed ?? 0);
+    session = newSession(settings);
     applyRun(settings);
-    let reason = 'new';
-    try {
-      const stored = await loadModel();
-      if (stored) {
-        session.load(stored.bytes, undefined);
-        restored = { savedAt: stored.savedAt };
-        reason = 'restored';
-      }
-    } catch (err) {
-      post('error', { message: `the model kept in this browser could not be restored (${err.message}); starting afresh`, fatal: false });
-    }
+    const reason = (await restore()) ? 'restored' : 'new';
     setState('idle'); // a restarted worker starts idle, whatever the old one was doing
     announce(reason);
     syncThreads();
@@ -314,6 +391,13 @@ const handlers = {
   },
   pause() {
     running = false;
+  },
+  // Downloads again what failed; what has arrived is kept.
+  async retryData() {
+    for (const split of ['train', 'test']) {
+      if (loaded[split] && !(await loaded[split])) loaded[split] = null;
+    }
+    startLoading();
   },
   // 'idle' is said only once the loop has ended and the model is stored, so a reload right
   // after Stop restores it.
@@ -362,6 +446,9 @@ const handlers = {
     const pixels = session.test_image(index);
     return new Transfer({ index, pixels, label: session.test_label(index) }, [pixels.buffer]);
   },
+  diagnostics() {
+    return { wasmBytes: wasmMemoryBytes(), steps: session.history().steps };
+  },
   save() {
     const bytes = session.save();
     return new Transfer({ bytes }, [bytes.buffer]);
@@ -397,6 +484,7 @@ const handlers = {
 };
 
 onmessage = async ({ data: msg }) => {
+  if (dead) return; // the page is replacing this worker
   const reply = (body, transfer = []) => postMessage({ type: 'reply', id: msg.id, ...body }, transfer);
   try {
     await ready;
@@ -408,6 +496,7 @@ onmessage = async ({ data: msg }) => {
     if (result instanceof Transfer) reply({ ok: true, value: result.value }, result.list);
     else reply({ ok: true, value: result });
   } catch (err) {
+    if (isTrap(err)) return died(err);
     const error = { message: err.message ?? String(err), detail: err.detail ?? '' };
     if (msg.id !== undefined) reply({ ok: false, error });
     else post('error', { ...error, fatal: false });

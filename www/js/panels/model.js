@@ -24,6 +24,14 @@ export function setupModel(panel, app) {
   };
 
   showModelStory($('model-story'), app);
+  // Where the browser cannot keep models (storage full, or blocked for this site), the page
+  // works on, and says the download is the only copy.
+  app.on('storage', ({ ok, reason }) => {
+    const notice = $('storage-status');
+    notice.hidden = ok;
+    notice.textContent = ok ? '' : `This browser is not keeping the model (${reason}): download it to keep it, or it is lost when the page closes.`;
+    panel.dataset.storage = ok ? 'ok' : 'unavailable';
+  });
   app.on('model', ({ params, layers, history }) => {
     const trained = history.steps > 0 && history.config ? ` · last trained with ${trainingSettings(history.config)}` : '';
     summary.textContent = `${layers.map((l) => l.name).join(' → ')} · ${params.toLocaleString('en')} parameters${trained}`;

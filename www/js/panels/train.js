@@ -82,7 +82,11 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
   let archValid = true;
   let model = null; // the worker's latest `model` event
   let evaluations = 0;
-  let showing = ''; // what the test report shown describes: 'epoch', 'evaluation' or 
+  let showing = ''; // what the shown test report describes: 'epoch', 'evaluation', or nothing
+  let storageOk = true;
+  const kept = () => (storageOk
+    ? 'the model is kept in this browser and restored on reload.'
+    : 'this browser cannot keep the model, so download it in Save and load to keep it.');
 
   const editor = new ArchitectureEditor($('arch'), core, (newSpec, valid) => {
     spec = newSpec;
@@ -256,17 +260,34 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
     // A report on "the current model" stops being one once its weights move.
     if (s === 'training' && showing === 'evaluation') clearResults();
     if (s === 'idle' && (was === 'training' || was === 'paused')) {
-      say('Stopped: the model is kept in this browser and restored on reload.', 'ok');
+      say(`Stopped: ${kept()}`, 'ok');
       bar.value = 0;
       barText.textContent = '';
     }
     if (s === 'done') {
-      say('Done: the model is kept in this browser and restored on reload.', 'ok');
+      say(`Done: ${kept()}`, 'ok');
       bar.value = 1;
     }
   });
+  const retry = $('data-retry');
+  const failed = new Set(); // splits whose download failed
+  retry.addEventListener('click', () => {
+    failed.clear();
+    retry.hidden = true;
+    dataStatus.classList.remove('error');
+    dataStatus.textContent = 'Downloading MNIST again…';
+    app.send('retryData');
+  });
+  app.on('dataError', ({ split, message }) => {
+    failed.add(split);
+    const what = split === 'train' ? 'training' : 'test';
+    dataStatus.textContent = `The MNIST ${what} images could not be downloaded (${message}). What arrived is kept; ${split === 'train' ? 'training waits for the rest' : 'test scores wait for them'}. Check the connection and retry.`;
+    dataStatus.classList.add('error');
+    retry.hidden = false;
+  });
   app.on('data', ({ split, loaded, total, bytes, bytesTotal }) => {
     panel.dataset[`${split}Loaded`] = String(loaded);
+    if (failed.size) return; // the failure stays in view until Retry
     const pct = Math.round((100 * bytes) / bytesTotal);
     dataStatus.textContent = loaded < total
       ? `Downloading MNIST ${split === 'train' ? 'training' : 'test'} images: ${loaded.toLocaleString('en')} of ${total.toLocaleString('en')} (${pct}%)`
@@ -306,6 +327,7 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
       ? 'Training on 2 workers: each computes half of every batch.'
       : `Training on 1 worker: ${reason}.`;
   });
+  app.on('storage', ({ ok }) => { storageOk = ok; });
   // The worker is gone: nothing runs, and nothing can start until it is restarted.
   app.on('crash', () => {
     model = null;
