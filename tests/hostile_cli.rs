@@ -245,6 +245,41 @@ fn eval_bench_filter_and_serve_with_hostile_values() {
 }
 
 #[test]
+fn images_of_no_pixels_are_refused() {
+    // Training on 4 images of 0×28 pixels used to panic when shifting them.
+    let dir = file("empty-images/.keep", b"");
+    let dir = std::path::Path::new(&dir).parent().unwrap().to_path_buf();
+    let idx = |dims: &[u32]| {
+        let mut v = vec![0, 0, 8, dims.len() as u8];
+        dims.iter().for_each(|d| v.extend(d.to_be_bytes()));
+        v.extend(vec![
+            1;
+            dims[1..].iter().product::<u32>() as usize
+                * (dims.len() > 1) as usize
+        ]);
+        v
+    };
+    for (name, dims) in [
+        ("train-images-idx3-ubyte", &[4, 0, 28][..]),
+        ("t10k-images-idx3-ubyte", &[4, 0, 28][..]),
+    ] {
+        std::fs::write(dir.join(name), idx(dims)).unwrap();
+    }
+    for name in ["train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte"] {
+        std::fs::write(dir.join(name), [0, 0, 8, 1, 0, 0, 0, 4, 1, 2, 3, 4]).unwrap();
+    }
+    let (code, stderr) = run(&args(&[
+        "train",
+        "--shift",
+        "2",
+        "--data",
+        dir.to_str().unwrap(),
+    ]));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("images of 0×28 pixels"), "{stderr}");
+}
+
+#[test]
 fn a_kernel_with_a_typo_is_refused_not_ignored() {
     let path = file(
         "typo.json",

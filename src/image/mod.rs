@@ -2,6 +2,7 @@
 //! applied to them.
 
 pub mod filters;
+pub mod png;
 
 use crate::error::{Error, Result};
 

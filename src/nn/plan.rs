@@ -130,8 +130,7 @@ impl Plan {
                         "the network passes {MAX_PARAMS} parameters (this layer has {layer_params})"
                     ))
                 })?;
-            // Sums of at most MAX_LAYERS values of at most u64::MAX / MAX_LAYERS cannot wrap:
-            // the memory check below refuses long before.
+            // Checked sums, though the memory test below refuses long before they could wrap.
             let sum = |total: u64, v: u64| {
                 total
                     .checked_add(v)
@@ -180,7 +179,8 @@ impl Plan {
             layers,
             input_len: input_len as usize,
             params,
-            sample_values: acts + caches + 2 * widest, // checked by the last layer's test
+            // Within MAX_TRAINING_BYTES: the last layer's test passed.
+            sample_values: acts + caches + 2 * widest,
             scratch_values: scratch,
         })
     }

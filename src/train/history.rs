@@ -251,17 +251,37 @@ impl History {
         }
         let mut h: History = serde_json::from_str(json)
             .map_err(|e| Error::Format(format!("the training history cannot be read: {e}")))?;
+        // Every number must survive being written back: JSON has no infinity, and a score of
+        // 1e61 read into an f32 becomes one.
+        let score = |s: &Score| s.accuracy.is_finite() && s.loss.is_finite();
         let finite = h.seconds.is_finite()
             && h.curve
                 .iter()
                 .all(|p| p.0.is_finite() && p.1.is_finite() && p.2.is_finite())
-            && h.epochs
+            && h.epochs.iter().all(|e| {
+                [
+                    e.seconds,
+                    e.at,
+                    e.train_loss as f64,
+                    e.train_accuracy as f64,
+                ]
                 .iter()
-                .all(|e| e.seconds.is_finite() && e.at.is_finite());
+                .all(|v| v.is_finite())
+                    && e.test.as_ref().is_none_or(score)
+            })
+            && h.evaluation.as_ref().is_none_or(|e| score(&e.score));
         if !finite {
             return Err(Error::Format(
                 "the training history holds a number that is not finite".into(),
             ));
+        }
+        if let Some(config) = &h.config {
+            config.check().map_err(|e| {
+                Error::Format(format!(
+                    "the training history's settings cannot be used: {}",
+                    e.reason()
+                ))
+            })?;
         }
         if h.curve.len() > MAX_CURVE_POINTS || h.epochs.len() > MAX_EPOCHS {
             return Err(Error::Format(format!(
@@ -413,12 +433,22 @@ mod tests {
         h.loaded_from("C:\\Users\\me\\model.safetensors");
         let back = History::from_json(&h.to_json()).unwrap();
         assert_eq!(back, h);
+        // Found by scripts/fuzz.sh: a long decimal must read as the float it writes back as.
+        let long = format!(r#"{{"curve": [[1{}.0, 2.1, 0.2]]}}"#, "3".repeat(60));
+        let once = History::from_json(&long).unwrap();
+        assert_eq!(History::from_json(&once.to_json()).unwrap(), once);
         assert_eq!(back.file.as_deref(), Some("model.safetensors"));
         for bad in [
             r#"{"steps": -1}"#,
             r#"{"steps": 9007199254740992}"#,
             r#"{"seed": 18446744073709551615}"#,
             r#"{"evaluation": {"steps": 9007199254740993, "score": {"accuracy": 1, "correct": 1, "total": 1, "loss": 0}}}"#,
+            // Found by scripts/fuzz.sh: a loss too large for an f32 became infinite, and the
+            // history written back could not be read again.
+            r#"{"epochs": [{"epoch": 1, "at": 1, "train_loss": 1, "train_accuracy": 1, "test": {"accuracy": 1, "correct": 1, "total": 1, "loss": 2.4e61}, "steps": 0, "seconds": 0}]}"#,
+            r#"{"evaluation": {"steps": 0, "score": {"accuracy": 1e400, "correct": 1, "total": 1, "loss": 0}}}"#,
+            r#"{"config": {"optimizer": {"type": "adam", "lr": 1e39}}}"#,
+            r#"{"config": {"sshift": 5}}"#,
             r#"{"curve": [[1e999, 0, 0]]}"#,
             r#"{"unknown": 1}"#,
             "not json",

@@ -29,9 +29,10 @@ pub enum Schedule {
     Cosine,
 }
 
-/// A training run's settings; the default is the tutorial's recipe.
+/// A training run's settings; the default is the tutorial's recipe. Unknown fields are refused:
+/// a misspelt setting must not pass as its default.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct TrainConfig {
     pub epochs: usize,
     pub batch_size: usize,
@@ -41,6 +42,14 @@ pub struct TrainConfig {
     pub shift: usize,
     /// Seeds the shuffling and augmentation (the model has its own seed).
     pub seed: u64,
+}
+
+impl TrainConfig {
+    /// Refuses settings a trainer could not run with (the same checks as [`Trainer::new`]'s,
+    /// but the batch against a network's memory).
+    pub fn check(&self) -> Result<()> {
+        checked(self).map(|_| ())
+    }
 }
 
 impl Default for TrainConfig {
