@@ -227,16 +227,8 @@ fn eval_bench_filter_and_serve_with_hostile_values() {
         r#"{"kernel": [[1]], "offset": NaN}"#,
     ];
     for (i, k) in kernels.iter().enumerate() {
-        let path = file(&format!("kernel{i}.json"), k.as_bytes());
-        assert_clean(&args(&[
-            "filter",
-            "--kernel",
-            &path,
-            "--input",
-            &png,
-            "--output",
-            "/tmp/never.png",
-        ]));
+        let (code, stderr) = filter(&format!("kernel{i}"), k, &png);
+        assert_eq!(code, Some(1), "{k}: {stderr}");
     }
     for port in ["-1", "65536", "NaN", ""] {
         assert_clean(&args(&["serve", "--port", port]));
@@ -279,22 +271,28 @@ fn images_of_no_pixels_are_refused() {
     assert!(stderr.contains("images of 0×28 pixels"), "{stderr}");
 }
 
-#[test]
-fn a_kernel_with_a_typo_is_refused_not_ignored() {
-    let path = file(
-        "typo.json",
-        br#"{"kernel": [[1, 1, 1], [1, 1, 1], [1, 1, 1]], "divsor": 9}"#,
-    );
-    let png = file("typo.png", b"\x89PNG\r\n\x1a\n");
-    let (code, stderr) = run(&args(&[
+/// `filter` with the kernel JSON `kernel` (saved as NAME.json) on the file `input`.
+fn filter(name: &str, kernel: &str, input: &str) -> (Option<i32>, String) {
+    let path = file(&format!("{name}.json"), kernel.as_bytes());
+    let a = args(&[
         "filter",
         "--kernel",
         &path,
         "--input",
-        &png,
+        input,
         "--output",
         "/tmp/never.png",
-    ]));
+    ]);
+    let (code, stderr) = run(&a);
+    assert!(!stderr.contains("panicked"), "{kernel}: {stderr}");
+    (code, stderr)
+}
+
+#[test]
+fn a_kernel_with_a_typo_is_refused_not_ignored() {
+    let png = file("typo.png", b"\x89PNG\r\n\x1a\n");
+    let kernel = r#"{"kernel": [[1, 1, 1], [1, 1, 1], [1, 1, 1]], "divsor": 9}"#;
+    let (code, stderr) = filter("typo", kernel, &png);
     assert_eq!(code, Some(1));
     assert!(stderr.contains("unknown field `divsor`"), "{stderr}");
 }

@@ -13,6 +13,9 @@ use js_sys::{Reflect, SharedArrayBuffer, JSON};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
+mod noise;
+use noise::noisy_session;
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// JavaScript values of every wrong kind, and the JSON a hostile link or file could hold.
@@ -53,18 +56,6 @@ fn hostile_values() -> Vec<JsValue> {
 
 const COUNTS: [u32; 5] = [0, 1, 63, 4097, u32::MAX];
 const FLOATS: [f32; 6] = [0.0, -1.0, f32::NAN, f32::INFINITY, f32::MIN_POSITIVE, 1e38];
-
-/// A session with 70 training and 70 test images of noise, all loaded.
-fn loaded_session() -> Session {
-    let mut s = Session::new(JsValue::NULL, JsValue::NULL, 0).unwrap();
-    let images: Vec<u8> = (0..70 * 784).map(|i| (i * 7 % 256) as u8).collect();
-    let labels: Vec<u8> = (0..70).map(|i| (i % 10) as u8).collect();
-    for split in ["train", "test"] {
-        s.add_examples(split, &images, &labels).unwrap();
-        s.set_complete(split).unwrap();
-    }
-    s
-}
 
 /// The session still answers as it should.
 fn still_works(s: &mut Session) {
@@ -141,7 +132,7 @@ fn the_filters_refuse_impossible_shapes_and_sizes() {
 
 #[wasm_bindgen_test]
 fn a_session_refuses_bad_arguments_and_keeps_working() {
-    let mut s = loaded_session();
+    let mut s = noisy_session(70, 70);
     for split in ["", "valid", "TRAIN"] {
         assert!(s.add_examples(split, &[], &[]).is_err());
         assert!(s.set_complete(split).is_err());
@@ -214,7 +205,7 @@ fn calls_out_of_order_are_answered() {
     assert!(s.test_image(0).is_err());
     // Completed twice, data after completion, a measurement in steps of 0, training after a
     // reset mid-measurement, saving and loading in between.
-    let mut s = loaded_session();
+    let mut s = noisy_session(70, 70);
     s.set_complete("train").unwrap();
     s.add_examples("train", &[0; 784], &[3]).unwrap();
     for n in COUNTS {

@@ -7,21 +7,14 @@
 
 use cnn_playground::nn::ModelSpec;
 use cnn_playground::wasm::replica::Replica;
-use cnn_playground::wasm::session::Session;
 use js_sys::{Reflect, SharedArrayBuffer};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
-wasm_bindgen_test_configure!(run_in_browser);
+mod noise;
+use noise::noisy_session;
 
-fn session_with_data() -> Session {
-    let mut session = Session::new(JsValue::NULL, JsValue::NULL, 0).unwrap();
-    let images: Vec<u8> = (0..256 * 784).map(|i| (i * 31 % 256) as u8).collect();
-    let labels: Vec<u8> = (0..256).map(|i| (i % 10) as u8).collect();
-    session.add_examples("train", &images, &labels).unwrap();
-    session.set_complete("train").unwrap();
-    session
-}
+wasm_bindgen_test_configure!(run_in_browser);
 
 fn number(report: &JsValue, key: &str) -> f64 {
     Reflect::get(report, &key.into()).unwrap().as_f64().unwrap()
@@ -29,7 +22,7 @@ fn number(report: &JsValue, key: &str) -> f64 {
 
 #[wasm_bindgen_test]
 fn a_buffer_that_is_not_a_fitting_replicas_is_refused() {
-    let mut session = session_with_data();
+    let mut session = noisy_session(256, 0);
     let foreign = SharedArrayBuffer::new(100);
     assert!(session.attach_replica(foreign).is_err());
     let spec = serde_wasm_bindgen::to_value(&ModelSpec::tutorial_bn()).unwrap();
@@ -40,7 +33,7 @@ fn a_buffer_that_is_not_a_fitting_replicas_is_refused() {
 
 #[wasm_bindgen_test]
 fn a_replica_that_fails_mid_step_is_let_go_and_the_step_redone_alone() {
-    let mut session = session_with_data();
+    let mut session = noisy_session(256, 0);
     let replica = Replica::new(JsValue::NULL, JsValue::NULL, 1).unwrap();
     session.attach_replica(replica.buffer()).unwrap();
     assert_eq!(session.threads(), 2);

@@ -9,18 +9,10 @@ use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
-wasm_bindgen_test_configure!(run_in_browser);
+mod noise;
+use noise::noisy_session;
 
-fn session_with_data() -> Session {
-    let mut session = Session::new(JsValue::NULL, JsValue::NULL, 0).unwrap();
-    let images: Vec<u8> = (0..256 * 784).map(|i| (i * 31 % 256) as u8).collect();
-    let labels: Vec<u8> = (0..256).map(|i| (i % 10) as u8).collect();
-    for split in ["train", "test"] {
-        session.add_examples(split, &images, &labels).unwrap();
-        session.set_complete(split).unwrap();
-    }
-    session
-}
+wasm_bindgen_test_configure!(run_in_browser);
 
 /// JSON as the page sends it: plain objects.
 fn js(json: serde_json::Value) -> JsValue {
@@ -43,7 +35,7 @@ fn number(value: &JsValue, path: &str) -> f64 {
 
 #[wasm_bindgen_test]
 fn every_step_is_in_the_story_and_the_story_travels_with_the_bytes() {
-    let mut session = session_with_data();
+    let mut session = noisy_session(256, 256);
     let report = session.train(4).unwrap();
     // 4 steps of 64 of 256 images: a quarter each, so 4 curve points and the epoch's end.
     assert_eq!(js_sys::Array::from(&get(&report, "points")).length(), 4);
@@ -79,7 +71,7 @@ fn every_step_is_in_the_story_and_the_story_travels_with_the_bytes() {
 
 #[wasm_bindgen_test]
 fn a_measurement_runs_in_slices_and_the_story_keeps_it() {
-    let mut session = session_with_data();
+    let mut session = noisy_session(256, 256);
     let first = session.evaluate(100).unwrap();
     assert_eq!(get(&first, "done").as_bool(), Some(false));
     assert_eq!(number(&first, "evaluated"), 100.0);
@@ -101,7 +93,7 @@ fn a_measurement_runs_in_slices_and_the_story_keeps_it() {
 
 #[wasm_bindgen_test]
 fn a_new_run_keeps_the_weights_and_bad_settings_change_nothing() {
-    let mut session = session_with_data();
+    let mut session = noisy_session(256, 256);
     session.train(2).unwrap();
     let pixels = vec![0.5f32; 784];
     let before = session.predict(&pixels).unwrap();
@@ -132,7 +124,7 @@ fn a_new_run_keeps_the_weights_and_bad_settings_change_nothing() {
 
 #[wasm_bindgen_test]
 fn a_file_that_is_not_a_model_is_refused_with_its_detail_and_changes_nothing() {
-    let mut session = session_with_data();
+    let mut session = noisy_session(256, 256);
     let pixels = vec![0.25f32; 784];
     let before = session.predict(&pixels).unwrap();
     let err = session

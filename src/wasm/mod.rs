@@ -25,8 +25,13 @@ pub fn built_with_simd() -> bool {
     cfg!(target_feature = "simd128")
 }
 
+/// The error as the page shows it: its reason without the kind's prefix ("invalid: "…), which
+/// says nothing to a user; a diverged run keeps its words, the worker recognises them.
 pub(crate) fn js_err(e: crate::Error) -> JsError {
-    JsError::new(&e.to_string())
+    match e {
+        crate::Error::Diverged(_) => JsError::new(&e.to_string()),
+        other => JsError::new(&other.reason()),
+    }
 }
 
 /// An `Error` with the error's technical detail, when it has one, as its `detail` property: the

@@ -104,6 +104,19 @@ test('crafted checkpoints are refused at upload, and one already in storage is d
   await context.close();
 });
 
+test('a link with an absurd architecture is explained, and the page runs the tutorial\'s network', async () => {
+  const arch = { input: [1, 1048576, 1048576], layers: [{ type: 'flatten' }, { type: 'linear', out_features: 10 }] };
+  const { page, context, problems } = await openPage(env.browser, `${env.server.url}#recipe=custom&arch=${encodeURIComponent(JSON.stringify(arch))}`);
+  // 2^40 values a sample: more than wasm32 can even count (natively: more memory than allowed).
+  await page.waitForFunction(() => /The architecture asked for cannot be used \(layer 1 \(flat\): \[1, 1048576, 1048576\] is too large to flatten\)/.test(document.querySelector('[data-testid="train-status"]').textContent));
+  assert.equal(await page.textContent('[data-testid="arch-error"]'), 'layer 1 (flat): [1, 1048576, 1048576] is too large to flatten');
+  assert.ok(await page.isDisabled('[data-testid="train-start"]'), 'the absurd network cannot be started');
+  assert.match(await page.textContent('[data-testid="model-summary"]'), /conv1 → relu1 → pool1 .* 206,922 parameters/);
+  assert.equal((await predictExample(page)).length, 10, 'the page predicts');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a trap in the worker mid-training: a new worker takes over with the last model kept', async (t) => {
   // Wasm memory capped at 320 MiB: a batch of 4,096 (about 1.2 GiB) cannot be had, and the
   // worker's allocation traps, as on a phone that runs out of memory.

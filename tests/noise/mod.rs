@@ -1,0 +1,20 @@
+//! Sessions for the tests that run in the browser: a fresh tutorial network with `train` and
+//! `test` images of noise loaded (labels 0–9 in turn), each split complete when it has any.
+#![cfg(target_arch = "wasm32")]
+
+use cnn_playground::wasm::session::Session;
+use wasm_bindgen::JsValue;
+
+pub fn noisy_session(train: usize, test: usize) -> Session {
+    let mut session = Session::new(JsValue::NULL, JsValue::NULL, 0).unwrap();
+    for (split, n) in [("train", train), ("test", test)] {
+        if n == 0 {
+            continue;
+        }
+        let images: Vec<u8> = (0..n * 784).map(|i| (i * 31 % 256) as u8).collect();
+        let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
+        session.add_examples(split, &images, &labels).unwrap();
+        session.set_complete(split).unwrap();
+    }
+    session
+}
