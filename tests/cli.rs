@@ -52,7 +52,7 @@ fn bad_arguments_are_one_line_errors() {
     assert_clean_error(&["train", "--recipe", "magic"], "--recipe");
     assert_clean_error(
         &["train", "--batch", "0", "--limit", "10"],
-        "batch size must be 1–4096",
+        "batch_size must be a whole number from 1 to 4096",
     );
     assert_clean_error(&["eval"], "--weights is required");
     assert_clean_error(&["fly"], "unknown command 'fly'");

@@ -4,11 +4,13 @@
 //! `wasm-pack test`.
 #![cfg(target_arch = "wasm32")]
 
+use cnn_playground::wasm::catalogue::{
+    check_config, check_setting, describe_model, layer_types, recipes, same_architecture,
+    training_fields,
+};
 use cnn_playground::wasm::filters::{conv2d, filter_image, filter_names};
 use cnn_playground::wasm::replica::{replica_failed, Replica};
-use cnn_playground::wasm::session::{
-    describe_model, idx_dims, preset_spec, same_architecture, Session,
-};
+use cnn_playground::wasm::session::{idx_dims, Session};
 use js_sys::{Reflect, SharedArrayBuffer, JSON};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
@@ -72,10 +74,21 @@ fn constructors_and_free_functions_refuse_what_they_cannot_use() {
         let _ = describe_model(v.clone());
         assert!(!same_architecture(v.clone(), JsValue::NULL));
         let _ = filter_image(vec![0; 16], 2, 2, v.clone());
+        let _ = check_config(v.clone());
     }
-    for name in ["", "nope", "tutorial_bn", "\u{0}"] {
-        let _ = preset_spec(name);
+    for name in ["", "nope", "epochs", "seed", "lr", "\u{0}"] {
+        for value in [
+            f64::NAN,
+            -1.0,
+            0.5,
+            1e300,
+            f64::INFINITY,
+            9007199254740993.0,
+        ] {
+            let _ = check_setting(name, value);
+        }
     }
+    assert!(layer_types().is_ok() && recipes().is_ok() && training_fields().is_ok());
     for header in [
         &[][..],
         &[0, 0, 8],

@@ -3,7 +3,87 @@
 //! Running statistics follow PyTorch: momentum 0.1, the unbiased batch variance.
 
 use super::layer::{Buffer, Layer, Mode, Param};
+use super::plan::{image, product};
+use super::spec::{About, Init, LayerConfig, Planned};
+use crate::error::Result;
+use crate::field::Field;
 use ndarray::ArrayD;
+use serde::{Deserialize, Serialize};
+
+const EPS: Field = Field::number("eps", 0.0, None, 1e-5)
+    .above_min()
+    .optional()
+    .help("added to the variance before its square root");
+const MOMENTUM: Field = Field::number("momentum", 0.0, Some(1.0), 0.1)
+    .optional()
+    .help("weight of each batch in the running statistics");
+
+/// `nn.BatchNorm2d(num_features, eps=1e-5, momentum=0.1)`; `num_features` is the input's
+/// channels.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchNorm2dSpec {
+    #[serde(default = "eps")]
+    pub eps: f32,
+    #[serde(default = "momentum")]
+    pub momentum: f32,
+}
+
+fn eps() -> f32 {
+    EPS.default_number()
+}
+
+fn momentum() -> f32 {
+    MOMENTUM.default_number()
+}
+
+impl Default for BatchNorm2dSpec {
+    fn default() -> Self {
+        BatchNorm2dSpec {
+            eps: eps(),
+            momentum: momentum(),
+        }
+    }
+}
+
+impl BatchNorm2dSpec {
+    fn channels(&self, input: &[usize]) -> Result<usize> {
+        let (channels, _, _) = image(input)?;
+        EPS.check_number(self.eps)?;
+        MOMENTUM.check_number(self.momentum)?;
+        Ok(channels)
+    }
+}
+
+impl LayerConfig for BatchNorm2dSpec {
+    const ABOUT: About = About {
+        label: "BatchNorm2d",
+        kind: "bn",
+        fields: &[EPS, MOMENTUM],
+        signed: true,
+        kernels: false,
+        help: "normalises each channel, then scales and shifts it",
+    };
+
+    fn plan(&self, input: &[usize]) -> Result<Planned> {
+        let channels = self.channels(input)?;
+        Ok(Planned {
+            params: 2 * channels,
+            // x̂.
+            cache: product("the input", input)?,
+            ..Planned::shape(input.to_vec())
+        })
+    }
+
+    fn build(&self, input: &[usize], _init: &mut Init) -> Result<Box<dyn Layer>> {
+        let channels = self.channels(input)?;
+        Ok(Box::new(BatchNorm2d::new(
+            channels,
+            self.eps,
+            self.momentum,
+        )))
+    }
+}
 
 pub struct BatchNorm2d {
     channels: usize,

@@ -1,8 +1,106 @@
 //! `Conv2d`: PyTorch's layer, weight (OC,C,KH,KW) and bias (OC), over the conv kernel in `ops`.
 
 use super::layer::{flat, flat_mut, pytorch_uniform, Layer, Mode, Param};
+use super::plan::{image, product, MAX_PARAMS};
+use super::spec::{About, Init, LayerConfig, Planned};
+use crate::error::{Error, Result};
+use crate::field::Field;
 use crate::ops::conv::{conv2d_backward, conv2d_forward, Conv2dGeometry};
 use crate::rng::Rng;
+use serde::{Deserialize, Serialize};
+
+/// Output channels of a convolution, and the side of its kernel.
+pub const MAX_CHANNELS: usize = 1024;
+pub const MAX_KERNEL: usize = 15;
+
+const OUT_CHANNELS: Field = Field::count("out_channels", 1, Some(MAX_CHANNELS), 16)
+    .help("feature maps it makes, one kernel stack each");
+const KERNEL_SIZE: Field =
+    Field::count("kernel_size", 1, Some(MAX_KERNEL), 3).help("side of each square kernel");
+const STRIDE: Field = Field::count("stride", 1, None, 1)
+    .optional()
+    .help("step between windows");
+const PADDING: Field = Field::count("padding", 0, None, 0)
+    .optional()
+    .help("zeros added on each side");
+
+/// `nn.Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0)`; `in_channels` is
+/// the input's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conv2dSpec {
+    pub out_channels: usize,
+    pub kernel_size: usize,
+    #[serde(default = "stride")]
+    pub stride: usize,
+    #[serde(default = "padding")]
+    pub padding: usize,
+}
+
+fn stride() -> usize {
+    STRIDE.default_count()
+}
+
+fn padding() -> usize {
+    PADDING.default_count()
+}
+
+impl Conv2dSpec {
+    /// `out_channels` kernels of `kernel_size`², PyTorch's defaults otherwise.
+    pub fn new(out_channels: usize, kernel_size: usize) -> Self {
+        Conv2dSpec {
+            out_channels,
+            kernel_size,
+            stride: stride(),
+            padding: padding(),
+        }
+    }
+
+    fn geometry(&self, input: &[usize]) -> Result<Conv2dGeometry> {
+        OUT_CHANNELS.check_count(self.out_channels)?;
+        let k = KERNEL_SIZE.check_count(self.kernel_size)?;
+        STRIDE.check_count(self.stride)?;
+        Conv2dGeometry::new(image(input)?, (k, k), self.stride, self.padding)
+    }
+}
+
+impl LayerConfig for Conv2dSpec {
+    const ABOUT: About = About {
+        label: "Conv2d",
+        kind: "conv",
+        fields: &[OUT_CHANNELS, KERNEL_SIZE, STRIDE, PADDING],
+        signed: true,
+        kernels: true,
+        help: "slides learned kernels over the image",
+    };
+
+    fn plan(&self, input: &[usize]) -> Result<Planned> {
+        let conv = self.geometry(input)?;
+        let oc = self.out_channels;
+        // Weights OC·C·K·K and a bias per output channel.
+        let params = product("the weight", &[oc, conv.patch_len()])?
+            .checked_add(oc as u64)
+            .filter(|&p| p <= MAX_PARAMS as u64)
+            .ok_or_else(|| {
+                Error::Invalid(format!("its weight has more than {MAX_PARAMS} values"))
+            })?;
+        Ok(Planned {
+            output: vec![oc, conv.out_h, conv.out_w],
+            params: params as usize,
+            flops: product("the FLOPs", &[2, oc, conv.patch_len(), conv.out_len()])?,
+            cache: 0,
+            scratch: 2 * conv.scratch_len() as u64,
+        })
+    }
+
+    fn build(&self, input: &[usize], init: &mut Init) -> Result<Box<dyn Layer>> {
+        Ok(Box::new(Conv2d::new(
+            self.geometry(input)?,
+            self.out_channels,
+            init.rng,
+        )))
+    }
+}
 
 pub struct Conv2d {
     geometry: Conv2dGeometry,

@@ -2,7 +2,52 @@
 //! 1/(1−p) (inverted dropout, as PyTorch), so evaluation is the identity.
 
 use super::layer::{Layer, Mode};
+use super::plan::product;
+use super::spec::{About, Init, LayerConfig, Planned};
+use crate::error::Result;
+use crate::field::Field;
 use crate::rng::Rng;
+use serde::{Deserialize, Serialize};
+
+const P: Field = Field::number("p", 0.0, Some(1.0), 0.5)
+    .below_max()
+    .help("chance that a value is zeroed in training");
+
+/// `nn.Dropout(p)`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DropoutSpec {
+    #[serde(default = "p")]
+    pub p: f32,
+}
+
+fn p() -> f32 {
+    P.default_number()
+}
+
+impl LayerConfig for DropoutSpec {
+    const ABOUT: About = About {
+        label: "Dropout",
+        kind: "dropout",
+        fields: &[P],
+        signed: false,
+        kernels: false,
+        help: "zeroes random values while training",
+    };
+
+    fn plan(&self, input: &[usize]) -> Result<Planned> {
+        P.check_number(self.p)?;
+        Ok(Planned {
+            // The mask.
+            cache: product("the input", input)?,
+            ..Planned::shape(input.to_vec())
+        })
+    }
+
+    fn build(&self, _input: &[usize], init: &mut Init) -> Result<Box<dyn Layer>> {
+        Ok(Box::new(Dropout::new(self.p, init.own_rng(0xD50))))
+    }
+}
 
 pub struct Dropout {
     p: f32,

@@ -2,6 +2,37 @@
 //! simply the memory order of NCHW, so values are copied as they lie.
 
 use super::layer::{Layer, Mode};
+use super::spec::{About, Init, LayerConfig, Planned};
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// `nn.Flatten()`: every dimension but the batch's into one.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlattenSpec {}
+
+impl LayerConfig for FlattenSpec {
+    const ABOUT: About = About {
+        label: "Flatten",
+        kind: "flat",
+        fields: &[],
+        signed: false,
+        kernels: false,
+        help: "lays the feature maps out as one vector",
+    };
+
+    fn plan(&self, input: &[usize]) -> Result<Planned> {
+        let flat = input
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .ok_or_else(|| Error::Invalid(format!("{input:?} is too large to flatten")))?;
+        Ok(Planned::shape(vec![flat]))
+    }
+
+    fn build(&self, _input: &[usize], _init: &mut Init) -> Result<Box<dyn Layer>> {
+        Ok(Box::new(Flatten))
+    }
+}
 
 pub struct Flatten;
 

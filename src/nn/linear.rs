@@ -1,8 +1,74 @@
 //! `Linear`: y = x·Wᵀ + b, PyTorch's layout, weight (out,in), bias (out).
 
 use super::layer::{flat, flat_mut, pytorch_uniform, Layer, Mode, Param};
+use super::plan::{product, MAX_PARAMS};
+use super::spec::{About, Init, LayerConfig, Planned};
+use crate::error::{Error, Result};
+use crate::field::Field;
 use crate::ops::gemm::{gemm, MatRef};
 use crate::rng::Rng;
+use serde::{Deserialize, Serialize};
+
+/// Outputs of a linear layer.
+pub const MAX_FEATURES: usize = 65536;
+
+const OUT_FEATURES: Field =
+    Field::count("out_features", 1, Some(MAX_FEATURES), 10).help("outputs, one weight row each");
+
+/// `nn.Linear(in_features, out_features)`; `in_features` is the input's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinearSpec {
+    pub out_features: usize,
+}
+
+impl LinearSpec {
+    fn in_features(&self, input: &[usize]) -> Result<usize> {
+        let [in_features] = input[..] else {
+            return Err(Error::Invalid(format!(
+                "needs a flat input, got {input:?}: add a flatten layer before it"
+            )));
+        };
+        OUT_FEATURES.check_count(self.out_features)?;
+        Ok(in_features)
+    }
+}
+
+impl LayerConfig for LinearSpec {
+    const ABOUT: About = About {
+        label: "Linear",
+        kind: "fc",
+        fields: &[OUT_FEATURES],
+        signed: true,
+        kernels: false,
+        help: "every output a weighted sum of every input",
+    };
+
+    fn plan(&self, input: &[usize]) -> Result<Planned> {
+        let (inf, outf) = (self.in_features(input)?, self.out_features);
+        let params = product("the weight", &[outf, inf])?
+            .checked_add(outf as u64)
+            .filter(|&p| p <= MAX_PARAMS as u64)
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "its {outf}×{inf} weight has more than {MAX_PARAMS} values"
+                ))
+            })?;
+        Ok(Planned {
+            params: params as usize,
+            flops: product("the FLOPs", &[2, inf, outf])?,
+            ..Planned::shape(vec![outf])
+        })
+    }
+
+    fn build(&self, input: &[usize], init: &mut Init) -> Result<Box<dyn Layer>> {
+        Ok(Box::new(Linear::new(
+            self.in_features(input)?,
+            self.out_features,
+            init.rng,
+        )))
+    }
+}
 
 pub struct Linear {
     in_features: usize,

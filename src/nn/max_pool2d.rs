@@ -2,6 +2,81 @@
 //! gradient goes to that one input, the first maximum in row-major order on ties (as PyTorch).
 
 use super::layer::{Layer, Mode};
+use super::plan::{image, product};
+use super::spec::{About, Init, LayerConfig, Planned};
+use crate::error::{Error, Result};
+use crate::field::Field;
+use serde::{Deserialize, Serialize};
+
+const KERNEL_SIZE: Field = Field::count("kernel_size", 1, None, 2)
+    .optional()
+    .help("side of each square window");
+const STRIDE: Field = Field::count("stride", 1, None, 2)
+    .default_is("the kernel size")
+    .help("step between windows");
+
+/// `nn.MaxPool2d(kernel_size=2, stride=kernel_size)`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaxPool2dSpec {
+    #[serde(default = "kernel_size")]
+    pub kernel_size: usize,
+    /// None: the kernel size.
+    #[serde(default)]
+    pub stride: Option<usize>,
+}
+
+fn kernel_size() -> usize {
+    KERNEL_SIZE.default_count()
+}
+
+impl MaxPool2dSpec {
+    pub fn new(kernel_size: usize) -> Self {
+        MaxPool2dSpec {
+            kernel_size,
+            stride: None,
+        }
+    }
+
+    /// The input (C,H,W), the kernel and the stride, checked.
+    fn geometry(&self, input: &[usize]) -> Result<((usize, usize, usize), usize, usize)> {
+        let (c, h, w) = image(input)?;
+        let k = KERNEL_SIZE.check_count(self.kernel_size)?;
+        let s = STRIDE.check_count(self.stride.unwrap_or(k))?;
+        if k > h || k > w {
+            return Err(Error::Invalid(format!(
+                "a {k}×{k} pool does not fit a {h}×{w} input"
+            )));
+        }
+        Ok(((c, h, w), k, s))
+    }
+}
+
+impl LayerConfig for MaxPool2dSpec {
+    const ABOUT: About = About {
+        label: "MaxPool2d",
+        kind: "pool",
+        fields: &[KERNEL_SIZE, STRIDE],
+        signed: false,
+        kernels: false,
+        help: "keeps the largest value of each window",
+    };
+
+    fn plan(&self, input: &[usize]) -> Result<Planned> {
+        let (input, k, s) = self.geometry(input)?;
+        let output = MaxPool2d::new(input, k, s).output_shape().to_vec();
+        Ok(Planned {
+            // The maxima's positions, one per output.
+            cache: product("the output", &output)?,
+            ..Planned::shape(output)
+        })
+    }
+
+    fn build(&self, input: &[usize], _init: &mut Init) -> Result<Box<dyn Layer>> {
+        let (input, k, s) = self.geometry(input)?;
+        Ok(Box::new(MaxPool2d::new(input, k, s)))
+    }
+}
 
 pub struct MaxPool2d {
     kernel: usize,

@@ -1,4 +1,4 @@
-//! Layers (one file each), the model built from a spec, and the loss.
+//! Layers (one file each, with its spec), the model built from a spec, and the loss.
 //!
 //! ```
 //! use cnn_playground::nn::{Model, ModelSpec, Mode};
@@ -22,6 +22,13 @@ pub mod plan;
 pub mod relu;
 pub mod spec;
 
+pub use batch_norm2d::BatchNorm2dSpec;
+pub use conv2d::Conv2dSpec;
+pub use dropout::DropoutSpec;
+pub use flatten::FlattenSpec;
 pub use layer::{Buffer, Layer, Mode, Param};
+pub use linear::LinearSpec;
+pub use max_pool2d::MaxPool2dSpec;
 pub use model::{LayerInfo, Model};
-pub use spec::{LayerSpec, ModelSpec};
+pub use relu::ReluSpec;
+pub use spec::{LayerConfig, LayerSpec, ModelSpec};

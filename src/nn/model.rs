@@ -1,16 +1,9 @@
 //! A network built from a [`ModelSpec`]: layers with PyTorch's parameter names, output shapes
 //! inferred and checked when it is built, and every layer's activations on request.
 
-use super::batch_norm2d::BatchNorm2d;
-use super::conv2d::Conv2d;
-use super::dropout::Dropout;
-use super::flatten::Flatten;
 use super::layer::{flat, Buffer, Layer, Mode, Param};
-use super::linear::Linear;
-use super::max_pool2d::MaxPool2d;
-use super::plan::{Geometry, Plan};
-use super::relu::Relu;
-use super::spec::ModelSpec;
+use super::plan::Plan;
+use super::spec::{Init, ModelSpec};
 use crate::error::{Error, Result};
 use crate::rng::Rng;
 use ndarray::ArrayD;
@@ -29,6 +22,9 @@ pub struct LayerInfo {
     pub params: usize,
     /// Floating-point operations of one image's forward pass (a multiply-add counts 2).
     pub flops: u64,
+    /// Whether its outputs are of both signs, and whether it has kernels to draw.
+    pub signed: bool,
+    pub kernels: bool,
 }
 
 pub struct Model {
@@ -54,38 +50,13 @@ impl Model {
     pub fn new(spec: &ModelSpec, seed: u64) -> Result<Self> {
         let plan = Plan::new(spec)?;
         let mut rng = Rng::new(seed);
-        let nodes = plan
-            .layers
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                let layer: Box<dyn Layer> = match l.geometry {
-                    Geometry::Conv2d { conv, out_channels } => {
-                        Box::new(Conv2d::new(conv, out_channels, &mut rng))
-                    }
-                    Geometry::Relu => Box::new(Relu),
-                    Geometry::MaxPool2d {
-                        input,
-                        kernel,
-                        stride,
-                    } => Box::new(MaxPool2d::new(input, kernel, stride)),
-                    Geometry::Flatten => Box::new(Flatten),
-                    Geometry::Linear {
-                        in_features,
-                        out_features,
-                    } => Box::new(Linear::new(in_features, out_features, &mut rng)),
-                    Geometry::Dropout { p } => {
-                        Box::new(Dropout::new(p, Rng::new(seed ^ (0xD50 + i as u64))))
-                    }
-                    Geometry::BatchNorm2d {
-                        channels,
-                        eps,
-                        momentum,
-                    } => Box::new(BatchNorm2d::new(channels, eps, momentum)),
-                };
-                Node { layer }
-            })
-            .collect::<Vec<_>>();
+        let mut input = spec.input.to_vec();
+        let mut nodes = Vec::with_capacity(plan.layers.len());
+        for (i, (layer, planned)) in spec.layers.iter().zip(&plan.layers).enumerate() {
+            let layer = layer.build(&input, &mut Init::new(&mut rng, seed, i))?;
+            nodes.push(Node { layer });
+            input.clone_from(&planned.output_shape);
+        }
         Ok(Model {
             spec: spec.clone(),
             plan,
@@ -140,6 +111,8 @@ impl Model {
                 output_shape: l.output_shape.clone(),
                 params: l.params,
                 flops: l.flops,
+                signed: s.about().signed,
+                kernels: s.about().kernels,
             })
             .collect()
     }
@@ -321,14 +294,18 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::LayerSpec;
+    use crate::nn::flatten::FlattenSpec;
+    use crate::nn::linear::LinearSpec;
 
     #[test]
     fn backward_skips_the_input_gradient_even_when_the_input_is_the_largest_tensor() {
         // The gradient buffers never grow to the input's size here unless dL/dinput is asked for.
         let spec = ModelSpec {
             input: [1, 28, 28],
-            layers: vec![LayerSpec::Flatten, LayerSpec::Linear { out_features: 10 }],
+            layers: vec![
+                FlattenSpec {}.into(),
+                LinearSpec { out_features: 10 }.into(),
+            ],
         };
         let mut model = Model::new(&spec, 0).unwrap();
         let x = vec![0.5; 3 * 784];

@@ -6,7 +6,6 @@
 
 use super::spec::{LayerSpec, ModelSpec};
 use crate::error::{Error, Result};
-use crate::ops::conv::Conv2dGeometry;
 
 /// Layers in a network.
 pub const MAX_LAYERS: usize = 100;
@@ -14,51 +13,17 @@ pub const MAX_LAYERS: usize = 100;
 pub const MAX_PARAMS: usize = 1 << 24;
 /// Scores the last layer may give: the confusion matrix keeps classes² counts.
 pub const MAX_CLASSES: usize = 1000;
-/// Output channels of a convolution, and the side of its kernel.
-pub const MAX_CHANNELS: usize = 1024;
-pub const MAX_KERNEL: usize = 15;
-/// Outputs of a linear layer.
-pub const MAX_FEATURES: usize = 65536;
 /// What a training step may need in all: the weights with their gradients and Adam's state, a
 /// batch's activations, gradients and caches, and scratch. Half of what wasm32 can address, so
 /// the data and the page's own memory fit beside it; it also keeps every index into a batch's
 /// activations below 2^32 (MaxPool2d records its maxima as u32).
 pub const MAX_TRAINING_BYTES: u64 = 2 << 30;
 
-/// A layer's sizes, checked: what it is built from.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Geometry {
-    Conv2d {
-        conv: Conv2dGeometry,
-        out_channels: usize,
-    },
-    Relu,
-    MaxPool2d {
-        input: (usize, usize, usize),
-        kernel: usize,
-        stride: usize,
-    },
-    Flatten,
-    Linear {
-        in_features: usize,
-        out_features: usize,
-    },
-    Dropout {
-        p: f32,
-    },
-    BatchNorm2d {
-        channels: usize,
-        eps: f32,
-        momentum: f32,
-    },
-}
-
 /// One layer of a plan.
 #[derive(Clone, Debug)]
 pub struct LayerPlan {
     /// PyTorch's name: conv1, relu1, pool1, …, flat, fc1.
     pub name: String,
-    pub geometry: Geometry,
     /// Per-sample output shape, and its number of values.
     pub output_shape: Vec<usize>,
     pub output_len: usize,
@@ -83,7 +48,7 @@ pub struct Plan {
 
 /// `a · b · …` or an error naming `what` when it passes `u64` (it never does within the limits;
 /// this is for specs made to overflow).
-fn product(what: &str, dims: &[usize]) -> Result<u64> {
+pub(crate) fn product(what: &str, dims: &[usize]) -> Result<u64> {
     dims.iter()
         .try_fold(1u64, |a, &d| a.checked_mul(d as u64))
         .ok_or_else(|| Error::Invalid(format!("{what} {dims:?} is too large")))
@@ -113,15 +78,15 @@ impl Plan {
             let count = counts.entry(ls.kind()).or_insert(0);
             *count += 1;
             let name = match ls {
-                LayerSpec::Flatten => "flat".to_string(),
+                LayerSpec::Flatten(_) => "flat".to_string(),
                 _ => format!("{}{}", ls.kind(), count),
             };
             let at = format!("layer {} ({name})", i + 1);
             let fail = |why: String| Error::Invalid(format!("{at}: {why}"));
-            let (planned, layer_params, flops, cache, layer_scratch) =
-                plan_layer(ls, &shape).map_err(|e| fail(e.reason()))?;
+            let planned = ls.plan(&shape).map_err(|e| fail(e.reason()))?;
+            let layer_params = planned.params;
             let output_len =
-                product("the output shape", &planned.1).map_err(|e| fail(e.reason()))?;
+                product("the output shape", &planned.output).map_err(|e| fail(e.reason()))?;
             params = params
                 .checked_add(layer_params)
                 .filter(|&p| p <= MAX_PARAMS)
@@ -137,9 +102,9 @@ impl Plan {
                     .ok_or_else(|| fail("its sizes are too large".into()))
             };
             acts = sum(acts, output_len)?;
-            caches = sum(caches, cache)?;
+            caches = sum(caches, planned.cache)?;
             widest = widest.max(output_len);
-            scratch = scratch.max(layer_scratch);
+            scratch = scratch.max(planned.scratch);
             // A single sample must fit, checked before the next layer adds to the sums.
             let sample = acts
                 .saturating_add(caches)
@@ -152,14 +117,13 @@ impl Plan {
                     gib(MAX_TRAINING_BYTES)
                 )));
             }
-            shape = planned.1.clone();
+            shape = planned.output.clone();
             layers.push(LayerPlan {
                 name,
-                geometry: planned.0,
                 output_len: output_len as usize,
-                output_shape: planned.1,
+                output_shape: planned.output,
                 params: layer_params,
-                flops,
+                flops: planned.flops,
             });
         }
         let classes = match shape[..] {
@@ -234,7 +198,7 @@ fn gib(bytes: u64) -> String {
 }
 
 /// A C×H×W input, or why not.
-fn image(shape: &[usize]) -> Result<(usize, usize, usize)> {
+pub(crate) fn image(shape: &[usize]) -> Result<(usize, usize, usize)> {
     match *shape {
         [c, h, w] => Ok((c, h, w)),
         _ => Err(Error::Invalid(format!(
@@ -243,157 +207,14 @@ fn image(shape: &[usize]) -> Result<(usize, usize, usize)> {
     }
 }
 
-/// A layer's geometry and output shape, parameters, FLOPs, cached values per sample and scratch
-/// values, for a per-sample input of `shape`.
-#[allow(clippy::type_complexity)]
-fn plan_layer(
-    ls: &LayerSpec,
-    shape: &[usize],
-) -> Result<((Geometry, Vec<usize>), usize, u64, u64, u64)> {
-    let same = shape.to_vec();
-    let len = product("the input", shape)?;
-    Ok(match *ls {
-        LayerSpec::Conv2d {
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-        } => {
-            if !(1..=MAX_CHANNELS).contains(&out_channels)
-                || !(1..=MAX_KERNEL).contains(&kernel_size)
-            {
-                return Err(Error::Invalid(format!(
-                    "out_channels must be 1–{MAX_CHANNELS} and kernel_size 1–{MAX_KERNEL}, got {out_channels} and {kernel_size}"
-                )));
-            }
-            let conv =
-                Conv2dGeometry::new(image(shape)?, (kernel_size, kernel_size), stride, padding)?;
-            let out = vec![out_channels, conv.out_h, conv.out_w];
-            // Weights OC·C·K·K and a bias per output channel; C ≤ MAX_CHANNELS or the input's.
-            let params = product("the weight", &[out_channels, conv.patch_len()])?
-                .checked_add(out_channels as u64)
-                .filter(|&p| p <= MAX_PARAMS as u64)
-                .ok_or_else(|| {
-                    Error::Invalid(format!("its weight has more than {MAX_PARAMS} values"))
-                })?;
-            let flops = product(
-                "the FLOPs",
-                &[2, out_channels, conv.patch_len(), conv.out_len()],
-            )?;
-            (
-                (Geometry::Conv2d { conv, out_channels }, out),
-                params as usize,
-                flops,
-                0,
-                2 * conv.scratch_len() as u64,
-            )
-        }
-        LayerSpec::Relu => ((Geometry::Relu, same), 0, 0, 0, 0),
-        LayerSpec::MaxPool2d {
-            kernel_size,
-            stride,
-        } => {
-            let (c, h, w) = image(shape)?;
-            let stride = stride.unwrap_or(kernel_size);
-            if kernel_size == 0 || stride == 0 || kernel_size > h || kernel_size > w {
-                return Err(Error::Invalid(format!(
-                    "a {kernel_size}×{kernel_size} pool with stride {stride} does not fit a {h}×{w} input"
-                )));
-            }
-            let out = vec![
-                c,
-                (h - kernel_size) / stride + 1,
-                (w - kernel_size) / stride + 1,
-            ];
-            let maxima = product("the output", &out)?;
-            (
-                (
-                    Geometry::MaxPool2d {
-                        input: (c, h, w),
-                        kernel: kernel_size,
-                        stride,
-                    },
-                    out,
-                ),
-                0,
-                0,
-                maxima,
-                0,
-            )
-        }
-        LayerSpec::Flatten => {
-            let flat = usize::try_from(len)
-                .map_err(|_| Error::Invalid(format!("{shape:?} is too large to flatten")))?;
-            ((Geometry::Flatten, vec![flat]), 0, 0, 0, 0)
-        }
-        LayerSpec::Linear { out_features } => {
-            let [in_features] = shape[..] else {
-                return Err(Error::Invalid(format!(
-                    "needs a flat input, got {shape:?}: add a flatten layer before it"
-                )));
-            };
-            if !(1..=MAX_FEATURES).contains(&out_features) {
-                return Err(Error::Invalid(format!(
-                    "out_features must be 1–{MAX_FEATURES}, got {out_features}"
-                )));
-            }
-            let params = product("the weight", &[out_features, in_features])?
-                .checked_add(out_features as u64)
-                .filter(|&p| p <= MAX_PARAMS as u64)
-                .ok_or_else(|| {
-                    Error::Invalid(format!(
-                        "its {out_features}×{in_features} weight has more than {MAX_PARAMS} values"
-                    ))
-                })?;
-            let flops = product("the FLOPs", &[2, in_features, out_features])?;
-            (
-                (
-                    Geometry::Linear {
-                        in_features,
-                        out_features,
-                    },
-                    vec![out_features],
-                ),
-                params as usize,
-                flops,
-                0,
-                0,
-            )
-        }
-        LayerSpec::Dropout { p } => {
-            if !(0.0..1.0).contains(&p) {
-                return Err(Error::Invalid(format!("p must be in [0, 1), got {p}")));
-            }
-            ((Geometry::Dropout { p }, same), 0, 0, len, 0)
-        }
-        LayerSpec::BatchNorm2d { eps, momentum } => {
-            let (channels, _, _) = image(shape)?;
-            if eps.is_nan() || eps <= 0.0 || !(0.0..=1.0).contains(&momentum) {
-                return Err(Error::Invalid(
-                    "eps must be positive and momentum in [0, 1]".into(),
-                ));
-            }
-            (
-                (
-                    Geometry::BatchNorm2d {
-                        channels,
-                        eps,
-                        momentum,
-                    },
-                    same,
-                ),
-                2 * channels,
-                0,
-                len,
-                0,
-            )
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nn::conv2d::Conv2dSpec;
+    use crate::nn::flatten::FlattenSpec;
+    use crate::nn::linear::LinearSpec;
+    use crate::nn::max_pool2d::MaxPool2dSpec;
+    use crate::nn::relu::ReluSpec;
 
     fn spec(input: [usize; 3], layers: Vec<LayerSpec>) -> ModelSpec {
         ModelSpec { input, layers }
@@ -413,75 +234,55 @@ mod tests {
         bn.check_batch(4096).unwrap();
     }
 
+    fn flatten() -> LayerSpec {
+        FlattenSpec {}.into()
+    }
+
+    fn fc(out_features: usize) -> LayerSpec {
+        LinearSpec { out_features }.into()
+    }
+
     #[test]
     fn sizes_made_to_overflow_are_refused_naming_the_layer() {
-        use LayerSpec::*;
-        let conv = |out_channels, kernel_size, padding| Conv2d {
-            out_channels,
-            kernel_size,
-            stride: 1,
-            padding,
+        let conv = |out_channels, kernel_size, padding| {
+            LayerSpec::from(Conv2dSpec {
+                padding,
+                ..Conv2dSpec::new(out_channels, kernel_size)
+            })
         };
         let cases = [
             // A huge input before a flatten: 2^40 values per sample.
             (
-                spec(
-                    [1, 1 << 20, 1 << 20],
-                    vec![Flatten, Linear { out_features: 10 }],
-                ),
+                spec([1, 1 << 20, 1 << 20], vec![flatten(), fc(10)]),
                 "layer 1 (flat)",
             ),
             // Padding of 2^63 (2^31 on wasm32) and of 2^32 − 1.
             (
                 spec(
                     [1, 28, 28],
-                    vec![
-                        conv(4, 3, usize::MAX / 2 + 1),
-                        Flatten,
-                        Linear { out_features: 10 },
-                    ],
+                    vec![conv(4, 3, usize::MAX / 2 + 1), flatten(), fc(10)],
                 ),
                 "layer 1 (conv1)",
             ),
             (
                 spec(
                     [1, 28, 28],
-                    vec![
-                        conv(4, 3, u32::MAX as usize),
-                        Flatten,
-                        Linear { out_features: 10 },
-                    ],
+                    vec![conv(4, 3, u32::MAX as usize), flatten(), fc(10)],
                 ),
                 "layer 1 (conv1)",
             ),
             // 65,536 classes.
-            (
-                spec(
-                    [1, 2, 2],
-                    vec![
-                        Flatten,
-                        Linear {
-                            out_features: 65536,
-                        },
-                    ],
-                ),
-                "65536 scores",
-            ),
+            (spec([1, 2, 2], vec![flatten(), fc(65536)]), "65536 scores"),
             // A linear layer of 2^16 × 2^20 weights.
             (
-                spec(
-                    [1, 1024, 1024],
-                    vec![
-                        Flatten,
-                        Linear {
-                            out_features: 65536,
-                        },
-                    ],
-                ),
+                spec([1, 1024, 1024], vec![flatten(), fc(65536)]),
                 "layer 2 (fc1)",
             ),
             // 300,000 layers.
-            (spec([1, 28, 28], vec![Relu; 300_000]), "300000 layers"),
+            (
+                spec([1, 28, 28], vec![ReluSpec {}.into(); 300_000]),
+                "300000 layers",
+            ),
         ];
         for (s, words) in cases {
             let why = refusal(&s);
@@ -492,23 +293,18 @@ mod tests {
     #[test]
     fn a_batch_too_large_for_memory_says_the_largest_that_fits() {
         // 1×512×512 inputs through 64 channels: 16M values of conv output per sample.
-        use LayerSpec::*;
         let s = spec(
             [1, 512, 512],
             vec![
-                Conv2d {
-                    out_channels: 64,
-                    kernel_size: 3,
-                    stride: 1,
+                Conv2dSpec {
                     padding: 1,
-                },
-                Relu,
-                MaxPool2d {
-                    kernel_size: 16,
-                    stride: None,
-                },
-                Flatten,
-                Linear { out_features: 10 },
+                    ..Conv2dSpec::new(64, 3)
+                }
+                .into(),
+                ReluSpec {}.into(),
+                MaxPool2dSpec::new(16).into(),
+                flatten(),
+                fc(10),
             ],
         );
         let plan = Plan::new(&s).unwrap();

@@ -2,6 +2,33 @@
 //! (0 at x = 0), as PyTorch's.
 
 use super::layer::{Layer, Mode};
+use super::spec::{About, Init, LayerConfig, Planned};
+use crate::error::Result;
+use serde::{Deserialize, Serialize};
+
+/// `nn.ReLU()`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReluSpec {}
+
+impl LayerConfig for ReluSpec {
+    const ABOUT: About = About {
+        label: "ReLU",
+        kind: "relu",
+        fields: &[],
+        signed: false,
+        kernels: false,
+        help: "keeps positive values, zeroes the rest",
+    };
+
+    fn plan(&self, input: &[usize]) -> Result<Planned> {
+        Ok(Planned::shape(input.to_vec()))
+    }
+
+    fn build(&self, _input: &[usize], _init: &mut Init) -> Result<Box<dyn Layer>> {
+        Ok(Box::new(Relu))
+    }
+}
 
 pub struct Relu;
 

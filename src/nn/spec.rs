@@ -1,8 +1,155 @@
 //! A network described as data: the input shape and a list of layer specs. Serde-able, so the
 //! page can edit an architecture and a checkpoint can carry it.
+//!
+//! Each layer's spec lives in the layer's own file and owns everything about it (burn's
+//! config-and-init pattern): its fields with PyTorch's names and defaults, their ranges, its
+//! output shape, parameters and FLOPs ([`LayerConfig::plan`]) and its construction
+//! ([`LayerConfig::build`]). [`LayerSpec`] is the list of them, one line per layer type; adding a
+//! layer is its file, its line below and its gradcheck case.
 
+use super::batch_norm2d::BatchNorm2dSpec;
+use super::conv2d::Conv2dSpec;
+use super::dropout::DropoutSpec;
+use super::flatten::FlattenSpec;
+use super::layer::Layer;
+use super::linear::LinearSpec;
+use super::max_pool2d::MaxPool2dSpec;
+use super::relu::ReluSpec;
 use crate::error::{Error, Result};
+use crate::field::Field;
+use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
+
+/// What a layer type is, for messages and the page: its name in PyTorch, the word its layers are
+/// named by (conv1, fc2), its fields and how the page draws its output.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct About {
+    /// PyTorch's class name: Conv2d.
+    pub label: &'static str,
+    /// The word in layer names and messages: conv, relu, pool, flat, fc, dropout, bn.
+    pub kind: &'static str,
+    pub fields: &'static [Field],
+    /// Whether its outputs are typically of both signs (drawn on a diverging colour map).
+    pub signed: bool,
+    /// Whether it has kernels to draw.
+    pub kernels: bool,
+    pub help: &'static str,
+}
+
+/// A layer's sizes for one per-sample input shape, checked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Planned {
+    /// Per-sample output shape.
+    pub output: Vec<usize>,
+    pub params: usize,
+    /// Floating-point operations of one sample's forward pass (a multiply-add counts 2).
+    pub flops: u64,
+    /// Values kept per sample for backward besides the input and output (pooling's maxima,
+    /// dropout's mask, batch norm's x̂).
+    pub cache: u64,
+    /// Values used once per step whatever the batch (a convolution's im2col bands).
+    pub scratch: u64,
+}
+
+impl Planned {
+    /// A layer without parameters or work of its own: output `shape`, nothing kept.
+    pub fn shape(output: Vec<usize>) -> Self {
+        Planned {
+            output,
+            params: 0,
+            flops: 0,
+            cache: 0,
+            scratch: 0,
+        }
+    }
+}
+
+/// What a layer is built with: the generator its weights are initialised from (shared, in layer
+/// order, so that a network's initial weights follow from one seed as PyTorch's do) and the
+/// means to give a layer a generator of its own.
+pub struct Init<'a> {
+    pub rng: &'a mut Rng,
+    seed: u64,
+    index: usize,
+}
+
+impl<'a> Init<'a> {
+    pub fn new(rng: &'a mut Rng, seed: u64, index: usize) -> Self {
+        Init { rng, seed, index }
+    }
+
+    /// A generator for this layer alone (dropout's masks), so that drawing from it never shifts
+    /// any other layer's numbers; `salt` tells layer types apart.
+    pub fn own_rng(&self, salt: u64) -> Rng {
+        Rng::new(self.seed ^ (salt + self.index as u64))
+    }
+}
+
+/// A layer type's spec.
+pub trait LayerConfig {
+    const ABOUT: About;
+    /// The output shape and sizes for a per-sample input of `input`, every value checked; the
+    /// error says why without naming the layer (the plan adds that).
+    fn plan(&self, input: &[usize]) -> Result<Planned>;
+    /// The layer, for an input `plan` accepted.
+    fn build(&self, input: &[usize], init: &mut Init) -> Result<Box<dyn Layer>>;
+}
+
+/// Declares [`LayerSpec`] from one line per layer type: `Variant(Spec) = "json type"`.
+macro_rules! layer_specs {
+    ($($variant:ident($spec:ty) = $tag:literal,)*) => {
+        /// One layer, as JSON: `{"type": "conv2d", "out_channels": 16, "kernel_size": 3}`.
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "type")]
+        pub enum LayerSpec {
+            $(#[serde(rename = $tag)] $variant($spec),)*
+        }
+
+        impl LayerSpec {
+            pub fn about(&self) -> &'static About {
+                match self { $(LayerSpec::$variant(_) => &<$spec as LayerConfig>::ABOUT,)* }
+            }
+
+            /// See [`LayerConfig::plan`].
+            pub fn plan(&self, input: &[usize]) -> Result<Planned> {
+                match self { $(LayerSpec::$variant(s) => s.plan(input),)* }
+            }
+
+            /// See [`LayerConfig::build`].
+            pub fn build(&self, input: &[usize], init: &mut Init) -> Result<Box<dyn Layer>> {
+                match self { $(LayerSpec::$variant(s) => s.build(input, init),)* }
+            }
+
+            /// Every layer type, as the page learns them: `(JSON type, about)`.
+            pub fn types() -> Vec<(&'static str, About)> {
+                vec![$(($tag, <$spec as LayerConfig>::ABOUT),)*]
+            }
+        }
+
+        $(impl From<$spec> for LayerSpec {
+            fn from(spec: $spec) -> Self {
+                LayerSpec::$variant(spec)
+            }
+        })*
+    };
+}
+
+layer_specs! {
+    Conv2d(Conv2dSpec) = "conv2d",
+    Relu(ReluSpec) = "relu",
+    MaxPool2d(MaxPool2dSpec) = "max_pool2d",
+    Flatten(FlattenSpec) = "flatten",
+    Linear(LinearSpec) = "linear",
+    Dropout(DropoutSpec) = "dropout",
+    BatchNorm2d(BatchNorm2dSpec) = "batch_norm2d",
+}
+
+impl LayerSpec {
+    /// The word used in layer names and messages: conv, relu, pool, flat, fc, dropout, bn.
+    pub fn kind(&self) -> &'static str {
+        self.about().kind
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelSpec {
@@ -11,117 +158,45 @@ pub struct ModelSpec {
     pub layers: Vec<LayerSpec>,
 }
 
-/// One layer. Defaults follow PyTorch (`stride` 1 and `padding` 0 for a conv; pooling stride =
-/// its kernel; BatchNorm eps 1e-5 and momentum 0.1).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum LayerSpec {
-    Conv2d {
-        out_channels: usize,
-        kernel_size: usize,
-        #[serde(default = "defaults::stride")]
-        stride: usize,
-        #[serde(default)]
-        padding: usize,
-    },
-    Relu,
-    MaxPool2d {
-        #[serde(default = "defaults::pool")]
-        kernel_size: usize,
-        /// None: the kernel size.
-        #[serde(default)]
-        stride: Option<usize>,
-    },
-    Flatten,
-    Linear {
-        out_features: usize,
-    },
-    Dropout {
-        p: f32,
-    },
-    BatchNorm2d {
-        #[serde(default = "defaults::eps")]
-        eps: f32,
-        #[serde(default = "defaults::momentum")]
-        momentum: f32,
-    },
-}
-
-mod defaults {
-    pub fn stride() -> usize {
-        1
-    }
-    pub fn pool() -> usize {
-        2
-    }
-    pub fn eps() -> f32 {
-        1e-5
-    }
-    pub fn momentum() -> f32 {
-        0.1
-    }
-}
-
-impl LayerSpec {
-    /// The word used in layer names and messages: conv, relu, pool, flat, fc, dropout, bn.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            LayerSpec::Conv2d { .. } => "conv",
-            LayerSpec::Relu => "relu",
-            LayerSpec::MaxPool2d { .. } => "pool",
-            LayerSpec::Flatten => "flat",
-            LayerSpec::Linear { .. } => "fc",
-            LayerSpec::Dropout { .. } => "dropout",
-            LayerSpec::BatchNorm2d { .. } => "bn",
-        }
-    }
-}
-
 impl ModelSpec {
     /// The tutorial's network: conv 16 → ReLU → pool → conv 32 → ReLU → pool → flatten →
     /// fc 128 → ReLU → fc 10, on 1×28×28 inputs.
     pub fn tutorial() -> Self {
-        use LayerSpec::*;
-        let conv = |out_channels| Conv2d {
-            out_channels,
-            kernel_size: 3,
-            stride: 1,
-            padding: 1,
+        let conv = |out_channels| {
+            Conv2dSpec {
+                padding: 1,
+                ..Conv2dSpec::new(out_channels, 3)
+            }
+            .into()
         };
-        let pool = || MaxPool2d {
-            kernel_size: 2,
-            stride: None,
-        };
+        let pool = || MaxPool2dSpec::new(2).into();
+        let relu = || ReluSpec {}.into();
+        let fc = |out_features| LinearSpec { out_features }.into();
         ModelSpec {
             input: [1, 28, 28],
             layers: vec![
                 conv(16),
-                Relu,
+                relu(),
                 pool(),
                 conv(32),
-                Relu,
+                relu(),
                 pool(),
-                Flatten,
-                Linear { out_features: 128 },
-                Relu,
-                Linear { out_features: 10 },
+                FlattenSpec {}.into(),
+                fc(128),
+                relu(),
+                fc(10),
             ],
         }
     }
 
     /// The tutorial's network with batch normalisation after each conv and dropout before the
-    /// classifier: the "improved" recipe.
+    /// classifier: the "improved" recipe's.
     pub fn tutorial_bn() -> Self {
-        use LayerSpec::*;
         let mut spec = Self::tutorial();
-        let bn = || BatchNorm2d {
-            eps: 1e-5,
-            momentum: 0.1,
-        };
-        spec.layers.insert(4, bn());
-        spec.layers.insert(1, bn());
+        spec.layers.insert(4, BatchNorm2dSpec::default().into());
+        spec.layers.insert(1, BatchNorm2dSpec::default().into());
         let fc2 = spec.layers.len() - 1;
-        spec.layers.insert(fc2, Dropout { p: 0.25 });
+        spec.layers.insert(fc2, DropoutSpec { p: 0.25 }.into());
         spec
     }
 
@@ -131,5 +206,64 @@ impl ModelSpec {
 
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a spec always serialises")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_json_form_is_pytorchs_arguments_with_its_defaults() {
+        let spec = ModelSpec::from_json(
+            r#"{"input":[1,28,28],"layers":[
+                {"type":"conv2d","out_channels":4,"kernel_size":3},
+                {"type":"relu"},{"type":"max_pool2d"},{"type":"batch_norm2d"},
+                {"type":"flatten"},{"type":"dropout","p":0.5},{"type":"linear","out_features":10}]}"#,
+        )
+        .unwrap();
+        assert_eq!(spec.layers[0], Conv2dSpec::new(4, 3).into());
+        assert_eq!(spec.layers[2], MaxPool2dSpec::new(2).into());
+        assert_eq!(spec.layers[3], BatchNorm2dSpec::default().into());
+        assert_eq!(ModelSpec::from_json(&spec.to_json()).unwrap(), spec);
+        // A misspelt field is refused, not taken as its default.
+        let typo = r#"{"input":[1,28,28],"layers":[{"type":"conv2d","out_channels":4,"kernel_size":3,"padidng":1}]}"#;
+        assert!(ModelSpec::from_json(typo).is_err());
+    }
+
+    fn json(f: &Field) -> serde_json::Value {
+        match f.kind {
+            crate::field::FieldKind::Count => serde_json::json!(f.value as u64),
+            crate::field::FieldKind::Number => serde_json::json!(f.value),
+        }
+    }
+
+    #[test]
+    fn every_type_describes_its_fields_and_its_defaults_are_the_specs() {
+        for (tag, about) in LayerSpec::types() {
+            // A layer made of the fields' starting values is a valid spec of that type.
+            let mut layer = serde_json::Map::new();
+            layer.insert("type".into(), tag.into());
+            for f in about.fields {
+                layer.insert(f.name.into(), json(f));
+            }
+            let parsed: LayerSpec =
+                serde_json::from_value(layer.into()).unwrap_or_else(|e| panic!("{tag}: {e}"));
+            assert_eq!(parsed.about().kind, about.kind);
+            // And an optional field left out takes the value the page shows as its default.
+            let mut required = serde_json::Map::new();
+            required.insert("type".into(), tag.into());
+            for f in about.fields.iter().filter(|f| f.required) {
+                required.insert(f.name.into(), json(f));
+            }
+            let defaulted: LayerSpec = serde_json::from_value(required.into()).unwrap();
+            for input in [&[4, 8, 8][..], &[32]] {
+                assert_eq!(
+                    format!("{:?}", defaulted.plan(input)),
+                    format!("{:?}", parsed.plan(input)),
+                    "{tag}"
+                );
+            }
+        }
     }
 }

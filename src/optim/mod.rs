@@ -7,6 +7,7 @@ pub mod sgd;
 pub use adam::Adam;
 pub use sgd::Sgd;
 
+use crate::field::Field;
 use crate::nn::Param;
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +42,11 @@ pub enum OptimizerSpec {
     },
 }
 
+/// The learning rate: the tutorial's by default.
+pub const LR: Field = Field::number("lr", 0.0, None, 1e-3)
+    .above_min()
+    .help("how far each update moves the weights");
+
 /// True for finite numbers ≥ 0 (false for NaN).
 fn non_negative(v: f32) -> bool {
     (0.0..f32::INFINITY).contains(&v)
@@ -74,9 +80,7 @@ impl OptimizerSpec {
                 eps,
                 weight_decay,
             } => {
-                if !(lr > 0.0 && lr.is_finite()) {
-                    return bad("the learning rate must be a positive number");
-                }
+                LR.check_number(lr)?;
                 if !(0.0..1.0).contains(&betas.0)
                     || !(0.0..1.0).contains(&betas.1)
                     || !non_negative(eps)
@@ -92,9 +96,7 @@ impl OptimizerSpec {
                 weight_decay,
                 nesterov,
             } => {
-                if !(lr > 0.0 && lr.is_finite()) {
-                    return bad("the learning rate must be a positive number");
-                }
+                LR.check_number(lr)?;
                 if !non_negative(momentum)
                     || !non_negative(weight_decay)
                     || (nesterov && momentum == 0.0)

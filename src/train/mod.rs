@@ -2,17 +2,21 @@
 //! evaluation with a confusion matrix. The CLI and the page's worker both drive this.
 //!
 //! - [`evaluate`]: accuracy, loss and confusion matrix on a test set, in slices for progress;
-//! - [`history`]: a model's story (curves, epochs, its last test score), kept with its weights.
+//! - [`history`]: a model's story (curves, epochs, its last test score), kept with its weights;
+//! - [`recipe`]: the networks and settings offered by name (the tutorial's, the improved one).
 
 pub mod evaluate;
 pub mod history;
+pub mod recipe;
 
 pub use evaluate::{evaluate, Evaluation, EVAL_BATCH};
 pub use history::History;
+pub use recipe::Recipe;
 
 use crate::data::augment::random_shift;
 use crate::data::{Dataset, Epoch};
 use crate::error::{Error, Result};
+use crate::field::Field;
 use crate::nn::loss::softmax_cross_entropy;
 use crate::nn::{Mode, Model};
 use crate::optim::{Optimizer, OptimizerSpec};
@@ -55,12 +59,12 @@ impl TrainConfig {
 impl Default for TrainConfig {
     fn default() -> Self {
         TrainConfig {
-            epochs: 5,
-            batch_size: 64,
-            optimizer: OptimizerSpec::adam(1e-3),
+            epochs: EPOCHS.default_count(),
+            batch_size: BATCH_SIZE.default_count(),
+            optimizer: OptimizerSpec::adam(crate::optim::LR.default_number()),
             schedule: Schedule::Constant,
-            shift: 0,
-            seed: 0,
+            shift: SHIFT.default_count(),
+            seed: SEED.default_count() as u64,
         }
     }
 }
@@ -148,12 +152,7 @@ impl Trainer {
 
     /// Changes the base learning rate between steps.
     pub fn set_lr(&mut self, lr: f32) -> Result<()> {
-        if !(lr > 0.0 && lr.is_finite()) {
-            return Err(Error::Invalid(format!(
-                "learning rate must be a positive number, got {lr}"
-            )));
-        }
-        self.base_lr = lr;
+        self.base_lr = crate::optim::LR.check_number(lr)?;
         Ok(())
     }
 
@@ -169,11 +168,7 @@ impl Trainer {
 
     /// Changes the batch size for the epochs to come.
     pub fn set_batch_size(&mut self, batch_size: usize) -> Result<()> {
-        if batch_size == 0 || batch_size > 4096 {
-            return Err(Error::Invalid(format!(
-                "batch size must be 1–4096, got {batch_size}"
-            )));
-        }
+        BATCH_SIZE.check_count(batch_size)?;
         self.model.check_batch(batch_size)?;
         self.config.batch_size = batch_size;
         Ok(())
@@ -293,34 +288,30 @@ impl Trainer {
 
 /// Epochs a run may last.
 pub const MAX_EPOCHS: usize = 10_000;
+/// The largest batch the page's memory plan is made for.
+pub const MAX_BATCH: usize = 4096;
+
+pub const EPOCHS: Field =
+    Field::count("epochs", 1, Some(MAX_EPOCHS), 5).help("passes over the 60,000 training images");
+pub const BATCH_SIZE: Field =
+    Field::count("batch_size", 1, Some(MAX_BATCH), 64).help("images per weight update");
+pub const SHIFT: Field = Field::count("shift", 0, Some(8), 0)
+    .optional()
+    .help("shift each training image by up to this many pixels");
+pub const SEED: Field = Field::count("seed", 0, Some(history::MAX_COUNT as usize), 0)
+    .optional()
+    .help("the same seed gives the same run");
+
+/// The settings of a run that the page edits, with their ranges: these, the optimiser's rate
+/// ([`crate::optim::LR`]) and its choice.
+pub const FIELDS: [Field; 5] = [EPOCHS, BATCH_SIZE, crate::optim::LR, SHIFT, SEED];
 
 /// The optimiser a config asks for, once its settings are checked.
 fn checked(config: &TrainConfig) -> Result<Box<dyn Optimizer>> {
-    if !(1..=MAX_EPOCHS).contains(&config.epochs) {
-        return Err(Error::Invalid(format!(
-            "epochs must be 1–{MAX_EPOCHS}, got {}",
-            config.epochs
-        )));
-    }
-    if config.seed > history::MAX_COUNT {
-        return Err(Error::Invalid(format!(
-            "the seed must be at most {} (the page reads it as a JavaScript number), got {}",
-            history::MAX_COUNT,
-            config.seed
-        )));
-    }
-    if config.batch_size == 0 || config.batch_size > 4096 {
-        return Err(Error::Invalid(format!(
-            "batch size must be 1–4096, got {}",
-            config.batch_size
-        )));
-    }
-    if config.shift > 8 {
-        return Err(Error::Invalid(format!(
-            "shift must be at most 8 pixels, got {}",
-            config.shift
-        )));
-    }
+    EPOCHS.check_count(config.epochs)?;
+    BATCH_SIZE.check_count(config.batch_size)?;
+    SHIFT.check_count(config.shift)?;
+    SEED.check_count_u64(config.seed)?;
     config.optimizer.build()
 }
 

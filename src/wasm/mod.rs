@@ -1,14 +1,17 @@
 //! The face the page sees: plain numbers and typed arrays in, small results out, every failure a
 //! `JsError` with a message the page can show. No panic crosses this boundary on bad input.
 //!
+//! - [`catalogue`]: what the page learns of layers, recipes and settings, and architectures checked;
 //! - [`filters`]: `conv2d` and `filter_image` for the filter lab and the convolution explainer;
 //! - [`session`]: a model with its trainer and data, owned by the page's worker;
 //! - [`replica`]: a second worker that computes half of each batch, when threads are allowed.
 
+pub mod catalogue;
 pub mod filters;
 pub mod replica;
 pub mod session;
 
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 /// The side of the playground's images (MNIST's): the session and its replica train on these.
@@ -71,5 +74,33 @@ impl Tensor {
             shape: a.shape().iter().map(|&d| d as u32).collect(),
             data: a.into_raw_vec_and_offset().0,
         }
+    }
+}
+
+/// A Rust value as a plain JavaScript object (JSON's types: maps become objects).
+pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// A JavaScript value read as a `T`; the error names `what` was being read.
+pub(crate) fn from_js<T: serde::de::DeserializeOwned>(
+    value: JsValue,
+    what: &str,
+) -> Result<T, JsError> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("{what}: {e}")))
+}
+
+/// `value` read as a `T`, or `default()` when it is null or undefined.
+pub(crate) fn from_js_or<T: serde::de::DeserializeOwned>(
+    value: JsValue,
+    what: &str,
+    default: impl FnOnce() -> T,
+) -> Result<T, JsError> {
+    if value.is_null() || value.is_undefined() {
+        Ok(default())
+    } else {
+        from_js(value, what)
     }
 }

@@ -293,10 +293,9 @@ impl Replica {
     /// `config` (its augmentation applies here too); `seed` draws its dropout masks and shifts.
     #[wasm_bindgen(constructor)]
     pub fn new(spec: JsValue, config: JsValue, seed: u32) -> std::result::Result<Replica, JsError> {
-        let spec: ModelSpec =
-            super::session::from_js_or(spec, "architecture", ModelSpec::tutorial)?;
+        let spec: ModelSpec = super::from_js_or(spec, "architecture", ModelSpec::tutorial)?;
         let mut config: TrainConfig =
-            super::session::from_js_or(config, "training settings", TrainConfig::default)?;
+            super::from_js_or(config, "training settings", TrainConfig::default)?;
         config.seed = seed as u64;
         let model = Model::new(&spec, seed as u64).map_err(js_err)?;
         let exchange = Exchange::new(model.num_params());

@@ -3,8 +3,9 @@
 //! so it can report progress and hear "pause" between calls. Large data stays in wasm memory;
 //! JavaScript gets small results and typed arrays.
 
+use super::catalogue::{fits_mnist, mnist_misfit};
 use super::replica::RemotePeer;
-use super::{error_value, js_err, Tensor, SIDE};
+use super::{error_value, from_js, from_js_or, js_err, to_js, Tensor, SIDE};
 use crate::data::{idx, Dataset, Epoch};
 use crate::error::Error;
 use crate::io::checkpoint;
@@ -19,8 +20,6 @@ use wasm_bindgen::prelude::*;
 
 /// MNIST's training set size: assumed until the labels file's header says otherwise.
 const MNIST_TRAIN: usize = 60_000;
-/// Digits 0–9: the network needs a score for each.
-const MNIST_CLASSES: usize = 10;
 
 /// A training or test split as it loads: the examples so far and whether all have arrived.
 struct Split {
@@ -89,29 +88,6 @@ const MAX_MISCLASSIFIED: usize = 64;
 /// Seconds since some fixed moment (the page's clock: wasm has none of its own).
 fn now_seconds() -> f64 {
     js_sys::Date::now() / 1000.0
-}
-
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsError::new(&e.to_string()))
-}
-
-fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsError> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("{what}: {e}")))
-}
-
-/// `value` read as a `T`, or `default()` when it is null or undefined.
-pub(crate) fn from_js_or<T: serde::de::DeserializeOwned>(
-    value: JsValue,
-    what: &str,
-    default: impl FnOnce() -> T,
-) -> Result<T, JsError> {
-    if value.is_null() || value.is_undefined() {
-        Ok(default())
-    } else {
-        from_js(value, what)
-    }
 }
 
 #[wasm_bindgen]
@@ -441,6 +417,8 @@ impl Session {
             let set = |k: &str, v: &JsValue| Reflect::set(&o, &k.into(), v).map(|_| ());
             set("name", &name.into())
                 .and(set("kind", &info.kind.into()))
+                .and(set("signed", &info.signed.into()))
+                .and(set("kernels", &info.kernels.into()))
                 .and(set("shape", &shape))
                 .and(set(
                     "data",
@@ -611,59 +589,4 @@ impl Session {
 pub fn idx_dims(header: &[u8]) -> Result<Vec<u32>, JsError> {
     let (dims, _) = idx::parse_header(header).map_err(js_err)?;
     Ok(dims.into_iter().map(|d| d as u32).collect())
-}
-
-/// Checks an architecture without building a session: its layers with output shapes, parameter
-/// counts and FLOPs, or an error that says which layer does not fit.
-#[wasm_bindgen]
-pub fn describe_model(spec: JsValue) -> Result<JsValue, JsError> {
-    let spec: ModelSpec = from_js(spec, "architecture")?;
-    let model = Model::new(&spec, 0).map_err(js_err)?;
-    fits_mnist(&model)?;
-    to_js(&model.layers())
-}
-
-/// Whether two architectures describe the same network (defaults filled in, fields in any
-/// order); false when either cannot be read.
-#[wasm_bindgen]
-pub fn same_architecture(a: JsValue, b: JsValue) -> bool {
-    match (
-        from_js::<ModelSpec>(a, "architecture"),
-        from_js::<ModelSpec>(b, "architecture"),
-    ) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
-}
-
-/// Whether a network can learn MNIST here: 1×28×28 images in, a score for each of the 10 digits
-/// out (more scores are allowed; the extra classes are never the answer).
-fn fits_mnist(model: &Model) -> Result<(), JsError> {
-    mnist_misfit(model).map_or(Ok(()), |why| Err(JsError::new(&why)))
-}
-
-/// Why a network cannot learn MNIST here, in a sentence; None when it can.
-fn mnist_misfit(model: &Model) -> Option<String> {
-    let [c, h, w] = model.spec().input;
-    if [c, h, w] != [1, SIDE, SIDE] {
-        return Some(format!(
-            "The network takes {c}×{h}×{w} inputs, but the playground's digits are 1×28×28: its input must be [1, 28, 28]."
-        ));
-    }
-    let classes = model.classes();
-    (classes < MNIST_CLASSES).then(|| {
-        format!(
-            "The last layer gives {classes} scores, but MNIST has {MNIST_CLASSES} digits: it needs at least {MNIST_CLASSES} outputs."
-        )
-    })
-}
-
-/// The tutorial's network and the improved recipe's, as specs the page can start from.
-#[wasm_bindgen]
-pub fn preset_spec(name: &str) -> Result<JsValue, JsError> {
-    match name {
-        "tutorial" => to_js(&ModelSpec::tutorial()),
-        "tutorial_bn" => to_js(&ModelSpec::tutorial_bn()),
-        _ => Err(JsError::new(&format!("no preset '{name}'"))),
-    }
 }

@@ -78,6 +78,48 @@ test('settings live in the URL, and a broken architecture is explained, not run'
   await context.close();
 });
 
+test('the editor and the form take their layers, fields, ranges and defaults from the core', async () => {
+  const { page, context, problems } = await openPage(env.browser, env.server.url);
+  const core = await page.evaluate(async () => {
+    const c = await import('./js/core.js');
+    const core = await c.loadCore();
+    return { types: core.layer_types(), fields: core.training_fields(), recipes: core.recipes() };
+  });
+  // Every layer type the core has is offered, by PyTorch's name, and nothing else.
+  const offered = await page.$$eval('[data-testid="arch-add-type"] option', (os) => os.map((o) => [o.value, o.textContent]));
+  assert.deepEqual(offered, core.types.map((t) => [t.type, t.label]));
+  assert.deepEqual(
+    await page.$$eval('[data-testid="train-recipe"] option', (os) => os.map((o) => o.value)),
+    [...core.recipes.map((r) => r.name), 'custom'],
+  );
+  // A new conv has its required fields set and PyTorch's defaults left out, shown as such.
+  await page.click('[data-testid="arch"] summary');
+  await page.selectOption('[data-testid="arch-add-type"]', 'conv2d');
+  await page.click('[data-testid="arch-add"]');
+  const conv = core.types.find((t) => t.type === 'conv2d');
+  for (const f of conv.fields) {
+    const input = `[data-testid="arch-9-${f.name}"]`;
+    assert.equal(await page.inputValue(input), f.required ? String(f.value) : '', f.name);
+    assert.equal(await page.getAttribute(input, 'placeholder'), f.required ? '' : String(f.value), f.name);
+  }
+  // Before the classifier a conv cannot work: the core says why.
+  await page.waitForFunction(() => document.querySelector('[data-testid="arch"]').dataset.valid === 'false');
+  assert.match(await page.textContent('[data-testid="arch-error"]'), /layer 10 \(conv3\): needs a C×H×W input/);
+  // A field out of its range is refused in the range the core states.
+  await page.click('[data-testid="arch-layer-9"] button');
+  await page.fill('[data-testid="arch-0-out_channels"]', '0');
+  await page.dispatchEvent('[data-testid="arch-0-out_channels"]', 'change');
+  assert.match(await page.textContent('[data-testid="arch-error"]'), /out_channels must be a whole number from 1 to 1024, got 0/);
+  // The form's ranges are the core's, and so are its refusals.
+  const epochs = core.fields.find((f) => f.name === 'epochs');
+  assert.equal(await page.getAttribute('[data-testid="train-epochs"]', 'max'), String(epochs.max));
+  await page.fill('[data-testid="train-epochs"]', '0');
+  await page.dispatchEvent('[data-testid="train-epochs"]', 'change');
+  assert.equal(await page.textContent('[data-testid="train-status"]'), `Epochs must be a whole number from 1 to ${epochs.max}, got 0.`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a learning rate that blows the loss up stops training with an explanation', async () => {
   const { page, context } = await openPage(env.browser, env.server.url);
   await page.selectOption('[data-testid="train-optimizer"]', 'sgd');

@@ -3,7 +3,6 @@ import { build, loadCore } from './core.js';
 import { setupFilters } from './panels/filters.js';
 import { setupExplainer } from './panels/explainer.js';
 import { App } from './app.js';
-import { registerPresets } from './settings.js';
 import { initialSettings, setupTrain, workerSettings } from './panels/train.js';
 import { setupDraw } from './panels/draw.js';
 import { setupLayers } from './panels/layers.js';
@@ -21,7 +20,6 @@ try {
   await setupFilters(document.getElementById('filters'), core);
   await setupExplainer(document.getElementById('explainer'), core);
   // The model lives in a worker shared by the panels below.
-  registerPresets({ tutorial: core.preset_spec('tutorial'), tutorial_bn: core.preset_spec('tutorial_bn') });
   const app = new App();
   const initial = initialSettings(core);
   setupTrain(document.getElementById('train'), app, core, initial);

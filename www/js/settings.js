@@ -31,17 +31,7 @@ export function writeHash(settings, spec, recipes) {
   const params = new URLSearchParams();
   params.set('recipe', settings.recipe);
   for (const k of [...NUMBERS, ...Object.keys(WORDS)]) params.set(k, String(settings[k]));
-  const preset = recipes[settings.recipe]?.arch;
-  if (!preset || JSON.stringify(spec) !== JSON.stringify(specFor(preset))) params.set('arch', JSON.stringify(spec));
+  const preset = recipes[settings.recipe]?.spec;
+  if (!preset || JSON.stringify(spec) !== JSON.stringify(preset)) params.set('arch', JSON.stringify(spec));
   history.replaceState(null, '', `#${params}`);
-}
-
-let presetSpecs = {};
-/** The core's preset architectures, registered once at start-up (see main.js). */
-export function registerPresets(specs) {
-  presetSpecs = specs;
-}
-
-function specFor(name) {
-  return presetSpecs[name];
 }

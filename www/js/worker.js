@@ -430,7 +430,7 @@ const handlers = {
   },
   inspect({ pixels }) {
     const layers = session.activations(pixels);
-    const kernels = layers.filter((l) => l.kind === 'conv').map((l) => {
+    const kernels = layers.filter((l) => l.kernels).map((l) => {
       const t = session.param(`${l.name}.weight`);
       return { name: l.name, shape: Array.from(t.shape), data: t.data };
     });

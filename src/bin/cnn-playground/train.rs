@@ -6,8 +6,8 @@ use crate::progress::Progress;
 use cnn_playground::data::Mnist;
 use cnn_playground::io::checkpoint;
 use cnn_playground::nn::{Model, ModelSpec};
-use cnn_playground::optim::OptimizerSpec;
-use cnn_playground::train::{evaluate, History, Schedule, TrainConfig, Trainer};
+use cnn_playground::optim::{OptimizerSpec, LR};
+use cnn_playground::train::{evaluate, History, Recipe, Schedule, TrainConfig, Trainer};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -58,23 +58,11 @@ fn load_mnist(args: &Args) -> Result<Mnist, String> {
 /// learning rate), with any option given overriding it.
 fn config(args: &Args) -> Result<(ModelSpec, TrainConfig), String> {
     let recipe: String = args.get_or("recipe", "tutorial".into())?;
-    let (mut spec, mut config) = match recipe.as_str() {
-        "tutorial" => (ModelSpec::tutorial(), TrainConfig::default()),
-        "improved" => (
-            ModelSpec::tutorial_bn(),
-            TrainConfig {
-                optimizer: OptimizerSpec::adam(2e-3),
-                schedule: Schedule::Cosine,
-                shift: 2,
-                ..TrainConfig::default()
-            },
-        ),
-        other => {
-            return Err(format!(
-                "--recipe: '{other}' is not one of tutorial, improved"
-            ))
-        }
-    };
+    let Recipe {
+        mut spec,
+        mut config,
+        ..
+    } = Recipe::named(&recipe).map_err(|e| format!("--recipe: {}", e.reason()))?;
     if let Some(path) = args.get::<String>("arch")? {
         let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
         spec = ModelSpec::from_json(&text).map_err(|e| format!("{path}: {e}"))?;
@@ -101,7 +89,7 @@ fn config(args: &Args) -> Result<(ModelSpec, TrainConfig), String> {
                 eps: *eps,
                 weight_decay,
             },
-            (_, lr) => OptimizerSpec::adam(lr.unwrap_or(1e-3)),
+            (_, lr) => OptimizerSpec::adam(lr.unwrap_or(LR.default_number())),
         },
         Some("sgd") => OptimizerSpec::Sgd {
             lr: lr.unwrap_or(0.01),
@@ -122,9 +110,7 @@ fn config(args: &Args) -> Result<(ModelSpec, TrainConfig), String> {
             }
         };
     }
-    if config.epochs == 0 {
-        return Err("--epochs must be at least 1".into());
-    }
+    config.check().map_err(|e| e.reason())?;
     Ok((spec, config))
 }
 

@@ -1,27 +1,35 @@
 // The architecture editor: the network as a list of layers the user can change, add and remove,
 // with every layer's output shape and parameter count checked live by the Rust core. An
-// architecture that cannot work is explained, never run.
+// architecture that cannot work is explained, never run. The layer types, their fields, ranges
+// and defaults are the core's (`layer_types`): nothing about a layer is written here.
 
-const FIELDS = {
-  conv2d: [['out_channels', 16, 1], ['kernel_size', 3, 1], ['stride', 1, 1], ['padding', 1, 0]],
-  max_pool2d: [['kernel_size', 2, 1]],
-  linear: [['out_features', 10, 1]],
-  dropout: [['p', 0.25, 0, 0.05]],
-  batch_norm2d: [],
-  relu: [],
-  flatten: [],
-};
-
-const NAMES = {
-  conv2d: 'Conv2d', max_pool2d: 'MaxPool2d', linear: 'Linear', dropout: 'Dropout',
-  batch_norm2d: 'BatchNorm2d', relu: 'ReLU', flatten: 'Flatten',
-};
-
-/** A layer spec with its default fields, as the core's serde expects it. */
+/** A new layer of `type`: its required fields at their starting values; the rest are PyTorch's
+ * defaults, left out as a PyTorch user leaves them out. */
 function newLayer(type) {
-  const layer = { type };
-  for (const [name, value] of FIELDS[type]) layer[name] = value;
+  const layer = { type: type.type };
+  for (const f of type.fields) if (f.required) layer[f.name] = f.value;
   return layer;
+}
+
+/** A number input for field `f` of `layer`; an optional field left empty takes its default. */
+function fieldInput(layer, f, testid, onChange) {
+  const input = document.createElement('input');
+  input.type = 'number';
+  input.min = String(f.min);
+  if (f.max !== null) input.max = String(f.max);
+  input.step = f.kind === 'count' ? '1' : 'any';
+  input.value = layer[f.name] ?? '';
+  input.placeholder = f.required ? '' : (f.default_is ?? String(f.value));
+  input.title = f.required ? f.help : `${f.help} (default: ${f.default_is ?? f.value})`;
+  input.dataset.testid = testid;
+  input.addEventListener('change', () => {
+    const text = input.value.trim();
+    const v = Number(text);
+    if (text === '' && !f.required) delete layer[f.name];
+    else if (text !== '' && Number.isFinite(v)) layer[f.name] = v;
+    onChange();
+  });
+  return input;
 }
 
 export class ArchitectureEditor {
@@ -31,14 +39,19 @@ export class ArchitectureEditor {
     this.core = core;
     this.onChange = onChange;
     this.spec = null;
+    this.types = new Map(core.layer_types().map((t) => [t.type, t]));
     this.list = root.querySelector('[data-testid="arch-layers"]');
     this.summary = root.querySelector('[data-testid="arch-summary"]');
     this.error = root.querySelector('[data-testid="arch-error"]');
     const add = root.querySelector('[data-testid="arch-add-type"]');
-    for (const type of Object.keys(FIELDS)) add.add(new Option(NAMES[type], type));
+    for (const t of this.types.values()) {
+      const option = new Option(t.label, t.type);
+      option.title = t.help;
+      add.add(option);
+    }
     root.querySelector('[data-testid="arch-add"]').addEventListener('click', () => {
       // New layers go before the final classifier, where they usually belong.
-      this.spec.layers.splice(Math.max(0, this.spec.layers.length - 1), 0, newLayer(add.value));
+      this.spec.layers.splice(Math.max(0, this.spec.layers.length - 1), 0, newLayer(this.types.get(add.value)));
       this.render();
     });
   }
@@ -72,27 +85,19 @@ export class ArchitectureEditor {
   }
 
   row(layer, index, info) {
+    // A link may name a type the core does not know: shown, and explained by the core's check.
+    const type = this.types.get(layer.type) ?? { label: String(layer.type), fields: [], help: '' };
     const li = document.createElement('li');
     li.dataset.testid = `arch-layer-${index}`;
     const title = document.createElement('span');
     title.className = 'arch-name';
-    title.textContent = info ? `${info.name} · ${NAMES[layer.type]}` : NAMES[layer.type];
+    title.textContent = info ? `${info.name} · ${type.label}` : type.label;
+    title.title = type.help;
     li.append(title);
-    for (const [field, , min, step] of FIELDS[layer.type]) {
+    for (const f of type.fields) {
       const label = document.createElement('label');
-      label.textContent = field.replace('_', ' ');
-      const input = document.createElement('input');
-      input.type = 'number';
-      input.min = String(min);
-      input.step = String(step ?? 1);
-      input.value = String(layer[field]);
-      input.dataset.testid = `arch-${index}-${field}`;
-      input.addEventListener('change', () => {
-        const v = Number(input.value);
-        layer[field] = Number.isFinite(v) ? v : layer[field];
-        this.render();
-      });
-      label.append(input);
+      label.textContent = f.name.replaceAll('_', ' ');
+      label.append(fieldInput(layer, f, `arch-${index}-${f.name}`, () => this.render()));
       li.append(label);
     }
     const shape = document.createElement('span');

@@ -8,8 +8,6 @@ import { showModelStory } from '../model-story.js';
 import { SIDE } from '../mnist-preprocess.js';
 import { TUTORIAL_EXAMPLE } from './draw.js';
 
-/** Layers whose outputs are signed, drawn on the diverging map whatever this input gives. */
-const SIGNED = new Set(['conv', 'bn', 'fc']);
 /** While training, the maps follow the model at most this often. */
 const PROGRESS_REFRESH_MS = 2000;
 
@@ -100,7 +98,7 @@ export function setupLayers(panel, app) {
     setLegend($('saliency-legend'), sal);
 
     layers.forEach((l, b) => {
-      const scale = layerScale(l.data, SIGNED.has(l.kind));
+      const scale = layerScale(l.data, l.signed);
       const { canvases, legendSlot } = blocks[b];
       const size = l.data.length / canvases.length;
       const [h, w] = l.shape.length === 3 ? l.shape.slice(1) : [1, size];

@@ -10,12 +10,24 @@ import { SIDE } from '../mnist-preprocess.js';
 import { ArchitectureEditor } from './architecture.js';
 import { readHash, writeHash } from '../settings.js';
 
-export const RECIPES = {
-  tutorial: { epochs: 5, batch: 64, lr: 0.001, optimizer: 'adam', schedule: 'constant', shift: 0, seed: 0, arch: 'tutorial' },
-  improved: { epochs: 5, batch: 64, lr: 0.002, optimizer: 'adam', schedule: 'cosine', shift: 2, seed: 0, arch: 'tutorial_bn' },
-};
+/** The form's inputs that are the core's training fields (`training_fields`): input → field. */
+const FIELD_OF = { epochs: 'epochs', batch: 'batch_size', lr: 'lr', shift: 'shift', seed: 'seed' };
 /** The settings a recipe fixes (all but the architecture). */
 const RECIPE_SETTINGS = ['epochs', 'batch', 'lr', 'optimizer', 'schedule', 'shift', 'seed'];
+
+/** The form's values for a training config, as a recipe or a model's history holds it. */
+function formOf(config) {
+  return {
+    // The rate is an f32 in the core: 0.001 comes back as 0.0010000000474974513.
+    epochs: config.epochs, batch: config.batch_size, lr: Number(config.optimizer.lr.toPrecision(7)),
+    optimizer: config.optimizer.type, schedule: config.schedule, shift: config.shift, seed: config.seed,
+  };
+}
+
+/** The core's recipes as the form knows them: name → {label, spec, …the form's values}. */
+function recipesOf(core) {
+  return Object.fromEntries(core.recipes().map((r) => [r.name, { label: r.label, help: r.help, spec: r.spec, ...formOf(r.config) }]));
+}
 /** Workers to train on, unless the page says otherwise (#threads=1): a recipe does not set it. */
 const DEFAULT_THREADS = 2;
 
@@ -35,9 +47,11 @@ export function workerSettings(s, spec) {
 
 export function initialSettings(core) {
   const hash = readHash();
-  const recipe = RECIPES[hash.recipe] ? hash.recipe : 'tutorial';
-  const s = { ...RECIPES[recipe], threads: DEFAULT_THREADS, recipe, ...hash.values };
-  const spec = hash.spec ?? core.preset_spec(RECIPES[recipe].arch);
+  const recipes = recipesOf(core);
+  const recipe = recipes[hash.recipe] ? hash.recipe : 'tutorial';
+  const { label, help, spec: recipeSpec, ...values } = recipes[recipe];
+  const s = { ...values, threads: DEFAULT_THREADS, recipe, ...hash.values };
+  const spec = hash.spec ?? recipeSpec;
   // A link that says nothing leaves the form free to show the model kept in the browser.
   return { settings: s, spec, fromLink: location.hash.length > 1 };
 }
@@ -45,12 +59,7 @@ export function initialSettings(core) {
 /** The form's settings that a model's history recorded (its latest run), over `s`. */
 function settingsOf(history, s) {
   const c = history.config;
-  if (!c) return s;
-  return {
-    // The rate is an f32 in the core: 0.001 comes back as 0.0010000000474974513.
-    ...s, epochs: c.epochs, batch: c.batch_size, lr: Number(c.optimizer.lr.toPrecision(7)), optimizer: c.optimizer.type,
-    schedule: c.schedule, shift: c.shift, seed: history.seed ?? c.seed,
-  };
+  return c ? { ...s, ...formOf(c), seed: history.seed ?? c.seed } : s;
 }
 
 export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
@@ -60,6 +69,17 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
     optimizer: $('train-optimizer'), schedule: $('train-schedule'), shift: $('train-shift'), threads: $('train-threads'),
   };
   const recipe = $('train-recipe');
+  const recipes = recipesOf(core);
+  recipe.replaceChildren(...Object.entries(recipes).map(([name, r]) => Object.assign(new Option(r.label, name), { title: r.help })),
+    new Option('Custom', 'custom'));
+  // Each field's range and help are the core's.
+  for (const f of core.training_fields()) {
+    const input = inputs[Object.keys(FIELD_OF).find((k) => FIELD_OF[k] === f.name)];
+    input.min = String(f.min);
+    if (f.max !== null) input.max = String(f.max);
+    input.step = f.kind === 'count' ? '1' : 'any';
+    input.title = f.help;
+  }
   const buttons = {
     start: $('train-start'), pause: $('train-pause'), resume: $('train-resume'), stop: $('train-stop'),
     reset: $('train-reset'), evaluate: $('train-evaluate'),
@@ -108,15 +128,16 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
     };
   }
 
+  /** Why the form cannot start a run ('' when it can), in the words of the core's own checks. */
   function validate(s) {
-    if (!Number.isInteger(s.epochs) || s.epochs < 1 || s.epochs > 100) return 'Epochs must be a whole number from 1 to 100.';
-    if (!Number.isInteger(s.batch) || s.batch < 1 || s.batch > 4096) return 'Batch size must be a whole number from 1 to 4096.';
-    if (!(s.lr > 0 && Number.isFinite(s.lr))) return 'The learning rate must be a number above 0 (e.g. 0.001).';
-    if (!Number.isInteger(s.seed) || s.seed < 0) return 'The seed must be a whole number, 0 or more.';
-    if (!Number.isInteger(s.shift) || s.shift < 0 || s.shift > 8) return 'Shift must be 0 to 8 pixels.';
+    for (const [key, field] of Object.entries(FIELD_OF)) {
+      const why = core.check_setting(field, s[key]);
+      // "batch_size must be …" in the form's own words: "Batch size must be …".
+      if (why) return `${inputs[key].parentElement.firstChild.textContent.trim()}${why.slice(field.length)}.`;
+    }
     if (s.threads !== 1 && s.threads !== 2) return 'Workers must be 1 or 2.';
     if (!archValid) return 'The architecture cannot run: fix it below.';
-    return '';
+    return core.check_config(workerSettings(s, spec).config) ?? '';
   }
 
   const say = (message, kind = '') => {
@@ -146,7 +167,7 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
   /** A setting or the architecture changed: it goes into the URL, and what Start does is said. */
   function changed() {
     settings = read();
-    writeHash(settings, spec, RECIPES);
+    writeHash(settings, spec, recipes);
     const problem = validate(settings);
     if (problem) say(problem, 'error');
     else if (status.classList.contains('error')) say('');
@@ -170,19 +191,19 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
   function adopt(m, withSettings) {
     const s = withSettings ? settingsOf(m.history, read()) : read();
     // A recipe keeps its name only while the network and every setting are the recipe's.
-    const matches = (name) => RECIPES[name] && core.same_architecture(m.spec, core.preset_spec(RECIPES[name].arch))
-      && RECIPE_SETTINGS.every((k) => RECIPES[name][k] === s[k]);
-    s.recipe = matches(s.recipe) ? s.recipe : (Object.keys(RECIPES).find(matches) ?? 'custom');
+    const matches = (name) => recipes[name] && core.same_architecture(m.spec, recipes[name].spec)
+      && RECIPE_SETTINGS.every((k) => recipes[name][k] === s[k]);
+    s.recipe = matches(s.recipe) ? s.recipe : (Object.keys(recipes).find(matches) ?? 'custom');
     show(s);
     editor.set(m.spec); // which reports the change
   }
 
   for (const el of Object.values(inputs)) el.addEventListener('change', changed);
   recipe.addEventListener('change', () => {
-    const r = RECIPES[recipe.value];
+    const r = recipes[recipe.value];
     if (r) {
       show({ ...r, threads: Number(inputs.threads.value), recipe: recipe.value });
-      editor.set(core.preset_spec(r.arch));
+      editor.set(r.spec);
     }
     changed();
   });
