@@ -13,6 +13,8 @@ pub enum Error {
     Invalid(String),
     /// Training diverged: a NaN or infinite loss.
     Diverged(String),
+    /// The peer computing part of a batch (the page's second worker) failed; this side did not.
+    Peer(String),
     /// A file that cannot be used as it was meant to be: the message says what the file is,
     /// what was expected and what to do; the detail keeps the parser's own words for those who
     /// want them.
@@ -27,10 +29,26 @@ impl Error {
     /// The message without the kind's prefix ("shape mismatch: "…), to go inside another.
     pub fn reason(&self) -> String {
         match self {
-            Error::Shape(m) | Error::Format(m) | Error::Invalid(m) | Error::Diverged(m) => {
-                m.clone()
-            }
+            Error::Shape(m)
+            | Error::Format(m)
+            | Error::Invalid(m)
+            | Error::Diverged(m)
+            | Error::Peer(m) => m.clone(),
             other => other.to_string(),
+        }
+    }
+
+    /// What kind of failure it is, in a word the page switches on: shape, format, invalid,
+    /// diverged, peer, file, io.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Shape(_) => "shape",
+            Error::Format(_) => "format",
+            Error::Invalid(_) => "invalid",
+            Error::Diverged(_) => "diverged",
+            Error::Peer(_) => "peer",
+            Error::File { .. } => "file",
+            Error::Io(_) => "io",
         }
     }
 
@@ -52,6 +70,7 @@ impl fmt::Display for Error {
             Error::Format(m) => write!(f, "bad format: {m}"),
             Error::Invalid(m) => write!(f, "invalid: {m}"),
             Error::Diverged(m) => write!(f, "training diverged: {m}"),
+            Error::Peer(m) => write!(f, "the second worker failed: {m}"),
             Error::File { message, .. } => write!(f, "{message}"),
             Error::Io(e) => write!(f, "{e}"),
         }
@@ -66,7 +85,7 @@ impl From<std::io::Error> for Error {
     }
 }
 
-/// `shape!("conv2d", "weight {:?} vs input {:?}", w, x)` builds an `Error::Shape`.
+/// `shape_err!("weight {:?} vs input {:?}", w, x)` builds an `Error::Shape`.
 #[macro_export]
 macro_rules! shape_err {
     ($($arg:tt)*) => { $crate::error::Error::Shape(format!($($arg)*)) };

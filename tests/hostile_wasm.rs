@@ -16,7 +16,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 mod noise;
-use noise::noisy_session;
+use noise::{event, noisy_session};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -209,11 +209,13 @@ fn a_session_refuses_bad_arguments_and_keeps_working() {
 fn calls_out_of_order_are_answered() {
     // Before any data: training waits, measuring and test images are refused.
     let mut s = Session::new(JsValue::NULL, JsValue::NULL, 0).unwrap();
-    let report = s.train(u32::MAX).unwrap();
+    let events = s.train(u32::MAX).unwrap();
+    let report = event(&events, "progress").unwrap();
     assert_eq!(
         Reflect::get(&report, &"steps".into()).unwrap().as_f64(),
         Some(0.0)
     );
+    assert!(event(&events, "waiting_for_data").is_some());
     assert!(s.evaluate(10).is_err());
     assert!(s.test_image(0).is_err());
     // Completed twice, data after completion, a measurement in steps of 0, training after a
@@ -232,7 +234,6 @@ fn calls_out_of_order_are_answered() {
     s.load(&saved, None).unwrap();
     s.train(3).unwrap();
     s.load(&saved, Some(String::new())).unwrap();
-    let _ = s.take_replica_error();
     assert_eq!(s.threads(), 1);
     still_works(&mut s);
 }

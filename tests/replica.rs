@@ -12,7 +12,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 mod noise;
-use noise::noisy_session;
+use noise::{event, noisy_session};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -37,12 +37,18 @@ fn a_replica_that_fails_mid_step_is_let_go_and_the_step_redone_alone() {
     let replica = Replica::new(JsValue::NULL, JsValue::NULL, 1).unwrap();
     session.attach_replica(replica.buffer()).unwrap();
     assert_eq!(session.threads(), 2);
-    let report = session.train(3).unwrap();
+    let events = session.train(3).unwrap();
+    let report = event(&events, "progress").unwrap();
     assert_eq!(number(&report, "steps"), 3.0);
     assert_eq!(number(&report, "seen"), 3.0 * 64.0);
     assert_eq!(number(&report, "total_steps"), 3.0);
     assert_eq!(session.threads(), 1);
-    let why = session.take_replica_error().expect("a reason");
+    let lost = event(&events, "replica_lost").expect("a reason");
+    let why = Reflect::get(&lost, &"reason".into())
+        .unwrap()
+        .as_string()
+        .unwrap();
     assert!(why.contains("cannot wait"), "{why}");
-    assert_eq!(session.take_replica_error(), None, "said once");
+    let again = session.train(1).unwrap();
+    assert!(event(&again, "replica_lost").is_none(), "said once");
 }

@@ -10,7 +10,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 mod noise;
-use noise::noisy_session;
+use noise::{event, noisy_session};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -36,10 +36,14 @@ fn number(value: &JsValue, path: &str) -> f64 {
 #[wasm_bindgen_test]
 fn every_step_is_in_the_story_and_the_story_travels_with_the_bytes() {
     let mut session = noisy_session(256, 256);
-    let report = session.train(4).unwrap();
+    let events = session.train(4).unwrap();
     // 4 steps of 64 of 256 images: a quarter each, so 4 curve points and the epoch's end.
-    assert_eq!(js_sys::Array::from(&get(&report, "points")).length(), 4);
-    assert_eq!(number(&report, "epoch_done.epoch"), 1.0);
+    let progress = event(&events, "progress").unwrap();
+    assert_eq!(js_sys::Array::from(&get(&progress, "points")).length(), 4);
+    assert_eq!(
+        number(&event(&events, "epoch").unwrap(), "record.epoch"),
+        1.0
+    );
     let history = session.history().unwrap();
     assert_eq!(number(&history, "steps"), 4.0);
     assert!(number(&history, "seconds") >= 0.0);
@@ -109,7 +113,7 @@ fn a_new_run_keeps_the_weights_and_bad_settings_change_nothing() {
     let history = session.history().unwrap();
     assert_eq!(number(&history, "config.batch_size"), 32.0);
     assert_eq!(number(&history, "steps"), 2.0, "the story goes on");
-    let report = session.train(1).unwrap();
+    let report = event(&session.train(1).unwrap(), "progress").unwrap();
     assert_eq!(
         (number(&report, "seen"), number(&report, "epoch")),
         (32.0, 1.0)

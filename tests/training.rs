@@ -315,7 +315,35 @@ fn a_data_parallel_step_follows_the_full_batch_gradient() {
     let before = checksum(&split.model);
     peer.fail = true;
     let err = split.step_with(&mut peer, &data, &all).unwrap_err();
-    assert!(err.to_string().contains("the peer is gone"), "{err}");
+    assert!(
+        matches!(&err, Error::Peer(why) if why == "the peer is gone"),
+        "{err}"
+    );
     assert_eq!(checksum(&split.model), before);
     assert_eq!(split.steps_done(), 1);
+}
+
+#[test]
+fn a_failure_in_this_sides_half_is_its_own_not_the_peers() {
+    // A network of 5 scores, and this side's half holds labels it has no output for.
+    let data = synthetic(64, 8);
+    let (high, low): (Vec<usize>, Vec<usize>) = (0..64).partition(|&i| data.labels[i] >= 5);
+    let indices = [&high[..2], &low[..2]].concat();
+    let mut spec = ModelSpec::tutorial();
+    spec.layers.pop();
+    spec.layers
+        .push(cnn_playground::nn::LinearSpec { out_features: 5 }.into());
+    let five =
+        |seed| Trainer::new(Model::new(&spec, seed).unwrap(), TrainConfig::default(), 64).unwrap();
+    let mut trainer = five(0);
+    let mut peer = LocalPeer {
+        trainer: five(9),
+        grads: Vec::new(),
+        stats: None,
+        fail: false,
+    };
+    let err = trainer.step_with(&mut peer, &data, &indices).unwrap_err();
+    assert_eq!(err.kind(), "invalid", "{err}");
+    assert!(err.to_string().contains("gives 5 scores"), "{err}");
+    assert_eq!(trainer.steps_done(), 0);
 }

@@ -201,7 +201,8 @@ impl Trainer {
     /// One data-parallel step: `peer` computes the gradients of the batch's second half with
     /// this model's weights while this trainer computes the first's; the update uses their
     /// size-weighted mean, the full batch's gradient up to rounding. (Batch norm sees each half's
-    /// own statistics, as in PyTorch's DistributedDataParallel.)
+    /// own statistics, as in PyTorch's DistributedDataParallel.) A failure of the peer's is an
+    /// [`Error::Peer`], and the step is not applied; one of this side's is its own error.
     pub fn step_with(
         &mut self,
         peer: &mut dyn Peer,
@@ -212,12 +213,15 @@ impl Trainer {
         if theirs.is_empty() {
             return self.step(data, indices);
         }
-        peer.start(&self.model, data, theirs)?;
+        // The peer's failures are told apart from this side's: the caller can go on without it.
+        let peer_failed = |e: Error| Error::Peer(e.reason());
+        peer.start(&self.model, data, theirs).map_err(peer_failed)?;
         let own_stats = self.gradients(data, own);
         // Wait for the peer even when this half failed, so it is idle when the error returns.
         self.peer_grads.resize(self.model.num_params(), 0.0);
-        let peer_stats = peer.finish(&mut self.peer_grads)?;
+        let peer_stats = peer.finish(&mut self.peer_grads);
         let own_stats = own_stats?;
+        let peer_stats = peer_stats.map_err(peer_failed)?;
         let n = indices.len() as f32;
         let (w_own, w_peer) = (own.len() as f32 / n, theirs.len() as f32 / n);
         let mut offset = 0;

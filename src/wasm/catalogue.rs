@@ -2,7 +2,7 @@
 //! fields, ranges and defaults, the recipes, the training settings' ranges; and an architecture
 //! checked without building a session.
 
-use super::{from_js, js_err, to_js, SIDE};
+use super::{from_js, invalid, js_err, to_js, SIDE};
 use crate::nn::{LayerSpec, Model, ModelSpec};
 use crate::train::{Recipe, TrainConfig};
 use serde::Serialize;
@@ -23,7 +23,7 @@ struct LayerType {
 /// Every layer type: `{type, label, kind, fields: [{name, kind, min, max, value, required,
 /// help, …}], signed, kernels, help}`, in the order the editor offers them.
 #[wasm_bindgen]
-pub fn layer_types() -> Result<JsValue, JsError> {
+pub fn layer_types() -> Result<JsValue, JsValue> {
     let types: Vec<_> = LayerSpec::types()
         .into_iter()
         .map(|(type_name, about)| LayerType { type_name, about })
@@ -33,13 +33,13 @@ pub fn layer_types() -> Result<JsValue, JsError> {
 
 /// The recipes: `[{name, label, spec, config}]`, the tutorial's first.
 #[wasm_bindgen]
-pub fn recipes() -> Result<JsValue, JsError> {
+pub fn recipes() -> Result<JsValue, JsValue> {
     to_js(&Recipe::all())
 }
 
 /// The training settings the page edits, with their ranges and defaults.
 #[wasm_bindgen]
-pub fn training_fields() -> Result<JsValue, JsError> {
+pub fn training_fields() -> Result<JsValue, JsValue> {
     to_js(&crate::train::FIELDS)
 }
 
@@ -66,7 +66,7 @@ pub fn check_config(config: JsValue) -> Option<String> {
 /// Checks an architecture without building a session: its layers with output shapes, parameter
 /// counts and FLOPs, or an error that says which layer does not fit.
 #[wasm_bindgen]
-pub fn describe_model(spec: JsValue) -> Result<JsValue, JsError> {
+pub fn describe_model(spec: JsValue) -> Result<JsValue, JsValue> {
     let spec: ModelSpec = from_js(spec, "architecture")?;
     let model = Model::new(&spec, 0).map_err(js_err)?;
     fits_mnist(&model)?;
@@ -88,8 +88,8 @@ pub fn same_architecture(a: JsValue, b: JsValue) -> bool {
 
 /// Whether a network can learn MNIST here: 1×28×28 images in, a score for each of the 10 digits
 /// out (more scores are allowed; the extra classes are never the answer).
-pub(crate) fn fits_mnist(model: &Model) -> Result<(), JsError> {
-    mnist_misfit(model).map_or(Ok(()), |why| Err(JsError::new(&why)))
+pub(crate) fn fits_mnist(model: &Model) -> Result<(), JsValue> {
+    mnist_misfit(model).map_or(Ok(()), |why| Err(invalid(why)))
 }
 
 /// Why a network cannot learn MNIST here, in a sentence; None when it can.

@@ -1,15 +1,15 @@
 //! Convolution for the filter lab and the explainer.
 
-use super::{js_err, Tensor};
+use super::{invalid, js_err, Tensor};
 use crate::image::{filters::Filter, Image};
 use crate::ops::conv;
 use ndarray::{ArrayView1, ArrayView4};
 use wasm_bindgen::prelude::*;
 
-fn shape4(shape: &[u32], what: &str) -> Result<(usize, usize, usize, usize), JsError> {
+fn shape4(shape: &[u32], what: &str) -> Result<(usize, usize, usize, usize), JsValue> {
     match *shape {
         [a, b, c, d] => Ok((a as usize, b as usize, c as usize, d as usize)),
-        _ => Err(JsError::new(&format!(
+        _ => Err(invalid(format!(
             "{what} shape must have 4 dimensions (N,C,H,W), got {shape:?}"
         ))),
     }
@@ -25,10 +25,10 @@ pub fn conv2d(
     bias: Option<Vec<f32>>,
     stride: u32,
     padding: u32,
-) -> Result<Tensor, JsError> {
+) -> Result<Tensor, JsValue> {
     let view = |data, shape, what| {
         ArrayView4::from_shape(shape4(shape, what)?, data).map_err(|_| {
-            JsError::new(&format!(
+            invalid(format!(
                 "{what} has {} values, which does not fit shape {shape:?}",
                 data.len()
             ))
@@ -64,12 +64,12 @@ pub fn filter_image(
     width: u32,
     height: u32,
     filter: JsValue,
-) -> Result<Vec<u8>, JsError> {
+) -> Result<Vec<u8>, JsValue> {
     let filter = match filter.as_string() {
         Some(name) => Filter::named(&name).map_err(js_err)?,
         None => {
             let f: Filter = serde_wasm_bindgen::from_value(filter)
-                .map_err(|e| JsError::new(&format!("custom filter: {e}")))?;
+                .map_err(|e| invalid(format!("custom filter: {e}")))?;
             f
         }
     };

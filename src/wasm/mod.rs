@@ -1,14 +1,19 @@
 //! The face the page sees: plain numbers and typed arrays in, small results out, every failure a
-//! `JsError` with a message the page can show. No panic crosses this boundary on bad input.
+//! JavaScript `Error` with a message the page can show and a kind it can switch on (`js_err`). No panic crosses this boundary on bad input.
 //!
 //! - [`catalogue`]: what the page learns of layers, recipes and settings, and architectures checked;
 //! - [`filters`]: `conv2d` and `filter_image` for the filter lab and the convolution explainer;
-//! - [`session`]: a model with its trainer and data, owned by the page's worker;
+//! - [`session`]: a model with its trainer and data, owned by the page's worker: loaded,
+//!   saved, reset; [`run`] trains it and reports what happened as events, [`evaluation`]
+//!   measures it on the test set, [`inspect`] looks inside it;
 //! - [`replica`]: a second worker that computes half of each batch, when threads are allowed.
 
 pub mod catalogue;
+pub mod evaluation;
 pub mod filters;
+pub mod inspect;
 pub mod replica;
+pub mod run;
 pub mod session;
 
 use serde::Serialize;
@@ -28,24 +33,23 @@ pub fn built_with_simd() -> bool {
     cfg!(target_feature = "simd128")
 }
 
-/// The error as the page shows it: its reason without the kind's prefix ("invalid: "…), which
-/// says nothing to a user; a diverged run keeps its words, the worker recognises them.
-pub(crate) fn js_err(e: crate::Error) -> JsError {
-    match e {
-        crate::Error::Diverged(_) => JsError::new(&e.to_string()),
-        other => JsError::new(&other.reason()),
-    }
-}
-
-/// An `Error` with the error's technical detail, when it has one, as its `detail` property: the
-/// page shows the message and keeps the detail for those who want it.
-pub(crate) fn error_value(e: crate::Error) -> JsValue {
-    let error = js_sys::Error::new(&e.to_string());
+/// A failure as the page receives it: a JavaScript `Error` whose message is the reason (without
+/// the kind's prefix, which says nothing to a user), with its `kind` ("invalid", "format",
+/// "shape", "file", "diverged", "peer", "io") for the page to tell failures apart by, and the
+/// technical `detail` where there is one.
+pub(crate) fn js_err(e: crate::Error) -> JsValue {
+    let error = js_sys::Error::new(&e.reason());
+    // Setting properties on a fresh Error object cannot fail.
+    let _ = js_sys::Reflect::set(&error, &"kind".into(), &e.kind().into());
     if let Some(detail) = e.detail() {
-        // Setting a property on a fresh Error object cannot fail.
         let _ = js_sys::Reflect::set(&error, &"detail".into(), &detail.into());
     }
     error.into()
+}
+
+/// A refusal of a value the page passed: [`js_err`] of an [`crate::Error::Invalid`].
+pub(crate) fn invalid(message: impl Into<String>) -> JsValue {
+    js_err(crate::Error::Invalid(message.into()))
 }
 
 /// A tensor handed to JavaScript: its shape and its values, row-major.
@@ -78,18 +82,19 @@ impl Tensor {
 }
 
 /// A Rust value as a plain JavaScript object (JSON's types: maps become objects).
-pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsError::new(&e.to_string()))
+        .map_err(|e| invalid(e.to_string()))
 }
 
 /// A JavaScript value read as a `T`; the error names `what` was being read.
 pub(crate) fn from_js<T: serde::de::DeserializeOwned>(
     value: JsValue,
     what: &str,
-) -> Result<T, JsError> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("{what}: {e}")))
+) -> Result<T, JsValue> {
+    serde_wasm_bindgen::from_value(value)
+        .map_err(|e| js_err(crate::Error::Format(format!("{what}: {e}"))))
 }
 
 /// `value` read as a `T`, or `default()` when it is null or undefined.
@@ -97,7 +102,7 @@ pub(crate) fn from_js_or<T: serde::de::DeserializeOwned>(
     value: JsValue,
     what: &str,
     default: impl FnOnce() -> T,
-) -> Result<T, JsError> {
+) -> Result<T, JsValue> {
     if value.is_null() || value.is_undefined() {
         Ok(default())
     } else {

@@ -292,7 +292,7 @@ impl Replica {
     /// A replica of the network `spec` (a model spec, as `Session` takes it) trained with
     /// `config` (its augmentation applies here too); `seed` draws its dropout masks and shifts.
     #[wasm_bindgen(constructor)]
-    pub fn new(spec: JsValue, config: JsValue, seed: u32) -> std::result::Result<Replica, JsError> {
+    pub fn new(spec: JsValue, config: JsValue, seed: u32) -> std::result::Result<Replica, JsValue> {
         let spec: ModelSpec = super::from_js_or(spec, "architecture", ModelSpec::tutorial)?;
         let mut config: TrainConfig =
             super::from_js_or(config, "training settings", TrainConfig::default)?;
@@ -314,7 +314,7 @@ impl Replica {
     }
 
     /// Answers the session's requests until it says stop; blocks this worker meanwhile.
-    pub fn serve(&mut self) -> std::result::Result<(), JsError> {
+    pub fn serve(&mut self) -> std::result::Result<(), JsValue> {
         // DONE, not REQUEST: a request sent before this loop started is still to be answered.
         let mut answered = self.exchange.load(DONE);
         loop {

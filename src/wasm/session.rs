@@ -5,26 +5,22 @@
 
 use super::catalogue::{fits_mnist, mnist_misfit};
 use super::replica::RemotePeer;
-use super::{error_value, from_js, from_js_or, js_err, to_js, Tensor, SIDE};
+use super::{from_js, from_js_or, invalid, js_err, to_js, Tensor, SIDE};
 use crate::data::{idx, Dataset, Epoch};
 use crate::error::Error;
 use crate::io::checkpoint;
-use crate::nn::loss::softmax;
-use crate::nn::{Mode, Model, ModelSpec};
-use crate::train::history::CurvePoint;
-use crate::train::{argmax, Evaluation, History, TrainConfig, Trainer};
-use js_sys::{Array, Float32Array, Object, Reflect, SharedArrayBuffer};
-use ndarray::ArrayD;
-use serde::Serialize;
+use crate::nn::{Model, ModelSpec};
+use crate::train::{Evaluation, History, TrainConfig, Trainer};
+use js_sys::SharedArrayBuffer;
 use wasm_bindgen::prelude::*;
 
 /// MNIST's training set size: assumed until the labels file's header says otherwise.
 const MNIST_TRAIN: usize = 60_000;
 
 /// A training or test split as it loads: the examples so far and whether all have arrived.
-struct Split {
-    data: Dataset,
-    complete: bool,
+pub(super) struct Split {
+    pub(super) data: Dataset,
+    pub(super) complete: bool,
 }
 
 impl Split {
@@ -36,77 +32,21 @@ impl Split {
     }
 }
 
-/// What a call to [`Session::train`] did.
-#[derive(Serialize)]
-struct TrainReport {
-    steps: usize,
-    /// Mean loss over this call's steps (NaN when no step ran).
-    loss: f32,
-    correct: usize,
-    seen: usize,
-    /// 1-based epoch of this run being trained, and how far through it (0–1).
-    epoch: usize,
-    epoch_progress: f64,
-    /// Examples in an epoch: what `epoch_progress` is a fraction of.
-    epoch_images: usize,
-    /// The epoch ended with this call: its record in the model's history.
-    epoch_done: Option<crate::train::history::EpochRecord>,
-    /// Fewer examples loaded than a batch needs: call again when more arrive.
-    waiting_for_data: bool,
-    lr: f32,
-    /// Steps the model has had, across runs.
-    total_steps: u64,
-    /// The history's curve points added by this call; with `redraw`, the whole curve (a long
-    /// history was thinned and is drawn again).
-    points: Vec<CurvePoint>,
-    redraw: bool,
-}
-
-#[derive(Serialize)]
-struct Misclassified {
-    index: usize,
-    label: u32,
-    predicted: u32,
-}
-
-/// A measurement on the test set: part-way (`done` false: how far), or whole.
-#[derive(Serialize)]
-struct EvalReport {
-    done: bool,
-    evaluated: usize,
-    accuracy: f64,
-    correct: usize,
-    total: usize,
-    loss: f32,
-    confusion: Vec<u32>,
-    misclassified: Vec<Misclassified>,
-}
-
-/// Misclassified test images listed in an evaluation report.
-const MAX_MISCLASSIFIED: usize = 64;
-
-/// Seconds since some fixed moment (the page's clock: wasm has none of its own).
-fn now_seconds() -> f64 {
-    js_sys::Date::now() / 1000.0
-}
-
 #[wasm_bindgen]
 pub struct Session {
-    trainer: Trainer,
+    pub(super) trainer: Trainer,
     /// The model's story: where it came from, its curves and scores (see [`History`]).
-    history: History,
+    pub(super) history: History,
     /// A measurement of the test set under way, if any.
-    evaluation: Option<Evaluation>,
-    train: Split,
-    test: Split,
-    epoch: Epoch,
-    epoch_index: usize,
-    epoch_seen: usize,
-    batch: Vec<usize>,
+    pub(super) evaluation: Option<Evaluation>,
+    pub(super) train: Split,
+    pub(super) test: Split,
+    pub(super) epoch: Epoch,
+    pub(super) epoch_index: usize,
+    pub(super) epoch_seen: usize,
+    pub(super) batch: Vec<usize>,
     /// A replica worker that computes half of each batch (see [`super::replica`]).
-    replica: Option<RemotePeer>,
-    /// Why the replica was let go during training, until the page asks.
-    replica_error: Option<String>,
+    pub(super) replica: Option<RemotePeer>,
 }
 
 #[wasm_bindgen]
@@ -114,7 +54,7 @@ impl Session {
     /// A fresh model. `spec` is a model spec (null: the tutorial's), `config` a training config
     /// (null: the tutorial's recipe); `seed` initialises the weights.
     #[wasm_bindgen(constructor)]
-    pub fn new(spec: JsValue, config: JsValue, seed: u32) -> Result<Session, JsError> {
+    pub fn new(spec: JsValue, config: JsValue, seed: u32) -> Result<Session, JsValue> {
         let spec: ModelSpec = from_js_or(spec, "architecture", ModelSpec::tutorial)?;
         let config: TrainConfig = from_js_or(config, "training settings", TrainConfig::default)?;
         let mut model = Model::new(&spec, seed as u64).map_err(js_err)?;
@@ -125,7 +65,7 @@ impl Session {
         Self::with_model(model, config, history)
     }
 
-    fn with_model(model: Model, config: TrainConfig, history: History) -> Result<Session, JsError> {
+    fn with_model(model: Model, config: TrainConfig, history: History) -> Result<Session, JsValue> {
         let batch = config.batch_size;
         let mut trainer = Trainer::new(model, config, MNIST_TRAIN).map_err(js_err)?;
         let epoch = trainer.epoch();
@@ -140,15 +80,14 @@ impl Session {
             epoch_seen: 0,
             batch: Vec::with_capacity(batch),
             replica: None,
-            replica_error: None,
         })
     }
 
-    fn split(&mut self, name: &str) -> Result<&mut Split, JsError> {
+    fn split(&mut self, name: &str) -> Result<&mut Split, JsValue> {
         match name {
             "train" => Ok(&mut self.train),
             "test" => Ok(&mut self.test),
-            _ => Err(JsError::new(&format!("no split '{name}' (train or test)"))),
+            _ => Err(invalid(format!("no split '{name}' (train or test)"))),
         }
     }
 
@@ -159,7 +98,7 @@ impl Session {
         split: &str,
         images: &[u8],
         labels: &[u8],
-    ) -> Result<u32, JsError> {
+    ) -> Result<u32, JsValue> {
         let s = self.split(split)?;
         s.data.extend(images, labels).map_err(js_err)?;
         let len = s.data.len();
@@ -173,7 +112,7 @@ impl Session {
     /// room is made for them at once, and progress and the learning-rate schedule count on the
     /// training set's. At most MNIST's sizes are taken at their word: a header that claims more
     /// only makes the split grow as examples come.
-    pub fn expect_examples(&mut self, split: &str, count: u32) -> Result<(), JsError> {
+    pub fn expect_examples(&mut self, split: &str, count: u32) -> Result<(), JsValue> {
         let count = count as usize;
         let data = &mut self.split(split)?.data;
         data.reserve(count.min(MNIST_TRAIN).saturating_sub(data.len()));
@@ -184,7 +123,7 @@ impl Session {
     }
 
     /// Marks a split as fully loaded.
-    pub fn set_complete(&mut self, split: &str) -> Result<(), JsError> {
+    pub fn set_complete(&mut self, split: &str) -> Result<(), JsValue> {
         self.split(split)?.complete = true;
         Ok(())
     }
@@ -197,104 +136,9 @@ impl Session {
         }
     }
 
-    /// Up to `max_steps` training steps; stops early at the end of an epoch (the next call starts
-    /// the next one) or when the loaded data runs short. Every step goes into the model's
-    /// history. A NaN loss is an error that explains.
-    pub fn train(&mut self, max_steps: u32) -> Result<JsValue, JsError> {
-        let started = now_seconds();
-        let curve_before = self.history.curve.len();
-        let batch_size = self.trainer.config().batch_size;
-        let total = if self.train.complete {
-            self.train.data.len()
-        } else {
-            self.trainer.train_len()
-        };
-        let mut report = TrainReport {
-            steps: 0,
-            loss: 0.0,
-            correct: 0,
-            seen: 0,
-            epoch: self.epoch_index,
-            epoch_progress: 0.0,
-            epoch_images: total,
-            epoch_done: None,
-            waiting_for_data: false,
-            lr: self.trainer.lr(),
-            total_steps: 0,
-            points: Vec::new(),
-            redraw: false,
-        };
-        let mut loss_sum = 0.0f64;
-        let mut result = Ok(());
-        while report.steps < max_steps as usize {
-            if self.epoch.remaining() < batch_size && !self.train.complete {
-                report.waiting_for_data = true;
-                break;
-            }
-            if !self.epoch.next_batch(&mut self.batch) {
-                break;
-            }
-            let stats = match &mut self.replica {
-                Some(peer) => match self.trainer.step_with(peer, &self.train.data, &self.batch) {
-                    Err(e) if !matches!(e, Error::Diverged(_)) => {
-                        // The replica failed and the step was not applied: this batch and the
-                        // rest go on alone; the page hears why from `take_replica_error`.
-                        self.replica_error = Some(e.to_string());
-                        self.detach_replica();
-                        self.trainer.step(&self.train.data, &self.batch)
-                    }
-                    result => result,
-                },
-                None => self.trainer.step(&self.train.data, &self.batch),
-            };
-            let stats = match stats {
-                Ok(stats) => stats,
-                Err(e) => {
-                    result = Err(e);
-                    break;
-                }
-            };
-            self.evaluation = None;
-            loss_sum += stats.loss as f64 * stats.size as f64;
-            report.steps += 1;
-            report.correct += stats.correct;
-            report.seen += stats.size;
-            self.epoch_seen += stats.size;
-            self.history
-                .record_step(&stats, self.epoch_seen as f64 / total.max(1) as f64);
-        }
-        // The time of the steps that did run counts, even when one failed.
-        self.history.add_seconds(now_seconds() - started);
-        result.map_err(js_err)?;
-        report.loss = if report.seen > 0 {
-            (loss_sum / report.seen as f64) as f32
-        } else {
-            f32::NAN
-        };
-        report.epoch_progress = self.epoch_seen as f64 / total.max(1) as f64;
-        if self.train.complete && self.epoch.remaining() == 0 && self.epoch_seen > 0 {
-            self.history.end_epoch();
-            report.epoch_done = self.history.epochs.last().cloned();
-            self.epoch_index += 1;
-            self.epoch_seen = 0;
-            self.epoch = self.trainer.epoch();
-            self.epoch.extend_to(self.train.data.len());
-        }
-        report.total_steps = self.history.steps;
-        report.lr = self.trainer.lr();
-        match self.history.curve.get(curve_before..) {
-            Some(new) => report.points = new.to_vec(),
-            None => {
-                report.points = self.history.curve.clone();
-                report.redraw = true;
-            }
-        }
-        to_js(&report)
-    }
-
     /// Trains with a replica from now on: `buffer` is its `Replica.buffer()`, and its network must
     /// be this one's architecture.
-    pub fn attach_replica(&mut self, buffer: SharedArrayBuffer) -> Result<(), JsError> {
+    pub fn attach_replica(&mut self, buffer: SharedArrayBuffer) -> Result<(), JsValue> {
         self.detach_replica();
         self.replica = Some(RemotePeer::connect(buffer, &self.trainer.model).map_err(js_err)?);
         Ok(())
@@ -312,149 +156,12 @@ impl Session {
         1 + self.replica.is_some() as u32
     }
 
-    /// Why training let its replica go, once (null when it did not).
-    pub fn take_replica_error(&mut self) -> Option<String> {
-        self.replica_error.take()
-    }
-
-    /// Measures the model on the test images loaded, at most `max_images` per call: call until
-    /// `done`. Until then the report says how far it got; the last call's has the accuracy, the
-    /// mean loss, the confusion matrix and up to 64 misclassified images, and the model's
-    /// history keeps the score. A model that changes between calls is measured from the start.
-    pub fn evaluate(&mut self, max_images: u32) -> Result<JsValue, JsError> {
-        let data = &self.test.data;
-        if data.is_empty() {
-            return Err(JsError::new("no test images are loaded yet"));
-        }
-        let model = &mut self.trainer.model;
-        let eval = self
-            .evaluation
-            .get_or_insert_with(|| Evaluation::new(model.classes()));
-        let remaining = eval
-            .run(model, data, (max_images as usize).max(1))
-            .map_err(js_err)?;
-        let done = remaining == 0;
-        let misclassified = if done {
-            eval.predictions
-                .iter()
-                .enumerate()
-                .filter(|&(i, &p)| p != data.labels[i] as u32)
-                .take(MAX_MISCLASSIFIED)
-                .map(|(index, &predicted)| Misclassified {
-                    index,
-                    label: data.labels[index] as u32,
-                    predicted,
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let report = EvalReport {
-            done,
-            evaluated: eval.total,
-            accuracy: eval.accuracy(),
-            correct: eval.correct,
-            total: data.len(),
-            loss: eval.loss(),
-            confusion: if done {
-                eval.confusion.clone()
-            } else {
-                Vec::new()
-            },
-            misclassified,
-        };
-        if done {
-            self.history.record_evaluation(eval.score());
-            self.evaluation = None;
-        }
-        to_js(&report)
-    }
-
-    /// `pixels`, once checked to be one 28×28 image of finite values.
-    fn image(pixels: &[f32]) -> Result<&[f32], JsError> {
-        if pixels.len() != SIDE * SIDE {
-            return Err(JsError::new(&format!(
-                "an image is {} values (28×28), got {}",
-                SIDE * SIDE,
-                pixels.len()
-            )));
-        }
-        if pixels.iter().any(|v| !v.is_finite()) {
-            return Err(JsError::new("the image contains NaN or infinite values"));
-        }
-        Ok(pixels)
-    }
-
-    /// Class probabilities for one 28×28 image with values in [0, 1].
-    pub fn predict(&mut self, pixels: &[f32]) -> Result<Vec<f32>, JsError> {
-        let logits = self
-            .trainer
-            .model
-            .forward_batch(Self::image(pixels)?, 1, Mode::Eval)
-            .map_err(js_err)?;
-        Ok(softmax(logits, logits.len()))
-    }
-
-    /// Every layer's output for one image: `[{name, kind, shape, data: Float32Array}]`, shapes
-    /// without the batch dimension.
-    pub fn activations(&mut self, pixels: &[f32]) -> Result<Array, JsError> {
-        let acts = self
-            .trainer
-            .model
-            .activations(
-                &ArrayD::from_shape_vec(vec![1, 1, SIDE, SIDE], Self::image(pixels)?.to_vec())
-                    .expect("length checked"),
-            )
-            .map_err(js_err)?;
-        let infos = self.trainer.model.layers();
-        let out = Array::new();
-        for ((name, a), info) in acts.into_iter().zip(infos) {
-            let o = Object::new();
-            let shape: Array = a.shape()[1..]
-                .iter()
-                .map(|&d| JsValue::from(d as u32))
-                .collect();
-            let set = |k: &str, v: &JsValue| Reflect::set(&o, &k.into(), v).map(|_| ());
-            set("name", &name.into())
-                .and(set("kind", &info.kind.into()))
-                .and(set("signed", &info.signed.into()))
-                .and(set("kernels", &info.kernels.into()))
-                .and(set("shape", &shape))
-                .and(set(
-                    "data",
-                    &Float32Array::from(a.as_slice().expect("standard layout")).into(),
-                ))
-                .map_err(|_| JsError::new("could not build the activations object"))?;
-            out.push(&o);
-        }
-        Ok(out)
-    }
-
-    /// The saliency map of one image: |∂ logit of the predicted class / ∂ pixel|, 28×28.
-    pub fn saliency(&mut self, pixels: &[f32]) -> Result<Vec<f32>, JsError> {
-        let model = &mut self.trainer.model;
-        let logits = model
-            .forward_batch(Self::image(pixels)?, 1, Mode::Explain)
-            .map_err(js_err)?;
-        let mut seed = vec![0.0; logits.len()];
-        seed[argmax(logits)] = 1.0;
-        let saliency = model
-            .backward(&seed, true)
-            .expect("input gradient asked for")
-            .iter()
-            .map(|g| g.abs())
-            .collect();
-        // Explaining leaves gradients in the parameters: clear them so training is unaffected.
-        model.zero_grad();
-        Ok(saliency)
-    }
-
     /// The model's layers: name, kind, output shape, parameter count, FLOPs.
-    pub fn layers(&self) -> Result<JsValue, JsError> {
+    pub fn layers(&self) -> Result<JsValue, JsValue> {
         to_js(&self.trainer.model.layers())
     }
 
-    pub fn spec(&self) -> Result<JsValue, JsError> {
+    pub fn spec(&self) -> Result<JsValue, JsValue> {
         to_js(self.trainer.model.spec())
     }
 
@@ -463,19 +170,19 @@ impl Session {
     }
 
     /// A parameter by its PyTorch name (`conv1.weight`), e.g. to draw the kernels.
-    pub fn param(&self, name: &str) -> Result<Tensor, JsError> {
+    pub fn param(&self, name: &str) -> Result<Tensor, JsValue> {
         let (_, p) = self
             .trainer
             .model
             .named_params()
             .into_iter()
             .find(|(n, _)| n == name)
-            .ok_or_else(|| JsError::new(&format!("the model has no parameter '{name}'")))?;
+            .ok_or_else(|| invalid(format!("the model has no parameter '{name}'")))?;
         Ok(Tensor::from_array(p.value.clone()))
     }
 
     /// The model's story: where it came from, its curves, epochs and latest test score.
-    pub fn history(&self) -> Result<JsValue, JsError> {
+    pub fn history(&self) -> Result<JsValue, JsValue> {
         to_js(&self.history)
     }
 
@@ -491,9 +198,9 @@ impl Session {
     /// session as it was, and the error says why in plain words (`message`) and in the
     /// parser's (`detail`). Returns why the file's history was left out, if it was.
     pub fn load(&mut self, bytes: &[u8], file: Option<String>) -> Result<Option<String>, JsValue> {
-        let loaded = checkpoint::load(bytes).map_err(error_value)?;
+        let loaded = checkpoint::load(bytes).map_err(js_err)?;
         if let Some(why) = mnist_misfit(&loaded.model) {
-            return Err(error_value(Error::File {
+            return Err(js_err(Error::File {
                 message: format!(
                     "This file holds a network the playground cannot train on MNIST. {why}"
                 ),
@@ -508,7 +215,7 @@ impl Session {
         to_js(&history)?;
         let mut fresh = Self::with_model(loaded.model, self.trainer.config().clone(), history)?;
         fresh.trainer.model.prove().map_err(|e| {
-            error_value(Error::File {
+            js_err(Error::File {
                 message: format!("The model in this file cannot run: {}.", e.reason()),
                 detail: e.to_string(),
             })
@@ -518,7 +225,7 @@ impl Session {
     }
 
     /// A new model and training settings, as [`Session::new`] takes them; the loaded data stays.
-    pub fn reset(&mut self, spec: JsValue, config: JsValue, seed: u32) -> Result<(), JsError> {
+    pub fn reset(&mut self, spec: JsValue, config: JsValue, seed: u32) -> Result<(), JsValue> {
         let fresh = Session::new(spec, config, seed)?;
         self.replace(fresh);
         Ok(())
@@ -527,7 +234,7 @@ impl Session {
     /// A new run on the current weights with these training settings: the optimiser's state,
     /// the schedule, the shuffling and the run's epoch count begin afresh; the weights and their
     /// history stay. A replica is let go: the page starts one with the new settings.
-    pub fn configure(&mut self, config: JsValue) -> Result<(), JsError> {
+    pub fn configure(&mut self, config: JsValue) -> Result<(), JsValue> {
         let config: TrainConfig = from_js(config, "training settings")?;
         self.trainer.restart(config.clone()).map_err(js_err)?;
         self.detach_replica();
@@ -551,22 +258,11 @@ impl Session {
         *self = fresh;
     }
 
-    pub fn set_lr(&mut self, lr: f32) -> Result<(), JsError> {
-        self.trainer.set_lr(lr).map_err(js_err)
-    }
-
-    /// Takes effect from the next epoch.
-    pub fn set_batch_size(&mut self, batch_size: u32) -> Result<(), JsError> {
-        self.trainer
-            .set_batch_size(batch_size as usize)
-            .map_err(js_err)
-    }
-
     /// A test image's pixels (28×28 bytes) and its label.
-    pub fn test_image(&self, index: u32) -> Result<Vec<u8>, JsError> {
+    pub fn test_image(&self, index: u32) -> Result<Vec<u8>, JsValue> {
         let i = index as usize;
         if i >= self.test.data.len() {
-            return Err(JsError::new(&format!(
+            return Err(invalid(format!(
                 "test image {i} is not loaded ({} are)",
                 self.test.data.len()
             )));
@@ -574,19 +270,19 @@ impl Session {
         Ok(self.test.data.image(i).to_vec())
     }
 
-    pub fn test_label(&self, index: u32) -> Result<u8, JsError> {
+    pub fn test_label(&self, index: u32) -> Result<u8, JsValue> {
         self.test
             .data
             .labels
             .get(index as usize)
             .copied()
-            .ok_or_else(|| JsError::new("test image not loaded"))
+            .ok_or_else(|| invalid("test image not loaded"))
     }
 }
 
 /// The dimensions of an IDX file from its first bytes, checked (the worker streams the rest).
 #[wasm_bindgen]
-pub fn idx_dims(header: &[u8]) -> Result<Vec<u32>, JsError> {
+pub fn idx_dims(header: &[u8]) -> Result<Vec<u32>, JsValue> {
     let (dims, _) = idx::parse_header(header).map_err(js_err)?;
     Ok(dims.into_iter().map(|d| d as u32).collect())
 }

@@ -15,6 +15,11 @@ const waitSteps = (page, n) => page.waitForFunction((n) => Number(document.getEl
 
 test('training runs in a worker: charts move, accuracy rises, pause holds and resume continues', async () => {
   const { page, context, problems } = await openPage(env.browser, env.server.url);
+  // Every state the run passes through, as the worker reports it.
+  await page.evaluate(() => {
+    window.runStates = [];
+    globalThis.playground.on('state', ({ state }) => window.runStates.push(state));
+  });
   await page.click('[data-testid="train-start"]');
   await waitSteps(page, 250);
   await page.click('[data-testid="train-pause"]');
@@ -34,6 +39,12 @@ test('training runs in a worker: charts move, accuracy rises, pause holds and re
   await waitSteps(page, paused.steps + 50);
   await page.click('[data-testid="train-stop"]');
   await page.waitForFunction(() => document.getElementById('train').dataset.state === 'idle');
+  // The moves are those protocol.js writes down, and Stop passes through 'stopping'.
+  const { states, allowed } = await page.evaluate(async () => ({
+    states: window.runStates, allowed: (await import('./js/protocol.js')).RUN_STATES,
+  }));
+  assert.deepEqual(states, ['training', 'paused', 'training', 'stopping', 'idle']);
+  states.slice(1).forEach((s, i) => assert.ok(allowed[states[i]].includes(s), `${states[i]} → ${s}`));
   assert.deepEqual(problems, []);
 
   // The model survives a reload (the stop saved it to IndexedDB).

@@ -3,7 +3,19 @@
 #![cfg(target_arch = "wasm32")]
 
 use cnn_playground::wasm::session::Session;
+use js_sys::{Array, Reflect};
 use wasm_bindgen::JsValue;
+
+/// The event of `type` among those a call to `Session::train` returned, if there is one.
+pub fn event(events: &JsValue, kind: &str) -> Option<JsValue> {
+    Array::from(events).iter().find(|e| {
+        Reflect::get(e, &"type".into())
+            .unwrap()
+            .as_string()
+            .as_deref()
+            == Some(kind)
+    })
+}
 
 pub fn noisy_session(train: usize, test: usize) -> Session {
     let mut session = Session::new(JsValue::NULL, JsValue::NULL, 0).unwrap();

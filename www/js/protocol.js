@@ -12,7 +12,7 @@
 //   reset     {settings}                 a new, untrained model
 //   set       {lr?, batchSize?, epochs?, threads?}   while a run goes on
 //   predict   {id, pixels: Float32Array(784)}        → {probabilities: Float32Array(10)}
-//   inspect   {id, pixels}               → {layers: [{name, kind, shape, data}], kernels:
+//   inspect   {id, pixels}               → {layers: [{name, kind, signed, kernels, shape, data}], kernels:
 //                                           [{name, shape, data}], saliency, probabilities}
 //   testImage {id, index}                → {index, pixels: Uint8Array(784), label}
 //   save      {id}                       → {bytes: Uint8Array}
@@ -23,14 +23,14 @@
 //
 // Worker → page. A reply answers one request; every other message is an event, which never
 // carries an id: the two cannot be confused.
-//   reply      {id, ok: true, value} | {id, ok: false, error: {message, detail}}
+//   reply      {id, ok: true, value} | {id, ok: false, error: {message, kind, detail}}: kind is
+//              the core's (src/error.rs: invalid, format, file, …) or '' for the worker's own
 //   model      {reason, layers, params, spec, history, restored}: the model was replaced or its
 //              story changed. reason: 'new' | 'restored' | 'uploaded' | 'reset' | 'configured'
 //              (a new run on its weights) | 'trained' | 'evaluated'; restored: {savedAt} while
 //              the model is the one restored from the browser, else null; history: the core's
 //              History (src/train/history.rs).
-//   state      {state}: 'idle' → 'training' ⇄ 'paused' → 'idle' (stop) or 'done' (last epoch);
-//              'evaluating' from idle, paused or done, and back
+//   state      {state}: the run's state moved (RUN_STATES below)
 //   data       {split, loaded, total, bytes, bytesTotal}
 //   dataError  {split, message}: a split's download failed; what arrived is kept
 //   progress   {epoch, epochs, epochProgress, steps, loss, accuracy, imagesPerSecond, lr,
@@ -53,13 +53,36 @@ export const MNIST = {
   test: { images: data('t10k-images-idx3-ubyte'), labels: data('t10k-labels-idx1-ubyte') },
 };
 
+/**
+ * A run's states, and where each may move (run.js enforces it). A run starts while MNIST is
+ * still arriving: waiting for data is part of 'training'. Reset and an upload end any run
+ * ('idle'); a new worker starts 'idle'.
+ *   idle        no run: the model is ready         → training (Start), evaluating
+ *   training    the loop trains                    → paused (Pause, or a step failed), stopping
+ *                                                    (Stop), done (the last epoch), idle
+ *   paused      the loop has ended; Resume goes on → training, stopping, evaluating, idle, done
+ *                                                    (paused as the last epoch was measured)
+ *   stopping    Stop: the loop ends, the model is stored → idle
+ *   done        the last epoch ended               → training (Start), evaluating, idle
+ *   evaluating  measuring the model on the test set → back to where it came from, or idle
+ */
+export const RUN_STATES = {
+  idle: ['training', 'evaluating'],
+  training: ['paused', 'stopping', 'done', 'idle'],
+  paused: ['training', 'stopping', 'evaluating', 'idle', 'done'],
+  stopping: ['idle'],
+  done: ['training', 'evaluating', 'idle'],
+  evaluating: ['idle', 'paused', 'done'],
+};
+
 /** Progress messages are sent at most this often, so drawing never slows training. */
 export const PROGRESS_INTERVAL_MS = 125;
 
-/** An error from the worker: a plain message, and the technical detail when there is one. */
+/** An error from the worker: a plain message, its kind, and the technical detail if any. */
 export class WorkerError extends Error {
-  constructor({ message, detail = '' }) {
+  constructor({ message, kind = '', detail = '' }) {
     super(message);
+    this.kind = kind;
     this.detail = detail;
   }
 }

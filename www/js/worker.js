@@ -2,7 +2,8 @@
 // downloads, trains a few steps at a time so it can answer the page between them, and keeps the
 // latest model in IndexedDB. Messages: see protocol.js.
 import { loadCore, wasmMemoryBytes } from './core.js';
-import { MNIST, PROGRESS_INTERVAL_MS } from './protocol.js';
+import { MNIST, PROGRESS_INTERVAL_MS, RUN_STATES } from './protocol.js';
+import { Run } from './run.js';
 import { saveModel, loadModel, clearModel, markRestoring, restoreDied } from './storage.js';
 import { singleThreadReason, startReplica } from './threads.js';
 
@@ -12,20 +13,15 @@ const EVAL_SLICE = 500;
 let core = null;
 const ready = loadCore().then((c) => { core = c; });
 let session = null;
-let epochs = 5; // of the current run
-let config = null; // the training config of the current run
-let threadsWanted = 2;
 let restored = null; // {savedAt} while the model is the one restored from browser storage
 let generation = 0; // bumped whenever the model is replaced or a run begins: a measurement of the old one is dropped
 let replica = null; // the replica worker computing half of each batch, starting or attached
 let replicaGeneration = 0; // bumped whenever the replica is replaced: a late 'ready' is dropped
-let running = false;
-let loops = 0; // counts training loops started: a loop that is no longer the latest ends
-let state = 'idle';
 const loaded = { train: null, test: null }; // promises, resolved when each split is complete
 const counts = { train: 0, test: 0 };
 
 const post = (type, body = {}, transfer = []) => postMessage({ type, ...body }, transfer);
+const run = new Run((state) => post('state', { state }));
 
 /**
  * A trap (wasm's `unreachable`, or memory that cannot grow) leaves the wasm instance unusable:
@@ -38,13 +34,12 @@ let dead = false;
 function died(err) {
   if (dead) return;
   dead = true;
-  running = false;
+  run.end();
   post('trap', { message: err.message });
 }
 self.addEventListener('unhandledrejection', (e) => {
   if (isTrap(e.reason)) died(e.reason);
 });
-const setState = (s) => { state = s; post('state', { state: s }); };
 // Lets queued messages (pause, predict…) run between training calls without a timer's delay.
 const channel = new MessageChannel();
 const yielded = [];
@@ -109,24 +104,11 @@ async function restore() {
   return ok;
 }
 
-/** Takes a run's settings: its length, training config and workers. */
-function applyRun(settings) {
-  epochs = settings.epochs ?? 5;
-  config = settings.config ?? null;
-  threadsWanted = settings.threads ?? 2;
-}
-
-/** Ends the training loop, if one runs: it returns at its next look, posting nothing more. */
-function endRun() {
-  running = false;
-  loops++;
-}
-
 /** A new, untrained model from `settings`, kept in the browser as the latest. */
 async function newModel(settings) {
   session.reset(settings.spec ?? null, settings.config ?? null, settings.seed ?? 0);
-  endRun();
-  applyRun(settings);
+  run.end();
+  run.apply(settings);
   restored = null;
   generation++;
   announce('reset');
@@ -219,10 +201,10 @@ function replicaLost(message) {
   post('threads', { threads: 1, reason: `the second worker stopped (${message}); training goes on with one` });
 }
 
-/** Starts or stops the replica so that the session trains on `threadsWanted` workers. */
+/** Starts or stops the replica so that the session trains on the workers the run wants. */
 function syncThreads() {
   stopReplica();
-  const reason = threadsWanted < 2 ? 'one worker was chosen' : singleThreadReason();
+  const reason = run.threads < 2 ? 'one worker was chosen' : singleThreadReason();
   if (reason) {
     post('threads', { threads: 1, reason });
     return;
@@ -230,7 +212,7 @@ function syncThreads() {
   const generation = replicaGeneration;
   const current = () => generation === replicaGeneration;
   post('threads', { threads: 1, reason: 'the second worker is starting' });
-  const { worker, ready } = startReplica(session.spec(), config, (message) => { if (current()) replicaLost(message); });
+  const { worker, ready } = startReplica(session.spec(), run.config, (message) => { if (current()) replicaLost(message); });
   replica = worker;
   ready.then((buffer) => {
     if (!current()) return;
@@ -275,54 +257,53 @@ async function measure(wanted) {
   }
 }
 
-/** The training loop that runs, if any: Stop waits for it to end. */
-let looping = Promise.resolve();
-
-function trainLoop() {
-  looping = runLoop();
-}
-
-async function runLoop() {
-  const loop = ++loops;
-  // Paused and started again while this loop still awaited something: the newer loop trains.
-  const current = () => running && loop === loops;
-  running = true;
-  setState('training');
+/**
+ * The training loop: calls the session for a few steps at a time and acts on the events it
+ * reports (protocol.js's `train` events, src/wasm/run.rs), until the run is paused, stopped,
+ * replaced or done.
+ */
+async function trainLoop(training, latest) {
   let stepsPerCall = 2;
   let lastPost = performance.now();
   let since = { images: 0, loss: 0, correct: 0, time: performance.now() };
   let rate = 0;
   let points = [];
   let redraw = false;
-  while (current()) {
+  while (training()) {
     const t0 = performance.now();
-    let r;
+    let events;
     try {
-      r = session.train(stepsPerCall);
+      events = session.train(stepsPerCall);
     } catch (err) {
-      if (isTrap(err)) return died(err);
-      running = false;
-      setState('paused');
-      announce('trained');
-      post('error', { message: err.message, fatal: false, diverged: /diverged/.test(err.message) });
-      return;
+      return isTrap(err) ? died(err) : fail(err.message);
     }
     const dt = performance.now() - t0;
-    // A replica that failed was let go inside train(), which went on alone: say so.
-    const lost = session.take_replica_error();
-    if (lost) replicaLost(lost);
+    let r = null; // this call's progress
+    let epochDone = null;
+    let waiting = false;
+    for (const e of events) {
+      switch (e.type) {
+        case 'progress': r = e; break;
+        case 'replica_lost': replicaLost(e.reason); break; // the session went on alone
+        case 'epoch': epochDone = e.record; break;
+        case 'waiting_for_data': waiting = true; break;
+        case 'diverged': return fail(`Training diverged: ${e.message}`, true);
+        case 'failed': return fail(e.message);
+        default: throw new Error(`unknown training event '${e.type}'`);
+      }
+    }
     // About 60 ms per call: short enough to pause promptly, long enough to cost nothing.
     if (r.steps > 0) stepsPerCall = Math.max(1, Math.min(64, Math.round((r.steps * 60) / Math.max(dt, 1))));
     since.images += r.seen; since.loss += r.loss * r.seen || 0; since.correct += r.correct;
     if (r.redraw) { points = []; redraw = true; }
     points.push(...r.points);
     const now = performance.now();
-    if ((now - lastPost >= PROGRESS_INTERVAL_MS || r.epoch_done) && since.images > 0) {
+    if ((now - lastPost >= PROGRESS_INTERVAL_MS || epochDone) && since.images > 0) {
       const instant = (since.images * 1000) / (now - since.time);
       rate = rate ? 0.7 * rate + 0.3 * instant : instant;
-      const remaining = (epochs - r.epoch + (1 - r.epoch_progress)) * r.epoch_images;
+      const remaining = (run.epochs - r.epoch + (1 - r.epoch_progress)) * r.epoch_images;
       post('progress', {
-        epoch: r.epoch, epochs, epochProgress: r.epoch_progress, steps: r.total_steps,
+        epoch: r.epoch, epochs: run.epochs, epochProgress: r.epoch_progress, steps: r.total_steps,
         loss: since.loss / since.images, accuracy: since.correct / since.images,
         imagesPerSecond: rate, lr: r.lr, etaSeconds: remaining / rate, points, redraw,
       });
@@ -331,26 +312,31 @@ async function runLoop() {
       points = [];
       redraw = false;
     }
-    if (r.epoch_done) {
+    if (epochDone) {
       // The epoch's test score; a stop, a reset or an upload meanwhile ends the loop quietly.
-      const test = await measure(() => loop === loops);
-      if (loop !== loops) return;
-      post('epoch', { record: r.epoch_done, test });
+      const test = await measure(latest);
+      if (!latest()) return;
+      post('epoch', { record: epochDone, test });
       announce('trained');
       await persist();
-      if (loop !== loops) return;
-      if (r.epoch >= epochs) {
-        running = false;
-        setState('done');
+      if (!latest()) return;
+      if (r.epoch >= run.epochs) {
+        // Paused while the last epoch was measured is done too.
+        if (run.state === 'training' || run.state === 'paused') run.moveTo('done');
         return;
       }
     }
-    if (r.waiting_for_data) await sleep(30);
+    if (waiting) await sleep(30);
     else await yieldToEvents();
   }
-  if (state === 'training' && loop === loops) {
-    setState('paused');
+  // Paused: the page sees the model as the loop left it.
+  if (latest() && run.state === 'paused') announce('trained');
+
+  /** A step failed and was not applied: the run pauses with the model before it, and says why. */
+  function fail(message, diverged = false) {
+    if (run.state === 'training') run.moveTo('paused');
     announce('trained');
+    post('error', { message, fatal: false, diverged });
   }
 }
 
@@ -365,32 +351,33 @@ class Transfer {
 const handlers = {
   async init({ settings }) {
     session = newSession(settings);
-    applyRun(settings);
+    run.apply(settings);
     const reason = (await restore()) ? 'restored' : 'new';
-    setState('idle'); // a restarted worker starts idle, whatever the old one was doing
+    run.moveTo('idle'); // a restarted worker starts idle, whatever the old one was doing
     announce(reason);
     syncThreads();
     startLoading();
   },
   async start({ settings, fresh }) {
-    if (running || state === 'evaluating') return;
+    if (!['idle', 'paused', 'done'].includes(run.state)) return;
     restored = null; // from here on it is a model trained here
     if (fresh) {
       await newModel(settings);
     } else {
       session.configure(settings.config);
-      applyRun(settings);
+      run.apply(settings);
       generation++;
       announce('configured');
       syncThreads();
     }
-    if (!running && state !== 'evaluating') trainLoop();
+    // Unless a reset, an upload or a measurement came meanwhile.
+    if (['idle', 'paused', 'done'].includes(run.state)) run.train(trainLoop);
   },
   resume() {
-    if (state === 'paused' && !running) trainLoop();
+    if (run.state === 'paused') run.train(trainLoop);
   },
   pause() {
-    running = false;
+    if (run.state === 'training') run.moveTo('paused');
   },
   // Downloads again what failed; what has arrived is kept.
   async retryData() {
@@ -402,25 +389,27 @@ const handlers = {
   // 'idle' is said only once the loop has ended and the model is stored, so a reload right
   // after Stop restores it.
   async stop() {
-    endRun();
-    state = 'stopping'; // not 'training': the loop ends without calling this a pause
-    await looping;
+    if (run.state !== 'training' && run.state !== 'paused') return;
+    run.end();
+    run.moveTo('stopping');
+    await run.looping;
     await persist();
-    if (state === 'stopping') {
-      setState('idle');
+    if (run.state === 'stopping') {
+      run.moveTo('idle');
       announce('trained');
     }
   },
   async reset({ settings }) {
-    setState('idle');
+    run.end();
+    run.moveTo('idle');
     await newModel(settings);
   },
   set({ lr, batchSize, epochs: n, threads }) {
     if (lr !== undefined) session.set_lr(lr);
     if (batchSize !== undefined) session.set_batch_size(batchSize);
-    if (n !== undefined) epochs = n;
-    if (threads !== undefined && threads !== threadsWanted) {
-      threadsWanted = threads;
+    if (n !== undefined) run.epochs = n;
+    if (threads !== undefined && threads !== run.threads) {
+      run.threads = threads;
       syncThreads();
     }
   },
@@ -455,22 +444,22 @@ const handlers = {
   },
   async load({ bytes, name }) {
     const historyNote = session.load(bytes, name);
-    endRun();
+    run.end();
     restored = null;
     generation++;
-    setState('idle');
+    run.moveTo('idle');
     announce('uploaded');
     syncThreads(); // the loaded network may have another architecture
     await persist();
     return { historyNote: historyNote ?? '' };
   },
   async evaluate() {
-    if (running) throw new Error('training is running: pause or stop it first');
-    if (state === 'evaluating') throw new Error('the model is being measured already');
-    const before = state;
-    setState('evaluating');
+    if (run.state === 'evaluating') throw new Error('the model is being measured already');
+    if (!RUN_STATES[run.state].includes('evaluating')) throw new Error('training is running: pause or stop it first');
+    const before = run.state;
+    run.moveTo('evaluating');
     try {
-      const report = await measure(() => state === 'evaluating');
+      const report = await measure(() => run.state === 'evaluating');
       if (!report) {
         throw new Error((await loaded.test) ? 'the measurement was interrupted: the model changed' : 'the MNIST test set could not be loaded');
       }
@@ -478,7 +467,7 @@ const handlers = {
       await persist();
       return report;
     } finally {
-      if (state === 'evaluating') setState(before);
+      if (run.state === 'evaluating') run.moveTo(before);
     }
   },
 };
@@ -497,7 +486,7 @@ onmessage = async ({ data: msg }) => {
     else reply({ ok: true, value: result });
   } catch (err) {
     if (isTrap(err)) return died(err);
-    const error = { message: err.message ?? String(err), detail: err.detail ?? '' };
+    const error = { message: err.message ?? String(err), kind: err.kind ?? '', detail: err.detail ?? '' };
     if (msg.id !== undefined) reply({ ok: false, error });
     else post('error', { ...error, fatal: false });
   }

@@ -177,13 +177,13 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
 
   function updateButtons() {
     const invalid = Boolean(validate(read()));
-    const busy = state === 'training' || state === 'paused' || state === 'evaluating';
+    const busy = ['training', 'paused', 'stopping', 'evaluating'].includes(state);
     buttons.start.disabled = busy || invalid || !model;
     buttons.pause.disabled = state !== 'training';
     buttons.resume.disabled = state !== 'paused';
     buttons.stop.disabled = state !== 'training' && state !== 'paused';
-    buttons.reset.disabled = invalid || state === 'evaluating' || !model;
-    buttons.evaluate.disabled = state === 'training' || state === 'evaluating' || !model;
+    buttons.reset.disabled = invalid || state === 'evaluating' || state === 'stopping' || !model;
+    buttons.evaluate.disabled = ['training', 'stopping', 'evaluating'].includes(state) || !model;
     panel.dataset.state = state;
   }
 
@@ -278,9 +278,10 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
     updatePlan();
     if (s === 'paused') say('Paused. Resume continues where it stopped.');
     if (s === 'training') say('Training in a Web Worker…');
+    if (s === 'stopping') say('Stopping: the model is being kept…');
     // A report on "the current model" stops being one once its weights move.
     if (s === 'training' && showing === 'evaluation') clearResults();
-    if (s === 'idle' && (was === 'training' || was === 'paused')) {
+    if (s === 'idle' && ['training', 'paused', 'stopping'].includes(was)) {
       say(`Stopped: ${kept()}`, 'ok');
       bar.value = 0;
       barText.textContent = '';

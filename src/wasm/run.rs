@@ -1,0 +1,170 @@
+//! A training run in the page's worker, a few steps per call so the worker can answer between
+//! calls; what each call did comes back as a list of events the page switches on.
+
+use super::session::Session;
+use super::{js_err, to_js};
+use crate::error::Error;
+use crate::train::history::{CurvePoint, EpochRecord};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+/// One thing a call to [`Session::train`] reports, as `{type: "progress", …}`.
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum RunEvent {
+    /// Where the run stands after this call's steps (there may have been none).
+    Progress(Progress),
+    /// The second worker failed mid-step and was let go: the step was redone here, and the run
+    /// goes on with one worker.
+    ReplicaLost { reason: String },
+    /// The epoch ended with this call: its record in the model's history.
+    Epoch { record: EpochRecord },
+    /// Fewer examples are loaded than a batch needs: call again when more have arrived.
+    WaitingForData,
+    /// The loss stopped being a number: the step was not applied, and going on would repeat it.
+    Diverged { message: String },
+    /// Any other failure of a step, which was not applied: its kind ([`Error::kind`]) and why.
+    Failed { kind: &'static str, message: String },
+}
+
+#[derive(Serialize)]
+struct Progress {
+    steps: usize,
+    /// Mean loss over this call's steps (NaN when no step ran).
+    loss: f32,
+    correct: usize,
+    seen: usize,
+    /// 1-based epoch of this run being trained, and how far through it (0–1).
+    epoch: usize,
+    epoch_progress: f64,
+    /// Examples in an epoch: what `epoch_progress` is a fraction of.
+    epoch_images: usize,
+    lr: f32,
+    /// Steps the model has had, across runs.
+    total_steps: u64,
+    /// The history's curve points added by this call; with `redraw`, the whole curve (a long
+    /// history was thinned and is drawn again).
+    points: Vec<CurvePoint>,
+    redraw: bool,
+}
+
+/// Seconds since some fixed moment (the page's clock: wasm has none of its own).
+fn now_seconds() -> f64 {
+    js_sys::Date::now() / 1000.0
+}
+
+#[wasm_bindgen]
+impl Session {
+    /// Up to `max_steps` training steps; stops early at the end of an epoch (the next call starts
+    /// the next one), when the loaded data runs short, or at a failure. Every step goes into the
+    /// model's history. Returns the events of [`RunEvent`], in the order they happened.
+    pub fn train(&mut self, max_steps: u32) -> Result<JsValue, JsValue> {
+        let started = now_seconds();
+        let curve_before = self.history.curve.len();
+        let batch_size = self.trainer.config().batch_size;
+        let total = if self.train.complete {
+            self.train.data.len()
+        } else {
+            self.trainer.train_len()
+        };
+        let mut events = Vec::new();
+        let (mut steps, mut correct, mut seen, mut loss_sum) = (0, 0, 0, 0.0f64);
+        let mut waiting = false;
+        let mut failure = None;
+        while steps < max_steps as usize {
+            if self.epoch.remaining() < batch_size && !self.train.complete {
+                waiting = true;
+                break;
+            }
+            if !self.epoch.next_batch(&mut self.batch) {
+                break;
+            }
+            let stats = match &mut self.replica {
+                Some(peer) => match self.trainer.step_with(peer, &self.train.data, &self.batch) {
+                    Err(Error::Peer(reason)) => {
+                        // The step was not applied: this batch and the rest go on alone.
+                        events.push(RunEvent::ReplicaLost { reason });
+                        self.detach_replica();
+                        self.trainer.step(&self.train.data, &self.batch)
+                    }
+                    result => result,
+                },
+                None => self.trainer.step(&self.train.data, &self.batch),
+            };
+            let stats = match stats {
+                Ok(stats) => stats,
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            };
+            self.evaluation = None;
+            loss_sum += stats.loss as f64 * stats.size as f64;
+            steps += 1;
+            correct += stats.correct;
+            seen += stats.size;
+            self.epoch_seen += stats.size;
+            self.history
+                .record_step(&stats, self.epoch_seen as f64 / total.max(1) as f64);
+        }
+        // The time of the steps that did run counts, even when one failed.
+        self.history.add_seconds(now_seconds() - started);
+        let (points, redraw) = match self.history.curve.get(curve_before..) {
+            Some(new) => (new.to_vec(), false),
+            None => (self.history.curve.clone(), true),
+        };
+        events.push(RunEvent::Progress(Progress {
+            steps,
+            loss: if seen > 0 {
+                (loss_sum / seen as f64) as f32
+            } else {
+                f32::NAN
+            },
+            correct,
+            seen,
+            epoch: self.epoch_index,
+            epoch_progress: self.epoch_seen as f64 / total.max(1) as f64,
+            epoch_images: total,
+            lr: self.trainer.lr(),
+            total_steps: self.history.steps,
+            points,
+            redraw,
+        }));
+        if let Some(e) = failure {
+            events.push(match e {
+                Error::Diverged(message) => RunEvent::Diverged { message },
+                e => RunEvent::Failed {
+                    kind: e.kind(),
+                    message: e.reason(),
+                },
+            });
+            return to_js(&events);
+        }
+        if self.train.complete && self.epoch.remaining() == 0 && self.epoch_seen > 0 {
+            self.history.end_epoch();
+            if let Some(record) = self.history.epochs.last().cloned() {
+                events.push(RunEvent::Epoch { record });
+            }
+            self.epoch_index += 1;
+            self.epoch_seen = 0;
+            self.epoch = self.trainer.epoch();
+            self.epoch.extend_to(self.train.data.len());
+        }
+        if waiting {
+            events.push(RunEvent::WaitingForData);
+        }
+        to_js(&events)
+    }
+
+    /// Changes the learning rate from the next step.
+    pub fn set_lr(&mut self, lr: f32) -> Result<(), JsValue> {
+        self.trainer.set_lr(lr).map_err(js_err)
+    }
+
+    /// Takes effect from the next epoch.
+    pub fn set_batch_size(&mut self, batch_size: u32) -> Result<(), JsValue> {
+        self.trainer
+            .set_batch_size(batch_size as usize)
+            .map_err(js_err)
+    }
+}
