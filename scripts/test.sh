@@ -14,7 +14,7 @@ stage() {
 }
 
 # The tests compiled for wasm32 and run in the browser: those marked to run in both places.
-WASM_TESTS=(--test conv_reference --test network_reference --test gradcheck --test training --test replica --test session --test hostile_wasm)
+WASM_TESTS=(--test conv_reference --test network_reference --test layer_reference --test gradcheck --test training --test replica --test session --test hostile_wasm)
 
 wasm_tests() {
     use_wasm_toolchain

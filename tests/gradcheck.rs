@@ -11,7 +11,8 @@ use cnn_playground::nn::linear::Linear;
 use cnn_playground::nn::loss::softmax_cross_entropy;
 use cnn_playground::nn::max_pool2d::MaxPool2d;
 use cnn_playground::nn::relu::Relu;
-use cnn_playground::nn::{Layer, Mode};
+use cnn_playground::nn::spec::Init;
+use cnn_playground::nn::{Layer, LayerSpec, Mode, Param};
 use cnn_playground::ops::conv::Conv2dGeometry;
 use cnn_playground::rng::Rng;
 use ndarray::ArrayD;
@@ -148,17 +149,92 @@ fn linear() {
     );
 }
 
-#[test]
-fn relu_away_from_its_kink() {
-    let mut rng = Rng::new(9);
-    let x = ArrayD::from_shape_simple_fn(vec![3, 2, 4, 4], || {
+/// A layer built from its spec's JSON, for a per-sample input `shape`, as a network builds it.
+struct Built(Box<dyn Layer>);
+
+impl Built {
+    fn new(json: &str, shape: &[usize]) -> Self {
+        let spec: LayerSpec = serde_json::from_str(json).unwrap();
+        Built(
+            spec.build(shape, &mut Init::new(&mut Rng::new(1), 1, 0))
+                .unwrap(),
+        )
+    }
+}
+
+impl Layer for Built {
+    fn forward(&mut self, batch: usize, x: &[f32], y: &mut [f32], mode: Mode) {
+        self.0.forward(batch, x, y, mode)
+    }
+    fn backward(&mut self, batch: usize, x: &[f32], y: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
+        self.0.backward(batch, x, y, dy, dx)
+    }
+    fn params(&self) -> &[Param] {
+        self.0.params()
+    }
+    fn params_mut(&mut self) -> &mut [Param] {
+        self.0.params_mut()
+    }
+}
+
+/// Values at least 0.1 from zero, of both signs: no ±EPS nudge crosses a kink at 0.
+fn away_from_zero(shape: &[usize], seed: u64) -> ArrayD<f32> {
+    let mut rng = Rng::new(seed);
+    ArrayD::from_shape_simple_fn(shape.to_vec(), || {
         let v = rng.uniform(0.1, 1.0);
         if rng.next_f32() < 0.5 {
             -v
         } else {
             v
         }
-    });
+    })
+}
+
+#[test]
+fn the_activations() {
+    for json in [
+        r#"{"type": "leaky_relu", "negative_slope": 0.1}"#,
+        r#"{"type": "gelu"}"#,
+        r#"{"type": "sigmoid"}"#,
+        r#"{"type": "tanh"}"#,
+    ] {
+        let shape = [2, 3, 4];
+        gradcheck(
+            json,
+            || Built::new(json, &shape),
+            away_from_zero(&[3, 2, 3, 4], 20),
+            24,
+        );
+    }
+}
+
+#[test]
+fn average_pooling() {
+    for (json, out) in [
+        (r#"{"type": "avg_pool2d", "kernel_size": 2}"#, 3 * 3 * 2),
+        (
+            r#"{"type": "avg_pool2d", "kernel_size": 3, "stride": 2, "padding": 1}"#,
+            3 * 3 * 3,
+        ),
+        (r#"{"type": "adaptive_avg_pool2d", "output_size": 1}"#, 3),
+        (
+            r#"{"type": "adaptive_avg_pool2d", "output_size": 4}"#,
+            3 * 4 * 4,
+        ),
+    ] {
+        let shape = [3, 6, 5];
+        gradcheck(
+            json,
+            || Built::new(json, &shape),
+            random(&[2, 3, 6, 5], &mut Rng::new(21)),
+            out,
+        );
+    }
+}
+
+#[test]
+fn relu_away_from_its_kink() {
+    let x = away_from_zero(&[3, 2, 4, 4], 9);
     gradcheck("relu", || Relu, x, 2 * 4 * 4);
 }
 

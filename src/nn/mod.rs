@@ -9,19 +9,28 @@
 //! assert_eq!(model.num_params(), 206_922);
 //! ```
 
+pub mod activation;
+pub mod adaptive_avg_pool2d;
+pub mod avg_pool2d;
 pub mod batch_norm2d;
 pub mod conv2d;
 pub mod dropout;
 pub mod flatten;
+pub mod gelu;
 pub mod layer;
+pub mod leaky_relu;
 pub mod linear;
 pub mod loss;
 pub mod max_pool2d;
 pub mod model;
 pub mod plan;
 pub mod relu;
+pub mod sigmoid;
 pub mod spec;
+pub mod tanh;
 
+pub use adaptive_avg_pool2d::AdaptiveAvgPool2dSpec;
+pub use avg_pool2d::AvgPool2dSpec;
 pub use batch_norm2d::BatchNorm2dSpec;
 pub use conv2d::Conv2dSpec;
 pub use dropout::DropoutSpec;
@@ -31,4 +40,6 @@ pub use linear::LinearSpec;
 pub use max_pool2d::MaxPool2dSpec;
 pub use model::{LayerInfo, Model};
 pub use relu::ReluSpec;
+pub use sigmoid::SigmoidSpec;
 pub use spec::{LayerConfig, LayerSpec, ModelSpec};
+pub use tanh::TanhSpec;

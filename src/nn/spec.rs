@@ -142,6 +142,12 @@ layer_specs! {
     Linear(LinearSpec) = "linear",
     Dropout(DropoutSpec) = "dropout",
     BatchNorm2d(BatchNorm2dSpec) = "batch_norm2d",
+    LeakyRelu(super::leaky_relu::LeakyReluSpec) = "leaky_relu",
+    Gelu(super::gelu::GeluSpec) = "gelu",
+    Sigmoid(super::sigmoid::SigmoidSpec) = "sigmoid",
+    Tanh(super::tanh::TanhSpec) = "tanh",
+    AvgPool2d(super::avg_pool2d::AvgPool2dSpec) = "avg_pool2d",
+    AdaptiveAvgPool2d(super::adaptive_avg_pool2d::AdaptiveAvgPool2dSpec) = "adaptive_avg_pool2d",
 }
 
 impl LayerSpec {

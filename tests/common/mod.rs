@@ -8,8 +8,27 @@ pub const CONV_CASES: &[u8] = include_bytes!("../fixtures/conv_cases.safetensors
 pub const SEED_CNN_INIT: &[u8] = include_bytes!("../fixtures/seed_cnn_init.safetensors");
 pub const SEED_CNN_BATCH: &[u8] = include_bytes!("../fixtures/seed_cnn_batch.safetensors");
 
+pub const LAYER_CASES: &[u8] = include_bytes!("../fixtures/layer_cases.safetensors");
+
+/// The stamp these tests were written for: scripts/fixtures.py's `FIXTURES`.
+const FIXTURES: &str = "2";
+
+/// A reference file, once its stamp says it is the one these tests expect.
 pub fn load(bytes: &[u8]) -> SafeTensors<'_> {
+    let stamp = metadata(bytes, "fixtures");
+    assert_eq!(
+        stamp.as_deref(),
+        Some(FIXTURES),
+        "tests/fixtures/ holds references of another version than these tests expect: \
+         regenerate them with `python3 scripts/fixtures.py` (it needs torch; see its header)"
+    );
     SafeTensors::deserialize(bytes).expect("reference file parses")
+}
+
+/// A value of a reference file's metadata.
+pub fn metadata(bytes: &[u8], key: &str) -> Option<String> {
+    let (_, meta) = SafeTensors::read_metadata(bytes).expect("reference file parses");
+    meta.metadata().as_ref()?.get(key).cloned()
 }
 
 /// A float tensor's values and shape.

@@ -131,6 +131,46 @@ test('the editor and the form take their layers, fields, ranges and defaults fro
   await context.close();
 });
 
+test('a network of the newer layers is built in the editor, trains, and shows inside', async () => {
+  const { page, context, problems } = await openPage(env.browser, `${env.server.url}#threads=1`);
+  await page.click('[data-testid="arch"] summary');
+  const remove = (i) => page.click(`[data-testid="arch-layer-${i}"] button[aria-label^="Remove"]`);
+  const addAfter = async (i, type) => {
+    await page.selectOption('[data-testid="arch-add-type"]', type);
+    await page.click(`[data-testid="arch-insert-${i}"]`);
+  };
+  // From the tutorial's conv1 relu1 pool1 conv2 relu2 pool2 flat fc1 relu3 fc2 to
+  // conv1 GELU AvgPool2d conv2 LeakyReLU AdaptiveAvgPool2d(7) flat fc1 Tanh fc2.
+  await remove(1); await remove(1);
+  await addAfter(0, 'avg_pool2d'); await addAfter(0, 'gelu');
+  await remove(4); await remove(4);
+  await addAfter(3, 'leaky_relu'); await addAfter(4, 'adaptive_avg_pool2d');
+  await remove(8); await addAfter(7, 'tanh');
+  await page.fill('[data-testid="arch-5-output_size"]', '7');
+  await page.dispatchEvent('[data-testid="arch-5-output_size"]', 'change');
+  await page.waitForFunction(() => document.querySelector('[data-testid="arch"]').dataset.valid === 'true');
+  const names = await page.$$eval('[data-testid="arch-layers"] .arch-name', (els) => els.map((e) => e.textContent));
+  assert.deepEqual(names, [
+    'conv1 · Conv2d', 'gelu1 · GELU', 'avgpool1 · AvgPool2d', 'conv2 · Conv2d', 'lrelu1 · LeakyReLU',
+    'adaptivepool1 · AdaptiveAvgPool2d', 'flat · Flatten', 'fc1 · Linear', 'tanh1 · Tanh', 'fc2 · Linear',
+  ]);
+  // The tutorial's parameters: the poolings leave the same 32×7×7 features.
+  assert.match(await page.textContent('[data-testid="arch-summary"]'), /10 layers, 206,922 parameters/);
+  await page.click('[data-testid="train-start"]');
+  await waitSteps(page, 300);
+  await page.click('[data-testid="train-pause"]');
+  await page.waitForFunction(() => document.getElementById('train').dataset.state === 'paused');
+  const { accuracy } = await train(page);
+  const late = accuracy.slice(-3).reduce((a, b) => a + b) / 3;
+  assert.ok(late > 0.6, `batch accuracy reached ${late}`);
+  // Inside the network: a map for each new layer, drawn from the trained model.
+  for (const name of ['gelu1', 'avgpool1', 'lrelu1', 'adaptivepool1', 'tanh1']) {
+    await page.waitForSelector(`[data-testid="layer-${name}"]`, { state: 'attached' });
+  }
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a learning rate that blows the loss up stops training with an explanation', async () => {
   const { page, context } = await openPage(env.browser, env.server.url);
   await page.selectOption('[data-testid="train-optimizer"]', 'sgd');

@@ -44,6 +44,7 @@ export class ArchitectureEditor {
     this.summary = root.querySelector('[data-testid="arch-summary"]');
     this.error = root.querySelector('[data-testid="arch-error"]');
     const add = root.querySelector('[data-testid="arch-add-type"]');
+    this.addType = add;
     for (const t of this.types.values()) {
       const option = new Option(t.label, t.type);
       option.title = t.help;
@@ -109,7 +110,18 @@ export class ArchitectureEditor {
     remove.textContent = 'Remove';
     remove.setAttribute('aria-label', `Remove layer ${index + 1}`);
     remove.addEventListener('click', () => { this.spec.layers.splice(index, 1); this.render(); });
-    li.append(shape, remove);
+    // The type chosen under "Add a layer", placed right after this one.
+    const insert = document.createElement('button');
+    insert.type = 'button';
+    insert.className = 'small secondary';
+    insert.textContent = 'Add below';
+    insert.dataset.testid = `arch-insert-${index}`;
+    insert.setAttribute('aria-label', `Add the chosen layer type after layer ${index + 1}`);
+    insert.addEventListener('click', () => {
+      this.spec.layers.splice(index + 1, 0, newLayer(this.types.get(this.addType.value)));
+      this.render();
+    });
+    li.append(shape, remove, insert);
     return li;
   }
 }

@@ -1,0 +1,157 @@
+//! `AvgPool2d` (floor mode, zero padding counted, as PyTorch's defaults): each output is the mean
+//! of its k×k window; the gradient is shared equally among the window's inputs.
+
+use super::layer::{Layer, Mode};
+use super::plan::image;
+use super::spec::{About, Init, LayerConfig, Planned};
+use crate::error::{Error, Result};
+use crate::field::Field;
+use serde::{Deserialize, Serialize};
+
+const KERNEL_SIZE: Field =
+    Field::count("kernel_size", 1, None, 2).help("side of each square window");
+const STRIDE: Field = Field::count("stride", 1, None, 2)
+    .default_is("the kernel size")
+    .help("step between windows");
+const PADDING: Field = Field::count("padding", 0, None, 0)
+    .optional()
+    .help("zeros added on each side, at most half the kernel");
+
+/// `nn.AvgPool2d(kernel_size, stride=kernel_size, padding=0)`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AvgPool2dSpec {
+    pub kernel_size: usize,
+    /// None: the kernel size.
+    #[serde(default)]
+    pub stride: Option<usize>,
+    #[serde(default = "padding")]
+    pub padding: usize,
+}
+
+fn padding() -> usize {
+    PADDING.default_count()
+}
+
+impl AvgPool2dSpec {
+    fn pool(&self, input: &[usize]) -> Result<AvgPool2d> {
+        let (c, h, w) = image(input)?;
+        let k = KERNEL_SIZE.check_count(self.kernel_size)?;
+        let s = STRIDE.check_count(self.stride.unwrap_or(k))?;
+        let p = PADDING.check_count(self.padding)?;
+        if p > k / 2 {
+            return Err(Error::Invalid(format!(
+                "padding {p} is more than half the kernel size {k}"
+            )));
+        }
+        if k > h + 2 * p || k > w + 2 * p {
+            return Err(Error::Invalid(format!(
+                "a {k}×{k} pool does not fit a {h}×{w} input padded by {p}"
+            )));
+        }
+        let out = |size: usize| (size + 2 * p - k) / s + 1;
+        Ok(AvgPool2d {
+            input: (c, h, w),
+            output: (out(h), out(w)),
+            kernel: k,
+            stride: s,
+            padding: p,
+        })
+    }
+}
+
+impl LayerConfig for AvgPool2dSpec {
+    const ABOUT: About = About {
+        label: "AvgPool2d",
+        kind: "avgpool",
+        fields: &[KERNEL_SIZE, STRIDE, PADDING],
+        signed: false,
+        kernels: false,
+        help: "keeps the mean of each window",
+    };
+
+    fn plan(&self, input: &[usize]) -> Result<Planned> {
+        let pool = self.pool(input)?;
+        Ok(Planned::shape(pool.output_shape().to_vec()))
+    }
+
+    fn build(&self, input: &[usize], _init: &mut Init) -> Result<Box<dyn Layer>> {
+        Ok(Box::new(self.pool(input)?))
+    }
+}
+
+pub struct AvgPool2d {
+    /// Per-sample input (C,H,W) and output (OH,OW).
+    input: (usize, usize, usize),
+    output: (usize, usize),
+    kernel: usize,
+    stride: usize,
+    padding: usize,
+}
+
+impl AvgPool2d {
+    pub fn output_shape(&self) -> [usize; 3] {
+        [self.input.0, self.output.0, self.output.1]
+    }
+
+    /// The input rows (or columns) of output `o`'s window inside an input side of `size`.
+    fn window(&self, o: usize, size: usize) -> std::ops::Range<usize> {
+        let start = (o * self.stride).saturating_sub(self.padding);
+        let end = (o * self.stride + self.kernel)
+            .saturating_sub(self.padding)
+            .min(size);
+        start..end
+    }
+}
+
+impl Layer for AvgPool2d {
+    // x (N,C,H,W) → y (N,C,OH,OW); y = Σ window / k², the padding's zeros counted
+    fn forward(&mut self, batch: usize, x: &[f32], y: &mut [f32], _mode: Mode) {
+        let (c, h, w) = self.input;
+        let (oh, ow) = self.output;
+        let scale = 1.0 / (self.kernel * self.kernel) as f32;
+        for p in 0..batch * c {
+            let plane = &x[p * h * w..(p + 1) * h * w];
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let mut sum = 0.0;
+                    for iy in self.window(oy, h) {
+                        for ix in self.window(ox, w) {
+                            sum += plane[iy * w + ix];
+                        }
+                    }
+                    y[(p * oh + oy) * ow + ox] = sum * scale;
+                }
+            }
+        }
+    }
+
+    // dx[window] += dy / k²
+    fn backward(
+        &mut self,
+        batch: usize,
+        _x: &[f32],
+        _y: &[f32],
+        dy: &[f32],
+        dx: Option<&mut [f32]>,
+    ) {
+        let Some(dx) = dx else { return };
+        let (c, h, w) = self.input;
+        let (oh, ow) = self.output;
+        let scale = 1.0 / (self.kernel * self.kernel) as f32;
+        dx.fill(0.0);
+        for p in 0..batch * c {
+            let plane = &mut dx[p * h * w..(p + 1) * h * w];
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let g = dy[(p * oh + oy) * ow + ox] * scale;
+                    for iy in self.window(oy, h) {
+                        for ix in self.window(ox, w) {
+                            plane[iy * w + ix] += g;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
