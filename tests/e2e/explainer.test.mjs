@@ -18,8 +18,9 @@ function readSafetensors(file) {
   const n = Number(buf.readBigUInt64LE(0));
   const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8'));
   const tensors = {};
-  for (const [name, { dtype, shape, data_offsets: [a, b] }] of Object.entries(header)) {
-    if (name === '__metadata__' || dtype !== 'F32') continue;
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === '__metadata__' || entry.dtype !== 'F32') continue; // the stamp of scripts/fixtures.py
+    const { shape, data_offsets: [a, b] } = entry;
     const bytes = buf.subarray(8 + n + a, 8 + n + b);
     tensors[name] = { shape, data: Array.from({ length: bytes.length / 4 }, (_, i) => bytes.readFloatLE(4 * i)) };
   }

@@ -7,6 +7,7 @@ import { toMnist, SIDE } from '../mnist-preprocess.js';
 import { latestOnly } from '../latest.js';
 import { paintMap } from '../colormap.js';
 import { isUntrained, showModelStory } from '../model-story.js';
+import { byTestId, statusLine } from '../panel.js';
 
 /**
  * The tutorial's `imgs[3]`: `imgs` is the last batch its test loop saw (batch 64, no shuffling,
@@ -18,7 +19,7 @@ const TEST_IMAGES = 10000;
 const PROGRESS_REFRESH_MS = 2000;
 
 export function setupDraw(panel, app) {
-  const $ = (id) => panel.querySelector(`[data-testid="${id}"]`);
+  const $ = byTestId(panel);
   const status = $('draw-status');
   const digit = $('draw-prediction');
   const confidence = $('draw-confidence');
@@ -45,10 +46,7 @@ export function setupDraw(panel, app) {
     // Hidden but still taking its line, so nothing below it moves.
     truth.classList.toggle('invisible', l === null);
   };
-  const say = (message, kind = '') => {
-    status.textContent = message;
-    status.className = `status ${kind}`;
-  };
+  const say = statusLine(status);
 
   const pad = new Sketchpad($('draw-canvas'), {
     onChange: () => {

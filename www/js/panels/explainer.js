@@ -5,6 +5,7 @@
 import { CASES } from '../conv-cases.js';
 import { outputSize, receptiveField } from '../conv-window.js';
 import { buildStage, buildOutput, formatNumber, parseNumber } from './explainer-grids.js';
+import { byTestId } from '../panel.js';
 
 const TICK_MS = 900;
 // Larger values would not fit in a cell.
@@ -19,7 +20,7 @@ const CONTROLS = {
 };
 
 export async function setupExplainer(panel, core) {
-  const $ = (id) => panel.querySelector(`[data-testid="${id}"]`);
+  const $ = byTestId(panel);
   const select = $('explainer-case');
   const inputsBox = panel.querySelector('.conv-inputs');
   const outputBox = panel.querySelector('.conv-output');

@@ -2,6 +2,7 @@
 // and the result side by side.
 import { imageDataFromFile } from '../images.js';
 import { samplePhoto } from '../sample.js';
+import { acceptFiles, byTestId, statusLine } from '../panel.js';
 
 const LABELS = {
   mean: 'Mean 3×3 (the tutorial’s)',
@@ -15,7 +16,7 @@ const LABELS = {
 };
 
 export async function setupFilters(panel, core) {
-  const $ = (id) => panel.querySelector(`[data-testid="${id}"]`);
+  const $ = byTestId(panel);
   const select = $('filter-select');
   const status = $('filter-status');
   const original = $('filter-original');
@@ -28,10 +29,7 @@ export async function setupFilters(panel, core) {
   }
   const custom = customKernel(panel, () => run());
 
-  const say = (message, isError = false) => {
-    status.textContent = message;
-    status.classList.toggle('error', isError);
-  };
+  const say = statusLine(status);
 
   function show(imageData, notice = '') {
     current = imageData;
@@ -53,7 +51,7 @@ export async function setupFilters(panel, core) {
       say(notice || `Filtered ${width}×${height} pixels with ${LABELS[name] ?? name}.`);
       panel.dataset.filtered = `${name}:${width}x${height}`;
     } catch (err) {
-      say(`Could not filter: ${err.message ?? err}`, true);
+      say(`Could not filter: ${err.message ?? err}`, 'error');
     }
   }
 
@@ -64,34 +62,21 @@ export async function setupFilters(panel, core) {
       const { imageData, notice } = await imageDataFromFile(file);
       show(imageData, notice);
     } catch (err) {
-      say(err.message ?? String(err), true);
+      say(err.message ?? String(err), 'error');
       panel.dataset.uploadError = 'true';
     }
   }
 
   select.addEventListener('change', () => run());
   $('filter-sample').addEventListener('click', () => show(samplePhoto()));
-  $('filter-upload').addEventListener('change', (e) => {
-    upload(e.target.files[0]);
-    e.target.value = '';
-  });
-  panel.addEventListener('dragover', (e) => {
-    e.preventDefault();
-    panel.classList.add('dragging');
-  });
-  panel.addEventListener('dragleave', () => panel.classList.remove('dragging'));
-  panel.addEventListener('drop', (e) => {
-    e.preventDefault();
-    panel.classList.remove('dragging');
-    upload(e.dataTransfer.files[0]);
-  });
+  acceptFiles(panel, $('filter-upload'), upload);
 
   show(samplePhoto());
 }
 
 /** The custom kernel editor: a 3×3 or 5×5 grid of weights, a divisor and an offset. */
 function customKernel(panel, onChange) {
-  const $ = (id) => panel.querySelector(`[data-testid="${id}"]`);
+  const $ = byTestId(panel);
   const fieldset = $('custom-kernel');
   const grid = $('custom-grid');
   const size = $('custom-size');

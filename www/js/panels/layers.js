@@ -7,12 +7,13 @@ import { latestOnly } from '../latest.js';
 import { showModelStory } from '../model-story.js';
 import { SIDE } from '../mnist-preprocess.js';
 import { TUTORIAL_EXAMPLE } from './draw.js';
+import { byTestId, statusLine } from '../panel.js';
 
 /** While training, the maps follow the model at most this often. */
 const PROGRESS_REFRESH_MS = 2000;
 
 export function setupLayers(panel, app) {
-  const $ = (id) => panel.querySelector(`[data-testid="${id}"]`);
+  const $ = byTestId(panel);
   const status = $('layers-status');
   const stack = $('layers-stack');
   const kernelsBox = $('layers-kernels');
@@ -31,10 +32,7 @@ export function setupLayers(panel, app) {
   /** What each clickable canvas shows, for the enlarged view: {title, data, offset, width, height, scale}. */
   const shown = new Map();
 
-  const say = (message, kind = '') => {
-    status.textContent = message;
-    status.className = `status ${kind}`;
-  };
+  const say = statusLine(status);
 
   const inspect = latestOnly(async (asked) => {
     try {

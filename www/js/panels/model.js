@@ -3,6 +3,7 @@
 // the browser (IndexedDB) by the worker, so a reload restores it.
 
 import { showModelStory, trainingSettings } from '../model-story.js';
+import { acceptFiles, byTestId, statusLine } from '../panel.js';
 
 const FILE_NAME = 'cnn-playground-model.safetensors';
 /** A message as a sentence: a capital first, a full stop last. */
@@ -10,14 +11,14 @@ const sentence = (m) => `${m.charAt(0).toUpperCase()}${m.slice(1)}${/[.!?]$/.tes
 const MAX_BYTES = 256 * 1024 * 1024;
 
 export function setupModel(panel, app) {
-  const $ = (id) => panel.querySelector(`[data-testid="${id}"]`);
+  const $ = byTestId(panel);
   const status = $('model-status');
   const summary = $('model-summary');
   const details = $('model-detail');
   /** A message, and the technical detail behind it for those who open it. */
+  const line = statusLine(status);
   const say = (message, kind = '', detail = '') => {
-    status.textContent = message;
-    status.className = `status ${kind}`;
+    line(message, kind);
     details.hidden = !detail;
     details.querySelector('pre').textContent = detail;
     details.open = false;
@@ -67,15 +68,5 @@ export function setupModel(panel, app) {
     }
   }
 
-  $('model-upload').addEventListener('change', (e) => {
-    upload(e.target.files[0]);
-    e.target.value = '';
-  });
-  panel.addEventListener('dragover', (e) => { e.preventDefault(); panel.classList.add('dragging'); });
-  panel.addEventListener('dragleave', () => panel.classList.remove('dragging'));
-  panel.addEventListener('drop', (e) => {
-    e.preventDefault();
-    panel.classList.remove('dragging');
-    upload(e.dataTransfer.files[0]);
-  });
+  acceptFiles(panel, $('model-upload'), upload);
 }

@@ -9,6 +9,7 @@ import { isUntrained, percent, showModelStory } from '../model-story.js';
 import { SIDE } from '../mnist-preprocess.js';
 import { ArchitectureEditor } from './architecture.js';
 import { readHash, writeHash } from '../settings.js';
+import { byTestId, statusLine } from '../panel.js';
 
 /** The form's inputs that are the core's training fields (`training_fields`): input → field. */
 const FIELD_OF = { epochs: 'epochs', batch: 'batch_size', lr: 'lr', shift: 'shift', seed: 'seed' };
@@ -63,7 +64,7 @@ function settingsOf(history, s) {
 }
 
 export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
-  const $ = (id) => panel.querySelector(`[data-testid="${id}"]`);
+  const $ = byTestId(panel);
   const inputs = {
     epochs: $('train-epochs'), batch: $('train-batch'), lr: $('train-lr'), seed: $('train-seed'),
     optimizer: $('train-optimizer'), schedule: $('train-schedule'), shift: $('train-shift'), threads: $('train-threads'),
@@ -140,10 +141,7 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
     return core.check_config(workerSettings(s, spec).config) ?? '';
   }
 
-  const say = (message, kind = '') => {
-    status.textContent = message;
-    status.className = `status ${kind}`;
-  };
+  const say = statusLine(status);
 
   /** Whether Start makes a new model: the current one is untrained, or the form's network differs. */
   function startsFresh() {
