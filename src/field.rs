@@ -4,7 +4,7 @@
 //! which builds its inputs from it.
 
 use crate::error::{Error, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What a field holds.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -14,6 +14,28 @@ pub enum FieldKind {
     Count,
     /// A real number.
     Number,
+    /// A whole number, or two for a height and a width ([`Size2`]); the range is each one's.
+    Size,
+    /// True or false; `value` 1 or 0.
+    Flag,
+}
+
+/// A size PyTorch takes as one number or two: `3` for 3×3, `[3, 5]` for 3 high and 5 wide.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Size2 {
+    Square(usize),
+    Rect([usize; 2]),
+}
+
+impl Size2 {
+    /// [height, width].
+    pub fn sides(self) -> [usize; 2] {
+        match self {
+            Size2::Square(k) => [k, k],
+            Size2::Rect(hw) => hw,
+        }
+    }
 }
 
 /// One setting of a layer or of a training run.
@@ -54,6 +76,21 @@ impl Field {
             default_is: None,
             help: "",
         }
+    }
+
+    /// A size (one whole number or two) with each from `min` to `max`, required.
+    pub const fn size(name: &'static str, min: usize, max: Option<usize>, value: usize) -> Self {
+        let mut f = Self::count(name, min, max, value);
+        f.kind = FieldKind::Size;
+        f
+    }
+
+    /// A yes-or-no setting, optional, defaulting to `value`.
+    pub const fn flag(name: &'static str, value: bool) -> Self {
+        let mut f = Self::count(name, 0, Some(1), value as usize);
+        f.kind = FieldKind::Flag;
+        f.required = false;
+        f
     }
 
     /// A real number in [`min`, `max`], required; the page starts it at `value`.
@@ -104,6 +141,11 @@ impl Field {
     /// The default of a count field, for serde.
     pub fn default_count(&self) -> usize {
         self.value as usize
+    }
+
+    /// The default of a flag, for serde.
+    pub fn default_flag(&self) -> bool {
+        self.value != 0.0
     }
 
     /// The default of a number field, for serde.
@@ -182,8 +224,12 @@ impl Field {
             None => low,
         };
         match (self.kind, words.starts_with("from")) {
-            (FieldKind::Count, true) => format!("a whole number {words}"),
-            (FieldKind::Count, false) => format!("a whole number, {words}"),
+            (FieldKind::Count | FieldKind::Size | FieldKind::Flag, true) => {
+                format!("a whole number {words}")
+            }
+            (FieldKind::Count | FieldKind::Size | FieldKind::Flag, false) => {
+                format!("a whole number, {words}")
+            }
             (FieldKind::Number, _) => words,
         }
     }

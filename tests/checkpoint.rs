@@ -184,7 +184,7 @@ fn weights_that_do_not_fit_name_the_tensor_and_the_shapes() {
     assert_eq!(detail, "the file's tensors: features.0.weight");
 
     let mut wide = ModelSpec::tutorial();
-    wide.layers[7] = cnn_playground::nn::LinearSpec { out_features: 64 }.into();
+    wide.layers[7] = cnn_playground::nn::LinearSpec::new(64).into();
     let bytes = checkpoint::save(&Model::new(&wide, 0).unwrap(), None);
     let mut model = Model::new(&ModelSpec::tutorial(), 0).unwrap();
     let message = checkpoint::load_into(&mut model, &bytes)

@@ -115,7 +115,7 @@ fn conv2d_padding_1_stride_1() {
     let g = Conv2dGeometry::new((3, 7, 6), (3, 3), 1, 1).unwrap();
     gradcheck(
         "conv2d",
-        || Conv2d::new(g, 4, &mut Rng::new(1)),
+        || Conv2d::new(g, 4, true, &mut Rng::new(1)),
         random(&[2, 3, 7, 6], &mut Rng::new(2)),
         4 * g.out_len(),
     );
@@ -126,14 +126,14 @@ fn conv2d_padding_1_stride_2_and_a_5x5_kernel() {
     let g = Conv2dGeometry::new((2, 9, 8), (3, 3), 2, 1).unwrap();
     gradcheck(
         "conv2d s2",
-        || Conv2d::new(g, 3, &mut Rng::new(3)),
+        || Conv2d::new(g, 3, true, &mut Rng::new(3)),
         random(&[2, 2, 9, 8], &mut Rng::new(4)),
         3 * g.out_len(),
     );
     let g = Conv2dGeometry::new((1, 8, 8), (5, 5), 1, 0).unwrap();
     gradcheck(
         "conv2d 5x5",
-        || Conv2d::new(g, 2, &mut Rng::new(5)),
+        || Conv2d::new(g, 2, true, &mut Rng::new(5)),
         random(&[1, 1, 8, 8], &mut Rng::new(6)),
         2 * g.out_len(),
     );
@@ -143,7 +143,7 @@ fn conv2d_padding_1_stride_2_and_a_5x5_kernel() {
 fn linear() {
     gradcheck(
         "linear",
-        || Linear::new(13, 7, &mut Rng::new(7)),
+        || Linear::new(13, 7, true, &mut Rng::new(7)),
         random(&[5, 13], &mut Rng::new(8)),
         7,
     );
@@ -209,6 +209,30 @@ fn the_activations() {
 }
 
 #[test]
+fn without_bias_with_rectangular_kernels_and_padded_pooling() {
+    let conv = r#"{"type": "conv2d", "out_channels": 3, "kernel_size": [2, 3], "padding": 1, "bias": false}"#;
+    gradcheck(
+        conv,
+        || Built::new(conv, &[2, 5, 6]),
+        random(&[2, 2, 5, 6], &mut Rng::new(22)),
+        3 * 6 * 6,
+    );
+    // Values 0.05 apart: a nudge never changes a window's maximum.
+    let pool = r#"{"type": "max_pool2d", "kernel_size": 3, "stride": 2, "padding": 1}"#;
+    let mut v: Vec<f32> = (0..2 * 2 * 5 * 6).map(|i| i as f32 * 0.05).collect();
+    Rng::new(24).shuffle(&mut v);
+    let x = ArrayD::from_shape_vec(vec![2, 2, 5, 6], v).unwrap();
+    gradcheck(pool, || Built::new(pool, &[2, 5, 6]), x, 2 * 3 * 3);
+    let fc = r#"{"type": "linear", "out_features": 4, "bias": false}"#;
+    gradcheck(
+        fc,
+        || Built::new(fc, &[9]),
+        random(&[3, 9], &mut Rng::new(23)),
+        4,
+    );
+}
+
+#[test]
 fn average_pooling() {
     for (json, out) in [
         (r#"{"type": "avg_pool2d", "kernel_size": 2}"#, 3 * 3 * 2),
@@ -248,7 +272,7 @@ fn max_pool2d_with_distinct_values() {
         ("max_pool2d k3 s2", 3, 3 * 2 * 2),
     ] {
         assert_eq!(
-            MaxPool2d::new((3, 6, 5), k, 2)
+            MaxPool2d::new((3, 6, 5), k, 2, 0)
                 .output_shape()
                 .iter()
                 .product::<usize>(),
@@ -256,7 +280,7 @@ fn max_pool2d_with_distinct_values() {
         );
         gradcheck(
             label,
-            || MaxPool2d::new((3, 6, 5), k, 2),
+            || MaxPool2d::new((3, 6, 5), k, 2, 0),
             ArrayD::from_shape_vec(vec![2, 3, 6, 5], v.clone()).unwrap(),
             out,
         );

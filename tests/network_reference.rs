@@ -151,7 +151,7 @@ fn a_saved_model_loads_back_with_the_same_logits() {
 fn mismatched_checkpoints_are_refused_naming_the_tensor() {
     let mut model = Model::new(&ModelSpec::tutorial(), 1).unwrap();
     let mut wider = ModelSpec::tutorial();
-    wider.layers[7] = cnn_playground::nn::LinearSpec { out_features: 64 }.into();
+    wider.layers[7] = cnn_playground::nn::LinearSpec::new(64).into();
     let other = checkpoint::save(&Model::new(&wider, 0).unwrap(), None);
     let err = checkpoint::load_into(&mut model, &other)
         .unwrap_err()

@@ -186,7 +186,7 @@ fn labels_beyond_the_networks_outputs_are_an_error_not_a_panic() {
     let mut spec = ModelSpec::tutorial();
     spec.layers.pop();
     spec.layers
-        .push(cnn_playground::nn::LinearSpec { out_features: 5 }.into());
+        .push(cnn_playground::nn::LinearSpec::new(5).into());
     let model = Model::new(&spec, 0).unwrap();
     let mut trainer = Trainer::new(model, TrainConfig::default(), data.len()).unwrap();
     let all: Vec<usize> = (0..data.len()).collect();
@@ -332,7 +332,7 @@ fn a_failure_in_this_sides_half_is_its_own_not_the_peers() {
     let mut spec = ModelSpec::tutorial();
     spec.layers.pop();
     spec.layers
-        .push(cnn_playground::nn::LinearSpec { out_features: 5 }.into());
+        .push(cnn_playground::nn::LinearSpec::new(5).into());
     let five =
         |seed| Trainer::new(Model::new(&spec, seed).unwrap(), TrainConfig::default(), 64).unwrap();
     let mut trainer = five(0);

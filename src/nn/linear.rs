@@ -14,15 +14,30 @@ pub const MAX_FEATURES: usize = 65536;
 
 const OUT_FEATURES: Field =
     Field::count("out_features", 1, Some(MAX_FEATURES), 10).help("outputs, one weight row each");
+const BIAS: Field = Field::flag("bias", true).help("whether each output adds a learned bias");
 
-/// `nn.Linear(in_features, out_features)`; `in_features` is the input's.
+/// `nn.Linear(in_features, out_features, bias=True)`; `in_features` is the input's.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LinearSpec {
     pub out_features: usize,
+    #[serde(default = "bias")]
+    pub bias: bool,
+}
+
+fn bias() -> bool {
+    BIAS.default_flag()
 }
 
 impl LinearSpec {
+    /// `out_features` outputs, with a bias.
+    pub fn new(out_features: usize) -> Self {
+        LinearSpec {
+            out_features,
+            bias: bias(),
+        }
+    }
+
     fn in_features(&self, input: &[usize]) -> Result<usize> {
         let [in_features] = input[..] else {
             return Err(Error::Invalid(format!(
@@ -38,7 +53,7 @@ impl LayerConfig for LinearSpec {
     const ABOUT: About = About {
         label: "Linear",
         kind: "fc",
-        fields: &[OUT_FEATURES],
+        fields: &[OUT_FEATURES, BIAS],
         signed: true,
         kernels: false,
         help: "every output a weighted sum of every input",
@@ -47,7 +62,7 @@ impl LayerConfig for LinearSpec {
     fn plan(&self, input: &[usize]) -> Result<Planned> {
         let (inf, outf) = (self.in_features(input)?, self.out_features);
         let params = product("the weight", &[outf, inf])?
-            .checked_add(outf as u64)
+            .checked_add(if self.bias { outf as u64 } else { 0 })
             .filter(|&p| p <= MAX_PARAMS as u64)
             .ok_or_else(|| {
                 Error::Invalid(format!(
@@ -65,6 +80,7 @@ impl LayerConfig for LinearSpec {
         Ok(Box::new(Linear::new(
             self.in_features(input)?,
             self.out_features,
+            self.bias,
             init.rng,
         )))
     }
@@ -73,18 +89,25 @@ impl LayerConfig for LinearSpec {
 pub struct Linear {
     in_features: usize,
     out_features: usize,
-    /// [weight (out,in), bias (out)]
-    params: [Param; 2],
+    /// [weight (out,in), bias (out) when it has one]
+    params: Vec<Param>,
 }
 
 impl Linear {
-    pub fn new(in_features: usize, out_features: usize, rng: &mut Rng) -> Self {
+    /// Initialised as PyTorch does, the weight drawn before the bias.
+    pub fn new(in_features: usize, out_features: usize, bias: bool, rng: &mut Rng) -> Self {
         let weight = pytorch_uniform(&[out_features, in_features], in_features, rng);
-        let bias = pytorch_uniform(&[out_features], in_features, rng);
+        let mut params = vec![Param::new("weight", weight)];
+        if bias {
+            params.push(Param::new(
+                "bias",
+                pytorch_uniform(&[out_features], in_features, rng),
+            ));
+        }
         Linear {
             in_features,
             out_features,
-            params: [Param::new("weight", weight), Param::new("bias", bias)],
+            params,
         }
     }
 }
@@ -92,9 +115,12 @@ impl Linear {
 impl Layer for Linear {
     // x (N,in) → y (N,out)
     fn forward(&mut self, batch: usize, x: &[f32], y: &mut [f32], _mode: Mode) {
-        let [w, b] = &self.params;
-        for row in y.chunks_exact_mut(self.out_features) {
-            row.copy_from_slice(flat(&b.value));
+        let w = &self.params[0];
+        match self.params.get(1) {
+            Some(b) => y
+                .chunks_exact_mut(self.out_features)
+                .for_each(|row| row.copy_from_slice(flat(&b.value))),
+            None => y.fill(0.0),
         }
         let x_mat = MatRef::new(x, batch, self.in_features);
         let w_mat = MatRef::new(flat(&w.value), self.out_features, self.in_features);
@@ -109,7 +135,10 @@ impl Layer for Linear {
         dy: &[f32],
         dx: Option<&mut [f32]>,
     ) {
-        let [w, b] = &mut self.params;
+        let (w, b) = self
+            .params
+            .split_first_mut()
+            .expect("a linear layer has its weight");
         let dy_mat = MatRef::new(dy, batch, self.out_features);
         // dW += dyᵀ·x (out×N · N×in); db += Σₙ dy
         gemm(
@@ -119,9 +148,11 @@ impl Layer for Linear {
             self.in_features,
             true,
         );
-        let db = flat_mut(&mut b.grad);
-        for row in dy.chunks_exact(self.out_features) {
-            db.iter_mut().zip(row).for_each(|(d, g)| *d += g);
+        if let Some(b) = b.first_mut() {
+            let db = flat_mut(&mut b.grad);
+            for row in dy.chunks_exact(self.out_features) {
+                db.iter_mut().zip(row).for_each(|(d, g)| *d += g);
+            }
         }
         // dx = dy·W (N×out · out×in)
         if let Some(dx) = dx {

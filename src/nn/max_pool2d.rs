@@ -14,6 +14,9 @@ const KERNEL_SIZE: Field = Field::count("kernel_size", 1, None, 2)
 const STRIDE: Field = Field::count("stride", 1, None, 2)
     .default_is("the kernel size")
     .help("step between windows");
+const PADDING: Field = Field::count("padding", 0, None, 0)
+    .optional()
+    .help("on each side, never chosen; at most half the kernel");
 
 /// `nn.MaxPool2d(kernel_size=2, stride=kernel_size)`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -24,6 +27,12 @@ pub struct MaxPool2dSpec {
     /// None: the kernel size.
     #[serde(default)]
     pub stride: Option<usize>,
+    #[serde(default = "padding")]
+    pub padding: usize,
+}
+
+fn padding() -> usize {
+    PADDING.default_count()
 }
 
 fn kernel_size() -> usize {
@@ -35,20 +44,28 @@ impl MaxPool2dSpec {
         MaxPool2dSpec {
             kernel_size,
             stride: None,
+            padding: padding(),
         }
     }
 
-    /// The input (C,H,W), the kernel and the stride, checked.
-    fn geometry(&self, input: &[usize]) -> Result<((usize, usize, usize), usize, usize)> {
+    /// The pool for a per-sample input of `input`, checked.
+    fn pool(&self, input: &[usize]) -> Result<MaxPool2d> {
         let (c, h, w) = image(input)?;
         let k = KERNEL_SIZE.check_count(self.kernel_size)?;
         let s = STRIDE.check_count(self.stride.unwrap_or(k))?;
-        if k > h || k > w {
+        let p = PADDING.check_count(self.padding)?;
+        // PyTorch's rule: so that every window holds at least one input.
+        if p > k / 2 {
             return Err(Error::Invalid(format!(
-                "a {k}×{k} pool does not fit a {h}×{w} input"
+                "padding {p} is more than half the kernel size {k}"
             )));
         }
-        Ok(((c, h, w), k, s))
+        if k > h + 2 * p || k > w + 2 * p {
+            return Err(Error::Invalid(format!(
+                "a {k}×{k} pool does not fit a {h}×{w} input padded by {p}"
+            )));
+        }
+        Ok(MaxPool2d::new((c, h, w), k, s, p))
     }
 }
 
@@ -56,15 +73,14 @@ impl LayerConfig for MaxPool2dSpec {
     const ABOUT: About = About {
         label: "MaxPool2d",
         kind: "pool",
-        fields: &[KERNEL_SIZE, STRIDE],
+        fields: &[KERNEL_SIZE, STRIDE, PADDING],
         signed: false,
         kernels: false,
         help: "keeps the largest value of each window",
     };
 
     fn plan(&self, input: &[usize]) -> Result<Planned> {
-        let (input, k, s) = self.geometry(input)?;
-        let output = MaxPool2d::new(input, k, s).output_shape().to_vec();
+        let output = self.pool(input)?.output_shape().to_vec();
         Ok(Planned {
             // The maxima's positions, one per output.
             cache: product("the output", &output)?,
@@ -73,14 +89,14 @@ impl LayerConfig for MaxPool2dSpec {
     }
 
     fn build(&self, input: &[usize], _init: &mut Init) -> Result<Box<dyn Layer>> {
-        let (input, k, s) = self.geometry(input)?;
-        Ok(Box::new(MaxPool2d::new(input, k, s)))
+        Ok(Box::new(self.pool(input)?))
     }
 }
 
 pub struct MaxPool2d {
     kernel: usize,
     stride: usize,
+    padding: usize,
     /// Per-sample input (C,H,W).
     input: (usize, usize, usize),
     /// For each output of the last caching forward, the flat index of its input maximum.
@@ -88,11 +104,13 @@ pub struct MaxPool2d {
 }
 
 impl MaxPool2d {
-    /// A pool over (C,H,W) inputs; the window must fit: `kernel` ≤ H, W.
-    pub fn new(input: (usize, usize, usize), kernel: usize, stride: usize) -> Self {
+    /// A pool over (C,H,W) inputs; the window must fit the padded input, and the padding be at
+    /// most half the kernel.
+    pub fn new(input: (usize, usize, usize), kernel: usize, stride: usize, padding: usize) -> Self {
         MaxPool2d {
             kernel,
             stride,
+            padding,
             input,
             argmax: Vec::new(),
         }
@@ -100,7 +118,7 @@ impl MaxPool2d {
 
     /// Output side for an input side (floor mode).
     fn out_size(&self, size: usize) -> usize {
-        (size - self.kernel) / self.stride + 1
+        (size + 2 * self.padding - self.kernel) / self.stride + 1
     }
 
     /// Per-sample output (C,OH,OW).
@@ -120,7 +138,7 @@ impl Layer for MaxPool2d {
         if train {
             self.argmax.resize(nc * oh * ow, 0);
         }
-        let (k, s) = (self.kernel, self.stride);
+        let (k, s, pad) = (self.kernel, self.stride, self.padding);
         for p in 0..nc {
             let plane = &x[p * h * w..(p + 1) * h * w];
             let out = &mut y[p * oh * ow..(p + 1) * oh * ow];
@@ -129,10 +147,10 @@ impl Layer for MaxPool2d {
             } else {
                 None
             };
-            if k == 2 && s == 2 {
+            if k == 2 && s == 2 && pad == 0 {
                 pool_2x2(plane, w, out, ow, arg, p * h * w);
             } else {
-                pool_any(plane, w, k, s, out, ow, arg, p * h * w);
+                pool_any(plane, (h, w), (k, s, pad), out, ow, arg, p * h * w);
             }
         }
     }
@@ -190,24 +208,26 @@ fn pool_2x2(
     }
 }
 
-/// Any window size and stride.
-#[allow(clippy::too_many_arguments)]
+/// Any window size, stride and padding: the window clipped to the input, the padding never
+/// chosen (PyTorch pads with −∞).
 fn pool_any(
     plane: &[f32],
-    w: usize,
-    k: usize,
-    s: usize,
+    (h, w): (usize, usize),
+    (k, s, pad): (usize, usize, usize),
     out: &mut [f32],
     ow: usize,
     mut arg: Option<&mut [u32]>,
     base: usize,
 ) {
+    let span = |o: usize, size: usize| (o * s).saturating_sub(pad)..(o * s + k - pad).min(size);
     for (i, out_row) in out.chunks_exact_mut(ow).enumerate() {
+        let rows = span(i, h);
         for (j, o) in out_row.iter_mut().enumerate() {
-            let first = i * s * w + j * s;
+            let cols = span(j, w);
+            let first = rows.start * w + cols.start;
             let mut best = (plane[first], first);
-            for r in i * s..i * s + k {
-                for c in j * s..j * s + k {
+            for r in rows.clone() {
+                for c in cols.clone() {
                     if r * w + c != first {
                         consider(&mut best, plane[r * w + c], r * w + c);
                     }

@@ -302,10 +302,7 @@ mod tests {
         // The gradient buffers never grow to the input's size here unless dL/dinput is asked for.
         let spec = ModelSpec {
             input: [1, 28, 28],
-            layers: vec![
-                FlattenSpec {}.into(),
-                LinearSpec { out_features: 10 }.into(),
-            ],
+            layers: vec![FlattenSpec {}.into(), LinearSpec::new(10).into()],
         };
         let mut model = Model::new(&spec, 0).unwrap();
         let x = vec![0.5; 3 * 784];

@@ -239,7 +239,7 @@ mod tests {
     }
 
     fn fc(out_features: usize) -> LayerSpec {
-        LinearSpec { out_features }.into()
+        LinearSpec::new(out_features).into()
     }
 
     #[test]

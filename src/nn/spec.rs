@@ -177,7 +177,7 @@ impl ModelSpec {
         };
         let pool = || MaxPool2dSpec::new(2).into();
         let relu = || ReluSpec {}.into();
-        let fc = |out_features| LinearSpec { out_features }.into();
+        let fc = |out_features| LinearSpec::new(out_features).into();
         ModelSpec {
             input: [1, 28, 28],
             layers: vec![
@@ -238,9 +238,11 @@ mod tests {
     }
 
     fn json(f: &Field) -> serde_json::Value {
+        use crate::field::FieldKind;
         match f.kind {
-            crate::field::FieldKind::Count => serde_json::json!(f.value as u64),
-            crate::field::FieldKind::Number => serde_json::json!(f.value),
+            FieldKind::Count | FieldKind::Size => serde_json::json!(f.value as u64),
+            FieldKind::Number => serde_json::json!(f.value),
+            FieldKind::Flag => serde_json::json!(f.value != 0.0),
         }
     }
 

@@ -110,6 +110,10 @@ test('the editor and the form take their layers, fields, ranges and defaults fro
   const conv = core.types.find((t) => t.type === 'conv2d');
   for (const f of conv.fields) {
     const input = `[data-testid="arch-9-${f.name}"]`;
+    if (f.kind === 'flag') {
+      assert.equal(await page.isChecked(input), f.value !== 0, f.name);
+      continue;
+    }
     assert.equal(await page.inputValue(input), f.required ? String(f.value) : '', f.name);
     assert.equal(await page.getAttribute(input, 'placeholder'), f.required ? '' : String(f.value), f.name);
   }
@@ -148,14 +152,21 @@ test('a network of the newer layers is built in the editor, trains, and shows in
   await remove(8); await addAfter(7, 'tanh');
   await page.fill('[data-testid="arch-5-output_size"]', '7');
   await page.dispatchEvent('[data-testid="arch-5-output_size"]', 'change');
+  // conv2 with a 3×5 kernel, and fc1 without a bias, as PyTorch's arguments say them.
+  await page.fill('[data-testid="arch-3-kernel_size"]', '3×5');
+  await page.dispatchEvent('[data-testid="arch-3-kernel_size"]', 'change');
+  await page.uncheck('[data-testid="arch-7-bias"]');
   await page.waitForFunction(() => document.querySelector('[data-testid="arch"]').dataset.valid === 'true');
   const names = await page.$$eval('[data-testid="arch-layers"] .arch-name', (els) => els.map((e) => e.textContent));
   assert.deepEqual(names, [
     'conv1 · Conv2d', 'gelu1 · GELU', 'avgpool1 · AvgPool2d', 'conv2 · Conv2d', 'lrelu1 · LeakyReLU',
     'adaptivepool1 · AdaptiveAvgPool2d', 'flat · Flatten', 'fc1 · Linear', 'tanh1 · Tanh', 'fc2 · Linear',
   ]);
-  // The tutorial's parameters: the poolings leave the same 32×7×7 features.
-  assert.match(await page.textContent('[data-testid="arch-summary"]'), /10 layers, 206,922 parameters/);
+  // 160 + 16·3·5·32 + 32 + 1,568·128 + 1,290: the adaptive pooling leaves 32×7×7 features.
+  assert.match(await page.textContent('[data-testid="arch-summary"]'), /10 layers, 209,866 parameters/);
+  const arch = JSON.parse(new URLSearchParams(new URL(page.url()).hash.slice(1)).get('arch'));
+  assert.deepEqual(arch.layers[3].kernel_size, [3, 5]);
+  assert.equal(arch.layers[7].bias, false);
   await page.click('[data-testid="train-start"]');
   await waitSteps(page, 300);
   await page.click('[data-testid="train-pause"]');

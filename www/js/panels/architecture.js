@@ -11,22 +11,54 @@ function newLayer(type) {
   return layer;
 }
 
-/** A number input for field `f` of `layer`; an optional field left empty takes its default. */
+/** "3" → 3, "2×3" (or "2x3", "2,3", "2 3") → [2, 3]; null when it is neither. */
+function parseSize(text) {
+  const parts = text.trim().split(/\s*[×x,\s]\s*/).filter(Boolean).map(Number);
+  if (!parts.every(Number.isFinite)) return null;
+  if (parts.length === 1) return parts[0];
+  return parts.length === 2 ? parts : null;
+}
+
+/**
+ * The input for field `f` of `layer`, by the field's kind (the core's `FieldKind`): a number, a
+ * size (one number or two), or a checkbox. An optional field left empty, or a flag left at its
+ * default, is left out of the spec and takes PyTorch's default.
+ */
 function fieldInput(layer, f, testid, onChange) {
   const input = document.createElement('input');
-  input.type = 'number';
-  input.min = String(f.min);
-  if (f.max !== null) input.max = String(f.max);
-  input.step = f.kind === 'count' ? '1' : 'any';
-  input.value = layer[f.name] ?? '';
-  input.placeholder = f.required ? '' : (f.default_is ?? String(f.value));
-  input.title = f.required ? f.help : `${f.help} (default: ${f.default_is ?? f.value})`;
   input.dataset.testid = testid;
+  const fallback = f.default_is ?? (f.kind === 'flag' ? String(f.value !== 0) : String(f.value));
+  input.title = f.required ? f.help : `${f.help} (default: ${fallback})`;
+  if (f.kind === 'flag') {
+    input.type = 'checkbox';
+    input.checked = layer[f.name] ?? f.value !== 0;
+    input.addEventListener('change', () => {
+      if (input.checked === (f.value !== 0)) delete layer[f.name];
+      else layer[f.name] = input.checked;
+      onChange();
+    });
+    return input;
+  }
+  if (f.kind === 'size') {
+    input.type = 'text';
+    input.inputMode = 'numeric';
+    input.size = 5;
+    const v = layer[f.name];
+    input.value = Array.isArray(v) ? v.join('×') : (v ?? '');
+  } else {
+    input.type = 'number';
+    input.min = String(f.min);
+    if (f.max !== null) input.max = String(f.max);
+    input.step = f.kind === 'count' ? '1' : 'any';
+    input.value = layer[f.name] ?? '';
+  }
+  input.placeholder = f.required ? '' : fallback;
   input.addEventListener('change', () => {
     const text = input.value.trim();
-    const v = Number(text);
+    const v = f.kind === 'size' ? parseSize(text) : Number(text);
+    input.setCustomValidity(text === '' || v !== null ? '' : 'one number, or two as 3×5');
     if (text === '' && !f.required) delete layer[f.name];
-    else if (text !== '' && Number.isFinite(v)) layer[f.name] = v;
+    else if (text !== '' && v !== null && (Array.isArray(v) || Number.isFinite(v))) layer[f.name] = v;
     onChange();
   });
   return input;
