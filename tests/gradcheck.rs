@@ -209,7 +209,7 @@ fn the_activations() {
 }
 
 #[test]
-fn without_bias_with_rectangular_kernels_and_padded_pooling() {
+fn convolutions_of_every_shape_and_padded_pooling() {
     let conv = r#"{"type": "conv2d", "out_channels": 3, "kernel_size": [2, 3], "padding": 1, "bias": false}"#;
     gradcheck(
         conv,
@@ -217,6 +217,20 @@ fn without_bias_with_rectangular_kernels_and_padded_pooling() {
         random(&[2, 2, 5, 6], &mut Rng::new(22)),
         3 * 6 * 6,
     );
+    for conv in [
+        r#"{"type": "conv2d", "out_channels": 2, "kernel_size": 3, "padding": 2, "dilation": 2}"#,
+        r#"{"type": "conv2d", "out_channels": 4, "kernel_size": [3, 2], "groups": 2, "stride": 2}"#,
+    ] {
+        gradcheck(
+            conv,
+            || Built::new(conv, &[2, 5, 6]),
+            random(&[2, 2, 5, 6], &mut Rng::new(25)),
+            {
+                let spec: LayerSpec = serde_json::from_str(conv).unwrap();
+                spec.plan(&[2, 5, 6]).unwrap().output.iter().product()
+            },
+        );
+    }
     // Values 0.05 apart: a nudge never changes a window's maximum.
     let pool = r#"{"type": "max_pool2d", "kernel_size": 3, "stride": 2, "padding": 1}"#;
     let mut v: Vec<f32> = (0..2 * 2 * 5 * 6).map(|i| i as f32 * 0.05).collect();

@@ -1,4 +1,6 @@
-//! `Conv2d`: PyTorch's layer, weight (OC,C,KH,KW) and bias (OC), over the conv kernel in `ops`.
+//! `Conv2d`: PyTorch's layer, weight (OC,C/G,KH,KW) and bias (OC), over the conv kernel in
+//! `ops`. With G `groups`, output channels g·OC/G… see only input channels g·C/G…: each group is
+//! its own convolution (G = C is a depthwise convolution).
 
 use super::layer::{flat, flat_mut, pytorch_uniform, Layer, Mode, Param};
 use super::plan::{image, product, MAX_PARAMS};
@@ -23,11 +25,18 @@ const STRIDE: Field = Field::count("stride", 1, None, 1)
 const PADDING: Field = Field::count("padding", 0, None, 0)
     .optional()
     .help("zeros added on each side");
+const DILATION: Field = Field::count("dilation", 1, None, 1)
+    .optional()
+    .help("spacing between the kernel's taps");
+const GROUPS: Field = Field::count("groups", 1, None, 1)
+    .optional()
+    .help("channels split into this many independent convolutions (input channels: depthwise)");
 const BIAS: Field =
     Field::flag("bias", true).help("whether each output channel adds a learned bias");
 
-/// `nn.Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True)`;
-/// `in_channels` is the input's, `kernel_size` one side or `[height, width]`.
+/// `nn.Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+/// groups=1, bias=True)`; `in_channels` is the input's, `kernel_size` one side or
+/// `[height, width]`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Conv2dSpec {
@@ -37,8 +46,20 @@ pub struct Conv2dSpec {
     pub stride: usize,
     #[serde(default = "padding")]
     pub padding: usize,
+    #[serde(default = "dilation")]
+    pub dilation: usize,
+    #[serde(default = "groups")]
+    pub groups: usize,
     #[serde(default = "bias")]
     pub bias: bool,
+}
+
+fn dilation() -> usize {
+    DILATION.default_count()
+}
+
+fn groups() -> usize {
+    GROUPS.default_count()
 }
 
 fn stride() -> usize {
@@ -61,17 +82,34 @@ impl Conv2dSpec {
             kernel_size: Size2::Square(kernel_size),
             stride: stride(),
             padding: padding(),
+            dilation: dilation(),
+            groups: groups(),
             bias: bias(),
         }
     }
 
+    /// One group's convolution: its input channels are C/G of the input's.
     fn geometry(&self, input: &[usize]) -> Result<Conv2dGeometry> {
-        OUT_CHANNELS.check_count(self.out_channels)?;
+        let oc = OUT_CHANNELS.check_count(self.out_channels)?;
         let [kh, kw] = self.kernel_size.sides();
         KERNEL_SIZE.check_count(kh)?;
         KERNEL_SIZE.check_count(kw)?;
         STRIDE.check_count(self.stride)?;
-        Conv2dGeometry::new(image(input)?, (kh, kw), self.stride, self.padding)
+        DILATION.check_count(self.dilation)?;
+        let g = GROUPS.check_count(self.groups)?;
+        let (c, h, w) = image(input)?;
+        if c % g != 0 || oc % g != 0 {
+            return Err(Error::Invalid(format!(
+                "{g} groups must divide its {c} input channels and {oc} output channels"
+            )));
+        }
+        Conv2dGeometry::dilated(
+            (c / g, h, w),
+            (kh, kw),
+            self.stride,
+            self.padding,
+            self.dilation,
+        )
     }
 }
 
@@ -79,7 +117,15 @@ impl LayerConfig for Conv2dSpec {
     const ABOUT: About = About {
         label: "Conv2d",
         kind: "conv",
-        fields: &[OUT_CHANNELS, KERNEL_SIZE, STRIDE, PADDING, BIAS],
+        fields: &[
+            OUT_CHANNELS,
+            KERNEL_SIZE,
+            STRIDE,
+            PADDING,
+            DILATION,
+            GROUPS,
+            BIAS,
+        ],
         signed: true,
         kernels: true,
         help: "slides learned kernels over the image",
@@ -88,7 +134,7 @@ impl LayerConfig for Conv2dSpec {
     fn plan(&self, input: &[usize]) -> Result<Planned> {
         let conv = self.geometry(input)?;
         let oc = self.out_channels;
-        // Weights OC·C·KH·KW and a bias per output channel.
+        // Weights OC·(C/G)·KH·KW and a bias per output channel.
         let params = product("the weight", &[oc, conv.patch_len()])?
             .checked_add(if self.bias { oc as u64 } else { 0 })
             .filter(|&p| p <= MAX_PARAMS as u64)
@@ -105,9 +151,10 @@ impl LayerConfig for Conv2dSpec {
     }
 
     fn build(&self, input: &[usize], init: &mut Init) -> Result<Box<dyn Layer>> {
-        Ok(Box::new(Conv2d::new(
+        Ok(Box::new(Conv2d::grouped(
             self.geometry(input)?,
             self.out_channels,
+            self.groups,
             self.bias,
             init.rng,
         )))
@@ -115,15 +162,29 @@ impl LayerConfig for Conv2dSpec {
 }
 
 pub struct Conv2d {
+    /// One group's convolution (its input channels C/G).
     geometry: Conv2dGeometry,
     out_channels: usize,
-    /// [weight (OC,C,KH,KW), bias (OC) when it has one]
+    groups: usize,
+    /// [weight (OC,C/G,KH,KW), bias (OC) when it has one]
     params: Vec<Param>,
 }
 
 impl Conv2d {
-    /// Initialised as PyTorch does, the weight drawn before the bias.
+    /// One group: every output channel sees every input channel.
     pub fn new(geometry: Conv2dGeometry, out_channels: usize, bias: bool, rng: &mut Rng) -> Self {
+        Self::grouped(geometry, out_channels, 1, bias, rng)
+    }
+
+    /// `groups` convolutions of `geometry` side by side, `out_channels` in all (a multiple of
+    /// `groups`); initialised as PyTorch does, the weight drawn before the bias.
+    pub fn grouped(
+        geometry: Conv2dGeometry,
+        out_channels: usize,
+        groups: usize,
+        bias: bool,
+        rng: &mut Rng,
+    ) -> Self {
         let g = geometry;
         let fan_in = g.patch_len();
         let weight = pytorch_uniform(
@@ -141,6 +202,7 @@ impl Conv2d {
         Conv2d {
             geometry,
             out_channels,
+            groups,
             params,
         }
     }
@@ -150,19 +212,47 @@ impl Conv2d {
     }
 }
 
+/// Per sample and group of a grouped convolution (each group's `g`, `out_channels` in all),
+/// where its input, output, weight rows and bias lie: each is contiguous in NCHW.
+fn group_slices(
+    g: Conv2dGeometry,
+    out_channels: usize,
+    groups: usize,
+    batch: usize,
+) -> impl Iterator<Item = GroupSlices> {
+    let ocg = out_channels / groups;
+    let out_len = ocg * g.out_len();
+    (0..batch * groups).map(move |i| GroupSlices {
+        x: i * g.in_len()..(i + 1) * g.in_len(),
+        y: i * out_len..(i + 1) * out_len,
+        w: (i % groups) * ocg * g.patch_len()..(i % groups + 1) * ocg * g.patch_len(),
+        b: (i % groups) * ocg..(i % groups + 1) * ocg,
+    })
+}
+
+/// Where one sample's group lies in each buffer.
+struct GroupSlices {
+    x: std::ops::Range<usize>,
+    y: std::ops::Range<usize>,
+    w: std::ops::Range<usize>,
+    b: std::ops::Range<usize>,
+}
+
 impl Layer for Conv2d {
     // x (N,C,H,W) → y (N,OC,OH,OW)
     fn forward(&mut self, batch: usize, x: &[f32], y: &mut [f32], _mode: Mode) {
-        let (w, b) = (&self.params[0], self.params.get(1));
-        conv2d_forward(
-            x,
-            batch,
-            &self.geometry,
-            flat(&w.value),
-            self.out_channels,
-            b.map(|b| flat(&b.value)),
-            y,
-        );
+        let (w, b) = (flat(&self.params[0].value), self.params.get(1));
+        let b = b.map(|b| flat(&b.value));
+        if self.groups == 1 {
+            let oc = self.out_channels;
+            conv2d_forward(x, batch, &self.geometry, w, oc, b, y);
+            return;
+        }
+        let ocg = self.out_channels / self.groups;
+        for s in group_slices(self.geometry, self.out_channels, self.groups, batch) {
+            let bias = b.map(|b| &b[s.b]);
+            conv2d_forward(&x[s.x], 1, &self.geometry, &w[s.w], ocg, bias, &mut y[s.y]);
+        }
     }
 
     // Backward rebuilds x's im2col columns rather than keeping them from forward.
@@ -172,24 +262,34 @@ impl Layer for Conv2d {
         x: &[f32],
         _y: &[f32],
         dy: &[f32],
-        dx: Option<&mut [f32]>,
+        mut dx: Option<&mut [f32]>,
     ) {
+        let (geometry, out_channels, groups) = (self.geometry, self.out_channels, self.groups);
         let (w, b) = self
             .params
             .split_first_mut()
             .expect("a conv has its weight");
-        let b = b.first_mut();
-        conv2d_backward(
-            x,
-            batch,
-            &self.geometry,
-            flat(&w.value),
-            self.out_channels,
-            dy,
-            flat_mut(&mut w.grad),
-            b.map(|b| flat_mut(&mut b.grad)),
-            dx,
-        );
+        let mut db = b.first_mut().map(|b| flat_mut(&mut b.grad));
+        let (wv, dw) = (flat(&w.value), flat_mut(&mut w.grad));
+        if self.groups == 1 {
+            let oc = self.out_channels;
+            conv2d_backward(x, batch, &self.geometry, wv, oc, dy, dw, db, dx);
+            return;
+        }
+        let ocg = self.out_channels / self.groups;
+        for s in group_slices(geometry, out_channels, groups, batch) {
+            conv2d_backward(
+                &x[s.x.clone()],
+                1,
+                &self.geometry,
+                &wv[s.w.clone()],
+                ocg,
+                &dy[s.y],
+                &mut dw[s.w],
+                db.as_deref_mut().map(|db| &mut db[s.b]),
+                dx.as_deref_mut().map(|dx| &mut dx[s.x]),
+            );
+        }
     }
 
     fn params(&self) -> &[Param] {

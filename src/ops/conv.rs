@@ -15,7 +15,8 @@ const MAX_VALUES: usize = 1 << 28;
 const COLS_BUDGET: usize = 1 << 20;
 
 /// The sizes of one convolution, checked once: input (C,H,W), kernel KH×KW, stride, padding,
-/// and the output size `OH = (H + 2·padding − KH) / stride + 1` (likewise OW).
+/// dilation (the spacing of the kernel's taps), and the output size
+/// `OH = (H + 2·padding − dilation·(KH − 1) − 1) / stride + 1` (likewise OW).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Conv2dGeometry {
     pub in_channels: usize,
@@ -25,19 +26,34 @@ pub struct Conv2dGeometry {
     pub kernel_w: usize,
     pub stride: usize,
     pub padding: usize,
+    pub dilation: usize,
     pub out_h: usize,
     pub out_w: usize,
 }
 
 impl Conv2dGeometry {
+    /// Without dilation.
     pub fn new(
+        input: (usize, usize, usize),
+        kernel: (usize, usize),
+        stride: usize,
+        padding: usize,
+    ) -> Result<Self> {
+        Self::dilated(input, kernel, stride, padding, 1)
+    }
+
+    pub fn dilated(
         (in_channels, height, width): (usize, usize, usize),
         (kernel_h, kernel_w): (usize, usize),
         stride: usize,
         padding: usize,
+        dilation: usize,
     ) -> Result<Self> {
         if stride == 0 {
             return Err(Error::Invalid("stride must be at least 1".into()));
+        }
+        if dilation == 0 {
+            return Err(Error::Invalid("dilation must be at least 1".into()));
         }
         if in_channels == 0 || height == 0 || width == 0 || kernel_h == 0 || kernel_w == 0 {
             return Err(crate::shape_err!(
@@ -52,12 +68,20 @@ impl Conv2dGeometry {
         };
         let padded = |side: usize| padding.checked_mul(2).and_then(|p| p.checked_add(side));
         let (ph, pw) = padded(height).zip(padded(width)).ok_or_else(too_large)?;
-        if kernel_h > ph || kernel_w > pw {
+        // The span the taps cover: dilation·(K − 1) + 1.
+        let span = |k: usize| dilation.checked_mul(k - 1).and_then(|v| v.checked_add(1));
+        let (sh, sw) = span(kernel_h).zip(span(kernel_w)).ok_or_else(too_large)?;
+        if sh > ph || sw > pw {
+            let spans = if dilation > 1 {
+                format!(" dilated by {dilation} spans {sh}×{sw}, which")
+            } else {
+                String::new()
+            };
             return Err(crate::shape_err!(
-                "kernel {kernel_h}×{kernel_w} is larger than the padded input {ph}×{pw}"
+                "kernel {kernel_h}×{kernel_w}{spans} is larger than the padded input {ph}×{pw}"
             ));
         }
-        let (out_h, out_w) = ((ph - kernel_h) / stride + 1, (pw - kernel_w) / stride + 1);
+        let (out_h, out_w) = ((ph - sh) / stride + 1, (pw - sw) / stride + 1);
         let fits = [
             [in_channels, kernel_h, kernel_w],
             [in_channels, height, width],
@@ -84,6 +108,7 @@ impl Conv2dGeometry {
             kernel_w,
             stride,
             padding,
+            dilation,
             out_h,
             out_w,
         })
@@ -117,7 +142,7 @@ impl Conv2dGeometry {
     /// The input row under kernel row `kh` at output row `oh`, or None in the padding.
     #[inline]
     pub(crate) fn input_row(&self, oh: usize, kh: usize) -> Option<usize> {
-        (oh * self.stride + kh)
+        (oh * self.stride + kh * self.dilation)
             .checked_sub(self.padding)
             .filter(|&i| i < self.height)
     }
@@ -127,6 +152,8 @@ impl Conv2dGeometry {
     #[inline]
     pub(crate) fn inside_cols(&self, kw: usize) -> (std::ops::Range<usize>, usize) {
         let (s, p) = (self.stride, self.padding);
+        // The tap's offset in the input.
+        let kw = kw * self.dilation;
         // iw = ow·s + kw − p must satisfy 0 ≤ iw < W.
         let lo = p.saturating_sub(kw).div_ceil(s);
         let hi = (self.width + p)

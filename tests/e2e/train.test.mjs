@@ -152,9 +152,11 @@ test('a network of the newer layers is built in the editor, trains, and shows in
   await remove(8); await addAfter(7, 'tanh');
   await page.fill('[data-testid="arch-5-output_size"]', '7');
   await page.dispatchEvent('[data-testid="arch-5-output_size"]', 'change');
-  // conv2 with a 3×5 kernel, and fc1 without a bias, as PyTorch's arguments say them.
+  // conv2 with a 3×5 kernel in 2 groups, and fc1 without a bias, as PyTorch's arguments say them.
   await page.fill('[data-testid="arch-3-kernel_size"]', '3×5');
   await page.dispatchEvent('[data-testid="arch-3-kernel_size"]', 'change');
+  await page.fill('[data-testid="arch-3-groups"]', '2');
+  await page.dispatchEvent('[data-testid="arch-3-groups"]', 'change');
   await page.uncheck('[data-testid="arch-7-bias"]');
   await page.waitForFunction(() => document.querySelector('[data-testid="arch"]').dataset.valid === 'true');
   const names = await page.$$eval('[data-testid="arch-layers"] .arch-name', (els) => els.map((e) => e.textContent));
@@ -162,10 +164,10 @@ test('a network of the newer layers is built in the editor, trains, and shows in
     'conv1 · Conv2d', 'gelu1 · GELU', 'avgpool1 · AvgPool2d', 'conv2 · Conv2d', 'lrelu1 · LeakyReLU',
     'adaptivepool1 · AdaptiveAvgPool2d', 'flat · Flatten', 'fc1 · Linear', 'tanh1 · Tanh', 'fc2 · Linear',
   ]);
-  // 160 + 16·3·5·32 + 32 + 1,568·128 + 1,290: the adaptive pooling leaves 32×7×7 features.
-  assert.match(await page.textContent('[data-testid="arch-summary"]'), /10 layers, 209,866 parameters/);
+  // 160 + 8·3·5·32 + 32 + 1,568·128 + 1,290: the adaptive pooling leaves 32×7×7 features.
+  assert.match(await page.textContent('[data-testid="arch-summary"]'), /10 layers, 206,026 parameters/);
   const arch = JSON.parse(new URLSearchParams(new URL(page.url()).hash.slice(1)).get('arch'));
-  assert.deepEqual(arch.layers[3].kernel_size, [3, 5]);
+  assert.deepEqual([arch.layers[3].kernel_size, arch.layers[3].groups], [[3, 5], 2]);
   assert.equal(arch.layers[7].bias, false);
   await page.click('[data-testid="train-start"]');
   await waitSteps(page, 300);
