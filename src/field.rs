@@ -18,6 +18,8 @@ pub enum FieldKind {
     Size,
     /// True or false; `value` 1 or 0.
     Flag,
+    /// One of `choices`, by name; `value` the default's index.
+    Choice,
 }
 
 /// A size PyTorch takes as one number or two: `3` for 3×3, `[3, 5]` for 3 high and 5 wide.
@@ -55,6 +57,8 @@ pub struct Field {
     pub required: bool,
     /// The default in words, where it is not a fixed number ("the kernel size").
     pub default_is: Option<&'static str>,
+    /// A choice's names, as the JSON spells them.
+    pub choices: &'static [&'static str],
     pub help: &'static str,
 }
 
@@ -74,6 +78,7 @@ impl Field {
             value: value as f64,
             required: true,
             default_is: None,
+            choices: &[],
             help: "",
         }
     }
@@ -93,6 +98,15 @@ impl Field {
         f
     }
 
+    /// One of `choices`, optional, defaulting to the first.
+    pub const fn choice(name: &'static str, choices: &'static [&'static str]) -> Self {
+        let mut f = Self::count(name, 0, Some(choices.len() - 1), 0);
+        f.kind = FieldKind::Choice;
+        f.required = false;
+        f.choices = choices;
+        f
+    }
+
     /// A real number in [`min`, `max`], required; the page starts it at `value`.
     pub const fn number(name: &'static str, min: f64, max: Option<f64>, value: f64) -> Self {
         Field {
@@ -105,6 +119,7 @@ impl Field {
             value,
             required: true,
             default_is: None,
+            choices: &[],
             help: "",
         }
     }
@@ -224,6 +239,7 @@ impl Field {
             None => low,
         };
         match (self.kind, words.starts_with("from")) {
+            (FieldKind::Choice, _) => format!("one of {}", self.choices.join(", ")),
             (FieldKind::Count | FieldKind::Size | FieldKind::Flag, true) => {
                 format!("a whole number {words}")
             }

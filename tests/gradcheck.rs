@@ -195,6 +195,7 @@ fn the_activations() {
     for json in [
         r#"{"type": "leaky_relu", "negative_slope": 0.1}"#,
         r#"{"type": "gelu"}"#,
+        r#"{"type": "gelu", "approximate": "tanh"}"#,
         r#"{"type": "sigmoid"}"#,
         r#"{"type": "tanh"}"#,
     ] {

@@ -243,6 +243,7 @@ mod tests {
             FieldKind::Count | FieldKind::Size => serde_json::json!(f.value as u64),
             FieldKind::Number => serde_json::json!(f.value),
             FieldKind::Flag => serde_json::json!(f.value != 0.0),
+            FieldKind::Choice => serde_json::json!(f.choices[f.value as usize]),
         }
     }
 

@@ -158,6 +158,7 @@ test('a network of the newer layers is built in the editor, trains, and shows in
   await page.fill('[data-testid="arch-3-groups"]', '2');
   await page.dispatchEvent('[data-testid="arch-3-groups"]', 'change');
   await page.uncheck('[data-testid="arch-7-bias"]');
+  await page.selectOption('[data-testid="arch-1-approximate"]', 'tanh');
   await page.waitForFunction(() => document.querySelector('[data-testid="arch"]').dataset.valid === 'true');
   const names = await page.$$eval('[data-testid="arch-layers"] .arch-name', (els) => els.map((e) => e.textContent));
   assert.deepEqual(names, [
@@ -169,6 +170,7 @@ test('a network of the newer layers is built in the editor, trains, and shows in
   const arch = JSON.parse(new URLSearchParams(new URL(page.url()).hash.slice(1)).get('arch'));
   assert.deepEqual([arch.layers[3].kernel_size, arch.layers[3].groups], [[3, 5], 2]);
   assert.equal(arch.layers[7].bias, false);
+  assert.equal(arch.layers[1].approximate, 'tanh');
   await page.click('[data-testid="train-start"]');
   await waitSteps(page, 300);
   await page.click('[data-testid="train-pause"]');

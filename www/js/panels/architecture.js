@@ -21,7 +21,7 @@ function parseSize(text) {
 
 /**
  * The input for field `f` of `layer`, by the field's kind (the core's `FieldKind`): a number, a
- * size (one number or two), or a checkbox. An optional field left empty, or a flag left at its
+ * size (one number or two), a checkbox, or a menu of choices. An optional field left empty, or a flag left at its
  * default, is left out of the spec and takes PyTorch's default.
  */
 function fieldInput(layer, f, testid, onChange) {
@@ -38,6 +38,19 @@ function fieldInput(layer, f, testid, onChange) {
       onChange();
     });
     return input;
+  }
+  if (f.kind === 'choice') {
+    const select = document.createElement('select');
+    select.dataset.testid = testid;
+    select.title = input.title;
+    for (const name of f.choices) select.add(new Option(name, name));
+    select.value = layer[f.name] ?? f.choices[f.value];
+    select.addEventListener('change', () => {
+      if (select.value === f.choices[f.value]) delete layer[f.name];
+      else layer[f.name] = select.value;
+      onChange();
+    });
+    return select;
   }
   if (f.kind === 'size') {
     input.type = 'text';
