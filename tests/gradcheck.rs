@@ -10,6 +10,7 @@ use cnn_playground::nn::flatten::Flatten;
 use cnn_playground::nn::linear::Linear;
 use cnn_playground::nn::loss::softmax_cross_entropy;
 use cnn_playground::nn::max_pool2d::MaxPool2d;
+use cnn_playground::nn::pool_window::PoolWindow;
 use cnn_playground::nn::relu::Relu;
 use cnn_playground::nn::spec::Init;
 use cnn_playground::nn::{Layer, LayerSpec, Mode, Param};
@@ -287,7 +288,7 @@ fn max_pool2d_with_distinct_values() {
         ("max_pool2d k3 s2", 3, 3 * 2 * 2),
     ] {
         assert_eq!(
-            MaxPool2d::new((3, 6, 5), k, 2, 0)
+            MaxPool2d::new(PoolWindow::new(&[3, 6, 5], k, 2, 0).unwrap())
                 .output_shape()
                 .iter()
                 .product::<usize>(),
@@ -295,7 +296,7 @@ fn max_pool2d_with_distinct_values() {
         );
         gradcheck(
             label,
-            || MaxPool2d::new((3, 6, 5), k, 2, 0),
+            || MaxPool2d::new(PoolWindow::new(&[3, 6, 5], k, 2, 0).unwrap()),
             ArrayD::from_shape_vec(vec![2, 3, 6, 5], v.clone()).unwrap(),
             out,
         );

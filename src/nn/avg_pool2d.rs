@@ -2,9 +2,9 @@
 //! of its k×k window; the gradient is shared equally among the window's inputs.
 
 use super::layer::{Layer, Mode};
-use super::plan::image;
+use super::pool_window::PoolWindow;
 use super::spec::{About, Init, LayerConfig, Planned};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::field::Field;
 use serde::{Deserialize, Serialize};
 
@@ -35,28 +35,10 @@ fn padding() -> usize {
 
 impl AvgPool2dSpec {
     fn pool(&self, input: &[usize]) -> Result<AvgPool2d> {
-        let (c, h, w) = image(input)?;
         let k = KERNEL_SIZE.check_count(self.kernel_size)?;
         let s = STRIDE.check_count(self.stride.unwrap_or(k))?;
         let p = PADDING.check_count(self.padding)?;
-        if p > k / 2 {
-            return Err(Error::Invalid(format!(
-                "padding {p} is more than half the kernel size {k}"
-            )));
-        }
-        if k > h + 2 * p || k > w + 2 * p {
-            return Err(Error::Invalid(format!(
-                "a {k}×{k} pool does not fit a {h}×{w} input padded by {p}"
-            )));
-        }
-        let out = |size: usize| (size + 2 * p - k) / s + 1;
-        Ok(AvgPool2d {
-            input: (c, h, w),
-            output: (out(h), out(w)),
-            kernel: k,
-            stride: s,
-            padding: p,
-        })
+        Ok(AvgPool2d(PoolWindow::new(input, k, s, p)?))
     }
 }
 
@@ -80,43 +62,27 @@ impl LayerConfig for AvgPool2dSpec {
     }
 }
 
-pub struct AvgPool2d {
-    /// Per-sample input (C,H,W) and output (OH,OW).
-    input: (usize, usize, usize),
-    output: (usize, usize),
-    kernel: usize,
-    stride: usize,
-    padding: usize,
-}
+pub struct AvgPool2d(pub PoolWindow);
 
 impl AvgPool2d {
     pub fn output_shape(&self) -> [usize; 3] {
-        [self.input.0, self.output.0, self.output.1]
-    }
-
-    /// The input rows (or columns) of output `o`'s window inside an input side of `size`.
-    fn window(&self, o: usize, size: usize) -> std::ops::Range<usize> {
-        let start = (o * self.stride).saturating_sub(self.padding);
-        let end = (o * self.stride + self.kernel)
-            .saturating_sub(self.padding)
-            .min(size);
-        start..end
+        self.0.output_shape()
     }
 }
 
 impl Layer for AvgPool2d {
     // x (N,C,H,W) → y (N,C,OH,OW); y = Σ window / k², the padding's zeros counted
     fn forward(&mut self, batch: usize, x: &[f32], y: &mut [f32], _mode: Mode) {
-        let (c, h, w) = self.input;
-        let (oh, ow) = self.output;
-        let scale = 1.0 / (self.kernel * self.kernel) as f32;
+        let win = self.0;
+        let ((c, h, w), (oh, ow)) = (win.input, win.output);
+        let scale = 1.0 / (win.kernel * win.kernel) as f32;
         for p in 0..batch * c {
             let plane = &x[p * h * w..(p + 1) * h * w];
             for oy in 0..oh {
                 for ox in 0..ow {
                     let mut sum = 0.0;
-                    for iy in self.window(oy, h) {
-                        for ix in self.window(ox, w) {
+                    for iy in win.span(oy, h) {
+                        for ix in win.span(ox, w) {
                             sum += plane[iy * w + ix];
                         }
                     }
@@ -136,17 +102,17 @@ impl Layer for AvgPool2d {
         dx: Option<&mut [f32]>,
     ) {
         let Some(dx) = dx else { return };
-        let (c, h, w) = self.input;
-        let (oh, ow) = self.output;
-        let scale = 1.0 / (self.kernel * self.kernel) as f32;
+        let win = self.0;
+        let ((c, h, w), (oh, ow)) = (win.input, win.output);
+        let scale = 1.0 / (win.kernel * win.kernel) as f32;
         dx.fill(0.0);
         for p in 0..batch * c {
             let plane = &mut dx[p * h * w..(p + 1) * h * w];
             for oy in 0..oh {
                 for ox in 0..ow {
                     let g = dy[(p * oh + oy) * ow + ox] * scale;
-                    for iy in self.window(oy, h) {
-                        for ix in self.window(ox, w) {
+                    for iy in win.span(oy, h) {
+                        for ix in win.span(ox, w) {
                             plane[iy * w + ix] += g;
                         }
                     }

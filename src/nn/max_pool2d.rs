@@ -1,10 +1,11 @@
-//! `MaxPool2d` (no padding, floor mode): each output is the largest value in its window; the
+//! `MaxPool2d` (floor mode, padding never chosen): each output is the largest value in its window; the
 //! gradient goes to that one input, the first maximum in row-major order on ties (as PyTorch).
 
 use super::layer::{Layer, Mode};
-use super::plan::{image, product};
+use super::plan::product;
+use super::pool_window::PoolWindow;
 use super::spec::{About, Init, LayerConfig, Planned};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::field::Field;
 use serde::{Deserialize, Serialize};
 
@@ -50,22 +51,10 @@ impl MaxPool2dSpec {
 
     /// The pool for a per-sample input of `input`, checked.
     fn pool(&self, input: &[usize]) -> Result<MaxPool2d> {
-        let (c, h, w) = image(input)?;
         let k = KERNEL_SIZE.check_count(self.kernel_size)?;
         let s = STRIDE.check_count(self.stride.unwrap_or(k))?;
         let p = PADDING.check_count(self.padding)?;
-        // PyTorch's rule: so that every window holds at least one input.
-        if p > k / 2 {
-            return Err(Error::Invalid(format!(
-                "padding {p} is more than half the kernel size {k}"
-            )));
-        }
-        if k > h + 2 * p || k > w + 2 * p {
-            return Err(Error::Invalid(format!(
-                "a {k}×{k} pool does not fit a {h}×{w} input padded by {p}"
-            )));
-        }
-        Ok(MaxPool2d::new((c, h, w), k, s, p))
+        Ok(MaxPool2d::new(PoolWindow::new(input, k, s, p)?))
     }
 }
 
@@ -94,51 +83,35 @@ impl LayerConfig for MaxPool2dSpec {
 }
 
 pub struct MaxPool2d {
-    kernel: usize,
-    stride: usize,
-    padding: usize,
-    /// Per-sample input (C,H,W).
-    input: (usize, usize, usize),
+    window: PoolWindow,
     /// For each output of the last caching forward, the flat index of its input maximum.
     argmax: Vec<u32>,
 }
 
 impl MaxPool2d {
-    /// A pool over (C,H,W) inputs; the window must fit the padded input, and the padding be at
-    /// most half the kernel.
-    pub fn new(input: (usize, usize, usize), kernel: usize, stride: usize, padding: usize) -> Self {
+    pub fn new(window: PoolWindow) -> Self {
         MaxPool2d {
-            kernel,
-            stride,
-            padding,
-            input,
+            window,
             argmax: Vec::new(),
         }
     }
 
-    /// Output side for an input side (floor mode).
-    fn out_size(&self, size: usize) -> usize {
-        (size + 2 * self.padding - self.kernel) / self.stride + 1
-    }
-
     /// Per-sample output (C,OH,OW).
     pub fn output_shape(&self) -> [usize; 3] {
-        let (c, h, w) = self.input;
-        [c, self.out_size(h), self.out_size(w)]
+        self.window.output_shape()
     }
 }
 
 impl Layer for MaxPool2d {
     // x (N,C,H,W) → y (N,C,OH,OW)
     fn forward(&mut self, batch: usize, x: &[f32], y: &mut [f32], mode: Mode) {
-        let (c, h, w) = self.input;
-        let [_, oh, ow] = self.output_shape();
+        let win = self.window;
+        let ((c, h, w), (oh, ow)) = (win.input, win.output);
         let nc = batch * c;
         let train = mode.caches();
         if train {
             self.argmax.resize(nc * oh * ow, 0);
         }
-        let (k, s, pad) = (self.kernel, self.stride, self.padding);
         for p in 0..nc {
             let plane = &x[p * h * w..(p + 1) * h * w];
             let out = &mut y[p * oh * ow..(p + 1) * oh * ow];
@@ -147,10 +120,10 @@ impl Layer for MaxPool2d {
             } else {
                 None
             };
-            if k == 2 && s == 2 && pad == 0 {
+            if win.kernel == 2 && win.stride == 2 && win.padding == 0 {
                 pool_2x2(plane, w, out, ow, arg, p * h * w);
             } else {
-                pool_any(plane, (h, w), (k, s, pad), out, ow, arg, p * h * w);
+                pool_any(plane, &win, out, ow, arg, p * h * w);
             }
         }
     }
@@ -212,18 +185,17 @@ fn pool_2x2(
 /// chosen (PyTorch pads with −∞).
 fn pool_any(
     plane: &[f32],
-    (h, w): (usize, usize),
-    (k, s, pad): (usize, usize, usize),
+    win: &PoolWindow,
     out: &mut [f32],
     ow: usize,
     mut arg: Option<&mut [u32]>,
     base: usize,
 ) {
-    let span = |o: usize, size: usize| (o * s).saturating_sub(pad)..(o * s + k - pad).min(size);
+    let (_, h, w) = win.input;
     for (i, out_row) in out.chunks_exact_mut(ow).enumerate() {
-        let rows = span(i, h);
+        let rows = win.span(i, h);
         for (j, o) in out_row.iter_mut().enumerate() {
-            let cols = span(j, w);
+            let cols = win.span(j, w);
             let first = rows.start * w + cols.start;
             let mut best = (plane[first], first);
             for r in rows.clone() {

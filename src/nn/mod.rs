@@ -24,6 +24,7 @@ pub mod loss;
 pub mod max_pool2d;
 pub mod model;
 pub mod plan;
+pub mod pool_window;
 pub mod relu;
 pub mod sigmoid;
 pub mod spec;
