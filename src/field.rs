@@ -171,32 +171,25 @@ impl Field {
     /// `v` if it is in range, or a refusal that says the range.
     pub fn check_count(&self, v: usize) -> Result<usize> {
         // Every bound is below 2^53, so a value that rounds on the way to f64 is out of range.
-        if self.contains(v as f64) {
-            Ok(v)
-        } else {
-            Err(self.refusal(&v.to_string()))
-        }
+        self.check(v, v as f64)
     }
 
     pub fn check_count_u64(&self, v: u64) -> Result<u64> {
-        if self.contains(v as f64) {
-            Ok(v)
-        } else {
-            Err(self.refusal(&v.to_string()))
-        }
+        self.check(v, v as f64)
     }
 
     pub fn check_number(&self, v: f32) -> Result<f32> {
-        if self.contains(v as f64) {
-            Ok(v)
-        } else {
-            Err(self.refusal(&v.to_string()))
-        }
+        self.check(v, v as f64)
     }
 
     /// `v` as the page sends it (a JavaScript number), checked: a count must be whole.
     pub fn check_value(&self, v: f64) -> Result<f64> {
-        if self.contains(v) {
+        self.check(v, v)
+    }
+
+    /// `v`, whose value is `as_f64`, if that is in range; the refusal shows `v` as it was given.
+    fn check<T: std::fmt::Display>(&self, v: T, as_f64: f64) -> Result<T> {
+        if self.contains(as_f64) {
             Ok(v)
         } else {
             Err(self.refusal(&v.to_string()))
