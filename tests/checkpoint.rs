@@ -119,11 +119,11 @@ fn files_that_are_not_models_are_named_in_plain_words() {
         ),
         (
             b"PK\x03\x04\x14\0\0\0\0\0archive/data.pkl",
-            "This is a PyTorch file saved with torch.save",
+            "This PyTorch (torch.save) file cannot be read: the zip archive",
         ),
         (
             b"\x80\x04\x95\x10\0\0\0\0\0\0\0}",
-            "This is a Python pickle",
+            "This Paddle (.pdparams) file cannot be read: the pickle",
         ),
     ];
     for (bytes, start) in cases {
@@ -143,7 +143,7 @@ fn files_that_are_not_models_are_named_in_plain_words() {
     }
     let (message, _) = refusal(b"PK\x03\x04\x14\0\0\0\0\0archive/data.pkl");
     assert!(
-        message.contains("save_file(model.state_dict()"),
+        message.contains("paddle.save(model.state_dict()"),
         "says what to do: {message}"
     );
 }
@@ -195,21 +195,22 @@ fn weights_that_do_not_fit_name_the_tensor_and_the_shapes() {
         "{message}"
     );
 
-    let half = safetensors(
+    let ints = safetensors(
         &[entry(
             "conv1.weight",
-            Dtype::F16,
+            Dtype::I32,
             &[16, 1, 3, 3],
-            vec![0; 288],
+            vec![0; 576],
         )],
         &[],
     );
-    let (message, _) = refusal(&half);
+    let (message, _) = refusal(&ints);
     assert!(
-        message.contains("stores 'conv1.weight' as F16"),
+        message.contains(
+            "'conv1.weight' is stored as int32, and the playground reads floating-point weights"
+        ),
         "{message}"
     );
-    assert!(message.contains("v.float()"), "{message}");
 
     let bad_arch = safetensors(
         &[],

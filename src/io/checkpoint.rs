@@ -1,13 +1,17 @@
 //! Checkpoints in safetensors with PyTorch's names and layouts (`conv1.weight` (16,1,3,3), …), so
 //! `model.load_state_dict(safetensors.torch.load_file(path))` reads ours and we read PyTorch's.
 //! The architecture travels in the file's metadata (`architecture`, a [`ModelSpec`] as JSON), and
-//! so does the model's story (`history`, a [`History`] as JSON); a file without an architecture
-//! (saved by PyTorch) is taken to be the tutorial's network.
+//! so does the model's story (`history`, a [`History`] as JSON). PyTorch's `.pt`/`.pth` and
+//! Paddle's `.pdparams` load too ([`super::torch`], [`super::paddle`]). A file without an
+//! architecture is read as the first network its tensors fit: the one in use, the tutorial's, the
+//! improved recipe's.
 //!
 //! A file that cannot be loaded is refused with what it is, what was expected and what to do
 //! ([`Error::File`]); nothing of the model it was meant to replace changes.
 
 use super::identify::{identify, Kind};
+use super::tensors::{refuse, DType, Format, RawTensor, TensorFile};
+use super::{paddle, torch};
 use crate::error::{Error, Result};
 use crate::nn::{Model, ModelSpec};
 use crate::train::History;
@@ -20,21 +24,14 @@ const HISTORY: &str = "history";
 /// BatchNorm's step counter is an int64 scalar in PyTorch's state_dict.
 const INTEGER_BUFFERS: [&str; 1] = ["num_batches_tracked"];
 /// How a user makes a file we read, said once for every refusal that needs it.
-const HOW_TO_SAVE: &str = "Models are .safetensors files, as this page's Download, \
-    `cnn-playground train --out` or PyTorch's safetensors.torch.save_file(model.state_dict(), path) write them.";
+const HOW_TO_SAVE: &str = "Models are .safetensors files (as this page's Download and \
+    `cnn-playground train --out` write them), PyTorch's .pt or .pth files from torch.save, or Paddle's \
+    .pdparams from paddle.save(model.state_dict(), path).";
 
 fn is_integer(name: &str) -> bool {
     INTEGER_BUFFERS
         .iter()
         .any(|b| name.ends_with(&format!(".{b}")))
-}
-
-/// A refusal: what is wrong in plain words, and the technical detail apart.
-fn refuse(message: impl Into<String>, detail: impl Into<String>) -> Error {
-    Error::File {
-        message: message.into(),
-        detail: detail.into(),
-    }
 }
 
 /// `16×1×3×3`, as the page writes shapes.
@@ -185,24 +182,75 @@ fn read_history(bytes: &[u8]) -> Result<Option<History>> {
         .transpose()
 }
 
-/// A model built from a checkpoint: its architecture (or the tutorial's), its weights and, when
-/// the file has one, its story.
+/// A model built from a file: its architecture (the file's own, or for a file that names none
+/// the first of `current` (the model in use), the tutorial's and the improved recipe's that its
+/// tensors fit), its weights and, when the file has one, its story.
 pub fn load(bytes: &[u8]) -> Result<Checkpoint> {
-    let spec = read_spec(bytes)?;
-    let described = spec.is_some();
-    let mut model = Model::new(&spec.unwrap_or_else(ModelSpec::tutorial), 0).map_err(|e| {
-        refuse(
-            format!(
-                "The network described in this file cannot be built here: {}.",
-                e.reason()
-            ),
-            e.to_string(),
-        )
-    })?;
-    load_weights(&mut model, bytes, described)?;
-    let (history, history_error) = match read_history(bytes) {
-        Ok(h) => (h, None),
-        Err(e) => (None, Some(e.to_string())),
+    load_onto(bytes, None)
+}
+
+/// [`load`], trying `current` first for a file that names no architecture.
+pub fn load_onto(bytes: &[u8], current: Option<&ModelSpec>) -> Result<Checkpoint> {
+    let file = read(bytes)?;
+    let build = |spec: &ModelSpec| {
+        Model::new(spec, 0).map_err(|e| {
+            refuse(
+                format!(
+                    "The network described in this file cannot be built here: {}.",
+                    e.reason()
+                ),
+                e.to_string(),
+            )
+        })
+    };
+    let model = match &file.spec {
+        Some(spec) => {
+            let mut model = build(spec)?;
+            let read_as = match &file.described_as {
+                Some(what) => format!(" The file holds {what}, read as its network."),
+                None => String::new(),
+            };
+            load_weights(&mut model, &file, &read_as)?;
+            model
+        }
+        None => {
+            let mut candidates: Vec<(ModelSpec, &str)> = Vec::new();
+            if let Some(current) = current {
+                candidates.push((current.clone(), "the network in use"));
+            }
+            candidates.push((
+                ModelSpec::tutorial(),
+                "the tutorial's network (conv1, conv2, fc1, fc2, as in its PyTorch code)",
+            ));
+            candidates.push((ModelSpec::tutorial_bn(), "the improved recipe's network"));
+            let mut first_error = None;
+            let mut found = None;
+            for (spec, name) in &candidates {
+                let what = file.described_as.as_deref().unwrap_or("no architecture");
+                let assumed = format!(" The file names {what}, so it was read as {name}.");
+                let Ok(mut model) = build(spec) else { continue };
+                match load_weights(&mut model, &file, &assumed) {
+                    Ok(()) => {
+                        found = Some(model);
+                        break;
+                    }
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+            match found {
+                Some(model) => model,
+                None => return Err(first_error.expect("the tutorial's network builds")),
+            }
+        }
+    };
+    let (history, history_error) = match file.format {
+        Format::Safetensors => match read_history(bytes) {
+            Ok(h) => (h, None),
+            Err(e) => (None, Some(e.to_string())),
+        },
+        _ => (None, None),
     };
     Ok(Checkpoint {
         model,
@@ -215,19 +263,68 @@ pub fn load(bytes: &[u8]) -> Result<Checkpoint> {
 /// Every tensor must be there with the model's shape, and nothing else: a mismatch is refused
 /// with a message naming the tensor, and the model is left as it was.
 pub fn load_into(model: &mut Model, bytes: &[u8]) -> Result<()> {
-    load_weights(model, bytes, true)
+    load_weights(model, &read(bytes)?, "")
 }
 
-/// `described`: the model was built from the file's own architecture (otherwise the tutorial's
-/// was assumed, which the messages say).
-fn load_weights(model: &mut Model, bytes: &[u8], described: bool) -> Result<()> {
-    let file = parse(bytes)?;
-    let assumed = if described {
-        ""
-    } else {
-        " The file names no architecture, so it was read as the tutorial's network (conv1, conv2, \
-         fc1, fc2, as in its PyTorch code)."
+/// The file's tensors, whichever format it is in; a file in none is refused with what it is.
+fn read(bytes: &[u8]) -> Result<TensorFile<'_>> {
+    let kind = identify(bytes);
+    let (format, read) = match kind {
+        Kind::TorchZip => (Format::Torch, torch::read(bytes, false)),
+        Kind::TorchLegacy => (Format::Torch, torch::read(bytes, true)),
+        Kind::Pickle => (Format::Paddle, paddle::read(bytes)),
+        _ => return read_safetensors(bytes),
     };
+    read.map_err(|e| {
+        refuse(
+            format!(
+                "This {} file cannot be read: {}. {HOW_TO_SAVE}",
+                format.name(),
+                e.reason()
+            ),
+            e.to_string(),
+        )
+    })
+}
+
+fn read_safetensors(bytes: &[u8]) -> Result<TensorFile<'_>> {
+    let file = parse(bytes)?;
+    let spec = read_spec(bytes)?;
+    let mut tensors = std::collections::BTreeMap::new();
+    for (name, view) in file.tensors() {
+        let dtype = match view.dtype() {
+            Dtype::F32 => DType::F32,
+            Dtype::F64 => DType::F64,
+            Dtype::F16 => DType::F16,
+            Dtype::BF16 => DType::BF16,
+            Dtype::I64 => DType::I64,
+            Dtype::I32 => DType::I32,
+            _ => DType::Other("a type the playground does not read"),
+        };
+        let data = std::borrow::Cow::Borrowed(view.data());
+        tensors.insert(
+            name,
+            RawTensor::contiguous(dtype, view.shape().to_vec(), data),
+        );
+    }
+    Ok(TensorFile {
+        format: Format::Safetensors,
+        tensors,
+        spec,
+        described_as: None,
+    })
+}
+
+/// Loads the file's tensors into `model`, all or nothing; `assumed` says, in a refusal, how the
+/// network was chosen.
+fn load_weights(model: &mut Model, file: &TensorFile, assumed: &str) -> Result<()> {
+    let format = file.format.name();
+    let linear: Vec<String> = model
+        .layers()
+        .into_iter()
+        .filter(|l| l.kind == "fc")
+        .map(|l| format!("{}.weight", l.name))
+        .collect();
     let expected: Vec<(String, Vec<usize>)> = model
         .named_params()
         .into_iter()
@@ -239,72 +336,81 @@ fn load_weights(model: &mut Model, bytes: &[u8], described: bool) -> Result<()> 
                 .map(|(n, b)| (n, b.value.shape().to_vec())),
         )
         .collect();
-    let mut names = file.names();
-    names.sort_unstable();
+    let names: Vec<&str> = file.tensors.keys().map(String::as_str).collect();
     let listing = || list(&names);
     let mut loaded = Vec::with_capacity(expected.len());
+    let mut used = std::collections::HashSet::new();
     for (name, shape) in &expected {
-        let t = file.tensor(name).map_err(|_| {
+        // The file's name and layout for this tensor.
+        let (theirs, transposed) = match file.format {
+            Format::Paddle => match paddle::name(name) {
+                Some(n) => (n, linear.contains(name)),
+                None => continue,
+            },
+            _ => (name.clone(), false),
+        };
+        let want: Vec<usize> = if transposed {
+            shape.iter().rev().copied().collect()
+        } else {
+            shape.clone()
+        };
+        let t = file.tensors.get(&theirs).ok_or_else(|| {
             refuse(
                 format!(
-                    "This file holds the weights of a different network: it has no '{name}' ({}), \
+                    "This file holds the weights of a different network: it has no '{theirs}' ({}), \
                      which the network needs.{assumed}",
-                    dims(shape)
+                    dims(&want)
                 ),
                 format!("the file's tensors: {}", listing()),
             )
         })?;
-        if t.shape() != shape.as_slice() {
+        used.insert(theirs.as_str().to_owned());
+        if t.shape != want {
+            let layout = if transposed {
+                " (Paddle keeps a Linear weight as in×out)"
+            } else {
+                ""
+            };
             return Err(refuse(
                 format!(
-                    "This file's '{name}' is {}, but the network needs {}: the weights come from a \
-                     different network.{assumed}",
-                    dims(t.shape()),
-                    dims(shape)
+                    "This file's '{theirs}' is {}, but the network needs {}{layout}: the weights \
+                     come from a different network.{assumed}",
+                    dims(&t.shape),
+                    dims(&want)
                 ),
                 format!("the file's tensors: {}", listing()),
             ));
         }
-        let values: Vec<f32> = match t.dtype() {
-            Dtype::F32 => t
-                .data()
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
-                .collect(),
-            Dtype::I64 if is_integer(name) => t
-                .data()
-                .chunks_exact(8)
-                .map(|b| i64::from_le_bytes(b.try_into().unwrap()) as f32)
-                .collect(),
-            other => {
-                return Err(refuse(
-                    format!(
-                        "This file stores '{name}' as {other:?}, and the playground reads 32-bit floats \
-                         (F32). In PyTorch, save {{k: v.float() for k, v in model.state_dict().items()}} instead."
-                    ),
-                    format!("dtype {other:?}"),
-                ))
-            }
-        };
+        let mut values = t.values(is_integer(name)).map_err(|why| {
+            refuse(
+                format!("This {format} file's '{theirs}' {why}."),
+                format!("dtype {}", t.dtype.name()),
+            )
+        })?;
         if values.iter().any(|v| !v.is_finite()) {
             return Err(refuse(
                 format!(
-                    "This file's '{name}' holds NaN or infinite values: the model was already broken \
+                    "This file's '{theirs}' holds NaN or infinite values: the model was already broken \
                      when it was saved (did its training diverge?). Train it again with a lower learning rate."
                 ),
                 "",
             ));
+        }
+        if transposed {
+            let (rows, cols) = (want[0], want[1]);
+            values = (0..cols * rows)
+                .map(|i| values[(i % rows) * cols + i / rows])
+                .collect();
         }
         loaded.push((
             name.clone(),
             ArrayD::from_shape_vec(shape.clone(), values).expect("shape checked"),
         ));
     }
-    let known: std::collections::HashSet<&str> = expected.iter().map(|(n, _)| n.as_str()).collect();
     let extra: Vec<&str> = names
         .iter()
         .copied()
-        .filter(|n| !known.contains(n))
+        .filter(|n| !used.contains(*n))
         .collect();
     if !extra.is_empty() {
         return Err(refuse(

@@ -125,10 +125,6 @@ impl Kind {
     /// What the user can do instead, when there is more to say than how to save safetensors.
     pub fn advice(self) -> Option<&'static str> {
         match self {
-            Kind::TorchZip | Kind::TorchLegacy | Kind::Pickle => Some(
-                "The playground does not read pickles yet: in Python, load it there and save the \
-                 state_dict with safetensors.torch.save_file(model.state_dict(), \"model.safetensors\").",
-            ),
             Kind::Gzip | Kind::Zip => Some("If a model is inside, unpack it first."),
             Kind::Image(_) => Some("To filter a photo, use the Filter lab at the top of the page."),
             _ => None,

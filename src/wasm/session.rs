@@ -191,14 +191,15 @@ impl Session {
         checkpoint::save(&self.trainer.model, Some(&self.history))
     }
 
-    /// Replaces the model by a checkpoint's (its architecture from the file's metadata, or the
-    /// tutorial's), once it has run forward and backward on a probe batch ([`Model::prove`]); the optimiser starts afresh, the
+    /// Replaces the model by a file's (safetensors, PyTorch's or Paddle's; its architecture the
+    /// file's, or the first its tensors fit of the one in use and the recipes'), once it has run forward and backward on a probe batch ([`Model::prove`]); the optimiser starts afresh, the
     /// loaded data stays. `file` is the name the user gave, kept in the model's history (none:
     /// restored from the browser, history as stored). A file that does not fit leaves the
     /// session as it was, and the error says why in plain words (`message`) and in the
     /// parser's (`detail`). Returns why the file's history was left out, if it was.
     pub fn load(&mut self, bytes: &[u8], file: Option<String>) -> Result<Option<String>, JsValue> {
-        let loaded = checkpoint::load(bytes).map_err(js_err)?;
+        let loaded =
+            checkpoint::load_onto(bytes, Some(self.trainer.model.spec())).map_err(js_err)?;
         if let Some(why) = mnist_misfit(&loaded.model) {
             return Err(js_err(Error::File {
                 message: format!(

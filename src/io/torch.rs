@@ -1,0 +1,618 @@
+//! PyTorch's `torch.save` files, read without PyTorch and without running their pickles
+//! ([`super::pickle`]): a `state_dict`, a checkpoint dict holding one, or a whole module as the
+//! tutorial saves it (`torch.save(model, path)`); the zip format (PyTorch ≥ 1.6) and the legacy
+//! one; float32, float64, float16 and bfloat16, little-endian.
+//!
+//! A whole module carries its layers' settings but not its `forward`, so its architecture is
+//! known only where the forward is: an `nn.Sequential` (its children in order), a module whose
+//! children are named as this playground names layers (its PyTorch export), and the tutorial's
+//! `CNN` (conv1, conv2, fc1, fc2, with ReLU and 2×2 max pooling in its forward). Any other module
+//! gives its tensors by name, as a state_dict does.
+
+use super::pickle::{self, Id, Object, Pickle};
+use super::tensors::{DType, Format, RawTensor, TensorFile};
+use super::zip;
+use crate::error::{Error, Result};
+use crate::field::FieldKind;
+use crate::nn::{LayerSpec, ModelSpec};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+
+/// How deep a module tree may nest: real ones are a few levels; a hostile one may be thousands.
+const MAX_DEPTH: usize = 64;
+/// The legacy format's first pickle: this number.
+const MAGIC: [u8; 10] = [0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
+
+fn bad(message: impl Into<String>) -> Error {
+    Error::Format(message.into())
+}
+
+/// The tensors of a `torch.save` file, zip or legacy, and the architecture where the file's
+/// module tree says it.
+pub fn read(bytes: &[u8], legacy: bool) -> Result<TensorFile<'_>> {
+    let (pickle, storages) = if legacy {
+        read_legacy(bytes)?
+    } else {
+        read_zip(bytes)?
+    };
+    Reader {
+        pickle: &pickle,
+        storages,
+    }
+    .file()
+}
+
+/// A storage's bytes, by key.
+type Storages<'a> = HashMap<String, &'a [u8]>;
+
+fn read_zip(bytes: &[u8]) -> Result<(Pickle, Storages<'_>)> {
+    let entries = zip::entries(bytes)?;
+    let data = entries
+        .iter()
+        .find(|e| e.name.ends_with("data.pkl") && e.name.matches('/').count() == 1)
+        .ok_or_else(|| bad("the archive has no data.pkl: it is not a torch.save file"))?;
+    let prefix = &data.name[..data.name.len() - "data.pkl".len()];
+    if let Some(order) = entries
+        .iter()
+        .find(|e| e.name == format!("{prefix}byteorder"))
+    {
+        if order.data != b"little" {
+            return Err(bad(
+                "the file was saved on a big-endian machine, which is not read here",
+            ));
+        }
+    }
+    let pickle = pickle::read(data.data, 0)?;
+    let folder = format!("{prefix}data/");
+    let storages = entries
+        .iter()
+        .filter_map(|e| Some((e.name.strip_prefix(&folder)?.to_string(), e.data)))
+        .collect();
+    Ok((pickle, storages))
+}
+
+/// The legacy format: pickles of the magic number, the protocol version and the system's
+/// description, then the object, then the storages' keys; then each storage as its element count
+/// (8 bytes) and its elements.
+fn read_legacy(bytes: &[u8]) -> Result<(Pickle, Storages<'_>)> {
+    let magic = pickle::read(bytes, 0)?;
+    if magic.get(magic.root) != &Object::BigInt(MAGIC.to_vec()) {
+        return Err(bad("the file does not open with PyTorch's magic number"));
+    }
+    let version = pickle::read(bytes, magic.end)?;
+    let info = pickle::read(bytes, version.end)?;
+    if let Some(little) = info.lookup(info.root, "little_endian") {
+        if info.get(little) != &Object::Bool(true) {
+            return Err(bad(
+                "the file was saved on a big-endian machine, which is not read here",
+            ));
+        }
+    }
+    let main = pickle::read(bytes, info.end)?;
+    let keys = pickle::read(bytes, main.end)?;
+    // Each storage's element size is in the object's persistent ids: find them first.
+    let sizes = storage_types(&main);
+    let mut at = keys.end;
+    let mut storages = HashMap::new();
+    for &k in keys
+        .items(keys.root)
+        .ok_or_else(|| bad("the storage list is not a list"))?
+    {
+        let key = keys
+            .str(k)
+            .ok_or_else(|| bad("a storage key is not text"))?;
+        let size = sizes
+            .get(key)
+            .copied()
+            .ok_or_else(|| bad(format!("storage {key} is listed but no tensor uses it")))?;
+        let count = bytes
+            .get(at..at + 8)
+            .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+            .ok_or_else(|| bad(format!("the file is cut short before storage {key}")))?;
+        let len = count
+            .checked_mul(size as u64)
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|&n| n <= bytes.len() - at - 8)
+            .ok_or_else(|| {
+                bad(format!(
+                    "the file is cut short: storage {key} needs {count} values, more than the file holds"
+                ))
+            })?;
+        storages.insert(key.to_string(), &bytes[at + 8..at + 8 + len]);
+        at += 8 + len;
+    }
+    Ok((main, storages))
+}
+
+/// Each storage key's element size, from the persistent ids that name them.
+fn storage_types(p: &Pickle) -> HashMap<String, usize> {
+    p.objects
+        .iter()
+        .filter_map(|o| match o {
+            Object::Persistent(pid) => {
+                let items = p.items(*pid)?;
+                (p.str(*items.first()?) == Some("storage")).then_some(())?;
+                let dtype = storage_dtype(&p.global_name(*items.get(1)?)?);
+                Some((p.str(*items.get(2)?)?.to_string(), dtype.size()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn storage_dtype(class: &str) -> DType {
+    match class {
+        "torch.FloatStorage" => DType::F32,
+        "torch.DoubleStorage" => DType::F64,
+        "torch.HalfStorage" => DType::F16,
+        "torch.BFloat16Storage" => DType::BF16,
+        "torch.LongStorage" => DType::I64,
+        "torch.IntStorage" => DType::I32,
+        "torch.ShortStorage" => DType::Other("int16"),
+        "torch.CharStorage" => DType::Other("int8"),
+        "torch.ByteStorage" => DType::Other("uint8"),
+        "torch.BoolStorage" => DType::Other("bool"),
+        _ => DType::Other("an unknown type"),
+    }
+}
+
+struct Reader<'p, 'a> {
+    pickle: &'p Pickle,
+    storages: Storages<'a>,
+}
+
+/// A module of the pickled tree: its class's name and its `__dict__`.
+struct Module {
+    class: String,
+    state: Id,
+}
+
+impl<'a> Reader<'_, 'a> {
+    fn file(&self) -> Result<TensorFile<'a>> {
+        let p = self.pickle;
+        let mut tensors = BTreeMap::new();
+        if let Some(module) = self.module(p.root) {
+            self.collect(&module, "", 0, &mut tensors)?;
+            let (spec, described_as, renames) = self.architecture(&module)?;
+            let tensors = match renames {
+                Some(renames) => tensors
+                    .into_iter()
+                    .map(|(k, v)| (rename(&renames, &k), v))
+                    .collect(),
+                None => tensors,
+            };
+            return Ok(TensorFile {
+                format: Format::Torch,
+                tensors,
+                spec,
+                described_as: Some(described_as),
+            });
+        }
+        let dict = self.state_dict(p.root).ok_or_else(|| {
+            bad("the file holds no model: neither a module, nor a state_dict of tensors, nor a dict holding one")
+        })?;
+        for &(k, v) in p.dict(dict).expect("a dict") {
+            let name = p
+                .str(k)
+                .ok_or_else(|| bad("a state_dict key is not text"))?;
+            tensors.insert(name.to_string(), self.tensor(v, name)?);
+        }
+        Ok(TensorFile {
+            format: Format::Torch,
+            tensors,
+            spec: None,
+            described_as: None,
+        })
+    }
+
+    /// A state_dict: a dict whose values are tensors; or, in a checkpoint dict
+    /// (`{'model_state_dict': …, 'epoch': 5}`), the one such dict among its values.
+    fn state_dict(&self, id: Id) -> Option<Id> {
+        let p = self.pickle;
+        let items = p.dict(id)?;
+        if !items.is_empty() && items.iter().all(|&(_, v)| self.is_tensor(v)) {
+            return Some(id);
+        }
+        let inner: Vec<Id> = items
+            .iter()
+            .filter(|&&(_, v)| {
+                p.dict(v)
+                    .is_some_and(|d| !d.is_empty() && d.iter().all(|&(_, t)| self.is_tensor(t)))
+            })
+            .map(|&(_, v)| v)
+            .collect();
+        (inner.len() == 1).then(|| inner[0])
+    }
+
+    fn is_tensor(&self, id: Id) -> bool {
+        let p = self.pickle;
+        matches!(p.get(id), Object::Call { callable, .. }
+            if p.global_name(*callable).is_some_and(|n| n.starts_with("torch._utils._rebuild_")))
+    }
+
+    /// The tensor `id` rebuilds (a parameter's data included).
+    fn tensor(&self, id: Id, name: &str) -> Result<RawTensor<'a>> {
+        let p = self.pickle;
+        let not = || bad(format!("'{name}' is not a tensor the playground can read"));
+        let Object::Call { callable, args, .. } = p.get(id) else {
+            return Err(not());
+        };
+        let args = p.items(*args).ok_or_else(not)?;
+        match p.global_name(*callable).as_deref() {
+            Some(
+                "torch._utils._rebuild_parameter" | "torch._utils._rebuild_parameter_with_state",
+            ) => self.tensor(*args.first().ok_or_else(not)?, name),
+            Some("torch._utils._rebuild_tensor_v2" | "torch._utils._rebuild_tensor") => {
+                let [storage, offset, size, stride, ..] = args else {
+                    return Err(not());
+                };
+                let (dtype, data) = self.storage(*storage, name)?;
+                let ints = |id: Id| -> Result<Vec<usize>> {
+                    p.items(id)
+                        .ok_or_else(not)?
+                        .iter()
+                        .map(|&i| {
+                            p.int(i)
+                                .and_then(|v| usize::try_from(v).ok())
+                                .ok_or_else(not)
+                        })
+                        .collect()
+                };
+                let offset = p
+                    .int(*offset)
+                    .and_then(|v| usize::try_from(v).ok())
+                    .ok_or_else(not)?;
+                let (shape, strides) = (ints(*size)?, ints(*stride)?);
+                if shape.len() != strides.len() {
+                    return Err(not());
+                }
+                Ok(RawTensor {
+                    dtype,
+                    shape,
+                    strides,
+                    offset,
+                    data: Cow::Borrowed(data),
+                })
+            }
+            _ => Err(not()),
+        }
+    }
+
+    /// A storage by its persistent id: `('storage', torch.FloatStorage, key, location, numel)`.
+    fn storage(&self, id: Id, name: &str) -> Result<(DType, &'a [u8])> {
+        let p = self.pickle;
+        let not = || {
+            bad(format!(
+                "'{name}' refers to a storage the file does not describe"
+            ))
+        };
+        let Object::Persistent(pid) = p.get(id) else {
+            return Err(not());
+        };
+        let items = p.items(*pid).ok_or_else(not)?;
+        if items.len() < 5 || p.str(items[0]) != Some("storage") {
+            return Err(not());
+        }
+        let dtype = storage_dtype(&p.global_name(items[1]).ok_or_else(not)?);
+        let key = p.str(items[2]).ok_or_else(not)?;
+        let data = self.storages.get(key).copied().ok_or_else(|| {
+            bad(format!(
+                "'{name}': its storage {key} is missing from the file"
+            ))
+        })?;
+        // The legacy format's view of part of a storage: (key, offset, size) in elements.
+        if let Some(view) = items.get(5).and_then(|&v| p.items(v)) {
+            let (Some(start), Some(len)) = (
+                view.get(1).and_then(|&i| p.int(i)),
+                view.get(2).and_then(|&i| p.int(i)),
+            ) else {
+                return Err(not());
+            };
+            let size = dtype.size() as i64;
+            let slice = usize::try_from(start * size)
+                .ok()
+                .zip(usize::try_from(len * size).ok())
+                .and_then(|(s, l)| data.get(s..s.checked_add(l)?))
+                .ok_or_else(|| {
+                    bad(format!(
+                        "'{name}': its storage view lies outside the storage"
+                    ))
+                })?;
+            return Ok((dtype, slice));
+        }
+        Ok((dtype, data))
+    }
+
+    /// The module `id` is: an instance of a class (NEWOBJ, or a legacy file's class by
+    /// persistent id) whose state has `_modules`.
+    fn module(&self, id: Id) -> Option<Module> {
+        let p = self.pickle;
+        let Object::Call {
+            callable,
+            state: Some(state),
+            ..
+        } = p.get(id)
+        else {
+            return None;
+        };
+        let class = match p.get(*callable) {
+            Object::Persistent(pid) => p.items(*pid).and_then(|i| p.global_name(*i.get(1)?)),
+            _ => p.global_name(*callable),
+        }?;
+        p.lookup(*state, "_modules")?;
+        Some(Module {
+            class,
+            state: *state,
+        })
+    }
+
+    /// The module's own class name: `Conv2d`, `CNN`.
+    fn children(&self, m: &Module) -> Result<Vec<(String, Module)>> {
+        let p = self.pickle;
+        let modules = p
+            .lookup(m.state, "_modules")
+            .expect("a module has _modules");
+        p.dict(modules)
+            .ok_or_else(|| bad("a module's _modules is not a dict"))?
+            .iter()
+            .filter(|&&(_, v)| p.get(v) != &Object::None)
+            .map(|&(k, v)| {
+                let name = p.str(k).ok_or_else(|| bad("a module name is not text"))?;
+                let child = self
+                    .module(v)
+                    .ok_or_else(|| bad(format!("'{name}' is not a module")))?;
+                Ok((name.to_string(), child))
+            })
+            .collect()
+    }
+
+    /// The module tree's state_dict: parameters and persistent buffers, named as PyTorch names
+    /// them.
+    fn collect(
+        &self,
+        m: &Module,
+        prefix: &str,
+        depth: usize,
+        out: &mut BTreeMap<String, RawTensor<'a>>,
+    ) -> Result<()> {
+        if depth > MAX_DEPTH {
+            return Err(bad(format!(
+                "the module tree nests deeper than {MAX_DEPTH} levels"
+            )));
+        }
+        let p = self.pickle;
+        let transient: Vec<&str> = p
+            .lookup(m.state, "_non_persistent_buffers_set")
+            .and_then(|s| match p.get(s) {
+                Object::Set(items) => Some(items.iter().filter_map(|&i| p.str(i)).collect()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        for group in ["_parameters", "_buffers"] {
+            let Some(items) = p.lookup(m.state, group).and_then(|d| p.dict(d)) else {
+                continue;
+            };
+            for &(k, v) in items {
+                let key = p
+                    .str(k)
+                    .ok_or_else(|| bad("a parameter name is not text"))?;
+                if p.get(v) == &Object::None || transient.contains(&key) {
+                    continue;
+                }
+                let name = format!("{prefix}{key}");
+                let t = self.tensor(v, &name)?;
+                out.insert(name, t);
+            }
+        }
+        for (name, child) in self.children(m)? {
+            self.collect(&child, &format!("{prefix}{name}."), depth + 1, out)?;
+        }
+        Ok(())
+    }
+
+    /// What the module tree says of the architecture: the spec where the forward is known, the
+    /// tree's name for messages, and how its tensor names map onto the spec's layer names.
+    #[allow(clippy::type_complexity)]
+    fn architecture(
+        &self,
+        root: &Module,
+    ) -> Result<(Option<ModelSpec>, String, Option<Vec<(String, String)>>)> {
+        let class = short(&root.class).to_string();
+        let described = format!("a whole {class} module");
+        let children = self.children(root)?;
+        if root.class == "torch.nn.modules.container.Sequential" {
+            let spec = self.sequence(&children)?;
+            let names = crate::nn::plan::Plan::new(&spec)
+                .map_err(|e| {
+                    bad(format!(
+                        "the Sequential cannot be built here: {}",
+                        e.reason()
+                    ))
+                })?
+                .layers
+                .into_iter()
+                .map(|l| l.name);
+            let renames = children.iter().map(|(n, _)| n.clone()).zip(names).collect();
+            return Ok((Some(spec), described, Some(renames)));
+        }
+        let names: Vec<&str> = children.iter().map(|(n, _)| n.as_str()).collect();
+        if names == ["conv1", "conv2", "fc1", "fc2"] {
+            let layer = |i: usize| self.layer(&children[i].0, &children[i].1);
+            let mut spec = ModelSpec::tutorial();
+            for (at, child) in [(0, 0), (3, 1), (7, 2), (9, 3)] {
+                spec.layers[at] = layer(child)?;
+            }
+            spec.input[0] = self.int_attr(&children[0].1, "in_channels").unwrap_or(1);
+            return Ok((
+                Some(spec),
+                format!("the tutorial's {class} module (conv1, conv2, fc1, fc2)"),
+                None,
+            ));
+        }
+        // A module written by this playground's PyTorch export: its children are its layers in
+        // order, named as the playground names them.
+        if let Ok(spec) = self.sequence(&children) {
+            if crate::nn::plan::Plan::new(&spec).is_ok_and(|plan| {
+                plan.layers
+                    .iter()
+                    .map(|l| l.name.as_str())
+                    .eq(names.iter().copied())
+            }) {
+                return Ok((Some(spec), described, None));
+            }
+        }
+        Ok((None, described, None))
+    }
+
+    /// The spec of layers applied in order; the input is 28×28 (MNIST) with the first layer's
+    /// channels.
+    fn sequence(&self, children: &[(String, Module)]) -> Result<ModelSpec> {
+        let layers = children
+            .iter()
+            .map(|(n, m)| self.layer(n, m))
+            .collect::<Result<Vec<_>>>()?;
+        let channels = children
+            .first()
+            .and_then(|(_, m)| self.int_attr(m, "in_channels"))
+            .unwrap_or(1);
+        Ok(ModelSpec {
+            input: [channels, 28, 28],
+            layers,
+        })
+    }
+
+    fn int_attr(&self, m: &Module, name: &str) -> Option<usize> {
+        let p = self.pickle;
+        p.lookup(m.state, name)
+            .and_then(|i| p.int(i))
+            .and_then(|v| usize::try_from(v).ok())
+    }
+
+    /// A layer's spec from its module's settings: each field of the playground's layer type of
+    /// the same class name, read from the attribute of the same name (the fields carry PyTorch's
+    /// names); a setting the playground's layer lacks must be at PyTorch's default.
+    fn layer(&self, name: &str, m: &Module) -> Result<LayerSpec> {
+        let p = self.pickle;
+        let class = short(&m.class);
+        let unknown = || {
+            bad(format!(
+                "'{name}' is a {class}, a layer the playground does not have"
+            ))
+        };
+        if !m.class.starts_with("torch.nn.modules.") {
+            return Err(unknown());
+        }
+        let (tag, about) = LayerSpec::types()
+            .into_iter()
+            .find(|(_, a)| a.label == class)
+            .ok_or_else(unknown)?;
+        for (attr, default) in FIXED {
+            let Some((c, attr)) = attr.split_once('.') else {
+                continue;
+            };
+            if c != class {
+                continue;
+            }
+            if let Some(v) = p.lookup(m.state, attr) {
+                let value = self.json(v).unwrap_or(serde_json::Value::Null);
+                if value != serde_json::from_str::<serde_json::Value>(default).expect("valid JSON")
+                {
+                    return Err(bad(format!(
+                        "'{name}' has {attr}={value}; the playground's {class} has only {attr}={default}"
+                    )));
+                }
+            }
+        }
+        let mut json = serde_json::Map::new();
+        json.insert("type".into(), tag.into());
+        for f in about.fields {
+            let value = match p.lookup(m.state, f.name) {
+                Some(v) => self.json(v).ok_or_else(|| {
+                    bad(format!(
+                        "'{name}'.{} is not a value the playground reads",
+                        f.name
+                    ))
+                })?,
+                // `bias=False` shows as a missing parameter.
+                None if f.kind == FieldKind::Flag => {
+                    let params = p.lookup(m.state, "_parameters");
+                    let bias = params.and_then(|d| p.lookup(d, f.name));
+                    serde_json::Value::Bool(bias.is_some_and(|b| p.get(b) != &Object::None))
+                }
+                None => continue,
+            };
+            // PyTorch keeps sizes as pairs; the playground's counts are one number.
+            let value = match (f.kind, value) {
+                (FieldKind::Count, serde_json::Value::Array(pair))
+                    if pair.len() == 2 && pair[0] == pair[1] =>
+                {
+                    pair[0].clone()
+                }
+                (FieldKind::Size, serde_json::Value::Array(pair))
+                    if pair.len() == 2 && pair[0] == pair[1] =>
+                {
+                    pair[0].clone()
+                }
+                (_, v) => v,
+            };
+            json.insert(f.name.into(), value);
+        }
+        serde_json::from_value(json.into()).map_err(|e| {
+            bad(format!(
+                "'{name}' ({class}) has settings the playground cannot take: {e}"
+            ))
+        })
+    }
+
+    /// A plain value as JSON: numbers, text, flags, and tuples of them.
+    fn json(&self, id: Id) -> Option<serde_json::Value> {
+        let p = self.pickle;
+        Some(match p.get(id) {
+            Object::None => serde_json::Value::Null,
+            Object::Bool(b) => (*b).into(),
+            Object::Int(i) => (*i).into(),
+            Object::Float(f) => serde_json::Number::from_f64(*f)?.into(),
+            Object::Str(s) => s.clone().into(),
+            Object::Tuple(items) | Object::List(items) => items
+                .iter()
+                .map(|&i| match p.get(i) {
+                    Object::Int(_) | Object::Float(_) | Object::Bool(_) => self.json(i),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()?
+                .into(),
+            _ => return None,
+        })
+    }
+}
+
+/// Settings of PyTorch's layers that the playground's have only at PyTorch's default:
+/// `Class.attribute` and the default as JSON.
+const FIXED: &[(&str, &str)] = &[
+    ("Conv2d.padding_mode", "\"zeros\""),
+    ("Conv2d.transposed", "false"),
+    ("MaxPool2d.dilation", "1"),
+    ("MaxPool2d.ceil_mode", "false"),
+    ("MaxPool2d.return_indices", "false"),
+    ("AvgPool2d.ceil_mode", "false"),
+    ("AvgPool2d.count_include_pad", "true"),
+    ("AvgPool2d.divisor_override", "null"),
+    ("BatchNorm2d.affine", "true"),
+    ("BatchNorm2d.track_running_stats", "true"),
+    ("Flatten.start_dim", "1"),
+    ("Flatten.end_dim", "-1"),
+];
+
+/// `Conv2d` of `torch.nn.modules.conv.Conv2d`.
+fn short(class: &str) -> &str {
+    class.rsplit('.').next().unwrap_or(class)
+}
+
+/// `0.weight` → `conv1.weight`, by the first part of the name.
+fn rename(renames: &[(String, String)], name: &str) -> String {
+    let (head, rest) = name.split_once('.').unwrap_or((name, ""));
+    match renames.iter().find(|(from, _)| from == head) {
+        Some((_, to)) if !rest.is_empty() => format!("{to}.{rest}"),
+        _ => name.to_string(),
+    }
+}

@@ -1,0 +1,173 @@
+//! Zip archives without compression, as PyTorch writes them (`torch.save` since 1.6 stores every
+//! entry uncompressed) and as the PyTorch export is downloaded. Reading takes the central
+//! directory at the end of the archive and checks every offset and size against the file before
+//! it slices.
+
+use crate::error::{Error, Result};
+
+/// One stored file of an archive.
+pub struct Entry<'a> {
+    pub name: String,
+    pub data: &'a [u8],
+}
+
+const LOCAL: u32 = 0x0403_4b50;
+const CENTRAL: u32 = 0x0201_4b50;
+const END: u32 = 0x0605_4b50;
+
+fn bad(message: impl Into<String>) -> Error {
+    Error::Format(message.into())
+}
+
+fn u16_at(b: &[u8], at: usize) -> Result<u16> {
+    b.get(at..at + 2)
+        .map(|s| u16::from_le_bytes(s.try_into().expect("2 bytes")))
+        .ok_or_else(|| bad("the zip archive is cut short"))
+}
+
+fn u32_at(b: &[u8], at: usize) -> Result<u32> {
+    b.get(at..at + 4)
+        .map(|s| u32::from_le_bytes(s.try_into().expect("4 bytes")))
+        .ok_or_else(|| bad("the zip archive is cut short"))
+}
+
+/// The archive's entries, in the central directory's order.
+pub fn entries(bytes: &[u8]) -> Result<Vec<Entry<'_>>> {
+    // The end record is the last 22 bytes, or further back by the length of a comment.
+    let floor = bytes.len().saturating_sub(22 + 0xffff);
+    let end = (floor..=bytes.len().saturating_sub(22))
+        .rev()
+        .find(|&i| u32_at(bytes, i).ok() == Some(END))
+        .ok_or_else(|| {
+            bad("the zip archive has no directory at its end: it is cut short or damaged")
+        })?;
+    let count = u16_at(bytes, end + 10)? as usize;
+    let mut at = u32_at(bytes, end + 16)? as usize;
+    if count == 0xffff || at == 0xffff_ffff {
+        return Err(bad(
+            "the zip archive is a ZIP64 one (over 4 GB), too large to read here",
+        ));
+    }
+    let mut out = Vec::with_capacity(count.min(bytes.len() / 46));
+    for _ in 0..count {
+        if u32_at(bytes, at)? != CENTRAL {
+            return Err(bad("the zip archive's directory is damaged"));
+        }
+        let method = u16_at(bytes, at + 10)?;
+        let size = u32_at(bytes, at + 20)? as usize;
+        let name_len = u16_at(bytes, at + 28)? as usize;
+        let extra_len = u16_at(bytes, at + 30)? as usize;
+        let comment_len = u16_at(bytes, at + 32)? as usize;
+        let local = u32_at(bytes, at + 42)? as usize;
+        let name = bytes
+            .get(at + 46..at + 46 + name_len)
+            .ok_or_else(|| bad("the zip archive is cut short"))?;
+        let name = String::from_utf8_lossy(name).into_owned();
+        at += 46 + name_len + extra_len + comment_len;
+        if method != 0 {
+            return Err(bad(format!(
+                "'{name}' in the zip archive is compressed; PyTorch's files store theirs as they are \
+                 (was the file re-zipped?)"
+            )));
+        }
+        if u32_at(bytes, local)? != LOCAL {
+            return Err(bad(format!("the zip archive's entry '{name}' is damaged")));
+        }
+        let start =
+            local + 30 + u16_at(bytes, local + 26)? as usize + u16_at(bytes, local + 28)? as usize;
+        let data = start
+            .checked_add(size)
+            .and_then(|e| bytes.get(start..e))
+            .ok_or_else(|| {
+                bad(format!(
+                    "the zip archive is cut short: '{name}' needs {size} bytes at {start}, the file holds {}",
+                    bytes.len()
+                ))
+            })?;
+        out.push(Entry { name, data });
+    }
+    Ok(out)
+}
+
+/// An archive of `files`, stored uncompressed.
+pub fn write(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut directory = Vec::new();
+    for (name, data) in files {
+        let offset = out.len() as u32;
+        let crc = crc32(data);
+        let size = data.len() as u32;
+        // Version 2.0, UTF-8 names, stored, no date.
+        let common = |b: &mut Vec<u8>| {
+            b.extend_from_slice(&20u16.to_le_bytes());
+            b.extend_from_slice(&0x0800u16.to_le_bytes());
+            b.extend_from_slice(&0u16.to_le_bytes());
+            b.extend_from_slice(&0u32.to_le_bytes());
+            b.extend_from_slice(&crc.to_le_bytes());
+            b.extend_from_slice(&size.to_le_bytes());
+            b.extend_from_slice(&size.to_le_bytes());
+            b.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            b.extend_from_slice(&0u16.to_le_bytes());
+        };
+        out.extend_from_slice(&LOCAL.to_le_bytes());
+        common(&mut out);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(data);
+        directory.extend_from_slice(&CENTRAL.to_le_bytes());
+        directory.extend_from_slice(&20u16.to_le_bytes());
+        common(&mut directory);
+        // No comment, disk 0, no attributes, then where the entry starts.
+        directory.extend_from_slice(&[0; 6]);
+        directory.extend_from_slice(&0u32.to_le_bytes());
+        directory.extend_from_slice(&offset.to_le_bytes());
+        directory.extend_from_slice(name.as_bytes());
+    }
+    let at = out.len() as u32;
+    out.extend_from_slice(&directory);
+    out.extend_from_slice(&END.to_le_bytes());
+    out.extend_from_slice(&[0; 4]);
+    out.extend_from_slice(&(files.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(files.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(directory.len() as u32).to_le_bytes());
+    out.extend_from_slice(&at.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}
+
+/// CRC-32 (IEEE), as zip checks its entries with.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= b as u32;
+        for _ in 0..8 {
+            crc = (crc >> 1) ^ (0xedb8_8320 & (crc & 1).wrapping_neg());
+        }
+    }
+    !crc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_it_writes_it_reads() {
+        assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
+        let files = vec![
+            ("a/model.py".to_string(), b"print(1)\n".to_vec()),
+            ("a/empty".to_string(), vec![]),
+        ];
+        let zip = write(&files);
+        let read = entries(&zip).unwrap();
+        assert_eq!(read.len(), 2);
+        assert_eq!(
+            (read[0].name.as_str(), read[0].data),
+            ("a/model.py", &b"print(1)\n"[..])
+        );
+        assert_eq!(read[1].data, b"");
+        // Cut anywhere, it is refused rather than misread.
+        for cut in [0, 10, zip.len() / 2, zip.len() - 1] {
+            assert!(entries(&zip[..cut]).is_err(), "cut at {cut}");
+        }
+    }
+}
