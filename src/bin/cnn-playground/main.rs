@@ -3,12 +3,14 @@
 //! ```text
 //! cnn-playground train --epochs 5 --out model.safetensors
 //! cnn-playground eval --weights model.safetensors
+//! cnn-playground export --weights model.pt --format onnx --out model.onnx
 //! cnn-playground filter --kernel mean --input cells.png --output mean.png
 //! cnn-playground serve [--root www] [--port 8080]
 //! ```
 
 mod args;
 mod bench;
+mod export;
 mod filter;
 mod output;
 mod progress;
@@ -26,7 +28,11 @@ commands:
          [--schedule constant|cosine] [--shift PIXELS] [--arch ARCH.json] [--limit N] [--data DIR]
          train on MNIST; a line per epoch with train loss, test accuracy and images/s
   eval   --weights FILE [--predictions OUT] [--data DIR]
-         test accuracy of a checkpoint (ours or PyTorch's state_dict in safetensors)
+         test accuracy of a model file: safetensors, PyTorch's .pt/.pth (torch.save of a module
+         or a state_dict, read without running its pickle) or Paddle's .pdparams
+  export --weights FILE --format onnx|pytorch|pdparams|safetensors --out PATH
+         the model for another framework: ONNX (opset 17), a PyTorch project folder (model.py,
+         train.py for torchrun, the weights), Paddle's .pdparams
   bench  [--runs 5] [--steps 20] [--batch 64] [--json OUT.json]
          training images/s, batch-1 latency and the mean filter's time on this machine
   filter --kernel NAME|FILE.json --input IN.png --output OUT.png
@@ -46,6 +52,7 @@ fn main() -> ExitCode {
         "eval" => {
             Args::parse(rest, &["weights", "predictions", "data"]).and_then(|a| train::eval(&a))
         }
+        "export" => Args::parse(rest, &["weights", "format", "out"]).and_then(|a| export::run(&a)),
         "bench" => {
             Args::parse(rest, &["runs", "steps", "batch", "json"]).and_then(|a| bench::run(&a))
         }

@@ -1,0 +1,318 @@
+//! The model as a PyTorch project, for a user who outgrows the tab: `model.py` (an `nn.Module`
+//! with the same layers and parameter names, so `load_state_dict(load_file("model.safetensors"))`
+//! just works), `train.py` (the recipe it was trained with, MNIST through torchvision, on one
+//! process or many under `torchrun` with `DistributedDataParallel`), the weights, and a README.
+//!
+//! Each layer is written from its spec: PyTorch's class (the layer type's label) and its fields,
+//! which carry PyTorch's names and defaults; only the sizes PyTorch wants that the playground
+//! infers (a convolution's input channels) are added here.
+
+use crate::field::{Field, FieldKind};
+use crate::io::checkpoint;
+use crate::nn::spec::LayerSpec;
+use crate::nn::Model;
+use crate::optim::OptimizerSpec;
+use crate::train::{History, Schedule, TrainConfig};
+use serde_json::Value;
+
+/// The folder the files are written to (the zip's top folder in the page's download).
+pub const FOLDER: &str = "cnn-playground-pytorch";
+
+/// The project's files: name and contents.
+pub fn export(
+    model: &Model,
+    config: &TrainConfig,
+    history: Option<&History>,
+) -> Vec<(String, Vec<u8>)> {
+    vec![
+        ("model.py".into(), model_py(model).into_bytes()),
+        ("train.py".into(), train_py(config).into_bytes()),
+        ("model.safetensors".into(), checkpoint::save(model, history)),
+        ("README.md".into(), README.into()),
+    ]
+}
+
+/// `nn.Conv2d(1, 16, 3, padding=1)`: the size PyTorch needs that the network infers, then the
+/// required fields in order, then the others that differ from their default, by name.
+fn constructor(layer: &LayerSpec, input: &[usize]) -> String {
+    let about = layer.about();
+    let json = serde_json::to_value(layer).expect("a spec serialises");
+    let mut args: Vec<String> = Vec::new();
+    if matches!(
+        layer,
+        LayerSpec::Conv2d(_) | LayerSpec::Linear(_) | LayerSpec::BatchNorm2d(_)
+    ) {
+        args.push(input[0].to_string());
+    }
+    let mut positional = true;
+    for f in about.fields {
+        let value = &json[f.name];
+        positional &= f.required;
+        if positional {
+            args.push(python(f, value));
+        } else if !value.is_null() && (!is_default(f, value) || f.name == "kernel_size") {
+            // PyTorch has no default kernel size, though the playground's max pooling has.
+            args.push(format!("{}={}", f.name, python(f, value)));
+        }
+    }
+    format!("nn.{}({})", about.label, args.join(", "))
+}
+
+fn is_default(f: &Field, value: &Value) -> bool {
+    match f.kind {
+        FieldKind::Flag => value.as_bool() == Some(f.default_flag()),
+        FieldKind::Choice => value.as_str() == Some(f.choices[f.value as usize]),
+        FieldKind::Number => value.as_f64().map(|v| v as f32) == Some(f.default_number()),
+        FieldKind::Count | FieldKind::Size => {
+            f.default_is.is_none() && value.as_u64() == Some(f.value as u64)
+        }
+    }
+}
+
+/// A field's value as a Python literal.
+fn python(f: &Field, value: &Value) -> String {
+    match (f.kind, value) {
+        (FieldKind::Flag, Value::Bool(b)) => if *b { "True" } else { "False" }.into(),
+        (FieldKind::Choice, Value::String(s)) => format!("'{s}'"),
+        // Written as the f32 it is: 0.1, not 0.10000000149011612.
+        (FieldKind::Number, v) => format!("{:?}", v.as_f64().unwrap_or(0.0) as f32),
+        (_, Value::Array(pair)) => format!(
+            "({})",
+            pair.iter()
+                .map(Value::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        (_, v) => v.to_string(),
+    }
+}
+
+fn model_py(model: &Model) -> String {
+    let spec = model.spec();
+    let mut layers = String::new();
+    let mut forward = String::new();
+    let mut input = spec.input.to_vec();
+    for (layer, info) in spec.layers.iter().zip(model.layers()) {
+        layers += &format!(
+            "        self.{} = {}\n",
+            info.name,
+            constructor(layer, &input)
+        );
+        forward += &format!("        x = self.{}(x)\n", info.name);
+        input = info.output_shape;
+    }
+    let [c, h, w] = spec.input;
+    format!(
+        r#""""The network exported from cnn-playground, as a PyTorch module.
+
+Its layers and parameter names are the playground's, so the exported weights load as they are:
+
+    from safetensors.torch import load_file
+    model = Net()
+    model.load_state_dict(load_file("model.safetensors"))
+
+Input: float32 images of shape (N, {c}, {h}, {w}), values in [0, 1] (torchvision's ToTensor);
+output: the {classes} classes' scores (logits).
+"""
+from torch import nn
+
+INPUT_SHAPE = ({c}, {h}, {w})
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+{layers}
+    def forward(self, x):
+{forward}        return x
+
+
+if __name__ == "__main__":
+    print(Net())
+"#,
+        classes = model.classes(),
+    )
+}
+
+fn train_py(config: &TrainConfig) -> String {
+    let optimizer = match config.optimizer {
+        OptimizerSpec::Adam {
+            lr,
+            betas,
+            eps,
+            weight_decay,
+        } => format!(
+            "torch.optim.Adam(params, lr=args.lr, betas=({:?}, {:?}), eps={eps:?}, weight_decay={weight_decay:?})  # lr {lr:?}",
+            betas.0, betas.1
+        ),
+        OptimizerSpec::Sgd {
+            lr,
+            momentum,
+            weight_decay,
+            nesterov,
+        } => format!(
+            "torch.optim.SGD(params, lr=args.lr, momentum={momentum:?}, weight_decay={weight_decay:?}, nesterov={})  # lr {lr:?}",
+            if nesterov { "True" } else { "False" }
+        ),
+    };
+    let lr = match config.optimizer {
+        OptimizerSpec::Adam { lr, .. } | OptimizerSpec::Sgd { lr, .. } => lr,
+    };
+    let cosine = if config.schedule == Schedule::Cosine {
+        "True"
+    } else {
+        "False"
+    };
+    TRAIN_PY
+        .replace("{EPOCHS}", &config.epochs.to_string())
+        .replace("{BATCH}", &config.batch_size.to_string())
+        .replace("{LR}", &format!("{lr:?}"))
+        .replace("{SHIFT}", &config.shift.to_string())
+        .replace("{SEED}", &config.seed.to_string())
+        .replace("{COSINE}", cosine)
+        .replace("{OPTIMIZER}", &optimizer)
+}
+
+const TRAIN_PY: &str = r#""""Trains model.py's network on MNIST with the recipe it was exported with, on one process or
+many:
+
+    python train.py                              # one process (the GPU if there is one)
+    torchrun --nproc_per_node=4 train.py         # four, with DistributedDataParallel
+
+Each process computes its share of every batch (the batch size is the whole step's), as the
+playground's two workers do. It starts from model.safetensors (--fresh: from new weights) and
+writes trained.safetensors, which the playground loads back.
+"""
+import argparse
+import math
+import os
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, DistributedSampler, Subset
+from torchvision import datasets, transforms
+
+from model import Net
+
+EPOCHS = {EPOCHS}
+BATCH_SIZE = {BATCH}
+LR = {LR}
+SHIFT = {SHIFT}  # shift each training image by up to this many pixels
+SEED = {SEED}
+COSINE = {COSINE}  # half a cosine from LR down to 0 over the run, step by step
+
+
+class Shift:
+    """Moves an image by up to `pixels` in each direction, zeros shifted in (the playground's)."""
+
+    def __init__(self, pixels):
+        self.pixels = pixels
+
+    def __call__(self, image):
+        dy, dx = (int(v) for v in torch.randint(-self.pixels, self.pixels + 1, (2,)))
+        out = torch.zeros_like(image)
+        h, w = image.shape[-2:]
+        out[..., max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
+            image[..., max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
+        return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=EPOCHS)
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="images per step, all processes together")
+    parser.add_argument("--lr", type=float, default=LR)
+    parser.add_argument("--data", default="data", help="where torchvision keeps (or downloads) MNIST")
+    parser.add_argument("--weights", default="model.safetensors")
+    parser.add_argument("--fresh", action="store_true", help="start from new weights")
+    parser.add_argument("--limit", type=int, help="train on the first N images only (a quick check)")
+    parser.add_argument("--out", default="trained.safetensors")
+    args = parser.parse_args()
+
+    distributed = "RANK" in os.environ
+    if distributed:
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    rank, world = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
+    if args.batch_size % world:
+        raise SystemExit(f"--batch-size {args.batch_size} does not split over {world} processes")
+    local = int(os.environ.get("LOCAL_RANK", 0))
+    device = torch.device(f"cuda:{local}" if torch.cuda.is_available() else "cpu")
+    torch.manual_seed(SEED)
+
+    model = Net().to(device)
+    if not args.fresh and os.path.exists(args.weights):
+        model.load_state_dict(load_file(args.weights))
+    net = DistributedDataParallel(model, device_ids=[local] if device.type == "cuda" else None) if distributed else model
+
+    augment = [Shift(SHIFT)] if SHIFT else []
+    if rank == 0:  # one download, before the others look
+        datasets.MNIST(args.data, train=True, download=True)
+        datasets.MNIST(args.data, train=False, download=True)
+    if distributed:
+        dist.barrier()
+    train_set = datasets.MNIST(args.data, train=True, transform=transforms.Compose([transforms.ToTensor(), *augment]))
+    test_set = datasets.MNIST(args.data, train=False, transform=transforms.ToTensor())
+    if args.limit:
+        train_set = Subset(train_set, range(args.limit))
+    sampler = DistributedSampler(train_set, seed=SEED) if distributed else None
+    loader = DataLoader(train_set, batch_size=args.batch_size // world, shuffle=sampler is None, sampler=sampler)
+
+    params = net.parameters()
+    optimizer = {OPTIMIZER}
+    steps = args.epochs * len(loader)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: 0.5 * (1 + math.cos(math.pi * min(step / steps, 1))) if COSINE else 1.0)
+
+    for epoch in range(1, args.epochs + 1):
+        if sampler:
+            sampler.set_epoch(epoch)
+        net.train()
+        total, count = 0.0, 0
+        for images, labels in loader:
+            images, labels = images.to(device), labels.to(device)
+            loss = F.cross_entropy(net(images), labels)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            total, count = total + loss.item() * len(labels), count + len(labels)
+        if rank == 0:
+            print(f"epoch {epoch}: train loss {total / count:.4f}, test accuracy {100 * accuracy(model, test_set, device):.2f}%")
+    if rank == 0:
+        save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, args.out)
+        print(f"saved {args.out}")
+    if distributed:
+        dist.destroy_process_group()
+
+
+@torch.no_grad()
+def accuracy(model, test_set, device):
+    model.eval()
+    correct = 0
+    for images, labels in DataLoader(test_set, batch_size=1000):
+        correct += (model(images.to(device)).argmax(1).cpu() == labels).sum().item()
+    return correct / len(test_set)
+
+
+if __name__ == "__main__":
+    main()
+"#;
+
+const README: &str = "# The network, exported from cnn-playground
+
+- `model.py`: the network as a PyTorch module, with the playground's layer and parameter names.
+- `model.safetensors`: its weights (`model.load_state_dict(safetensors.torch.load_file(...))`).
+- `train.py`: the recipe it was trained with, on MNIST through torchvision.
+
+```sh
+pip install torch torchvision safetensors
+python train.py                         # one process
+torchrun --nproc_per_node=4 train.py    # four processes, DistributedDataParallel
+```
+
+`trained.safetensors`, which train.py writes, loads back into the playground (Save and load,
+or `cnn-playground eval --weights trained.safetensors`).
+";
