@@ -258,7 +258,7 @@ fn export_writes_each_format_and_python_that_parses() {
             "--out",
             &out("x"),
         ],
-        "--format: 'keras' is not one of onnx, pytorch, pdparams, safetensors",
+        "--format: 'keras' is not one of safetensors, onnx, pytorch, pdparams",
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -31,6 +31,12 @@ pub fn layer_types() -> Result<JsValue, JsValue> {
     to_js(&types)
 }
 
+/// The formats a model downloads in: `[{name, file, label, help}]`, safetensors first.
+#[wasm_bindgen]
+pub fn export_formats() -> Result<JsValue, JsValue> {
+    to_js(&crate::export::FORMATS)
+}
+
 /// The recipes: `[{name, label, spec, config}]`, the tutorial's first.
 #[wasm_bindgen]
 pub fn recipes() -> Result<JsValue, JsValue> {

@@ -191,6 +191,18 @@ impl Session {
         checkpoint::save(&self.trainer.model, Some(&self.history))
     }
 
+    /// The model in one of [`crate::export::FORMATS`]; the PyTorch project trains with the
+    /// settings in use.
+    pub fn export(&self, format: &str) -> Result<Vec<u8>, JsValue> {
+        crate::export::write(
+            format,
+            &self.trainer.model,
+            self.trainer.config(),
+            Some(&self.history),
+        )
+        .map_err(js_err)
+    }
+
     /// Replaces the model by a file's (safetensors, PyTorch's or Paddle's; its architecture the
     /// file's, or the first its tensors fit of the one in use and the recipes'), once it has run forward and backward on a probe batch ([`Model::prove`]); the optimiser starts afresh, the
     /// loaded data stays. `file` is the name the user gave, kept in the model's history (none:

@@ -26,7 +26,7 @@ try {
   // These wait for the worker's first 'model' event before they ask it anything.
   setupDraw(document.getElementById('draw'), app);
   setupLayers(document.getElementById('layers'), app);
-  setupModel(document.getElementById('model'), app);
+  setupModel(document.getElementById('model'), app, core);
   watchWorker(app);
   // For the browser's console (and the tests): `playground.request('diagnostics')`, any message
   // of protocol.js.

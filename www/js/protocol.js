@@ -15,7 +15,8 @@
 //   inspect   {id, pixels}               → {layers: [{name, kind, signed, kernels, shape, data}], kernels:
 //                                           [{name, shape, data}], saliency, probabilities}
 //   testImage {id, index}                → {index, pixels: Uint8Array(784), label}
-//   save      {id}                       → {bytes: Uint8Array}
+//   save      {id, format}               → {bytes: Uint8Array}: the model in one of the core's
+//                                          export_formats (safetensors, onnx, pytorch, pdparams)
 //   load      {id, bytes, name}          → {historyNote}   and a `model` event
 //   evaluate  {id}                       → the test report   and a `model` event
 //   diagnostics {id}                     → {wasmBytes, steps}: the worker's wasm memory

@@ -438,8 +438,8 @@ const handlers = {
   diagnostics() {
     return { wasmBytes: wasmMemoryBytes(), steps: session.history().steps };
   },
-  save() {
-    const bytes = session.save();
+  save({ format = 'safetensors' }) {
+    const bytes = session.export(format);
     return new Transfer({ bytes }, [bytes.buffer]);
   },
   async load({ bytes, name }) {

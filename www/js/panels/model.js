@@ -1,16 +1,16 @@
-// Save and load: the model as a .safetensors file with PyTorch's parameter names and layouts,
-// downloaded or uploaded (including one trained in PyTorch). The latest model is also kept in
-// the browser (IndexedDB) by the worker, so a reload restores it.
+// Save and load: the model downloaded as a .safetensors file with PyTorch's parameter names and
+// layouts, or in the core's other export formats (ONNX, a PyTorch project, Paddle's .pdparams);
+// uploaded as safetensors, PyTorch's .pt/.pth or Paddle's .pdparams. The latest model is also
+// kept in the browser (IndexedDB) by the worker, so a reload restores it.
 
 import { showModelStory, trainingSettings } from '../model-story.js';
 import { acceptFiles, byTestId, statusLine } from '../panel.js';
 
-const FILE_NAME = 'cnn-playground-model.safetensors';
 /** A message as a sentence: a capital first, a full stop last. */
 const sentence = (m) => `${m.charAt(0).toUpperCase()}${m.slice(1)}${/[.!?]$/.test(m) ? '' : '.'}`;
 const MAX_BYTES = 256 * 1024 * 1024;
 
-export function setupModel(panel, app) {
+export function setupModel(panel, app, core) {
   const $ = byTestId(panel);
   const status = $('model-status');
   const summary = $('model-summary');
@@ -38,20 +38,32 @@ export function setupModel(panel, app) {
     summary.textContent = `${layers.map((l) => l.name).join(' → ')} · ${params.toLocaleString('en')} parameters${trained}`;
   });
 
-  $('model-download').addEventListener('click', async () => {
+  /** Downloads the model in `format` (one of the core's export formats). */
+  async function download({ name, file }) {
     try {
-      const { bytes } = await app.request('save');
+      const { bytes } = await app.request('save', { format: name });
       const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
       const a = document.createElement('a');
       a.href = url;
-      a.download = FILE_NAME;
+      a.download = file;
       a.click();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
-      say(`Saved ${FILE_NAME} (${(bytes.length / 1024).toFixed(0)} KB).`, 'ok');
+      say(`Saved ${file} (${(bytes.length / 1024).toFixed(0)} KB).`, 'ok');
     } catch (err) {
-      say(`Could not save: ${err.message}`, 'error');
+      say(`Could not save: ${err.message}`, 'error', err.detail);
     }
-  });
+  }
+  const [safetensors, ...others] = core.export_formats();
+  $('model-download').addEventListener('click', () => download(safetensors));
+  for (const format of others) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = format.label;
+    button.title = format.help;
+    button.dataset.testid = `export-${format.name}`;
+    button.addEventListener('click', () => download(format));
+    $('model-exports').append(button);
+  }
 
   async function upload(file) {
     if (!file) return;
