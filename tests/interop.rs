@@ -157,6 +157,37 @@ fn hostile_pickles_are_refused_and_nothing_runs() {
         m.starts_with("This PyTorch (torch.save) file cannot be read"),
         "{m}"
     );
+    // A tree whose every module is the child of the next twice over: 2^64 walks if followed.
+    let module = |children: &[u8]| -> Vec<u8> {
+        let mut m = b"c__main__\nM\n)\x81}X\x08\x00\x00\x00_modules}".to_vec();
+        m.extend_from_slice(children);
+        m.extend_from_slice(b"sb");
+        m
+    };
+    let mut dag = b"\x80\x02".to_vec();
+    dag.extend(module(b""));
+    for level in 1..64u8 {
+        dag.extend_from_slice(&[b'q', level - 1, b'0']);
+        let mut children = Vec::new();
+        for name in [b'a', b'b'] {
+            children.extend_from_slice(&[b'X', 1, 0, 0, 0, name, b'h', level - 1, b's']);
+        }
+        dag.extend(module(&children));
+    }
+    dag.push(b'.');
+    let m = refusal(&torch_zip(&dag));
+    assert!(m.contains("refers to its modules more often"), "{m}");
+    // One list copied by list(...) again and again: more than the file could hold.
+    let mut copies = b"\x80\x02cbuiltins\nlist\nq\x00](".to_vec();
+    copies.extend(std::iter::repeat_n(&b"K\x07"[..], 1000).flatten());
+    copies.extend_from_slice(b"e\x85q\x01");
+    copies.extend(std::iter::repeat_n(&b"h\x00h\x01R0"[..], 10_000).flatten());
+    copies.push(b'.');
+    let m = refusal(&torch_zip(&copies));
+    assert!(
+        m.contains("copies more than a file of its size can hold"),
+        "{m}"
+    );
     // A memo index of four billion, recalled and stored.
     for memo in [
         &b"\x80\x02j\xff\xff\xff\xff."[..],

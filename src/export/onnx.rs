@@ -179,24 +179,7 @@ fn value_info(name: &str, dims: &[Dim]) -> Message {
 /// The model as an ONNX file.
 pub fn export(model: &Model) -> Result<Vec<u8>> {
     let spec = model.spec();
-    let params: Vec<(String, Vec<usize>, Vec<f32>)> = model
-        .named_params()
-        .into_iter()
-        .map(|(n, p)| {
-            (
-                n,
-                p.value.shape().to_vec(),
-                p.value.iter().copied().collect(),
-            )
-        })
-        .chain(model.named_buffers().into_iter().map(|(n, b)| {
-            (
-                n,
-                b.value.shape().to_vec(),
-                b.value.iter().copied().collect(),
-            )
-        }))
-        .collect();
+    let tensors = model.named_tensors();
     let mut g = Graph {
         nodes: vec![],
         initializers: vec![],
@@ -205,8 +188,8 @@ pub fn export(model: &Model) -> Result<Vec<u8>> {
         constants: vec![],
     };
     let weight = |g: &mut Graph, name: &str| -> Option<String> {
-        let (n, dims, values) = params.iter().find(|(n, ..)| n == name)?;
-        Some(g.floats(n, dims, values.iter().copied()))
+        let (n, t) = tensors.iter().find(|(n, _)| n == name)?;
+        Some(g.floats(n, t.shape(), t.iter().copied()))
     };
     let mut shape = spec.input.to_vec();
     for (layer, info) in spec.layers.iter().zip(model.layers()) {

@@ -55,16 +55,7 @@ pub struct Checkpoint {
 /// The model's parameters and buffers as a safetensors file, with its story when given.
 pub fn save(model: &Model, history: Option<&History>) -> Vec<u8> {
     let mut bytes: BTreeMap<String, (Dtype, Vec<usize>, Vec<u8>)> = BTreeMap::new();
-    let tensors = model
-        .named_params()
-        .into_iter()
-        .map(|(n, p)| (n, &p.value))
-        .chain(
-            model
-                .named_buffers()
-                .into_iter()
-                .map(|(n, b)| (n, &b.value)),
-        );
+    let tensors = model.named_tensors();
     for (name, value) in tensors {
         let entry = if is_integer(&name) {
             (
@@ -319,22 +310,11 @@ fn read_safetensors(bytes: &[u8]) -> Result<TensorFile<'_>> {
 /// network was chosen.
 fn load_weights(model: &mut Model, file: &TensorFile, assumed: &str) -> Result<()> {
     let format = file.format.name();
-    let linear: Vec<String> = model
-        .layers()
-        .into_iter()
-        .filter(|l| l.kind == "fc")
-        .map(|l| format!("{}.weight", l.name))
-        .collect();
+    let transposed = paddle::transposed(model);
     let expected: Vec<(String, Vec<usize>)> = model
-        .named_params()
+        .named_tensors()
         .into_iter()
-        .map(|(n, p)| (n, p.value.shape().to_vec()))
-        .chain(
-            model
-                .named_buffers()
-                .into_iter()
-                .map(|(n, b)| (n, b.value.shape().to_vec())),
-        )
+        .map(|(n, t)| (n, t.shape().to_vec()))
         .collect();
     let names: Vec<&str> = file.tensors.keys().map(String::as_str).collect();
     let listing = || list(&names);
@@ -344,7 +324,7 @@ fn load_weights(model: &mut Model, file: &TensorFile, assumed: &str) -> Result<(
         // The file's name and layout for this tensor.
         let (theirs, transposed) = match file.format {
             Format::Paddle => match paddle::name(name) {
-                Some(n) => (n, linear.contains(name)),
+                Some(n) => (n, transposed.contains(name)),
                 None => continue,
             },
             _ => (name.clone(), false),

@@ -37,6 +37,9 @@ pub fn read(bytes: &[u8]) -> Result<TensorFile<'static>> {
         .dict(p.root)
         .ok_or_else(|| bad("the pickle holds no dict of arrays: it is not a state_dict"))?;
     let mut tensors = BTreeMap::new();
+    // Each array copies its bytes: a file whose arrays share one large buffer would copy it
+    // again for each, so no more than the file's own size is copied.
+    let mut copied = 0usize;
     for &(k, v) in items {
         let name = p
             .str(k)
@@ -50,7 +53,14 @@ pub fn read(bytes: &[u8]) -> Result<TensorFile<'static>> {
             Some([_, array]) if matches!(p.get(v), Object::Tuple(_)) => *array,
             _ => v,
         };
-        tensors.insert(name.to_string(), ndarray(&p, array, name)?);
+        let t = ndarray(&p, array, name)?;
+        copied += t.data.len();
+        if copied > bytes.len() {
+            return Err(bad(
+                "the file's arrays share their data, which Paddle's files never do",
+            ));
+        }
+        tensors.insert(name.to_string(), t);
     }
     Ok(TensorFile {
         format: Format::Paddle,
@@ -85,16 +95,7 @@ fn ndarray(p: &Pickle, id: Id, name: &str) -> Result<RawTensor<'static>> {
     else {
         return Err(not());
     };
-    let shape: Vec<usize> = p
-        .items(*shape)
-        .ok_or_else(not)?
-        .iter()
-        .map(|&i| {
-            p.int(i)
-                .and_then(|v| usize::try_from(v).ok())
-                .ok_or_else(not)
-        })
-        .collect::<Result<_>>()?;
+    let shape = p.sizes(*shape).ok_or_else(not)?;
     let dtype = numpy_dtype(p, *dtype).ok_or_else(not)?;
     let Object::Bytes(data) = p.get(*data) else {
         return Err(not());
@@ -139,25 +140,26 @@ fn numpy_dtype(p: &Pickle, id: Id) -> Option<DType> {
     })
 }
 
-/// The model as a `.pdparams` file for Paddle's network of the same layers: Paddle's names, its
-/// Linear weights in×out.
-pub fn save(model: &Model) -> Vec<u8> {
-    let linear: Vec<String> = model
+/// The tensors Paddle keeps transposed: every Linear weight (in×out where PyTorch has out×in).
+pub fn transposed(model: &Model) -> Vec<String> {
+    model
         .layers()
         .into_iter()
         .filter(|l| l.kind == "fc")
         .map(|l| format!("{}.weight", l.name))
-        .collect();
-    let params = model.named_params().into_iter().map(|(n, p)| (n, &p.value));
-    let buffers = model
-        .named_buffers()
+        .collect()
+}
+
+/// The model as a `.pdparams` file for Paddle's network of the same layers: Paddle's names, its
+/// Linear weights in×out.
+pub fn save(model: &Model) -> Vec<u8> {
+    let transposed = transposed(model);
+    let tensors: Vec<(String, Vec<usize>, Vec<f32>)> = model
+        .named_tensors()
         .into_iter()
-        .map(|(n, b)| (n, &b.value));
-    let tensors: Vec<(String, Vec<usize>, Vec<f32>)> = params
-        .chain(buffers)
         .filter_map(|(ours, value)| {
             let theirs = name(&ours)?;
-            let t = if linear.contains(&ours) {
+            let t = if transposed.contains(&ours) {
                 value.t().as_standard_layout().into_owned()
             } else {
                 value.as_standard_layout().into_owned()

@@ -113,6 +113,14 @@ impl Pickle {
         }
     }
 
+    /// A tuple or list of sizes (non-negative integers): a shape, strides.
+    pub fn sizes(&self, id: Id) -> Option<Vec<usize>> {
+        self.items(id)?
+            .iter()
+            .map(|&i| self.int(i).and_then(|v| usize::try_from(v).ok()))
+            .collect()
+    }
+
     /// The items of a dict, an `OrderedDict` among them.
     pub fn dict(&self, id: Id) -> Option<&[(Id, Id)]> {
         match self.get(id) {
@@ -151,6 +159,9 @@ pub fn read(bytes: &[u8], start: usize) -> Result<Pickle> {
         stack: Vec::new(),
         marks: Vec::new(),
         memo: HashMap::new(),
+        // Calls that build containers copy what they are given; a file that calls them again and
+        // again on one large list would copy it each time. Real files copy less than their size.
+        budget: 2 * bytes.len().saturating_sub(start) + 4096,
     }
     .run()
 }
@@ -163,6 +174,8 @@ struct Machine<'a> {
     /// Where each open MARK left the stack.
     marks: Vec<usize>,
     memo: HashMap<u64, Id>,
+    /// What calls may still copy, in items and bytes.
+    budget: usize,
 }
 
 impl Machine<'_> {
@@ -484,6 +497,15 @@ impl Machine<'_> {
                     let args = self.pop()?;
                     let f = self.pop()?;
                     let o = self.reduce(f, args)?;
+                    let copied = match &o {
+                        Object::Tuple(v) | Object::List(v) | Object::Set(v) => v.len(),
+                        Object::Dict(v) => v.len(),
+                        Object::Bytes(b) => b.len(),
+                        _ => 0,
+                    };
+                    self.budget = self.budget.checked_sub(copied).ok_or_else(|| {
+                        bad("the pickle copies more than a file of its size can hold")
+                    })?;
                     self.push(o);
                 }
                 0x81 | 0x92 => {
@@ -600,26 +622,21 @@ mod tests {
         // pickle.dumps({'a': [1, -2, 3.5], 'b': (True, None, b'xy')}, protocol=2)
         let p = b"\x80\x02}q\x00(X\x01\x00\x00\x00aq\x01]q\x02(K\x01J\xfe\xff\xff\xffG@\x0c\x00\x00\x00\x00\x00\x00eX\x01\x00\x00\x00bq\x03\x88NC\x02xyq\x04\x87q\x05u.";
         let pickle = read(p, 0).unwrap();
-        let a = pickle.lookup(pickle.root, "a").unwrap();
-        let items: Vec<&Object> = pickle
-            .items(a)
-            .unwrap()
-            .iter()
-            .map(|&i| pickle.get(i))
-            .collect();
+        let values = |key: &str| -> Vec<&Object> {
+            let id = pickle.lookup(pickle.root, key).unwrap();
+            pickle
+                .items(id)
+                .unwrap()
+                .iter()
+                .map(|&i| pickle.get(i))
+                .collect()
+        };
         assert_eq!(
-            items,
+            values("a"),
             [&Object::Int(1), &Object::Int(-2), &Object::Float(3.5)]
         );
-        let b = pickle.lookup(pickle.root, "b").unwrap();
-        let items: Vec<&Object> = pickle
-            .items(b)
-            .unwrap()
-            .iter()
-            .map(|&i| pickle.get(i))
-            .collect();
         assert_eq!(
-            items,
+            values("b"),
             [
                 &Object::Bool(true),
                 &Object::None,

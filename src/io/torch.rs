@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::field::FieldKind;
 use crate::nn::{LayerSpec, ModelSpec};
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 
 /// How deep a module tree may nest: real ones are a few levels; a hostile one may be thousands.
@@ -38,6 +39,7 @@ pub fn read(bytes: &[u8], legacy: bool) -> Result<TensorFile<'_>> {
     Reader {
         pickle: &pickle,
         storages,
+        visits: Cell::new(0),
     }
     .file()
 }
@@ -159,6 +161,9 @@ fn storage_dtype(class: &str) -> DType {
 struct Reader<'p, 'a> {
     pickle: &'p Pickle,
     storages: Storages<'a>,
+    /// Modules walked so far: a tree visits each once, but a pickle can make one module the
+    /// child of another many times over, so that a walk would never end.
+    visits: Cell<usize>,
 }
 
 /// A module of the pickled tree: its class's name and its `__dict__`.
@@ -247,22 +252,12 @@ impl<'a> Reader<'_, 'a> {
                     return Err(not());
                 };
                 let (dtype, data) = self.storage(*storage, name)?;
-                let ints = |id: Id| -> Result<Vec<usize>> {
-                    p.items(id)
-                        .ok_or_else(not)?
-                        .iter()
-                        .map(|&i| {
-                            p.int(i)
-                                .and_then(|v| usize::try_from(v).ok())
-                                .ok_or_else(not)
-                        })
-                        .collect()
-                };
                 let offset = p
                     .int(*offset)
                     .and_then(|v| usize::try_from(v).ok())
                     .ok_or_else(not)?;
-                let (shape, strides) = (ints(*size)?, ints(*stride)?);
+                let shape = p.sizes(*size).ok_or_else(not)?;
+                let strides = p.sizes(*stride).ok_or_else(not)?;
                 if shape.len() != strides.len() {
                     return Err(not());
                 }
@@ -309,9 +304,9 @@ impl<'a> Reader<'_, 'a> {
                 return Err(not());
             };
             let size = dtype.size() as i64;
-            let slice = usize::try_from(start * size)
-                .ok()
-                .zip(usize::try_from(len * size).ok())
+            let bytes = |n: i64| n.checked_mul(size).and_then(|b| usize::try_from(b).ok());
+            let slice = bytes(start)
+                .zip(bytes(len))
                 .and_then(|(s, l)| data.get(s..s.checked_add(l)?))
                 .ok_or_else(|| {
                     bad(format!(
@@ -379,6 +374,12 @@ impl<'a> Reader<'_, 'a> {
             return Err(bad(format!(
                 "the module tree nests deeper than {MAX_DEPTH} levels"
             )));
+        }
+        self.visits.set(self.visits.get() + 1);
+        if self.visits.get() > self.pickle.objects.len() {
+            return Err(bad(
+                "the module tree refers to its modules more often than it has them",
+            ));
         }
         let p = self.pickle;
         let transient: Vec<&str> = p

@@ -278,6 +278,13 @@ impl Model {
             .collect()
     }
 
+    /// Every parameter and buffer with its full name, in order: what a checkpoint holds.
+    pub fn named_tensors(&self) -> Vec<(String, &ArrayD<f32>)> {
+        let params = self.named_params().into_iter().map(|(n, p)| (n, &p.value));
+        let buffers = self.named_buffers().into_iter().map(|(n, b)| (n, &b.value));
+        params.chain(buffers).collect()
+    }
+
     /// Mutable access to a parameter or buffer by full name, for loading checkpoints.
     pub fn tensor_mut(&mut self, name: &str) -> Option<&mut ArrayD<f32>> {
         let (layer, local) = name.split_once('.')?;

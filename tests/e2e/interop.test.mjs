@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { serverAndBrowser, openPage, ROOT } from './harness.mjs';
-import { count } from './digits.mjs';
+import { evaluate, upload } from './model.mjs';
 
 const env = serverAndBrowser();
 const BIN = path.join(ROOT, 'target/release/cnn-playground');
@@ -73,13 +73,6 @@ async function drop(page, file) {
   return page.textContent('[data-testid="model-status"]');
 }
 
-async function evaluate(page) {
-  const before = await count(page, 'train', 'evaluations');
-  await page.click('[data-testid="train-evaluate"]');
-  await page.waitForFunction((n) => Number(document.getElementById('train').dataset.evaluations ?? 0) > n, before, { timeout: 60_000 });
-  return Number(await page.getAttribute('#train', 'data-test-correct'));
-}
-
 async function download(page, testid) {
   const [file] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid="${testid}"]`)]);
   return { name: file.suggestedFilename(), bytes: fs.readFileSync(await file.path()) };
@@ -115,9 +108,7 @@ test("the tutorial's .pt and Paddle's .pdparams, dropped on the page, predict as
   // A hostile pickle is refused in plain words, and the model stays.
   const hostile = path.join(os.tmpdir(), 'owned.pdparams');
   fs.writeFileSync(hostile, Buffer.from('\x80\x02cposix\nsystem\nX\x0b\x00\x00\x00touch owned\x85R.', 'latin1'));
-  await page.setInputFiles('[data-testid="model-upload"]', hostile);
-  await page.waitForFunction(() => /not loaded/.test(document.querySelector('[data-testid="model-status"]').textContent));
-  assert.match(await page.textContent('[data-testid="model-status"]'), /calls posix\.system, which a model file has no need of; it was not run\..*The current model is unchanged\./);
+  assert.match(await upload(page, hostile), /calls posix\.system, which a model file has no need of; it was not run\..*The current model is unchanged\./);
   assert.match(await page.textContent('[data-testid="model-story"]'), /Uploaded tutorial\.pdparams/);
   assert.deepEqual(problems, []);
   await context.close();

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { serverAndBrowser, openPage, ROOT } from './harness.mjs';
 import { trainBriefly, settled, count } from './digits.mjs';
+import { upload } from './model.mjs';
 
 const env = serverAndBrowser();
 
@@ -19,12 +20,6 @@ async function predictExample(page) {
   await page.click('[data-testid="draw-example"]');
   await settled(page, 'draw', 'predictions', before);
   return probabilities(page);
-}
-
-async function upload(page, file) {
-  await page.setInputFiles('[data-testid="model-upload"]', file);
-  await page.waitForFunction(() => /Loaded|not loaded|empty/.test(document.querySelector('[data-testid="model-status"]').textContent));
-  return page.textContent('[data-testid="model-status"]');
 }
 
 test('a downloaded model, uploaded again, predicts exactly as before', async () => {

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { serverAndBrowser, openPage, ROOT, OUT } from './harness.mjs';
 import { settled, count } from './digits.mjs';
+import { upload, evaluate } from './model.mjs';
 
 const env = serverAndBrowser();
 const BIN = path.join(ROOT, 'target/release/cnn-playground');
@@ -25,20 +26,6 @@ function cliCorrect(file) {
 /** What each panel says about the current model. */
 const stories = (page) => page.evaluate(() => Object.fromEntries(['train', 'draw', 'layers', 'model']
   .map((p) => [p, document.querySelector(`[data-testid="${p}-model"], [data-testid="${p}-story"]`).textContent])));
-
-async function upload(page, file) {
-  await page.setInputFiles('[data-testid="model-upload"]', file);
-  await page.waitForFunction(() => /Loaded|not loaded/.test(document.querySelector('[data-testid="model-status"]').textContent));
-  return page.textContent('[data-testid="model-status"]');
-}
-
-/** Clicks Evaluate and waits for its report; returns the train panel's count of correct images. */
-async function evaluate(page) {
-  const before = await count(page, 'train', 'evaluations');
-  await page.click('[data-testid="train-evaluate"]');
-  await page.waitForFunction((n) => Number(document.getElementById('train').dataset.evaluations ?? 0) > n, before, { timeout: 60_000 });
-  return Number(await page.getAttribute('#train', 'data-test-correct'));
-}
 
 const chart = (page) => page.evaluate(() => {
   const { loss, accuracy } = document.getElementById('train').charts;
