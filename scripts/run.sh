@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Sets up what is missing, builds the core for the browser, and serves the playground on
-# 127.0.0.1. Usage: scripts/run.sh [--port 8080]
+# Sets up what is missing, builds the site (dist/, what scripts/build-site.sh publishes) and
+# serves it on 127.0.0.1. Usage: scripts/run.sh [--port 8080]
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 port=8080
 while [ $# -gt 0 ]; do
@@ -11,9 +11,8 @@ while [ $# -gt 0 ]; do
     esac
 done
 "$ROOT/scripts/setup.sh"
-step "building the wasm core"
-build_wasm
-link_mnist
+step "building the site (dist/)"
+build_site
 step "building the server"
 (cd "$ROOT" && cargo build -q --release --bin cnn-playground) || die "building the native binary failed"
-exec "$ROOT/target/release/cnn-playground" serve --root "$ROOT/www" --host 127.0.0.1 --port "$port"
+exec "$ROOT/target/release/cnn-playground" serve --root "$ROOT/dist" --host 127.0.0.1 --port "$port"

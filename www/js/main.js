@@ -7,10 +7,12 @@ import { initialSettings, setupTrain, workerSettings } from './panels/train.js';
 import { setupDraw } from './panels/draw.js';
 import { setupLayers } from './panels/layers.js';
 import { setupModel } from './panels/model.js';
+import { startService } from './service.js';
 
 const status = document.querySelector('[data-testid="core-status"]');
 
 try {
+  await startService();
   const core = await loadCore();
   status.textContent = build === 'simd'
     ? 'Rust core loaded (WebAssembly with SIMD).'

@@ -32,7 +32,8 @@
 //              the model is the one restored from the browser, else null; history: the core's
 //              History (src/train/history.rs).
 //   state      {state}: the run's state moved (RUN_STATES below)
-//   data       {split, loaded, total, bytes, bytesTotal}
+//   data       {split, loaded, total, bytes, bytesTotal, source}: bytes as transferred (gzip);
+//              source 'network' or 'cache' (this browser's copy from an earlier visit)
 //   dataError  {split, message}: a split's download failed; what arrived is kept
 //   progress   {epoch, epochs, epochProgress, steps, loss, accuracy, imagesPerSecond, lr,
 //               etaSeconds, points, redraw}: points, the history's new curve points
@@ -50,8 +51,8 @@
 // Relative to this module, so the worker (in js/) and the page resolve the same files.
 const data = (file) => new URL(`../data/mnist/${file}`, import.meta.url).href;
 export const MNIST = {
-  train: { images: data('train-images-idx3-ubyte'), labels: data('train-labels-idx1-ubyte') },
-  test: { images: data('t10k-images-idx3-ubyte'), labels: data('t10k-labels-idx1-ubyte') },
+  train: { images: data('train-images-idx3-ubyte.gz'), labels: data('train-labels-idx1-ubyte.gz') },
+  test: { images: data('t10k-images-idx3-ubyte.gz'), labels: data('t10k-labels-idx1-ubyte.gz') },
 };
 
 /**

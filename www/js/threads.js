@@ -6,7 +6,7 @@ import { workerUrl } from './core.js';
 /** Why training stays on one thread in this browser, or '' when a replica can help. */
 export function singleThreadReason() {
   if (!globalThis.crossOriginIsolated) {
-    return 'the page is not cross-origin isolated (it needs the COOP and COEP headers scripts/run.sh sends), so workers cannot share memory';
+    return 'the page is not cross-origin isolated (neither the host\'s COOP and COEP headers nor this page\'s service worker could make it so), so workers cannot share memory';
   }
   if ((navigator.hardwareConcurrency ?? 1) < 2) return 'the browser reports a single CPU core';
   return '';

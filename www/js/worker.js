@@ -3,6 +3,7 @@
 // latest model in IndexedDB. Messages: see protocol.js.
 import { loadCore, wasmMemoryBytes } from './core.js';
 import { MNIST, PROGRESS_INTERVAL_MS, RUN_STATES } from './protocol.js';
+import { openData } from './data-files.js';
 import { Run } from './run.js';
 import { saveModel, loadModel, clearModel, markRestoring, restoreDied } from './storage.js';
 import { singleThreadReason, startReplica } from './threads.js';
@@ -116,35 +117,29 @@ async function newModel(settings) {
   await persist();
 }
 
-async function fetchOk(url) {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`could not load ${url} (HTTP ${res.status}); is the page served by scripts/run.sh?`);
-  return res;
-}
-
 /**
  * Streams one split of MNIST into the session: training can start before it has all arrived.
  * After a failed attempt the download starts over, and the images the session already has are
- * skipped.
+ * skipped. The files come from this browser's cache after the first visit (data-files.js).
  */
 async function loadSplit(split) {
   const urls = MNIST[split];
-  const labelBytes = new Uint8Array(await (await fetchOk(urls.labels)).arrayBuffer());
+  const labelFile = await openData(urls.labels);
+  const labelBytes = new Uint8Array(await new Response(labelFile.stream).arrayBuffer());
   const [n] = core.idx_dims(labelBytes.subarray(0, 8));
   session.expect_examples(split, n);
   const labels = labelBytes.subarray(8);
   if (labels.length !== n) throw new Error(`${urls.labels}: ${labels.length} labels, the header says ${n}`);
-  const res = await fetchOk(urls.images);
-  const bytesTotal = Number(res.headers.get('content-length')) || 16 + n * IMAGE;
-  const reader = res.body.getReader();
+  const images = await openData(urls.images);
+  const reader = images.stream.getReader();
   let pending = new Uint8Array(0);
   let header = false;
-  let bytes = 0;
   let seen = 0; // whole images read in this attempt
+  const ended = () => new Error(`the download ended after ${counts[split].toLocaleString('en')} of ${n.toLocaleString('en')} images`);
   for (;;) {
-    const { done, value } = await reader.read();
+    // A connection that breaks off ends the stream early, or cuts the compressed data short.
+    const { done, value } = await reader.read().catch(() => { throw ended(); });
     if (done) break;
-    bytes += value.length;
     const joined = new Uint8Array(pending.length + value.length);
     joined.set(pending);
     joined.set(value, pending.length);
@@ -167,12 +162,12 @@ async function loadSplit(split) {
       }
       pending = pending.slice(whole * IMAGE);
     }
-    post('data', { split, loaded: counts[split], total: n, bytes, bytesTotal });
+    const bytes = images.bytesRead();
+    post('data', { split, loaded: counts[split], total: n, bytes, bytesTotal: Math.max(images.bytesTotal, bytes), source: images.source });
   }
-  if (counts[split] !== n || pending.length > 0) {
-    throw new Error(`the download ended after ${counts[split].toLocaleString('en')} of ${n.toLocaleString('en')} images`);
-  }
+  if (counts[split] !== n || pending.length > 0) throw ended();
   session.set_complete(split);
+  await Promise.all([labelFile.keep(), images.keep()]);
 }
 
 /**

@@ -305,13 +305,23 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
     dataStatus.classList.add('error');
     retry.hidden = false;
   });
-  app.on('data', ({ split, loaded, total, bytes, bytesTotal }) => {
+  const transferred = { train: 0, test: 0 };
+  const sources = { train: '', test: '' };
+  app.on('data', ({ split, loaded, total, bytes, bytesTotal, source }) => {
     panel.dataset[`${split}Loaded`] = String(loaded);
+    transferred[split] = bytes;
+    sources[split] = source;
+    panel.dataset[`${split}Source`] = source;
     if (failed.size) return; // the failure stays in view until Retry
     const pct = Math.round((100 * bytes) / bytesTotal);
+    const what = split === 'train' ? 'training' : 'test';
+    const mb = ((transferred.train + transferred.test) / 1e6).toFixed(1);
+    const from = sources.train === 'cache' && sources.test === 'cache'
+      ? "from this browser's copy: no download"
+      : `from the network: ${mb} MB, kept in this browser for the next visit`;
     dataStatus.textContent = loaded < total
-      ? `Downloading MNIST ${split === 'train' ? 'training' : 'test'} images: ${loaded.toLocaleString('en')} of ${total.toLocaleString('en')} (${pct}%)`
-      : `MNIST loaded: ${Number(panel.dataset.trainLoaded ?? 0).toLocaleString('en')} training and ${Number(panel.dataset.testLoaded ?? 0).toLocaleString('en')} test images.`;
+      ? `${source === 'cache' ? "Reading this browser's copy of" : 'Downloading'} the MNIST ${what} images: ${loaded.toLocaleString('en')} of ${total.toLocaleString('en')} (${pct}%)`
+      : `MNIST loaded: ${Number(panel.dataset.trainLoaded ?? 0).toLocaleString('en')} training and ${Number(panel.dataset.testLoaded ?? 0).toLocaleString('en')} test images, ${from}.`;
   });
   app.on('progress', (p) => {
     const done = (p.epoch - 1 + p.epochProgress) / p.epochs;
