@@ -5,7 +5,7 @@
 //! cnn-playground eval --weights model.safetensors
 //! cnn-playground export --weights model.pt --format onnx --out model.onnx
 //! cnn-playground filter --kernel mean --input cells.png --output mean.png
-//! cnn-playground serve [--root www] [--port 8080]
+//! cnn-playground serve [--root dist] [--port 8080]
 //! ```
 
 mod args;
@@ -38,8 +38,9 @@ commands:
   filter --kernel NAME|FILE.json --input IN.png --output OUT.png
          apply a 3×3 filter per channel (zero padding): mean (the tutorial's), gaussian, edges,
          sharpen, sobel-x, sobel-y, emboss, or a JSON kernel {\"kernel\": [[..]], \"divisor\": 1, \"offset\": 0}
-  serve  [--root www] [--host 127.0.0.1] [--port 8080]
-         serve the page (with the headers wasm threads need)";
+  serve  [--root dist] [--host 127.0.0.1] [--port 8080]
+         serve the built site (scripts/build-site.sh) with the headers wasm threads need, on
+         loopback unless --host says otherwise";
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
@@ -58,7 +59,7 @@ fn main() -> ExitCode {
         }
         "filter" => Args::parse(rest, &["kernel", "input", "output"]).and_then(|a| filter::run(&a)),
         "serve" => Args::parse(rest, &["root", "host", "port"]).and_then(|a| {
-            let root: String = a.get_or("root", "www".into())?;
+            let root: String = a.get_or("root", "dist".into())?;
             let host: String = a.get_or("host", "127.0.0.1".into())?;
             serve::serve(root.as_ref(), &host, a.get_or("port", 8080)?)
         }),

@@ -1,131 +1,290 @@
-//! `cnn-playground serve`: a small static file server for the page, on loopback only.
+//! `cnn-playground serve`: the site (`dist/`, scripts/build-site.sh) over HTTP, on loopback
+//! unless asked otherwise, for development and the tests.
 //!
-//! It sends what a static host must for this page: the `application/wasm` type (streaming
-//! compilation needs it) and cross-origin isolation (`COOP: same-origin`, `COEP: require-corp`),
-//! which wasm threads need. Ctrl-C stops it (the default signal action: nothing to flush).
+//! HTTP is hyper's and the files are tower-http's `ServeDir` (types, HEAD, ranges,
+//! `If-Modified-Since`, precompressed `.gz` files); this file adds what this page and a hostile
+//! client need on top: cross-origin isolation (COOP, COEP) and the page's own Content-Security-
+//! Policy as headers, so workers get them too; weak ETags; caching for ever of the content-hashed
+//! files; a `Host` check (against DNS rebinding); no dotfiles, no path outside the root, symlinks
+//! included; and bounds on every client: the request head's size, the time to send it, a
+//! connection's life, and how many connections are served at once.
 
-use std::io::{self, BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Component, Path, PathBuf};
+use http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::{combinators::UnsyncBoxBody, BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::convert::Infallible;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
+use tower_http::services::ServeDir;
+
+/// Connections served at once; the next waits for one to end.
+const MAX_CONNECTIONS: usize = 256;
+/// The request line and headers, at most (hyper answers 431 beyond).
+const MAX_HEAD: usize = 64 * 1024;
+/// Time a client has to send a request's head.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// A connection's whole life: long enough for MNIST over a slow link, not for ever.
+const CONNECTION_LIFE: Duration = Duration::from_secs(600);
+
+type Body = UnsyncBoxBody<Bytes, std::io::Error>;
 
 pub fn serve(root: &Path, host: &str, port: u16) -> Result<(), String> {
-    if !root.join("index.html").is_file() {
-        return Err(format!("{} has no index.html", root.display()));
-    }
-    let listener = TcpListener::bind((host, port)).map_err(|e| {
-        format!("cannot listen on {host}:{port}: {e} (is another server on that port? try --port)")
+    let root = root
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", root.display()))?;
+    let index = std::fs::read_to_string(root.join("index.html")).map_err(|_| {
+        format!(
+            "{} has no index.html (build the site with scripts/build-site.sh)",
+            root.display()
+        )
     })?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    println!(
-        "serving {} at http://{addr}/  (Ctrl-C stops)",
-        root.display()
-    );
-    for stream in listener.incoming().flatten() {
-        let root = root.to_path_buf();
-        std::thread::spawn(move || {
-            // A client that hangs up mid-answer is not the server's problem.
-            let _ = handle(stream, &root);
+    let ip: IpAddr = match host {
+        "localhost" => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        other => other.parse().map_err(|_| {
+            format!("--host: '{other}' is not an IP address (127.0.0.1, ::1, 0.0.0.0…)")
+        })?,
+    };
+    if !ip.is_loopback() {
+        eprintln!(
+            "warning: serving on {ip}: other machines can reach this server. It is made for \
+             development; publish the site on a static host instead (scripts/build-site.sh)."
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::new(ip, port))
+            .await
+            .map_err(|e| {
+                format!("cannot listen on {host}:{port}: {e} (is another server on that port? try --port)")
+            })?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        println!("serving {} at http://{addr}/  (Ctrl-C stops)", root.display());
+        let site = Arc::new(Site {
+            csp: page_csp(&index),
+            hosts: allowed_hosts(addr, host),
+            files: ServeDir::new(&root)
+                .precompressed_gzip()
+                .append_index_html_on_directories(true),
+            root,
+        });
+        accept(listener, site).await;
+        Ok(())
+    })
+}
+
+/// Serves connections for ever, at most [`MAX_CONNECTIONS`] at once.
+async fn accept(listener: tokio::net::TcpListener, site: Arc<Site>) {
+    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let permit = permits.clone().acquire_owned().await.expect("never closed");
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            // Out of file descriptors, say: wait a moment rather than spin.
+            Err(e) => {
+                eprintln!("accept: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let site = site.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let site = site.clone();
+                async move { Ok::<_, Infallible>(site.answer(req).await) }
+            });
+            let connection = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEAD_TIMEOUT)
+                .max_buf_size(MAX_HEAD)
+                .serve_connection(TokioIo::new(stream), service);
+            // A client that hangs up, stalls or errs costs its own connection only.
+            let _ = tokio::time::timeout(CONNECTION_LIFE, connection).await;
+            drop(permit);
         });
     }
-    Ok(())
 }
 
-fn handle(stream: TcpStream, root: &Path) -> io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut request_line = String::new();
-    reader.read_line(&mut request_line)?;
-    // Skip the headers: nothing in them changes the answer.
-    let mut line = String::new();
-    while reader.read_line(&mut line)? > 2 {
-        line.clear();
+struct Site {
+    root: PathBuf,
+    files: ServeDir,
+    /// The page's Content-Security-Policy, from its `<meta>`: sent as a header as well.
+    csp: Option<HeaderValue>,
+    /// The `Host` values this server answers to.
+    hosts: Vec<String>,
+}
+
+impl Site {
+    async fn answer(&self, req: Request<Incoming>) -> Response<Body> {
+        let mut res = self.route(req).await;
+        let h = res.headers_mut();
+        for (name, value) in [
+            ("cross-origin-opener-policy", "same-origin"),
+            ("cross-origin-embedder-policy", "require-corp"),
+            ("cross-origin-resource-policy", "same-origin"),
+            ("x-content-type-options", "nosniff"),
+        ] {
+            h.insert(name, HeaderValue::from_static(value));
+        }
+        if let Some(csp) = &self.csp {
+            h.insert(header::CONTENT_SECURITY_POLICY, csp.clone());
+        }
+        res
     }
-    let mut parts = request_line.split_whitespace();
-    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
-    let mut out = stream;
-    if method != "GET" && method != "HEAD" {
-        return respond(
-            &mut out,
-            "405 Method Not Allowed",
-            "text/plain",
-            b"GET or HEAD only\n",
-            method,
-        );
-    }
-    let Some(path) = resolve(root, target) else {
-        return respond(
-            &mut out,
-            "400 Bad Request",
-            "text/plain",
-            b"bad path\n",
-            method,
-        );
-    };
-    match std::fs::File::open(&path) {
-        Ok(mut file) if path.is_file() => {
-            let len = file.metadata()?.len();
-            write!(
-                out,
-                "HTTP/1.1 200 OK\r\n{}Content-Type: {}\r\nContent-Length: {len}\r\n\r\n",
-                HEADERS,
-                mime(&path)
-            )?;
-            if method == "GET" {
-                io::copy(&mut file, &mut out)?;
+
+    async fn route(&self, req: Request<Incoming>) -> Response<Body> {
+        if !matches!(*req.method(), Method::GET | Method::HEAD) {
+            let mut res = plain(StatusCode::METHOD_NOT_ALLOWED, "GET or HEAD only\n");
+            res.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+            return res;
+        }
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok());
+        if !host.is_some_and(|h| self.hosts.iter().any(|a| a.eq_ignore_ascii_case(h))) {
+            // A page on another name that resolves here (DNS rebinding) gets nothing.
+            return plain(StatusCode::MISDIRECTED_REQUEST, "unknown host\n");
+        }
+        let Some(file) = self.file(req.uri().path()) else {
+            return plain(StatusCode::NOT_FOUND, "not found\n");
+        };
+        let etag = etag(&file);
+        if let Some(tag) = &etag {
+            if matches(req.headers(), tag) {
+                let mut res = empty(StatusCode::NOT_MODIFIED);
+                res.headers_mut().insert(header::ETAG, tag.clone());
+                return res;
             }
-            out.flush()
         }
-        _ => respond(
-            &mut out,
-            "404 Not Found",
-            "text/plain",
-            b"not found\n",
-            method,
-        ),
+        let res = match self.files.clone().oneshot(req).await {
+            Ok(res) => res.map(|b| b.boxed_unsync()),
+            Err(never) => match never {},
+        };
+        let (mut parts, body) = res.into_parts();
+        if parts.status.is_success() {
+            if let Some(tag) = etag {
+                parts.headers.insert(header::ETAG, tag);
+            }
+            // Content-hashed names (cnn_playground_bg.0123456789ab.wasm) never change.
+            let cache = if hashed(&file) {
+                "public, max-age=31536000, immutable"
+            } else {
+                "no-cache"
+            };
+            parts
+                .headers
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+        }
+        Response::from_parts(parts, body)
+    }
+
+    /// The file a request path names, when it is one this server gives: below the root once
+    /// symlinks are followed, no segment hidden (`.git`, `..`) or naming a drive or another
+    /// separator (`C:`, `a\b`).
+    fn file(&self, path: &str) -> Option<PathBuf> {
+        let decoded = percent_decode(path)?;
+        let mut full = self.root.clone();
+        for segment in decoded.split('/').filter(|s| !s.is_empty()) {
+            if segment.starts_with('.') || segment.contains([':', '\\']) {
+                return None;
+            }
+            full.push(segment);
+        }
+        let mut full = full.canonicalize().ok()?;
+        if full.is_dir() {
+            full = full.join("index.html").canonicalize().ok()?;
+        }
+        (full.starts_with(&self.root) && full.is_file()).then_some(full)
     }
 }
 
-const HEADERS: &str = "Connection: close\r\n\
-    Cache-Control: no-cache\r\n\
-    X-Content-Type-Options: nosniff\r\n\
-    Cross-Origin-Opener-Policy: same-origin\r\n\
-    Cross-Origin-Embedder-Policy: require-corp\r\n\
-    Cross-Origin-Resource-Policy: same-origin\r\n";
-
-fn respond(
-    out: &mut TcpStream,
-    status: &str,
-    mime: &str,
-    body: &[u8],
-    method: &str,
-) -> io::Result<()> {
-    write!(
-        out,
-        "HTTP/1.1 {status}\r\n{HEADERS}Content-Type: {mime}\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )?;
-    if method == "GET" {
-        out.write_all(body)?;
-    }
-    out.flush()
+fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
+    let mut res = Response::new(
+        Full::new(Bytes::from_static(text.as_bytes()))
+            .map_err(|never| match never {})
+            .boxed_unsync(),
+    );
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    res
 }
 
-/// The file a request target names under `root`: query dropped, percent-escapes decoded, `..`
-/// refused, a folder meaning its index.html.
-fn resolve(root: &Path, target: &str) -> Option<PathBuf> {
-    let path = target.split(['?', '#']).next()?;
-    let decoded = percent_decode(path)?;
-    let mut full = root.to_path_buf();
-    for c in Path::new(&decoded).components() {
-        match c {
-            Component::Normal(part) => full.push(part),
-            Component::RootDir | Component::CurDir => {}
-            Component::ParentDir | Component::Prefix(_) => return None,
-        }
+fn empty(status: StatusCode) -> Response<Body> {
+    let mut res = Response::new(
+        Full::new(Bytes::new())
+            .map_err(|never| match never {})
+            .boxed_unsync(),
+    );
+    *res.status_mut() = status;
+    res
+}
+
+/// A weak validator from the file's size and time: the same for its gzip twin, which holds the
+/// same content.
+fn etag(file: &Path) -> Option<HeaderValue> {
+    let meta = std::fs::metadata(file).ok()?;
+    let modified = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+    HeaderValue::from_str(&format!("W/\"{:x}-{:x}\"", meta.len(), modified.as_nanos())).ok()
+}
+
+/// Whether `If-None-Match` names `tag` (or is `*`).
+fn matches(headers: &HeaderMap, tag: &HeaderValue) -> bool {
+    let tag = tag.to_str().unwrap_or("");
+    let bare = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim() == "*" || bare(t) == bare(tag))
+}
+
+/// `name.0123456789ab.ext`: the site build's content-hashed names.
+fn hashed(file: &Path) -> bool {
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name.split('.')
+        .any(|part| part.len() == 12 && part.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The `Host` values a browser sends for this address: the name it was asked for and loopback's.
+fn allowed_hosts(addr: SocketAddr, host: &str) -> Vec<String> {
+    let port = addr.port();
+    let mut hosts = vec![
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("[::1]:{port}"),
+        match addr.ip() {
+            IpAddr::V6(ip) => format!("[{ip}]:{port}"),
+            IpAddr::V4(ip) => format!("{ip}:{port}"),
+        },
+    ];
+    if host != "0.0.0.0" && host != "::" {
+        hosts.push(format!("{host}:{port}"));
     }
-    if full.is_dir() {
-        full.push("index.html");
-    }
-    Some(full)
+    hosts
+}
+
+/// The page's `<meta http-equiv="Content-Security-Policy" content="…">`.
+fn page_csp(index: &str) -> Option<HeaderValue> {
+    let at = index.find("http-equiv=\"Content-Security-Policy\"")?;
+    let rest = &index[at..];
+    let start = rest.find("content=\"")? + "content=\"".len();
+    let end = rest[start..].find('"')?;
+    HeaderValue::from_str(&rest[start..start + end]).ok()
 }
 
 fn percent_decode(s: &str) -> Option<String> {
@@ -145,37 +304,19 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok().filter(|s| !s.contains('\0'))
 }
 
-fn mime(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "html" => "text/html; charset=utf-8",
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "json" => "application/json",
-        "webmanifest" => "application/manifest+json",
-        "gz" => "application/gzip",
-        "wasm" => "application/wasm",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "svg" => "image/svg+xml",
-        "ico" => "image/x-icon",
-        "txt" | "md" => "text/plain; charset=utf-8",
-        _ => "application/octet-stream",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn resolve_refuses_escapes_and_decodes() {
-        let root = Path::new("/srv");
+    fn the_pages_csp_is_read_from_its_meta() {
+        let index = r#"<meta http-equiv="Content-Security-Policy"
+            content="default-src 'self'; object-src 'none'">"#;
         assert_eq!(
-            resolve(root, "/a%20b.js?x=1"),
-            Some(PathBuf::from("/srv/a b.js"))
+            page_csp(index).unwrap(),
+            "default-src 'self'; object-src 'none'"
         );
-        assert_eq!(resolve(root, "/../etc/passwd"), None);
-        assert_eq!(resolve(root, "/x/%2e%2e/%2e%2e/etc"), None);
-        assert_eq!(resolve(root, "/bad%zz"), None);
+        assert!(hashed(Path::new("a/cnn_playground_bg.2de18cb03ca8.wasm")));
+        assert!(!hashed(Path::new("js/main.js")));
     }
 }
