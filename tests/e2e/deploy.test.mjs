@@ -17,7 +17,8 @@ const TYPES = {
 };
 
 /** A static server as the plainest hosts are: files, their types and lengths, nothing else. It
- * counts the bytes it sends. */
+ * counts the bytes it sends, and while `cut` matches a path it drops the connection half-way
+ * through that file. */
 function staticServer(root) {
   const server = http.createServer((req, res) => {
     let file = path.join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname));
@@ -25,11 +26,17 @@ function staticServer(root) {
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
     if (!fs.existsSync(file)) return res.writeHead(404).end();
     const body = fs.readFileSync(file);
-    server.sent += body.length;
     res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'Content-Length': body.length });
+    if (server.cut?.test(req.url)) {
+      server.sent += body.length / 2;
+      res.write(body.subarray(0, body.length / 2), () => res.socket.destroy());
+      return;
+    }
+    server.sent += body.length;
     res.end(body);
   });
   server.sent = 0;
+  server.cut = null;
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
@@ -101,7 +108,7 @@ test('on a static host without headers the page isolates itself, trains on two w
   await context.close();
 });
 
-test('offline after one visit: the page loads, MNIST comes from the cache, training runs and a photo is filtered', async () => {
+test('offline after one visit: the page loads, MNIST comes from the cache, training runs, a photo is filtered and a digit predicted', async () => {
   const context = await browser.newContext();
   const problems = [];
   const page = await open(context, problems);
@@ -116,6 +123,10 @@ test('offline after one visit: the page loads, MNIST comes from the cache, train
   // The filter lab on an uploaded photo (a PNG made here).
   await page.setInputFiles('[data-testid="filter-upload"]', path.join(ROOT, 'dist/icons/icon-192.png'));
   await page.waitForFunction(() => document.getElementById('filters').dataset.filtered === 'mean:192x192', null, { timeout: 30_000 });
+  // And the Draw panel predicts.
+  const predictions = Number(await page.getAttribute('#draw', 'data-predictions') ?? 0);
+  await page.click('[data-testid="draw-example"]');
+  await page.waitForFunction((n) => Number(document.getElementById('draw').dataset.predictions ?? 0) > n, predictions);
   // The failed update check is handled: nothing is reported as an error.
   assert.deepEqual(problems.filter((p) => !/Failed to update a ServiceWorker|ERR_INTERNET_DISCONNECTED/.test(p)), []);
   await context.close();
@@ -146,5 +157,20 @@ test('a new deployment in the same folder is picked up on the next load, and the
     assert.ok(!caches.includes(old), `the old build's cache ${old} is deleted`);
   }
   assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a download the server cuts half-way is explained, is not kept, and Retry completes it', async () => {
+  const context = await browser.newContext();
+  const problems = [];
+  server.cut = /train-images/;
+  const page = await open(context, problems);
+  await page.waitForSelector('[data-testid="data-retry"]:not([hidden])', { timeout: 60_000 });
+  assert.match(await page.textContent('[data-testid="data-status"]'), /The MNIST training images could not be downloaded \(the download ended after [\d,]+ of 60,000 images\)\. What arrived is kept/);
+  server.cut = null;
+  await page.click('[data-testid="data-retry"]');
+  await mnistLoaded(page);
+  assert.equal(await page.getAttribute('#train', 'data-train-source'), 'network', 'the cut download was not kept');
+  assert.deepEqual(problems.filter((p) => !/ERR_|Failed to load resource/.test(p)), []);
   await context.close();
 });
