@@ -77,7 +77,7 @@ async function trainSteps(page, steps) {
   await page.click('[data-testid="train-pause"]');
 }
 
-test('on a static host without headers the page isolates itself, trains on two workers, and a second visit transfers almost nothing', async () => {
+test('on a static host without headers the page isolates itself, trains on two workers, is installable, and a second visit transfers almost nothing', async () => {
   const context = await browser.newContext();
   const problems = [];
   server.sent = 0;
@@ -87,6 +87,9 @@ test('on a static host without headers the page isolates itself, trains on two w
   await mnistLoaded(first);
   await first.waitForFunction(() => navigator.serviceWorker.controller?.state === 'activated');
   await trainSteps(first, 20);
+  // Installable as an app: Chromium finds nothing missing (manifest, icons, service worker).
+  const cdp = await context.newCDPSession(first);
+  assert.deepEqual((await cdp.send('Page.getInstallabilityErrors')).installabilityErrors, []);
   const firstVisit = server.sent;
   await first.close();
 

@@ -14,6 +14,8 @@ mod export;
 mod filter;
 mod output;
 mod progress;
+// Not in the wasm32 build of the tests (wasm-pack compiles this binary too): tokio is native only.
+#[cfg(not(target_arch = "wasm32"))]
 mod serve;
 mod train;
 
@@ -58,6 +60,7 @@ fn main() -> ExitCode {
             Args::parse(rest, &["runs", "steps", "batch", "json"]).and_then(|a| bench::run(&a))
         }
         "filter" => Args::parse(rest, &["kernel", "input", "output"]).and_then(|a| filter::run(&a)),
+        #[cfg(not(target_arch = "wasm32"))]
         "serve" => Args::parse(rest, &["root", "host", "port"]).and_then(|a| {
             let root: String = a.get_or("root", "dist".into())?;
             let host: String = a.get_or("host", "127.0.0.1".into())?;
