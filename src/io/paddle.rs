@@ -216,6 +216,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn reads_protocol_2_arrays_whose_bytes_are_latin_1_text() {
+        // pickle.dumps({'fc.weight': np.arange(6, dtype=np.float32).reshape(2, 3)}, protocol=2)
+        // under NumPy 2.4: the data is `_codecs.encode(text, 'latin1')`.
+        let p = b"\x80\x02}q\x00X\x09\x00\x00\x00fc.weightq\x01cnumpy._core.multiarray\n_reconstruct\nq\x02cnumpy\nndarray\nq\x03K\x00\x85q\x04c_codecs\nencode\nq\x05X\x01\x00\x00\x00bq\x06X\x06\x00\x00\x00latin1q\x07\x86q\x08Rq\x09\x87q\x0aRq\x0b(K\x01K\x02K\x03\x86q\x0ccnumpy\ndtype\nq\x0dX\x02\x00\x00\x00f4q\x0e\x89\x88\x87q\x0fRq\x10(K\x03X\x01\x00\x00\x00<q\x11NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tq\x12b\x89h\x05X\x1b\x00\x00\x00\x00\x00\x00\x00\x00\x00\xc2\x80?\x00\x00\x00@\x00\x00@@\x00\x00\xc2\x80@\x00\x00\xc2\xa0@q\x13h\x07\x86q\x14Rq\x15tq\x16bs.";
+        let file = read(p).unwrap();
+        let w = &file.tensors["fc.weight"];
+        assert_eq!(w.shape, [2, 3]);
+        assert_eq!(w.values(false).unwrap(), [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+    }
+
+    #[test]
     fn what_it_writes_it_reads() {
         let bytes = write(&[
             (
