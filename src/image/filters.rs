@@ -105,7 +105,7 @@ impl Filter {
 
     fn validate(&self) -> Result<()> {
         let k = self.size();
-        if k == 0 || k % 2 == 0 || k > 15 {
+        if k == 0 || k.is_multiple_of(2) || k > 15 {
             return Err(Error::Invalid(format!(
                 "kernel must be square with an odd size up to 15, got {k} rows"
             )));

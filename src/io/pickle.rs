@@ -594,7 +594,7 @@ impl Machine<'_> {
 }
 
 fn pairs(items: Vec<Id>) -> Result<Vec<(Id, Id)>> {
-    if items.len() % 2 != 0 {
+    if !items.len().is_multiple_of(2) {
         return Err(bad("a dict in the pickle has a key without a value"));
     }
     Ok(items.chunks_exact(2).map(|p| (p[0], p[1])).collect())

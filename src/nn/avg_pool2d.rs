@@ -34,7 +34,7 @@ fn padding() -> usize {
 }
 
 impl AvgPool2dSpec {
-    fn pool(&self, input: &[usize]) -> Result<AvgPool2d> {
+    pub(crate) fn pool(&self, input: &[usize]) -> Result<AvgPool2d> {
         let k = KERNEL_SIZE.check_count(self.kernel_size)?;
         let s = STRIDE.check_count(self.stride.unwrap_or(k))?;
         let p = PADDING.check_count(self.padding)?;

@@ -89,7 +89,7 @@ impl Conv2dSpec {
     }
 
     /// One group's convolution: its input channels are C/G of the input's.
-    fn geometry(&self, input: &[usize]) -> Result<Conv2dGeometry> {
+    pub(crate) fn geometry(&self, input: &[usize]) -> Result<Conv2dGeometry> {
         let oc = OUT_CHANNELS.check_count(self.out_channels)?;
         let [kh, kw] = self.kernel_size.sides();
         KERNEL_SIZE.check_count(kh)?;

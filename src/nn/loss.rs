@@ -18,7 +18,7 @@ fn softmax_into(row: &[f32], out: &mut [f32]) -> (f32, f32) {
 /// dL/dlogits = (softmax − one_hot) / N written into `grad` (N·K).
 pub fn softmax_cross_entropy(logits: &[f32], labels: &[u8], grad: &mut [f32]) -> f32 {
     let n = labels.len();
-    assert!(n > 0 && logits.len() % n == 0 && grad.len() == logits.len());
+    assert!(n > 0 && logits.len().is_multiple_of(n) && grad.len() == logits.len());
     let k = logits.len() / n;
     let mut total = 0.0f64;
     for ((row, g), &label) in logits

@@ -50,7 +50,7 @@ impl MaxPool2dSpec {
     }
 
     /// The pool for a per-sample input of `input`, checked.
-    fn pool(&self, input: &[usize]) -> Result<MaxPool2d> {
+    pub(crate) fn pool(&self, input: &[usize]) -> Result<MaxPool2d> {
         let k = KERNEL_SIZE.check_count(self.kernel_size)?;
         let s = STRIDE.check_count(self.stride.unwrap_or(k))?;
         let p = PADDING.check_count(self.padding)?;
@@ -99,6 +99,10 @@ impl MaxPool2d {
     /// Per-sample output (C,OH,OW).
     pub fn output_shape(&self) -> [usize; 3] {
         self.window.output_shape()
+    }
+
+    pub fn window(&self) -> PoolWindow {
+        self.window
     }
 }
 

@@ -29,6 +29,8 @@ pub struct LayerInfo {
 
 pub struct Model {
     spec: ModelSpec,
+    /// What its initial weights and its layers' own generators (dropout's) were drawn from.
+    seed: u64,
     /// Every size, checked before anything was allocated.
     plan: Plan,
     nodes: Vec<Node>,
@@ -59,6 +61,7 @@ impl Model {
         }
         Ok(Model {
             spec: spec.clone(),
+            seed,
             plan,
             acts: vec![Vec::new(); nodes.len() + 1],
             nodes,
@@ -93,6 +96,10 @@ impl Model {
 
     pub fn spec(&self) -> &ModelSpec {
         &self.spec
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
     }
 
     /// The number of classes: the size of the last layer's output.

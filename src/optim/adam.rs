@@ -29,15 +29,19 @@ impl Adam {
     }
 }
 
+/// The step size lr/(1−β₁ᵗ) and √(1−β₂ᵗ) of update t (from 1): the bias corrections, in
+/// double precision as PyTorch computes them in Python floats.
+pub fn corrections(lr: f32, (b1, b2): (f32, f32), t: u32) -> (f32, f32) {
+    let bc1 = 1.0 - libm::pow(b1 as f64, t as f64);
+    let bc2_sqrt = (1.0 - libm::pow(b2 as f64, t as f64)).sqrt();
+    ((lr as f64 / bc1) as f32, bc2_sqrt as f32)
+}
+
 impl Optimizer for Adam {
     fn step(&mut self, params: &mut dyn Iterator<Item = &mut Param>) {
         self.t += 1;
         let (b1, b2) = self.betas;
-        // The bias corrections in double precision, as PyTorch computes them in Python floats.
-        let bc1 = 1.0 - libm::pow(b1 as f64, self.t as f64);
-        let bc2_sqrt = (1.0 - libm::pow(b2 as f64, self.t as f64)).sqrt();
-        let step_size = (self.lr as f64 / bc1) as f32;
-        let bc2_sqrt = bc2_sqrt as f32;
+        let (step_size, bc2_sqrt) = corrections(self.lr, self.betas, self.t);
         for (i, p) in params.enumerate() {
             let m = state(&mut self.m, i, p.value.len());
             let v = state(&mut self.v, i, p.value.len());

@@ -239,10 +239,10 @@ impl Trainer {
         })
     }
 
-    /// Forward and backward on the examples `indices` of `data`, leaving the mean loss's
-    /// gradients in the model's parameters; no update. The loss may be NaN: [`Trainer::step`]
-    /// is the one that refuses to apply it.
-    pub fn gradients(&mut self, data: &Dataset, indices: &[usize]) -> Result<StepStats> {
+    /// The examples `indices` of `data` as a step takes them: gathered, shifted when the
+    /// settings say so, their labels checked against the network's outputs. Both devices take
+    /// their batches here, so a seeded run draws the same images on either.
+    pub fn batch(&mut self, data: &Dataset, indices: &[usize]) -> Result<(&[f32], &[u8])> {
         data.gather(indices, &mut self.x, &mut self.y);
         if self.config.shift > 0 {
             let size = data.rows * data.cols;
@@ -257,6 +257,14 @@ impl Trainer {
             }
         }
         check_labels(&self.y, self.model.classes())?;
+        Ok((&self.x, &self.y))
+    }
+
+    /// Forward and backward on the examples `indices` of `data`, leaving the mean loss's
+    /// gradients in the model's parameters; no update. The loss may be NaN: [`Trainer::step`]
+    /// is the one that refuses to apply it.
+    pub fn gradients(&mut self, data: &Dataset, indices: &[usize]) -> Result<StepStats> {
+        self.batch(data, indices)?;
         let logits = self
             .model
             .forward_batch(&self.x, indices.len(), Mode::Train)?;
@@ -272,15 +280,24 @@ impl Trainer {
         })
     }
 
+    /// Why step `step` was not applied: its loss was `loss`, not a finite number.
+    pub fn diverged(&self, loss: f32, step: usize) -> Error {
+        Error::Diverged(format!(
+            "the loss became {loss} at step {step}; the weights were not updated. Lower the learning rate (it is {:e}) and reset.",
+            self.lr()
+        ))
+    }
+
+    /// Counts a step another device took (the GPU path): the schedule moves on.
+    #[cfg(feature = "gpu")]
+    pub(crate) fn count_step(&mut self) {
+        self.step += 1;
+    }
+
     /// Applies the gradients in the model, unless the step's loss is not finite.
     fn update(&mut self, stats: StepStats) -> Result<StepStats> {
         if !stats.loss.is_finite() {
-            return Err(Error::Diverged(format!(
-                "the loss became {} at step {}; the weights were not updated. Lower the learning rate (it is {:e}) and reset.",
-                stats.loss,
-                self.step + 1,
-                self.lr()
-            )));
+            return Err(self.diverged(stats.loss, self.step + 1));
         }
         let lr = self.lr();
         self.optimizer.set_lr(lr);

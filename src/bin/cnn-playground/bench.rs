@@ -46,6 +46,19 @@ pub fn run(args: &Args) -> Result<(), String> {
     let images: Vec<u8> = (0..n * 784).map(|_| rng.below(256) as u8).collect();
     let labels: Vec<u8> = (0..n).map(|_| rng.below(10) as u8).collect();
     let data = Dataset::new(images, labels, 28, 28).map_err(|e| e.to_string())?;
+    match args.get_or("device", "cpu".to_string())?.as_str() {
+        "cpu" => {}
+        #[cfg(feature = "gpu")]
+        "gpu" => return gpu::run(&data, runs, steps, batch),
+        #[cfg(not(feature = "gpu"))]
+        "gpu" => {
+            return Err(
+                "this binary was built without the GPU path: cargo build --release --features gpu"
+                    .into(),
+            )
+        }
+        other => return Err(format!("--device: '{other}' is not one of cpu, gpu")),
+    }
 
     let spec = ModelSpec::tutorial();
     let model = Model::new(&spec, 0).map_err(|e| e.to_string())?;
@@ -134,4 +147,77 @@ pub fn run(args: &Args) -> Result<(), String> {
         output::write(&path, json.as_bytes())?;
     }
     Ok(())
+}
+
+/// `bench --device gpu`: the GPU path's training images/s at the given batch and at 512, and
+/// batch-1 inference latency (upload, forward, read back), each the median of `runs`.
+#[cfg(feature = "gpu")]
+mod gpu {
+    use super::median;
+    use cnn_playground::data::Dataset;
+    use cnn_playground::gpu::{Gpu, GpuModel, GpuTrainer};
+    use cnn_playground::nn::{Mode, Model, ModelSpec};
+    use cnn_playground::train::{TrainConfig, Trainer};
+    use pollster::block_on;
+    use std::rc::Rc;
+    use std::time::Instant;
+
+    pub fn run(data: &Dataset, runs: usize, steps: usize, batch: usize) -> Result<(), String> {
+        let err = |e: cnn_playground::Error| e.to_string();
+        let gpu = Rc::new(Gpu::blocking().map_err(err)?);
+        let info = gpu.info().clone();
+        let spec = ModelSpec::tutorial();
+        println!(
+            "GPU path on {} ({}{}), medians of {runs} runs (the tutorial's CNN)",
+            info.name,
+            info.backend,
+            if info.software { ", software" } else { "" }
+        );
+        for batch in [batch, 512] {
+            let batch = batch.min(data.len());
+            let config = TrainConfig {
+                batch_size: batch,
+                ..TrainConfig::default()
+            };
+            let model = Model::new(&spec, 0).map_err(err)?;
+            let trainer = Trainer::new(model, config, data.len()).map_err(err)?;
+            let mut trainer = GpuTrainer::new(gpu.clone(), trainer).map_err(err)?;
+            let indices: Vec<usize> = (0..batch).collect();
+            let mut timed = |steps: usize| -> Result<f64, String> {
+                let t = Instant::now();
+                for _ in 0..steps {
+                    block_on(trainer.step(data, &indices)).map_err(err)?;
+                }
+                // The steps are queued: the loss of the last one is there when all are done.
+                block_on(trainer.stats()).map_err(err)?;
+                Ok((steps * batch) as f64 / t.elapsed().as_secs_f64())
+            };
+            timed(2)?;
+            let rates = (0..runs)
+                .map(|_| timed(steps))
+                .collect::<Result<Vec<_>, _>>()?;
+            println!(
+                "  training, batch {batch:<4}      {:>8.0} images/s",
+                median(rates)
+            );
+        }
+        let model = Model::new(&spec, 0).map_err(err)?;
+        let mut on_gpu = GpuModel::new(gpu, &model).map_err(err)?;
+        let x: Vec<f32> = (0..784).map(|i| (i % 255) as f32 / 255.0).collect();
+        let reps = 50;
+        for _ in 0..5 {
+            block_on(on_gpu.forward(&x, 1, Mode::Eval)).map_err(err)?;
+        }
+        let latency = (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                for _ in 0..reps {
+                    block_on(on_gpu.forward(&x, 1, Mode::Eval)).map_err(err)?;
+                }
+                Ok(t.elapsed().as_secs_f64() * 1e3 / reps as f64)
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        println!("  inference, batch 1         {:>8.3} ms", median(latency));
+        Ok(())
+    }
 }

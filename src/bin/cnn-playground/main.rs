@@ -28,15 +28,18 @@ commands:
   train  [--epochs 5] [--batch 64] [--lr 0.001] [--seed 0] [--out model.safetensors]
          [--recipe tutorial|improved] [--optimizer adam|sgd] [--momentum 0.9] [--weight-decay 0]
          [--schedule constant|cosine] [--shift PIXELS] [--arch ARCH.json] [--limit N] [--data DIR]
-         train on MNIST; a line per epoch with train loss, test accuracy and images/s
+         [--device cpu|gpu]
+         train on MNIST; a line per epoch with train loss, test accuracy and images/s; on the
+         GPU (wgpu: Vulkan, Metal, DirectX) when built with --features gpu
   eval   --weights FILE [--predictions OUT] [--data DIR]
          test accuracy of a model file: safetensors, PyTorch's .pt/.pth (torch.save of a module
          or a state_dict, read without running its pickle) or Paddle's .pdparams
   export --weights FILE --format onnx|pytorch|pdparams|safetensors --out PATH
          the model for another framework: ONNX (opset 17), a PyTorch project folder (model.py,
          train.py for torchrun, the weights), Paddle's .pdparams
-  bench  [--runs 5] [--steps 20] [--batch 64] [--json OUT.json]
-         training images/s, batch-1 latency and the mean filter's time on this machine
+  bench  [--runs 5] [--steps 20] [--batch 64] [--json OUT.json] [--device cpu|gpu]
+         training images/s, batch-1 latency and the mean filter's time on this machine; on the
+         GPU, training at the batch and at 512, and batch-1 latency
   filter --kernel NAME|FILE.json --input IN.png --output OUT.png
          apply a 3×3 filter per channel (zero padding): mean (the tutorial's), gaussian, edges,
          sharpen, sobel-x, sobel-y, emboss, or a JSON kernel {\"kernel\": [[..]], \"divisor\": 1, \"offset\": 0}
@@ -56,9 +59,8 @@ fn main() -> ExitCode {
             Args::parse(rest, &["weights", "predictions", "data"]).and_then(|a| train::eval(&a))
         }
         "export" => Args::parse(rest, &["weights", "format", "out"]).and_then(|a| export::run(&a)),
-        "bench" => {
-            Args::parse(rest, &["runs", "steps", "batch", "json"]).and_then(|a| bench::run(&a))
-        }
+        "bench" => Args::parse(rest, &["runs", "steps", "batch", "json", "device"])
+            .and_then(|a| bench::run(&a)),
         "filter" => Args::parse(rest, &["kernel", "input", "output"]).and_then(|a| filter::run(&a)),
         #[cfg(not(target_arch = "wasm32"))]
         "serve" => Args::parse(rest, &["root", "host", "port"]).and_then(|a| {

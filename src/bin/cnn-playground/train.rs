@@ -3,11 +3,11 @@
 use crate::args::Args;
 use crate::output;
 use crate::progress::Progress;
-use cnn_playground::data::Mnist;
+use cnn_playground::data::{Dataset, Mnist};
 use cnn_playground::io::checkpoint;
 use cnn_playground::nn::{Model, ModelSpec};
 use cnn_playground::optim::{OptimizerSpec, LR};
-use cnn_playground::train::{evaluate, History, Recipe, Schedule, TrainConfig, Trainer};
+use cnn_playground::train::{evaluate, History, Recipe, Schedule, StepStats, TrainConfig, Trainer};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -26,6 +26,7 @@ pub const TRAIN_OPTIONS: &[&str] = &[
     "shift",
     "arch",
     "limit",
+    "device",
 ];
 
 /// Where `scripts/setup.sh` and `scripts/run.sh` put MNIST, relative to the working directory
@@ -114,6 +115,72 @@ fn config(args: &Args) -> Result<(ModelSpec, TrainConfig), String> {
     Ok((spec, config))
 }
 
+/// Where the steps run: the CPU core, or the GPU path (built with `--features gpu`).
+enum Device {
+    Cpu(Box<Trainer>),
+    #[cfg(feature = "gpu")]
+    Gpu(Box<cnn_playground::gpu::GpuTrainer>),
+}
+
+impl Device {
+    fn new(args: &Args, trainer: Trainer) -> Result<Device, String> {
+        match args.get_or("device", "cpu".to_string())?.as_str() {
+            "cpu" => Ok(Device::Cpu(Box::new(trainer))),
+            #[cfg(feature = "gpu")]
+            "gpu" => {
+                use cnn_playground::gpu::{Gpu, GpuTrainer};
+                let gpu = Gpu::blocking().map_err(|e| e.to_string())?;
+                let info = gpu.info();
+                println!(
+                    "on the GPU: {} ({}{})",
+                    info.name,
+                    info.backend,
+                    if info.software {
+                        ", a software adapter: expect it to be slower than the CPU"
+                    } else {
+                        ""
+                    }
+                );
+                GpuTrainer::new(std::rc::Rc::new(gpu), trainer)
+                    .map(|t| Device::Gpu(Box::new(t)))
+                    .map_err(|e| e.to_string())
+            }
+            #[cfg(not(feature = "gpu"))]
+            "gpu" => Err(
+                "this binary was built without the GPU path: cargo build --release --features gpu"
+                    .into(),
+            ),
+            other => Err(format!("--device: '{other}' is not one of cpu, gpu")),
+        }
+    }
+
+    fn trainer(&self) -> &Trainer {
+        match self {
+            Device::Cpu(t) => t,
+            #[cfg(feature = "gpu")]
+            Device::Gpu(t) => &t.trainer,
+        }
+    }
+
+    fn run_epoch(&mut self, data: &Dataset, on_step: impl FnMut(&StepStats)) -> Result<(), String> {
+        match self {
+            Device::Cpu(t) => t.run_epoch(data, on_step),
+            #[cfg(feature = "gpu")]
+            Device::Gpu(t) => pollster::block_on(t.run_epoch(data, on_step)),
+        }
+        .map_err(|e| e.to_string())
+    }
+
+    /// The model, with the device's latest weights.
+    fn model(&mut self) -> Result<&mut Model, String> {
+        match self {
+            Device::Cpu(t) => Ok(&mut t.model),
+            #[cfg(feature = "gpu")]
+            Device::Gpu(t) => pollster::block_on(t.model()).map_err(|e| e.to_string()),
+        }
+    }
+}
+
 pub fn train(args: &Args) -> Result<(), String> {
     let (spec, config) = config(args)?;
     let out: Option<String> = args.get("out")?;
@@ -136,25 +203,26 @@ pub fn train(args: &Args) -> Result<(), String> {
     // The file written at the end tells the page how this model was trained.
     let mut history = History::initialised(config.seed);
     history.start_run(config.clone());
-    let mut trainer = Trainer::new(model, config, train_set.len()).map_err(|e| e.to_string())?;
+    let trainer = Trainer::new(model, config, train_set.len()).map_err(|e| e.to_string())?;
+    let mut device = Device::new(args, trainer)?;
     for epoch in 1..=epochs {
-        let steps = train_set.len().div_ceil(trainer.config().batch_size);
+        let steps = train_set
+            .len()
+            .div_ceil(device.trainer().config().batch_size);
         let mut progress = Progress::new(format!("epoch {epoch}/{epochs}"), steps);
         let (mut loss_sum, mut seen) = (0.0f64, 0usize);
         let start = Instant::now();
-        trainer
-            .run_epoch(&train_set, |stats| {
-                loss_sum += stats.loss as f64 * stats.size as f64;
-                seen += stats.size;
-                history.record_step(stats, seen as f64 / train_set.len() as f64);
-                progress.tick(&format!("loss {:.4}", loss_sum / seen as f64), seen);
-            })
-            .map_err(|e| e.to_string())?;
+        device.run_epoch(&train_set, |stats| {
+            loss_sum += stats.loss as f64 * stats.size as f64;
+            seen += stats.size;
+            history.record_step(stats, seen as f64 / train_set.len() as f64);
+            progress.tick(&format!("loss {:.4}", loss_sum / seen as f64), seen);
+        })?;
         let seconds = start.elapsed().as_secs_f64();
         history.add_seconds(seconds);
         history.end_epoch();
         progress.finish();
-        let eval = evaluate(&mut trainer.model, &mnist.test).map_err(|e| e.to_string())?;
+        let eval = evaluate(device.model()?, &mnist.test).map_err(|e| e.to_string())?;
         history.record_evaluation(eval.score());
         println!(
             "epoch {epoch}: train loss {:.4}, test accuracy {:.2}% ({}/{}), {:.0} images/s",
@@ -166,7 +234,7 @@ pub fn train(args: &Args) -> Result<(), String> {
         );
     }
     if let Some(path) = out {
-        output::write(&path, &checkpoint::save(&trainer.model, Some(&history)))?;
+        output::write(&path, &checkpoint::save(device.model()?, Some(&history)))?;
         println!("saved {path}");
     }
     Ok(())

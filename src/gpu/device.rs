@@ -1,0 +1,400 @@
+//! The GPU itself: an adapter chosen on this machine (Vulkan, Metal or DirectX natively; the
+//! browser's WebGPU in wasm), its device and queue, the kernels compiled once each, and the
+//! means to read results back.
+//!
+//! Every call that can fail on the GPU runs inside an error scope, so a validation error or an
+//! exhausted GPU memory becomes an [`Error::Gpu`] the caller can show (natively, wgpu would
+//! otherwise panic; on the web it would only warn).
+
+use super::kernel::{Access, Args, Kernel, Shader};
+use crate::error::{Error, Result};
+use serde::Serialize;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use wgpu::util::DeviceExt;
+
+/// What the page and the CLI say about the adapter.
+#[derive(Clone, Debug, Serialize)]
+pub struct AdapterInfo {
+    /// The driver's name for it: "NVIDIA GeForce RTX 3060", "llvmpipe (LLVM 15.0.6, 256 bits)".
+    pub name: String,
+    /// Vulkan, Metal, Dx12, BrowserWebGpu.
+    pub backend: String,
+    /// A software rasteriser on the CPU (lavapipe, SwiftShader, WARP): it computes the right
+    /// answers, far more slowly than the CPU path.
+    pub software: bool,
+}
+
+/// The two GEMM kernels of gemm.wgsl: tiled in workgroup memory (GPUs), or each invocation
+/// reading straight from the buffers (software adapters, four times faster on lavapipe).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GemmKernel {
+    Tiled,
+    Direct,
+}
+
+/// A GPU device ready to run the kernels.
+pub struct Gpu {
+    pub(crate) device: wgpu::Device,
+    pub(crate) queue: wgpu::Queue,
+    info: AdapterInfo,
+    gemm: GemmKernel,
+    /// The largest storage buffer one binding may hold, in bytes.
+    max_binding: u64,
+    pipelines: RefCell<HashMap<(&'static str, &'static str), wgpu::ComputePipeline>>,
+    layouts: RefCell<HashMap<&'static [Access], wgpu::PipelineLayout>>,
+    /// Stand-ins for the bindings a kernel does not use: distinct, so that no buffer is bound
+    /// twice in one dispatch.
+    spare: [wgpu::Buffer; 4],
+}
+
+/// One kernel launch, recorded once and replayed step after step: its pipeline, its bindings
+/// and its arguments (a uniform buffer, rewritten when they change: Adam's step size).
+pub struct Dispatch {
+    pipeline: wgpu::ComputePipeline,
+    bind_group: wgpu::BindGroup,
+    uniform: wgpu::Buffer,
+    groups: (u32, u32, u32),
+}
+
+/// Workgroups for `n` invocations of a 256-wide kernel: a grid at most 65,535 wide, which the
+/// kernels read back as one line (`common.wgsl`).
+pub(crate) fn line_groups(n: usize) -> (u32, u32, u32) {
+    let groups = n.div_ceil(256).max(1);
+    let x = groups.min(65_535);
+    (x as u32, groups.div_ceil(x) as u32, 1)
+}
+
+impl Gpu {
+    /// The best adapter here: a discrete or integrated GPU before a software one, which is
+    /// taken only when nothing else is present (its `software` flag says so).
+    pub async fn new() -> Result<Gpu> {
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+            backends: wgpu::Backends::VULKAN
+                | wgpu::Backends::METAL
+                | wgpu::Backends::DX12
+                | wgpu::Backends::BROWSER_WEBGPU,
+            ..wgpu::InstanceDescriptor::new_without_display_handle()
+        });
+        let adapter = instance
+            .request_adapter(&wgpu::RequestAdapterOptions {
+                power_preference: wgpu::PowerPreference::HighPerformance,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| Error::Gpu(format!("no GPU adapter is available here ({e})")))?;
+        let raw = adapter.get_info();
+        let info = AdapterInfo {
+            name: raw.name.clone(),
+            backend: format!("{:?}", raw.backend),
+            software: raw.device_type == wgpu::DeviceType::Cpu,
+        };
+        let offered = adapter.limits();
+        // WebGPU's default limits, which every adapter grants, with buffers as large as this one
+        // allows (the batch is checked against them).
+        let limits = wgpu::Limits {
+            max_storage_buffer_binding_size: offered.max_storage_buffer_binding_size,
+            max_buffer_size: offered.max_buffer_size,
+            ..wgpu::Limits::default()
+        };
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor {
+                label: Some("cnn-playground"),
+                required_limits: limits.clone(),
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| Error::Gpu(format!("the GPU {} refused a device: {e}", info.name)))?;
+        let spare = std::array::from_fn(|i| {
+            device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(["spare0", "spare1", "spare2", "spare3"][i]),
+                size: 16,
+                usage: wgpu::BufferUsages::STORAGE,
+                mapped_at_creation: false,
+            })
+        });
+        Ok(Gpu {
+            device,
+            queue,
+            gemm: match info.software {
+                true => GemmKernel::Direct,
+                false => GemmKernel::Tiled,
+            },
+            info,
+            max_binding: limits
+                .max_storage_buffer_binding_size
+                .min(limits.max_buffer_size),
+            pipelines: RefCell::default(),
+            layouts: RefCell::default(),
+            spare,
+        })
+    }
+
+    /// [`Gpu::new`], waited for: natively nothing else needs the thread meanwhile.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn blocking() -> Result<Gpu> {
+        pollster::block_on(Self::new())
+    }
+
+    pub fn info(&self) -> &AdapterInfo {
+        &self.info
+    }
+
+    /// Chooses the GEMM kernel the programs built from now on record; [`Gpu::new`] picks the
+    /// one that is faster on the adapter (tests try both).
+    pub fn set_gemm(&mut self, kernel: GemmKernel) {
+        self.gemm = kernel;
+    }
+
+    pub(crate) fn gemm_kernel(&self) -> &'static str {
+        match self.gemm {
+            GemmKernel::Tiled => "gemm",
+            GemmKernel::Direct => "gemm_direct",
+        }
+    }
+
+    /// The most floats one buffer may hold here.
+    pub fn max_floats(&self) -> usize {
+        (self.max_binding / 4) as usize
+    }
+
+    /// A zeroed buffer of `len` floats (or u32s), at least one.
+    pub(crate) fn buffer(&self, label: &str, len: usize) -> wgpu::Buffer {
+        self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size: 4 * len.max(1) as u64,
+            usage: wgpu::BufferUsages::STORAGE
+                | wgpu::BufferUsages::COPY_SRC
+                | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        })
+    }
+
+    /// Writes `data` at float `offset` of `buffer` before the next submission runs.
+    pub(crate) fn write(&self, buffer: &wgpu::Buffer, offset: usize, data: &[f32]) {
+        self.queue
+            .write_buffer(buffer, 4 * offset as u64, &bytes_of(data));
+    }
+
+    pub(crate) fn write_u32(&self, buffer: &wgpu::Buffer, data: &[u32]) {
+        let bytes: Vec<u8> = data.iter().flat_map(|v| v.to_le_bytes()).collect();
+        self.queue.write_buffer(buffer, 0, &bytes);
+    }
+
+    fn layout(&self, bindings: &'static [Access]) -> wgpu::PipelineLayout {
+        let mut layouts = self.layouts.borrow_mut();
+        layouts
+            .entry(bindings)
+            .or_insert_with(|| {
+                let uniform = wgpu::BindGroupLayoutEntry {
+                    binding: 0,
+                    visibility: wgpu::ShaderStages::COMPUTE,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Uniform,
+                        has_dynamic_offset: false,
+                        min_binding_size: None,
+                    },
+                    count: None,
+                };
+                let storage =
+                    bindings
+                        .iter()
+                        .enumerate()
+                        .map(|(i, access)| wgpu::BindGroupLayoutEntry {
+                            binding: i as u32 + 1,
+                            visibility: wgpu::ShaderStages::COMPUTE,
+                            ty: wgpu::BindingType::Buffer {
+                                ty: wgpu::BufferBindingType::Storage {
+                                    read_only: *access == Access::Read,
+                                },
+                                has_dynamic_offset: false,
+                                min_binding_size: None,
+                            },
+                            count: None,
+                        });
+                let entries: Vec<_> = std::iter::once(uniform).chain(storage).collect();
+                let group =
+                    self.device
+                        .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                            label: None,
+                            entries: &entries,
+                        });
+                self.device
+                    .create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                        label: None,
+                        bind_group_layouts: &[Some(&group)],
+                        immediate_size: 0,
+                    })
+            })
+            .clone()
+    }
+
+    fn pipeline(&self, kernel: Kernel) -> wgpu::ComputePipeline {
+        let key = (kernel.shader.name, kernel.entry);
+        if let Some(p) = self.pipelines.borrow().get(&key) {
+            return p.clone();
+        }
+        let Shader {
+            name,
+            source,
+            bindings,
+        } = *kernel.shader;
+        let module = self
+            .device
+            .create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(name),
+                source: wgpu::ShaderSource::Wgsl(
+                    format!("{}\n{source}", include_str!("wgsl/common.wgsl")).into(),
+                ),
+            });
+        let pipeline = self
+            .device
+            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(kernel.entry),
+                layout: Some(&self.layout(bindings)),
+                module: &module,
+                entry_point: Some(kernel.entry),
+                compilation_options: Default::default(),
+                cache: None,
+            });
+        self.pipelines.borrow_mut().insert(key, pipeline.clone());
+        pipeline
+    }
+
+    /// Records a launch of `kernel` over `groups` workgroups with `args` and the storage
+    /// `buffers` its file declares, in order (`None`: a binding this entry point leaves unused).
+    pub(crate) fn dispatch(
+        &self,
+        kernel: Kernel,
+        args: Args,
+        buffers: &[Option<&wgpu::Buffer>],
+        groups: (u32, u32, u32),
+    ) -> Dispatch {
+        assert_eq!(
+            buffers.len(),
+            kernel.shader.bindings.len(),
+            "{}: one buffer per binding",
+            kernel.entry
+        );
+        let uniform = self
+            .device
+            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(kernel.entry),
+                contents: &args.bytes(),
+                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            });
+        let mut spare = self.spare.iter();
+        let entries: Vec<_> = std::iter::once(&uniform)
+            .chain(buffers.iter().map(|b| match b {
+                Some(b) => *b,
+                None => spare.next().expect("at most four unused bindings"),
+            }))
+            .enumerate()
+            .map(|(i, b)| wgpu::BindGroupEntry {
+                binding: i as u32,
+                resource: b.as_entire_binding(),
+            })
+            .collect();
+        let pipeline = self.pipeline(kernel);
+        let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(kernel.entry),
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &entries,
+        });
+        Dispatch {
+            pipeline,
+            bind_group,
+            uniform,
+            groups,
+        }
+    }
+
+    /// Replaces a recorded launch's arguments, from the next submission on.
+    pub(crate) fn set_args(&self, dispatch: &Dispatch, args: Args) {
+        self.queue.write_buffer(&dispatch.uniform, 0, &args.bytes());
+    }
+
+    /// Records `dispatches` into one compute pass.
+    pub(crate) fn record<'a>(
+        encoder: &mut wgpu::CommandEncoder,
+        dispatches: impl IntoIterator<Item = &'a Dispatch>,
+    ) {
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+        for d in dispatches {
+            pass.set_pipeline(&d.pipeline);
+            pass.set_bind_group(0, &d.bind_group, &[]);
+            pass.dispatch_workgroups(d.groups.0, d.groups.1, d.groups.2);
+        }
+    }
+
+    pub(crate) fn encoder(&self) -> wgpu::CommandEncoder {
+        self.device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor::default())
+    }
+
+    /// Runs `work` inside an error scope: a validation error or an out-of-memory in it becomes
+    /// an [`Error::Gpu`].
+    pub(crate) async fn checked<T>(&self, work: impl FnOnce() -> T) -> Result<T> {
+        let memory = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let value = work();
+        let invalid = validation.pop().await;
+        let exhausted = memory.pop().await;
+        match invalid.or(exhausted) {
+            Some(e) => Err(Error::Gpu(format!(
+                "the GPU {} failed: {e}",
+                self.info.name
+            ))),
+            None => Ok(value),
+        }
+    }
+
+    /// The floats `range` of `buffer`, once the work submitted so far is done.
+    pub(crate) async fn read(
+        &self,
+        buffer: &wgpu::Buffer,
+        range: std::ops::Range<usize>,
+    ) -> Result<Vec<f32>> {
+        let bytes = 4 * range.len() as u64;
+        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("read back"),
+            size: bytes.max(4),
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut encoder = self.encoder();
+        encoder.copy_buffer_to_buffer(buffer, 4 * range.start as u64, &staging, 0, bytes);
+        self.queue.submit([encoder.finish()]);
+        let (sender, receiver) = super::oneshot::channel();
+        staging
+            .slice(..)
+            .map_async(wgpu::MapMode::Read, move |r| sender.send(r));
+        #[cfg(not(target_arch = "wasm32"))]
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| Error::Gpu(format!("waiting for the GPU {}: {e}", self.info.name)))?;
+        receiver
+            .await
+            .map_err(|e| Error::Gpu(format!("reading from the GPU {}: {e}", self.info.name)))?;
+        let view = staging
+            .slice(..)
+            .get_mapped_range()
+            .map_err(|e| Error::Gpu(format!("reading from the GPU {}: {e}", self.info.name)))?;
+        let values = view[..bytes as usize]
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        drop(view);
+        staging.unmap();
+        Ok(values)
+    }
+
+    pub(crate) fn submit(&self, encoder: wgpu::CommandEncoder) {
+        self.queue.submit([encoder.finish()]);
+    }
+}
+
+/// Little-endian bytes of `data`, as the GPU reads them.
+fn bytes_of(data: &[f32]) -> Vec<u8> {
+    data.iter().flat_map(|v| v.to_le_bytes()).collect()
+}

@@ -1,0 +1,476 @@
+//! A network on the GPU: its parameters, their gradients and its buffers (batch norm's running
+//! statistics) each in one arena, laid out in the CPU model's order; and for each batch size a
+//! program, every layer's launches recorded once and replayed at each step. The CPU [`Model`]
+//! stays the description and the copy that is saved, inspected and drawn; weights move between
+//! them with [`GpuModel::upload`] and [`GpuModel::download`].
+
+use super::device::{line_groups, Gpu};
+use super::kernel::{Args, LOSS};
+use super::layers::{Io, Op, Pass, Step};
+use crate::error::{Error, Result};
+use crate::nn::plan::Plan;
+use crate::nn::{Mode, Model, ModelSpec};
+use crate::train::StepStats;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// A tensor's place in an arena: its full name, offset and length in floats.
+struct Slot {
+    name: String,
+    offset: usize,
+    len: usize,
+}
+
+/// Every buffer and launch of one batch size.
+pub(crate) struct Program {
+    /// `acts[0]` is the input, `acts[i + 1]` layer i's output (a view shares its input's).
+    acts: Vec<wgpu::Buffer>,
+    /// dL/dy and dL/dx, swapped from layer to layer.
+    grad: [wgpu::Buffer; 2],
+    labels: wgpu::Buffer,
+    /// Per row (loss, correct), then the mean loss and the number correct.
+    pub(crate) rows: wgpu::Buffer,
+    own: Vec<wgpu::Buffer>,
+    forward: HashMap<PassKey, Vec<Step>>,
+    loss: Vec<Step>,
+    /// By pass and whether dL/dinput is wanted; and which buffer that ends in.
+    backward: HashMap<(PassKey, bool), (Vec<Step>, usize)>,
+    cols: wgpu::Buffer,
+    dcols: wgpu::Buffer,
+    tmp: wgpu::Buffer,
+    partial: wgpu::Buffer,
+}
+
+/// [`Pass`] as a map key.
+type PassKey = bool;
+
+fn key(pass: Pass) -> PassKey {
+    pass == Pass::Train
+}
+
+pub struct GpuModel {
+    gpu: Rc<Gpu>,
+    spec: ModelSpec,
+    plan: Plan,
+    ops: Vec<Op>,
+    pub(crate) params: wgpu::Buffer,
+    pub(crate) grads: wgpu::Buffer,
+    buffers: wgpu::Buffer,
+    param_slots: Vec<Slot>,
+    buffer_slots: Vec<Slot>,
+    programs: HashMap<usize, Program>,
+}
+
+impl GpuModel {
+    /// `model`'s network and weights on `gpu`. Dropout's masks are drawn from the model's seed
+    /// as the CPU layers draw theirs (a fresh stream: the CPU layers' may have moved on).
+    pub fn new(gpu: Rc<Gpu>, model: &Model) -> Result<Self> {
+        let seed = model.seed();
+        let spec = model.spec().clone();
+        let plan = Plan::new(&spec)?;
+        let slots = |tensors: Vec<(String, usize)>| {
+            let mut offset = 0;
+            tensors
+                .into_iter()
+                .map(|(name, len)| {
+                    let slot = Slot { name, offset, len };
+                    offset += len;
+                    slot
+                })
+                .collect::<Vec<_>>()
+        };
+        let param_slots = slots(
+            model
+                .named_params()
+                .into_iter()
+                .map(|(n, p)| (n, p.value.len()))
+                .collect(),
+        );
+        let buffer_slots = slots(
+            model
+                .named_buffers()
+                .into_iter()
+                .map(|(n, b)| (n, b.value.len()))
+                .collect(),
+        );
+        let total = |s: &[Slot]| s.last().map_or(0, |s| s.offset + s.len);
+        let (param_len, buffer_len) = (total(&param_slots), total(&buffer_slots));
+        if param_len > gpu.max_floats() {
+            return Err(Error::Gpu(format!(
+                "its {param_len} parameters do not fit one buffer of the GPU {} ({} at most)",
+                gpu.info().name,
+                gpu.max_floats()
+            )));
+        }
+        let mut ops = Vec::with_capacity(spec.layers.len());
+        let mut input = spec.input.to_vec();
+        for (i, (layer, planned)) in spec.layers.iter().zip(&plan.layers).enumerate() {
+            let find = |slots: &[Slot], local: &str| {
+                let name = format!("{}.{local}", planned.name);
+                slots.iter().find(|s| s.name == name).map(|s| s.offset)
+            };
+            let offset =
+                |local: &str| find(&param_slots, local).or_else(|| find(&buffer_slots, local));
+            ops.push(Op::new(layer, &input, seed, i, &offset)?);
+            input.clone_from(&planned.output_shape);
+        }
+        let gpu_model = GpuModel {
+            params: gpu.buffer("parameters", param_len),
+            grads: gpu.buffer("gradients", param_len),
+            buffers: gpu.buffer("buffers", buffer_len),
+            gpu,
+            spec,
+            plan,
+            ops,
+            param_slots,
+            buffer_slots,
+            programs: HashMap::new(),
+        };
+        gpu_model.upload(model);
+        Ok(gpu_model)
+    }
+
+    pub fn gpu(&self) -> &Rc<Gpu> {
+        &self.gpu
+    }
+
+    pub fn spec(&self) -> &ModelSpec {
+        &self.spec
+    }
+
+    /// The number of parameter values (the arenas' length).
+    pub fn num_params(&self) -> usize {
+        self.param_slots.last().map_or(0, |s| s.offset + s.len)
+    }
+
+    /// Copies `model`'s weights and buffers (the same network) to the GPU.
+    pub fn upload(&self, model: &Model) {
+        for ((_, p), slot) in model.named_params().iter().zip(&self.param_slots) {
+            let values = p.value.as_slice().expect("standard layout");
+            self.gpu.write(&self.params, slot.offset, values);
+        }
+        for ((_, b), slot) in model.named_buffers().iter().zip(&self.buffer_slots) {
+            let values = b.value.as_slice().expect("standard layout");
+            self.gpu.write(&self.buffers, slot.offset, values);
+        }
+    }
+
+    /// Copies the GPU's weights and buffers into `model` (the same network).
+    pub async fn download(&self, model: &mut Model) -> Result<()> {
+        let params = self.gpu.read(&self.params, 0..self.num_params()).await?;
+        let buffer_len = self.buffer_slots.last().map_or(0, |s| s.offset + s.len);
+        let buffers = self.gpu.read(&self.buffers, 0..buffer_len).await?;
+        for (p, slot) in model.params_mut().zip(&self.param_slots) {
+            let values = p.value.as_slice_mut().expect("standard layout");
+            values.copy_from_slice(&params[slot.offset..slot.offset + slot.len]);
+        }
+        for slot in &self.buffer_slots {
+            let value = model
+                .tensor_mut(&slot.name)
+                .expect("the GPU model mirrors the CPU model's buffers");
+            let values = value.as_slice_mut().expect("standard layout");
+            values.copy_from_slice(&buffers[slot.offset..slot.offset + slot.len]);
+        }
+        Ok(())
+    }
+
+    /// The gradients of the last backward pass, in [`Model::params`] order, flattened.
+    pub async fn read_grads(&self) -> Result<Vec<f32>> {
+        self.gpu.read(&self.grads, 0..self.num_params()).await
+    }
+
+    /// The program for `batch` inputs, built the first time: every size checked against the
+    /// memory plan and this GPU's largest buffer first.
+    pub(crate) fn program(&mut self, batch: usize) -> Result<&mut Program> {
+        if !self.programs.contains_key(&batch) {
+            let program = self.build(batch)?;
+            self.programs.insert(batch, program);
+        }
+        Ok(self.programs.get_mut(&batch).expect("just built"))
+    }
+
+    fn build(&self, batch: usize) -> Result<Program> {
+        if batch == 0 {
+            return Err(crate::shape_err!("a batch of no inputs"));
+        }
+        self.plan.check_batch(batch)?;
+        let gpu = &self.gpu;
+        let per_sample: Vec<usize> = std::iter::once(self.plan.input_len)
+            .chain(self.plan.layers.iter().map(|l| l.output_len))
+            .collect();
+        let largest = per_sample.iter().max().copied().unwrap_or(0) * batch;
+        let [cols, tmp, partial] = self
+            .ops
+            .iter()
+            .map(|op| op.scratch(batch))
+            .fold([0; 3], |a, b| std::array::from_fn(|i| a[i].max(b[i])));
+        let needed = largest.max(cols).max(tmp).max(partial);
+        if needed > gpu.max_floats() {
+            return Err(Error::Gpu(format!(
+                "a batch of {batch} needs a buffer of {} MB, more than the GPU {} allows ({} MB): take a smaller batch",
+                (needed * 4) >> 20,
+                gpu.info().name,
+                (gpu.max_floats() * 4) >> 20
+            )));
+        }
+        let mut acts = vec![gpu.buffer("input", batch * self.plan.input_len)];
+        for (op, l) in self.ops.iter().zip(&self.plan.layers) {
+            let buffer = if op.is_view() {
+                acts.last().expect("the input comes first").clone()
+            } else {
+                gpu.buffer(&l.name, batch * l.output_len)
+            };
+            acts.push(buffer);
+        }
+        let own = self
+            .ops
+            .iter()
+            .zip(&self.plan.layers)
+            .map(|(op, l)| gpu.buffer(&l.name, op.own_len(batch, l.output_len)))
+            .collect();
+        let classes = self.plan.classes();
+        let labels = gpu.buffer("labels", batch);
+        let rows = gpu.buffer("rows", 2 * batch + 2);
+        let grad = [gpu.buffer("dy", largest), gpu.buffer("dx", largest)];
+        let loss_buffers = [
+            Some(&acts[self.ops.len()]),
+            Some(&labels),
+            Some(&grad[0]),
+            Some(&rows),
+        ];
+        let loss_args = Args::new().u(batch).u(classes);
+        let loss = vec![
+            Step::Run(gpu.dispatch(
+                LOSS.entry("softmax_cross_entropy"),
+                loss_args,
+                &loss_buffers,
+                line_groups(batch),
+            )),
+            Step::Run(gpu.dispatch(LOSS.entry("totals"), loss_args, &loss_buffers, (1, 1, 1))),
+        ];
+        Ok(Program {
+            acts,
+            grad,
+            labels,
+            rows,
+            own,
+            forward: HashMap::new(),
+            loss,
+            backward: HashMap::new(),
+            cols: gpu.buffer("columns", cols),
+            dcols: gpu.buffer("column gradients", cols),
+            tmp: gpu.buffer("gemm output", tmp),
+            partial: gpu.buffer("partial products", partial),
+        })
+    }
+
+    fn io<'a>(&'a self, program: &'a Program, batch: usize, i: usize) -> Io<'a> {
+        Io {
+            batch,
+            x: &program.acts[i],
+            y: &program.acts[i + 1],
+            params: &self.params,
+            grads: &self.grads,
+            buffers: &self.buffers,
+            cols: &program.cols,
+            dcols: &program.dcols,
+            tmp: &program.tmp,
+            partial: &program.partial,
+            own: &program.own[i],
+        }
+    }
+
+    fn input_len(&self, i: usize) -> usize {
+        match i {
+            0 => self.plan.input_len,
+            _ => self.plan.layers[i - 1].output_len,
+        }
+    }
+
+    /// Records the forward pass of `batch` (built the first time) into `encoder`, after
+    /// uploading the inputs and, in training, new dropout masks.
+    fn record_forward(
+        &mut self,
+        encoder: &mut wgpu::CommandEncoder,
+        x: &[f32],
+        batch: usize,
+        pass: Pass,
+    ) -> Result<()> {
+        let input_len = self.plan.input_len;
+        if batch.checked_mul(input_len) != Some(x.len()) {
+            return Err(crate::shape_err!(
+                "{batch} inputs of {:?} take {batch}×{input_len} values, got {}",
+                self.spec.input,
+                x.len()
+            ));
+        }
+        self.program(batch)?;
+        let program = &self.programs[&batch];
+        self.gpu.write(&program.acts[0], 0, x);
+        if !program.forward.contains_key(&key(pass)) {
+            let steps = (0..self.ops.len())
+                .flat_map(|i| {
+                    let io = self.io(program, batch, i);
+                    let out = self.plan.layers[i].output_len;
+                    self.ops[i].forward(&self.gpu, &io, pass, self.input_len(i), out)
+                })
+                .collect();
+            self.programs
+                .get_mut(&batch)
+                .expect("built above")
+                .forward
+                .insert(key(pass), steps);
+        }
+        if pass == Pass::Train {
+            for (i, op) in self.ops.iter_mut().enumerate() {
+                if let Some(mask) = op.draw_mask(batch * self.plan.layers[i].output_len) {
+                    self.gpu.write(&self.programs[&batch].own[i], 0, &mask);
+                }
+            }
+        }
+        record(encoder, &self.programs[&batch].forward[&key(pass)]);
+        Ok(())
+    }
+
+    /// Records the loss on `labels` and the backward pass after a training forward of `batch`.
+    fn record_loss_and_backward(
+        &mut self,
+        encoder: &mut wgpu::CommandEncoder,
+        labels: &[u8],
+        batch: usize,
+        need_input_grad: bool,
+    ) -> Result<()> {
+        crate::train::check_labels(labels, self.plan.classes())?;
+        let pass = Pass::Train;
+        let program = &self.programs[&batch];
+        let labels: Vec<u32> = labels.iter().map(|&l| l as u32).collect();
+        self.gpu.write_u32(&program.labels, &labels);
+        let k = (key(pass), need_input_grad);
+        if !program.backward.contains_key(&k) {
+            let mut steps = Vec::new();
+            let mut cur = 0;
+            for i in (0..self.ops.len()).rev() {
+                let op = &self.ops[i];
+                if op.is_view() {
+                    continue;
+                }
+                let io = self.io(program, batch, i);
+                let dx = (i > 0 || need_input_grad).then_some(&program.grad[1 - cur]);
+                let out = self.plan.layers[i].output_len;
+                steps.extend(op.backward(
+                    &self.gpu,
+                    &io,
+                    pass,
+                    &program.grad[cur],
+                    dx,
+                    self.input_len(i),
+                    out,
+                ));
+                cur = 1 - cur;
+            }
+            self.programs
+                .get_mut(&batch)
+                .expect("built")
+                .backward
+                .insert(k, (steps, cur));
+        }
+        let program = &self.programs[&batch];
+        record(encoder, &program.loss);
+        record(encoder, &program.backward[&k].0);
+        Ok(())
+    }
+
+    /// Records a training step's forward, loss and backward passes on `x` and `labels`
+    /// (the trainer adds the update and submits).
+    pub(crate) fn record_gradients(
+        &mut self,
+        encoder: &mut wgpu::CommandEncoder,
+        x: &[f32],
+        labels: &[u8],
+    ) -> Result<()> {
+        let batch = labels.len();
+        self.record_forward(encoder, x, batch, Pass::Train)?;
+        self.record_loss_and_backward(encoder, labels, batch, false)
+    }
+
+    /// The logits (`batch` rows) for inputs `x`.
+    pub async fn forward(&mut self, x: &[f32], batch: usize, mode: Mode) -> Result<Vec<f32>> {
+        let pass = if mode == Mode::Train {
+            Pass::Train
+        } else {
+            Pass::Eval
+        };
+        let gpu = self.gpu.clone();
+        let mut encoder = gpu.encoder();
+        gpu.checked(|| self.record_forward(&mut encoder, x, batch, pass))
+            .await??;
+        gpu.submit(encoder);
+        let logits = &self.programs[&batch].acts[self.ops.len()];
+        gpu.read(logits, 0..batch * self.plan.classes()).await
+    }
+
+    /// A training forward and backward pass on `x` and `labels`, without an update: the
+    /// gradients stay in the arena ([`GpuModel::read_grads`]). Returns the batch's statistics
+    /// and, when asked, dL/dinput.
+    pub async fn gradients(
+        &mut self,
+        x: &[f32],
+        labels: &[u8],
+        need_input_grad: bool,
+    ) -> Result<(StepStats, Option<Vec<f32>>)> {
+        let batch = labels.len();
+        let gpu = self.gpu.clone();
+        let mut encoder = gpu.encoder();
+        gpu.checked(|| -> Result<()> {
+            self.record_forward(&mut encoder, x, batch, Pass::Train)?;
+            self.record_loss_and_backward(&mut encoder, labels, batch, need_input_grad)
+        })
+        .await??;
+        gpu.submit(encoder);
+        let stats = self.stats(batch).await?;
+        let input_grad = match need_input_grad {
+            true => {
+                let program = &self.programs[&batch];
+                let at = program.backward[&(key(Pass::Train), true)].1;
+                Some(gpu.read(&program.grad[at], 0..x.len()).await?)
+            }
+            false => None,
+        };
+        Ok((stats, input_grad))
+    }
+
+    /// The last loss computed on a batch of `batch`: its mean and the number correct.
+    pub(crate) async fn stats(&self, batch: usize) -> Result<StepStats> {
+        let rows = &self.programs[&batch].rows;
+        let totals = self.gpu.read(rows, 2 * batch..2 * batch + 2).await?;
+        Ok(StepStats {
+            loss: totals[0],
+            correct: totals[1] as usize,
+            size: batch,
+        })
+    }
+}
+
+/// Records `steps` into `encoder`: runs of launches as compute passes, copies between them.
+fn record(encoder: &mut wgpu::CommandEncoder, steps: &[Step]) {
+    let mut rest = steps;
+    while let Some(first) = rest.first() {
+        if let Step::Copy { from, to, len } = first {
+            encoder.copy_buffer_to_buffer(from, 0, to, 0, 4 * *len as u64);
+            rest = &rest[1..];
+            continue;
+        }
+        let run = rest
+            .iter()
+            .position(|s| matches!(s, Step::Copy { .. }))
+            .unwrap_or(rest.len());
+        Gpu::record(
+            encoder,
+            rest[..run].iter().map(|s| match s {
+                Step::Run(d) => d,
+                Step::Copy { .. } => unreachable!("a run holds launches only"),
+            }),
+        );
+        rest = &rest[run..];
+    }
+}

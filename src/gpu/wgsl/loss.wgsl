@@ -1,0 +1,55 @@
+// Softmax cross-entropy, fused (nn/loss.rs): per row the loss, whether the top score is the
+// label, and dL/dlogits = (softmax − one_hot)/N; then their batch totals.
+// Bindings: logits, labels (read; u32 labels), dlogits, rows (read-write). rows holds
+// (loss, correct) per row, then the mean loss and the number correct.
+struct Loss {
+    rows: u32, classes: u32, _0: u32, _1: u32,
+    _2: u32, _3: u32, _4: u32, _5: u32, _6: u32, _7: u32, _8: u32, _9: u32, _10: u32, _11: u32, _12: u32, _13: u32,
+}
+@group(0) @binding(0) var<uniform> l: Loss;
+@group(0) @binding(1) var<storage, read> logits: array<f32>;
+@group(0) @binding(2) var<storage, read> labels: array<u32>;
+@group(0) @binding(3) var<storage, read_write> dlogits: array<f32>;
+@group(0) @binding(4) var<storage, read_write> rows: array<f32>;
+
+@compute @workgroup_size(256)
+fn softmax_cross_entropy(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+    let r = line(wid, nwg, lid);
+    if (r >= l.rows) { return; }
+    let base = r * l.classes;
+    var top = 0u;
+    var max_v = logits[base];
+    for (var k = 1u; k < l.classes; k++) {
+        if (logits[base + k] > max_v) { max_v = logits[base + k]; top = k; }
+    }
+    var sum = 0.0;
+    for (var k = 0u; k < l.classes; k++) { sum += exp(logits[base + k] - max_v); }
+    let label = labels[r];
+    let n = f32(l.rows);
+    for (var k = 0u; k < l.classes; k++) {
+        var g = exp(logits[base + k] - max_v) / sum;
+        if (k == label) { g -= 1.0; }
+        dlogits[base + k] = g / n;
+    }
+    rows[2u * r] = log(sum) - (logits[base + label] - max_v);
+    rows[2u * r + 1u] = select(0.0, 1.0, top == label);
+}
+
+var<workgroup> part: array<vec2<f32>, 256>;
+
+// rows[2N] = the mean loss, rows[2N + 1] = the number correct: one workgroup.
+@compute @workgroup_size(256)
+fn totals(@builtin(local_invocation_id) lid: vec3<u32>) {
+    var acc = vec2<f32>(0.0, 0.0);
+    for (var r = lid.x; r < l.rows; r += WG) { acc += vec2<f32>(rows[2u * r], rows[2u * r + 1u]); }
+    part[lid.x] = acc;
+    workgroupBarrier();
+    for (var half = WG / 2u; half > 0u; half /= 2u) {
+        if (lid.x < half) { part[lid.x] += part[lid.x + half]; }
+        workgroupBarrier();
+    }
+    if (lid.x == 0u) {
+        rows[2u * l.rows] = part[0].x / f32(l.rows);
+        rows[2u * l.rows + 1u] = part[0].y;
+    }
+}
