@@ -19,14 +19,17 @@ WASM_TESTS=(--test conv_reference --test network_reference --test layer_referenc
 
 wasm_tests() {
     use_wasm_toolchain
-    wasm-pack --log-level warn test --headless --chrome -- "${WASM_TESTS[@]}"
+    wasm-pack --log-level warn test --headless --chrome -- "${WASM_TESTS[@]}" "$@"
 }
+# With the GPU path, whose tests run on WebGPU (SwiftShader's adapter: webdriver.json turns WebGPU
+# on in headless Chromium), some taking longer than the runner's 20 s.
+wasm_tests_gpu() { WASM_BINDGEN_TEST_TIMEOUT=180 wasm_tests --features gpu --test gpu; }
 # The same tests on the portable build (no SIMD instructions): both must meet the references.
 wasm_tests_portable() { portable wasm_tests; }
 wasm_clippy() {
     # Debian's rustc-web ships no clippy; the native lint run covers the shared code there.
     [ "$(cat "$TOOLS/wasm-toolchain")" = rustup ] || { echo "skipped (no clippy for the wasm toolchain)"; return 0; }
-    cargo clippy -q --target wasm32-unknown-unknown --lib -- -D warnings
+    cargo clippy -q --target wasm32-unknown-unknown --lib --features gpu -- -D warnings
 }
 release_build() { cargo build -q --release --bin cnn-playground; }
 page_build() { build_site; }
@@ -41,7 +44,7 @@ export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}
 stage "cargo clippy" cargo clippy -q --all-targets --features gpu -- -D warnings
 stage "cargo clippy (wasm32)" wasm_clippy
 stage "cargo test (native)" cargo test -q --features gpu
-stage "wasm-pack test (Chromium)" wasm_tests
+stage "wasm-pack test (Chromium)" wasm_tests_gpu
 stage "wasm-pack test (portable)" wasm_tests_portable
 stage "build the page" page_build
 stage "build the native binary" release_build

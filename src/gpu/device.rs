@@ -84,10 +84,16 @@ impl Gpu {
             .await
             .map_err(|e| Error::Gpu(format!("no GPU adapter is available here ({e})")))?;
         let raw = adapter.get_info();
+        let software = raw.device_type == wgpu::DeviceType::Cpu;
         let info = AdapterInfo {
-            name: raw.name.clone(),
+            // Browsers may keep the adapter's description to themselves.
+            name: match (raw.name.is_empty(), software) {
+                (false, _) => raw.name.clone(),
+                (true, true) => "the browser's software adapter".into(),
+                (true, false) => "the browser's GPU".into(),
+            },
             backend: format!("{:?}", raw.backend),
-            software: raw.device_type == wgpu::DeviceType::Cpu,
+            software,
         };
         let offered = adapter.limits();
         // WebGPU's default limits, which every adapter grants, with buffers as large as this one

@@ -48,9 +48,9 @@ pub fn run(args: &Args) -> Result<(), String> {
     let data = Dataset::new(images, labels, 28, 28).map_err(|e| e.to_string())?;
     match args.get_or("device", "cpu".to_string())?.as_str() {
         "cpu" => {}
-        #[cfg(feature = "gpu")]
+        #[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
         "gpu" => return gpu::run(&data, runs, steps, batch),
-        #[cfg(not(feature = "gpu"))]
+        #[cfg(not(all(feature = "gpu", not(target_arch = "wasm32"))))]
         "gpu" => {
             return Err(
                 "this binary was built without the GPU path: cargo build --release --features gpu"
@@ -151,7 +151,7 @@ pub fn run(args: &Args) -> Result<(), String> {
 
 /// `bench --device gpu`: the GPU path's training images/s at the given batch and at 512, and
 /// batch-1 inference latency (upload, forward, read back), each the median of `runs`.
-#[cfg(feature = "gpu")]
+#[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
 mod gpu {
     use super::median;
     use cnn_playground::data::Dataset;

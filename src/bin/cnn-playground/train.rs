@@ -118,7 +118,7 @@ fn config(args: &Args) -> Result<(ModelSpec, TrainConfig), String> {
 /// Where the steps run: the CPU core, or the GPU path (built with `--features gpu`).
 enum Device {
     Cpu(Box<Trainer>),
-    #[cfg(feature = "gpu")]
+    #[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
     Gpu(Box<cnn_playground::gpu::GpuTrainer>),
 }
 
@@ -126,7 +126,7 @@ impl Device {
     fn new(args: &Args, trainer: Trainer) -> Result<Device, String> {
         match args.get_or("device", "cpu".to_string())?.as_str() {
             "cpu" => Ok(Device::Cpu(Box::new(trainer))),
-            #[cfg(feature = "gpu")]
+            #[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
             "gpu" => {
                 use cnn_playground::gpu::{Gpu, GpuTrainer};
                 let gpu = Gpu::blocking().map_err(|e| e.to_string())?;
@@ -145,7 +145,7 @@ impl Device {
                     .map(|t| Device::Gpu(Box::new(t)))
                     .map_err(|e| e.to_string())
             }
-            #[cfg(not(feature = "gpu"))]
+            #[cfg(not(all(feature = "gpu", not(target_arch = "wasm32"))))]
             "gpu" => Err(
                 "this binary was built without the GPU path: cargo build --release --features gpu"
                     .into(),
@@ -157,7 +157,7 @@ impl Device {
     fn trainer(&self) -> &Trainer {
         match self {
             Device::Cpu(t) => t,
-            #[cfg(feature = "gpu")]
+            #[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
             Device::Gpu(t) => &t.trainer,
         }
     }
@@ -165,7 +165,7 @@ impl Device {
     fn run_epoch(&mut self, data: &Dataset, on_step: impl FnMut(&StepStats)) -> Result<(), String> {
         match self {
             Device::Cpu(t) => t.run_epoch(data, on_step),
-            #[cfg(feature = "gpu")]
+            #[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
             Device::Gpu(t) => pollster::block_on(t.run_epoch(data, on_step)),
         }
         .map_err(|e| e.to_string())
@@ -175,7 +175,7 @@ impl Device {
     fn model(&mut self) -> Result<&mut Model, String> {
         match self {
             Device::Cpu(t) => Ok(&mut t.model),
-            #[cfg(feature = "gpu")]
+            #[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
             Device::Gpu(t) => pollster::block_on(t.model()).map_err(|e| e.to_string()),
         }
     }
