@@ -17,12 +17,13 @@ const OUT = path.resolve(ROOT, process.argv[2] ?? 'dist');
 const HASHED = [
   ['pkg/cnn_playground_bg.wasm', 'pkg/cnn_playground.js'],
   ['pkg-portable/cnn_playground_bg.wasm', 'pkg-portable/cnn_playground.js'],
+  ['pkg-gpu/cnn_playground_bg.wasm', 'pkg-gpu/cnn_playground.js'],
   ...['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']
     .map((f) => [`data/mnist/${f}.gz`, 'js/protocol.js']),
 ];
 /** Kept when first asked for, not when the service worker installs: the portable build is for
- * browsers without wasm SIMD. */
-const ON_DEMAND = (file) => file.startsWith('pkg-portable/');
+ * browsers without wasm SIMD, the GPU build for those who train on the GPU. */
+const ON_DEMAND = (file) => file.startsWith('pkg-portable/') || file.startsWith('pkg-gpu/');
 /** Never kept by the service worker: MNIST, which the training worker keeps once it has read it
  * whole (a download cut short must not be kept). */
 const DATA = (file) => file.startsWith('data/');

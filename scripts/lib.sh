@@ -43,10 +43,13 @@ portable() {
 }
 
 # Builds the wasm core for the page (release, wasm-opt from node's binaryen): www/pkg with wasm
-# SIMD, and www/pkg-portable without, for browsers that lack it (www/js/core.js picks one).
+# SIMD, www/pkg-portable without, for browsers that lack it (www/js/core.js picks one), and
+# www/pkg-gpu, the SIMD build with the GPU path, which only a training worker on the GPU loads
+# (in its own target folder, so the others' artefacts stay valid).
 build_wasm() {
     local pack=(wasm-pack --log-level warn build --target web --no-typescript --no-pack --release)
-    (use_wasm_toolchain && cd "$ROOT" && "${pack[@]}" --out-dir www/pkg && portable "${pack[@]}" --out-dir www/pkg-portable) \
+    (use_wasm_toolchain && cd "$ROOT" && "${pack[@]}" --out-dir www/pkg && portable "${pack[@]}" --out-dir www/pkg-portable \
+        && CARGO_TARGET_DIR="$ROOT/target/gpu" "${pack[@]}" --out-dir www/pkg-gpu . --features gpu) \
         || die "building the wasm core failed"
 }
 

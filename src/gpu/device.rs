@@ -2,15 +2,17 @@
 //! browser's WebGPU in wasm), its device and queue, the kernels compiled once each, and the
 //! means to read results back.
 //!
-//! Every call that can fail on the GPU runs inside an error scope, so a validation error or an
-//! exhausted GPU memory becomes an [`Error::Gpu`] the caller can show (natively, wgpu would
-//! otherwise panic; on the web it would only warn).
+//! The device's errors (a validation error, exhausted GPU memory) are caught by its handler
+//! and become an [`Error::Gpu`] at the next check (natively, wgpu would otherwise panic; on the
+//! web it would only warn): natively at once, on the web when the browser reports them, by the
+//! next read.
 
 use super::kernel::{Access, Args, Kernel, Shader};
 use crate::error::{Error, Result};
 use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use wgpu::util::DeviceExt;
 
 /// What the page and the CLI say about the adapter.
@@ -46,6 +48,8 @@ pub struct Gpu {
     /// Stand-ins for the bindings a kernel does not use: distinct, so that no buffer is bound
     /// twice in one dispatch.
     spare: [wgpu::Buffer; 4],
+    /// The first error the device reported and nobody has seen yet.
+    error: Arc<Mutex<Option<String>>>,
 }
 
 /// One kernel launch, recorded once and replayed step after step: its pipeline, its bindings
@@ -111,6 +115,13 @@ impl Gpu {
             })
             .await
             .map_err(|e| Error::Gpu(format!("the GPU {} refused a device: {e}", info.name)))?;
+        let error = Arc::new(Mutex::new(None));
+        let slot = error.clone();
+        device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+            if let Ok(mut slot) = slot.lock() {
+                slot.get_or_insert_with(|| e.to_string());
+            }
+        }));
         let spare = std::array::from_fn(|i| {
             device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(["spare0", "spare1", "spare2", "spare3"][i]),
@@ -133,6 +144,7 @@ impl Gpu {
             pipelines: RefCell::default(),
             layouts: RefCell::default(),
             spare,
+            error,
         })
     }
 
@@ -338,20 +350,15 @@ impl Gpu {
             .create_command_encoder(&wgpu::CommandEncoderDescriptor::default())
     }
 
-    /// Runs `work` inside an error scope: a validation error or an out-of-memory in it becomes
-    /// an [`Error::Gpu`].
-    pub(crate) async fn checked<T>(&self, work: impl FnOnce() -> T) -> Result<T> {
-        let memory = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let value = work();
-        let invalid = validation.pop().await;
-        let exhausted = memory.pop().await;
-        match invalid.or(exhausted) {
+    /// The error the device reported since the last check, if any.
+    pub(crate) fn check(&self) -> Result<()> {
+        let reported = self.error.lock().ok().and_then(|mut e| e.take());
+        match reported {
             Some(e) => Err(Error::Gpu(format!(
                 "the GPU {} failed: {e}",
                 self.info.name
             ))),
-            None => Ok(value),
+            None => Ok(()),
         }
     }
 
@@ -379,9 +386,9 @@ impl Gpu {
         self.device
             .poll(wgpu::PollType::wait_indefinitely())
             .map_err(|e| Error::Gpu(format!("waiting for the GPU {}: {e}", self.info.name)))?;
-        receiver
-            .await
-            .map_err(|e| Error::Gpu(format!("reading from the GPU {}: {e}", self.info.name)))?;
+        let mapped = receiver.await;
+        self.check()?;
+        mapped.map_err(|e| Error::Gpu(format!("reading from the GPU {}: {e}", self.info.name)))?;
         let view = staging
             .slice(..)
             .get_mapped_range()
@@ -395,8 +402,10 @@ impl Gpu {
         Ok(values)
     }
 
-    pub(crate) fn submit(&self, encoder: wgpu::CommandEncoder) {
+    /// Submits `encoder`'s work; an error in recording it is reported here (natively).
+    pub(crate) fn submit(&self, encoder: wgpu::CommandEncoder) -> Result<()> {
         self.queue.submit([encoder.finish()]);
+        self.check()
     }
 }
 

@@ -51,8 +51,8 @@ shader!(
 );
 // logits, labels → dlogits, rows
 shader!(LOSS, "loss", [Read, Read, Write, Write]);
-// grads, rows → params, m, v
-shader!(OPTIM, "optim", [Read, Read, Write, Write, Write]);
+// grads, rows → params, m, v, halt
+shader!(OPTIM, "optim", [Read, Read, Write, Write, Write, Write]);
 
 impl Shader {
     pub fn entry(&'static self, entry: &'static str) -> Kernel {

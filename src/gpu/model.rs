@@ -12,6 +12,7 @@ use crate::nn::plan::Plan;
 use crate::nn::{Mode, Model, ModelSpec};
 use crate::train::StepStats;
 use std::collections::HashMap;
+use std::future::Future;
 use std::rc::Rc;
 
 /// A tensor's place in an arena: its full name, offset and length in floats.
@@ -157,9 +158,34 @@ impl GpuModel {
 
     /// Copies the GPU's weights and buffers into `model` (the same network).
     pub async fn download(&self, model: &mut Model) -> Result<()> {
-        let params = self.gpu.read(&self.params, 0..self.num_params()).await?;
-        let buffer_len = self.buffer_slots.last().map_or(0, |s| s.offset + s.len);
-        let buffers = self.gpu.read(&self.buffers, 0..buffer_len).await?;
+        let values = self.weights().await?;
+        self.set_weights(model, &values)
+    }
+
+    /// Reads the parameters and buffers back, one after the other, for
+    /// [`GpuModel::set_weights`]; the future owns what it needs.
+    pub fn weights(&self) -> impl Future<Output = Result<Vec<f32>>> + 'static {
+        let (gpu, params, buffers) = (self.gpu.clone(), self.params.clone(), self.buffers.clone());
+        let (param_len, buffer_len) = (self.num_params(), self.buffer_len());
+        async move {
+            let mut values = gpu.read(&params, 0..param_len).await?;
+            values.extend(gpu.read(&buffers, 0..buffer_len).await?);
+            Ok(values)
+        }
+    }
+
+    /// Puts [`GpuModel::weights`]' values into `model` (the same network).
+    pub fn set_weights(&self, model: &mut Model, values: &[f32]) -> Result<()> {
+        let param_len = self.num_params();
+        if values.len() != param_len + self.buffer_len() {
+            return Err(crate::shape_err!(
+                "{} values read back for a model of {} parameters and {} buffer values",
+                values.len(),
+                param_len,
+                self.buffer_len()
+            ));
+        }
+        let (params, buffers) = values.split_at(param_len);
         for (p, slot) in model.params_mut().zip(&self.param_slots) {
             let values = p.value.as_slice_mut().expect("standard layout");
             values.copy_from_slice(&params[slot.offset..slot.offset + slot.len]);
@@ -172,6 +198,10 @@ impl GpuModel {
             values.copy_from_slice(&buffers[slot.offset..slot.offset + slot.len]);
         }
         Ok(())
+    }
+
+    fn buffer_len(&self) -> usize {
+        self.buffer_slots.last().map_or(0, |s| s.offset + s.len)
     }
 
     /// The gradients of the last backward pass, in [`Model::params`] order, flattened.
@@ -402,9 +432,8 @@ impl GpuModel {
         };
         let gpu = self.gpu.clone();
         let mut encoder = gpu.encoder();
-        gpu.checked(|| self.record_forward(&mut encoder, x, batch, pass))
-            .await??;
-        gpu.submit(encoder);
+        self.record_forward(&mut encoder, x, batch, pass)?;
+        gpu.submit(encoder)?;
         let logits = &self.programs[&batch].acts[self.ops.len()];
         gpu.read(logits, 0..batch * self.plan.classes()).await
     }
@@ -421,12 +450,9 @@ impl GpuModel {
         let batch = labels.len();
         let gpu = self.gpu.clone();
         let mut encoder = gpu.encoder();
-        gpu.checked(|| -> Result<()> {
-            self.record_forward(&mut encoder, x, batch, Pass::Train)?;
-            self.record_loss_and_backward(&mut encoder, labels, batch, need_input_grad)
-        })
-        .await??;
-        gpu.submit(encoder);
+        self.record_forward(&mut encoder, x, batch, Pass::Train)?;
+        self.record_loss_and_backward(&mut encoder, labels, batch, need_input_grad)?;
+        gpu.submit(encoder)?;
         let stats = self.stats(batch).await?;
         let input_grad = match need_input_grad {
             true => {
@@ -440,7 +466,7 @@ impl GpuModel {
     }
 
     /// The last loss computed on a batch of `batch`: its mean and the number correct.
-    pub(crate) async fn stats(&self, batch: usize) -> Result<StepStats> {
+    async fn stats(&self, batch: usize) -> Result<StepStats> {
         let rows = &self.programs[&batch].rows;
         let totals = self.gpu.read(rows, 2 * batch..2 * batch + 2).await?;
         Ok(StepStats {

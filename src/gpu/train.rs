@@ -1,48 +1,58 @@
-//! Training on the GPU: the CPU [`Trainer`] keeps the settings, the schedule and the shuffling
-//! (so a seeded run draws the same batches on either device), the GPU computes the step — the
-//! forward and backward passes and the optimiser's update — with the weights, gradients and
-//! optimiser state resident there. Only the loss comes back.
+//! Training on the GPU: the CPU [`Trainer`] keeps the settings, the schedule, the shuffling (so
+//! a seeded run draws the same batches on either device) and the CPU copy of the model; the GPU
+//! computes the step — the forward and backward passes and the optimiser's update — with the
+//! weights, gradients and optimiser state resident there. Only the losses come back, a few
+//! steps' at a time. A [`GpuTrainer`] serves one run of one trainer: a new run (new settings,
+//! another model) gets a new one.
 
 use super::device::{line_groups, Dispatch, Gpu};
 use super::kernel::{Args, OPTIM};
 use super::model::GpuModel;
 use crate::data::Dataset;
-use crate::error::Result;
-use crate::nn::Model;
+use crate::error::{Error, Result};
 use crate::optim::{adam, OptimizerSpec};
 use crate::train::{StepStats, Trainer};
 use std::collections::HashMap;
+use std::future::Future;
 use std::rc::Rc;
 
 pub struct GpuTrainer {
-    /// The run's settings, schedule and batches, and the CPU copy of the model
-    /// ([`GpuTrainer::model`] brings it up to date).
-    pub trainer: Trainer,
     model: GpuModel,
     /// The optimiser's state: Adam's moments, or SGD's momentum in `m`.
     m: wgpu::Buffer,
     v: wgpu::Buffer,
     /// Updates done (Adam's t).
     t: u32,
-    /// The update's launch for each batch size (it reads that size's loss).
-    updates: HashMap<usize, Dispatch>,
-    /// The batch size of the last step, whose loss [`GpuTrainer::stats`] reads.
-    last: usize,
+    /// The update's launches for each batch size (they read that size's loss): the guard that
+    /// halts the updates at a loss that is not finite, and the update.
+    updates: HashMap<usize, [Dispatch; 2]>,
+    /// Set by the guard: no update is applied after a loss that was not finite.
+    halt: wgpu::Buffer,
+    /// Each step's mean loss and number correct, until [`GpuTrainer::drain`] reads them.
+    log: wgpu::Buffer,
+    /// The batch sizes of the steps in the log.
+    pending: Vec<usize>,
 }
 
+/// The most steps the log holds between two reads.
+pub const LOG_STEPS: usize = 256;
+/// Steps between reads in [`GpuTrainer::run_epoch`].
+pub const READ_EVERY: usize = 16;
+
 impl GpuTrainer {
-    /// Moves `trainer`'s model onto `gpu`; the run goes on from the trainer's state.
-    pub fn new(gpu: Rc<Gpu>, trainer: Trainer) -> Result<Self> {
+    /// `trainer`'s model on `gpu`, with a new optimiser state.
+    pub fn new(gpu: Rc<Gpu>, trainer: &Trainer) -> Result<Self> {
         let model = GpuModel::new(gpu.clone(), &trainer.model)?;
         let len = model.num_params();
         Ok(GpuTrainer {
             m: gpu.buffer("first moments", len),
             v: gpu.buffer("second moments", len),
             model,
-            trainer,
             t: 0,
             updates: HashMap::new(),
-            last: 0,
+            halt: gpu.buffer("halt", 1),
+            log: gpu.buffer("losses", 2 * LOG_STEPS),
+            pending: Vec::new(),
         })
     }
 
@@ -51,9 +61,9 @@ impl GpuTrainer {
     }
 
     /// The update's arguments for the next step, at learning rate `lr`.
-    fn update_args(&self, lr: f32, batch: usize) -> Args {
+    fn update_args(&self, optimizer: &OptimizerSpec, lr: f32, batch: usize) -> Args {
         let args = Args::new().u(self.model.num_params()).f(lr);
-        match self.trainer.config().optimizer {
+        match *optimizer {
             OptimizerSpec::Adam {
                 betas,
                 eps,
@@ -92,81 +102,136 @@ impl GpuTrainer {
     }
 
     /// One optimisation step on the examples `indices` of `data`, submitted to the GPU; it
-    /// does not wait for the result. A step whose loss is not finite leaves the weights as
-    /// they were, and [`GpuTrainer::stats`] says so.
-    pub async fn step(&mut self, data: &Dataset, indices: &[usize]) -> Result<()> {
+    /// does not wait for the GPU. Its loss is logged there, and [`GpuTrainer::drain`] reads the
+    /// logged steps back — at least every [`LOG_STEPS`] steps.
+    pub fn step(&mut self, trainer: &mut Trainer, data: &Dataset, indices: &[usize]) -> Result<()> {
+        if self.pending.len() == LOG_STEPS {
+            return Err(Error::Invalid(format!(
+                "{LOG_STEPS} GPU steps were taken without reading their losses back"
+            )));
+        }
         let batch = indices.len();
-        let lr = self.trainer.lr();
+        let lr = trainer.lr();
         let gpu = self.model.gpu().clone();
         let mut encoder = gpu.encoder();
-        let (x, y) = self.trainer.batch(data, indices)?;
-        let (x, y) = (x.to_vec(), y.to_vec());
-        gpu.checked(|| self.model.record_gradients(&mut encoder, &x, &y))
-            .await??;
+        let (x, y) = trainer.batch(data, indices)?;
+        self.model.record_gradients(&mut encoder, x, y)?;
         self.t += 1;
-        let args = self.update_args(lr, batch);
+        let optimizer = &trainer.config().optimizer;
+        let args = self.update_args(optimizer, lr, batch);
+        let rows = self.model.program(batch)?.rows.clone();
         if !self.updates.contains_key(&batch) {
-            let rows = self.model.program(batch)?.rows.clone();
-            let entry = match self.trainer.config().optimizer {
+            let entry = match optimizer {
                 OptimizerSpec::Adam { .. } => "adam",
                 OptimizerSpec::Sgd { .. } => "sgd",
             };
-            let update = gpu
-                .checked(|| {
-                    gpu.dispatch(
-                        OPTIM.entry(entry),
-                        args,
-                        &[
-                            Some(&self.model.grads),
-                            Some(&rows),
-                            Some(&self.model.params),
-                            Some(&self.m),
-                            Some(&self.v),
-                        ],
-                        line_groups(self.model.num_params()),
-                    )
-                })
-                .await?;
-            self.updates.insert(batch, update);
+            let buffers = [
+                Some(&self.model.grads),
+                Some(&rows),
+                Some(&self.model.params),
+                Some(&self.m),
+                Some(&self.v),
+                Some(&self.halt),
+            ];
+            let guard = gpu.dispatch(OPTIM.entry("guard"), args, &buffers, (1, 1, 1));
+            let update = gpu.dispatch(
+                OPTIM.entry(entry),
+                args,
+                &buffers,
+                line_groups(self.model.num_params()),
+            );
+            self.updates.insert(batch, [guard, update]);
         }
-        let update = &self.updates[&batch];
+        let [guard, update] = &self.updates[&batch];
+        gpu.set_args(guard, args);
         gpu.set_args(update, args);
-        Gpu::record(&mut encoder, [update]);
-        gpu.submit(encoder);
-        self.trainer.count_step();
-        self.last = batch;
+        Gpu::record(&mut encoder, [guard, update]);
+        // The step's mean loss and number correct, into the log.
+        let slot = 2 * self.pending.len() as u64;
+        encoder.copy_buffer_to_buffer(&rows, 4 * 2 * batch as u64, &self.log, 4 * slot, 8);
+        gpu.submit(encoder)?;
+        trainer.count_step();
+        self.pending.push(batch);
         Ok(())
     }
 
-    /// The last step's loss and number correct, once the GPU has computed them; an
-    /// [`crate::Error::Diverged`] when the loss is not finite (that update was not applied).
-    pub async fn stats(&self) -> Result<StepStats> {
-        let stats = self.model.stats(self.last).await?;
-        if !stats.loss.is_finite() {
-            return Err(self.trainer.diverged(stats.loss, self.trainer.steps_done()));
+    /// The statistics of the steps taken since the last call, once the GPU has done them. An
+    /// [`crate::Error::Diverged`] when a loss was not finite: that step's update and every
+    /// later one were not applied.
+    pub async fn drain(&mut self, trainer: &Trainer) -> Result<Vec<StepStats>> {
+        let (sizes, losses) = self.losses();
+        let log = losses.await?;
+        Self::stats(trainer, &sizes, &log)
+    }
+
+    /// [`GpuTrainer::drain`] in two halves for a caller that cannot lend itself across the wait
+    /// (the page's session): the logged steps' batch sizes, and their read-back, which owns what
+    /// it needs.
+    pub fn losses(&mut self) -> (Vec<usize>, impl Future<Output = Result<Vec<f32>>> + 'static) {
+        let sizes = std::mem::take(&mut self.pending);
+        let (gpu, log, len) = (self.model.gpu().clone(), self.log.clone(), 2 * sizes.len());
+        (sizes, async move {
+            match len {
+                0 => Ok(Vec::new()),
+                _ => gpu.read(&log, 0..len).await,
+            }
+        })
+    }
+
+    /// The steps' statistics from their batch sizes and the log read back; the latest step was
+    /// `trainer`'s last.
+    pub fn stats(trainer: &Trainer, sizes: &[usize], log: &[f32]) -> Result<Vec<StepStats>> {
+        let first = trainer.steps_done() - sizes.len();
+        let mut stats = Vec::with_capacity(sizes.len());
+        for (i, (&size, pair)) in sizes.iter().zip(log.chunks_exact(2)).enumerate() {
+            if !pair[0].is_finite() {
+                return Err(trainer.diverged(pair[0], first + i + 1));
+            }
+            stats.push(StepStats {
+                loss: pair[0],
+                correct: pair[1] as usize,
+                size,
+            });
         }
         Ok(stats)
     }
 
-    /// One epoch over `data`, each step's statistics passed to `on_step` as it is read back.
+    /// One epoch over `data`; `on_step` sees each step's statistics as they are read back
+    /// (every [`READ_EVERY`] steps, so the GPU is never left waiting for the host).
     pub async fn run_epoch(
         &mut self,
+        trainer: &mut Trainer,
         data: &Dataset,
         mut on_step: impl FnMut(&StepStats),
     ) -> Result<()> {
-        let mut epoch = self.trainer.epoch();
+        let mut epoch = trainer.epoch();
         epoch.extend_to(data.len());
         let mut batch = Vec::with_capacity(epoch.batch_size());
-        while epoch.next_batch(&mut batch) {
-            self.step(data, &batch).await?;
-            on_step(&self.stats().await?);
+        loop {
+            let more = epoch.next_batch(&mut batch);
+            if more {
+                self.step(trainer, data, &batch)?;
+            }
+            if !more || self.pending.len() == READ_EVERY {
+                self.drain(trainer).await?.iter().for_each(&mut on_step);
+            }
+            if !more {
+                return Ok(());
+            }
         }
-        Ok(())
     }
 
-    /// The CPU copy of the model, with the GPU's current weights.
-    pub async fn model(&mut self) -> Result<&mut Model> {
-        self.model.download(&mut self.trainer.model).await?;
-        Ok(&mut self.trainer.model)
+    /// Copies the GPU's current weights into `trainer`'s model.
+    pub async fn download(&self, trainer: &mut Trainer) -> Result<()> {
+        self.model.download(&mut trainer.model).await
+    }
+
+    /// [`GpuTrainer::download`] in two halves (see [`GpuModel::weights`]).
+    pub fn weights(&self) -> impl Future<Output = Result<Vec<f32>>> + 'static {
+        self.model.weights()
+    }
+
+    pub fn set_weights(&self, model: &mut crate::nn::Model, values: &[f32]) -> Result<()> {
+        self.model.set_weights(model, values)
     }
 }

@@ -6,11 +6,14 @@
 //! - [`session`]: a model with its trainer and data, owned by the page's worker: loaded,
 //!   saved, reset; [`run`] trains it and reports what happened as events, [`evaluation`]
 //!   measures it on the test set, [`inspect`] looks inside it;
-//! - [`replica`]: a second worker that computes half of each batch, when threads are allowed.
+//! - [`replica`]: a second worker that computes half of each batch, when threads are allowed;
+//! - `gpu` (feature `gpu`): the session trained on the browser's GPU, through WebGPU.
 
 pub mod catalogue;
 pub mod evaluation;
 pub mod filters;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 pub mod inspect;
 pub mod replica;
 pub mod run;

@@ -5,6 +5,7 @@ use super::session::Session;
 use super::{js_err, to_js};
 use crate::error::Error;
 use crate::train::history::{CurvePoint, EpochRecord};
+use crate::train::StepStats;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -25,6 +26,12 @@ enum RunEvent {
     Diverged { message: String },
     /// Any other failure of a step, which was not applied: its kind ([`Error::kind`]) and why.
     Failed { kind: &'static str, message: String },
+}
+
+/// What happened in a call, in order, before it is reported.
+pub(super) enum Taken {
+    Step(StepStats),
+    ReplicaLost(String),
 }
 
 #[derive(Serialize)]
@@ -49,7 +56,7 @@ struct Progress {
 }
 
 /// Seconds since some fixed moment (the page's clock: wasm has none of its own).
-fn now_seconds() -> f64 {
+pub(super) fn now_seconds() -> f64 {
     js_sys::Date::now() / 1000.0
 }
 
@@ -59,43 +66,90 @@ impl Session {
     /// the next one), when the loaded data runs short, or at a failure. Every step goes into the
     /// model's history. Returns the events of [`RunEvent`], in the order they happened.
     pub fn train(&mut self, max_steps: u32) -> Result<JsValue, JsValue> {
+        #[cfg(feature = "gpu")]
+        if self.gpu.is_some() {
+            return Err(super::invalid(
+                "the session trains on the GPU: use train_gpu",
+            ));
+        }
         let started = now_seconds();
-        let curve_before = self.history.curve.len();
+        let mut taken = Vec::new();
+        let mut failure = None;
+        let waiting = self.next_batches(max_steps, |session| {
+            let stats = match &mut session.replica {
+                Some(peer) => {
+                    match session
+                        .trainer
+                        .step_with(peer, &session.train.data, &session.batch)
+                    {
+                        Err(Error::Peer(reason)) => {
+                            // The step was not applied: this batch and the rest go on alone.
+                            taken.push(Taken::ReplicaLost(reason));
+                            session.detach_replica();
+                            session.trainer.step(&session.train.data, &session.batch)
+                        }
+                        result => result,
+                    }
+                }
+                None => session.trainer.step(&session.train.data, &session.batch),
+            };
+            match stats {
+                Ok(stats) => {
+                    taken.push(Taken::Step(stats));
+                    true
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    false
+                }
+            }
+        });
+        self.report(started, taken, waiting, failure)
+    }
+
+    /// Draws up to `max_steps` batches into `self.batch`, calling `step` on each until it says
+    /// stop: not at the end of the epoch, nor beyond the data loaded so far. Whether it stopped
+    /// for want of data.
+    pub(super) fn next_batches(
+        &mut self,
+        max_steps: u32,
+        mut step: impl FnMut(&mut Session) -> bool,
+    ) -> bool {
         let batch_size = self.trainer.config().batch_size;
+        for _ in 0..max_steps {
+            if self.epoch.remaining() < batch_size && !self.train.complete {
+                return true;
+            }
+            if !self.epoch.next_batch(&mut self.batch) || !step(self) {
+                break;
+            }
+        }
+        false
+    }
+
+    /// What a call's steps did, as events: each step into the model's history, the progress,
+    /// a replica let go, a failure, the end of the epoch, the want of data.
+    pub(super) fn report(
+        &mut self,
+        started: f64,
+        taken: Vec<Taken>,
+        waiting: bool,
+        failure: Option<Error>,
+    ) -> Result<JsValue, JsValue> {
         let total = if self.train.complete {
             self.train.data.len()
         } else {
             self.trainer.train_len()
         };
+        let curve_before = self.history.curve.len();
         let mut events = Vec::new();
         let (mut steps, mut correct, mut seen, mut loss_sum) = (0, 0, 0, 0.0f64);
-        let mut waiting = false;
-        let mut failure = None;
-        while steps < max_steps as usize {
-            if self.epoch.remaining() < batch_size && !self.train.complete {
-                waiting = true;
-                break;
-            }
-            if !self.epoch.next_batch(&mut self.batch) {
-                break;
-            }
-            let stats = match &mut self.replica {
-                Some(peer) => match self.trainer.step_with(peer, &self.train.data, &self.batch) {
-                    Err(Error::Peer(reason)) => {
-                        // The step was not applied: this batch and the rest go on alone.
-                        events.push(RunEvent::ReplicaLost { reason });
-                        self.detach_replica();
-                        self.trainer.step(&self.train.data, &self.batch)
-                    }
-                    result => result,
-                },
-                None => self.trainer.step(&self.train.data, &self.batch),
-            };
-            let stats = match stats {
-                Ok(stats) => stats,
-                Err(e) => {
-                    failure = Some(e);
-                    break;
+        for t in taken {
+            let stats = match t {
+                Taken::Step(stats) => stats,
+                Taken::ReplicaLost(reason) => {
+                    events.push(RunEvent::ReplicaLost { reason });
+                    continue;
                 }
             };
             self.evaluation = None;

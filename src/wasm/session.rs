@@ -47,6 +47,9 @@ pub struct Session {
     pub(super) batch: Vec<usize>,
     /// A replica worker that computes half of each batch (see [`super::replica`]).
     pub(super) replica: Option<RemotePeer>,
+    /// The GPU it trains on, when it does (see `super::gpu`).
+    #[cfg(feature = "gpu")]
+    pub(super) gpu: Option<super::gpu::OnGpu>,
 }
 
 #[wasm_bindgen]
@@ -80,6 +83,8 @@ impl Session {
             epoch_seen: 0,
             batch: Vec::with_capacity(batch),
             replica: None,
+            #[cfg(feature = "gpu")]
+            gpu: None,
         })
     }
 
@@ -136,9 +141,23 @@ impl Session {
         }
     }
 
+    /// Whether it trains on the GPU (only ever in the build with the `gpu` feature).
+    pub fn on_gpu(&self) -> bool {
+        #[cfg(feature = "gpu")]
+        return self.gpu.is_some();
+        #[cfg(not(feature = "gpu"))]
+        false
+    }
+
     /// Trains with a replica from now on: `buffer` is its `Replica.buffer()`, and its network must
     /// be this one's architecture.
     pub fn attach_replica(&mut self, buffer: SharedArrayBuffer) -> Result<(), JsValue> {
+        #[cfg(feature = "gpu")]
+        if self.gpu.is_some() {
+            return Err(invalid(
+                "the session trains on the GPU: one worker drives it",
+            ));
+        }
         self.detach_replica();
         self.replica = Some(RemotePeer::connect(buffer, &self.trainer.model).map_err(js_err)?);
         Ok(())
@@ -251,6 +270,10 @@ impl Session {
         let config: TrainConfig = from_js(config, "training settings")?;
         self.trainer.restart(config.clone()).map_err(js_err)?;
         self.detach_replica();
+        #[cfg(feature = "gpu")]
+        if let Some(g) = &mut self.gpu {
+            g.invalidate();
+        }
         self.history.start_run(config);
         self.evaluation = None;
         self.epoch = self.trainer.epoch();
@@ -268,6 +291,14 @@ impl Session {
         std::mem::swap(&mut fresh.test, &mut self.test);
         fresh.trainer.set_train_len(self.trainer.train_len());
         fresh.epoch.extend_to(fresh.train.data.len());
+        // The device stays; the new model goes to it at the next step.
+        #[cfg(feature = "gpu")]
+        {
+            fresh.gpu = self.gpu.take();
+            if let Some(g) = &mut fresh.gpu {
+                g.invalidate();
+            }
+        }
         *self = fresh;
     }
 

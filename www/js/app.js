@@ -21,7 +21,7 @@ export class App extends EventTarget {
   start(settings) {
     this.settings = settings;
     this.client?.worker.terminate();
-    const worker = new Worker(workerUrl('./worker.js'), { type: 'module' });
+    const worker = new Worker(workerUrl('./worker.js', { gpu: settings.device === 'gpu' }), { type: 'module' });
     this.client = new WorkerClient(worker, (msg) => {
       if (msg.type === 'model') this.model = msg;
       if (msg.type === 'trap') this.recover(msg.message);
@@ -41,6 +41,15 @@ export class App extends EventTarget {
   /** A new worker, restoring the model last saved in browser storage. */
   restart() {
     return this.start(this.settings);
+  }
+
+  /**
+   * Trains on `device` ('cpu' or 'gpu') from now on: the worker keeps the model in the browser,
+   * and a worker with that device's build takes over and restores it.
+   */
+  async switchDevice(device) {
+    await this.request('keep').catch(() => {}); // a model that cannot be kept is as the last kept one
+    return this.start({ ...this.settings, device });
   }
 
   /**

@@ -20,7 +20,10 @@
 //   load      {id, bytes, name}          → {historyNote}   and a `model` event
 //   evaluate  {id}                       → the test report   and a `model` event
 //   diagnostics {id}                     → {wasmBytes, steps}: the worker's wasm memory
-// where settings = {spec, config, seed, epochs, threads} (train.js's `workerSettings`).
+//   keep      {id}                       → the model kept in the browser now (before the page
+//                                          replaces the worker to train on another device)
+// where settings = {spec, config, seed, epochs, threads, device} (train.js's `workerSettings`);
+// device 'gpu' starts the worker with the GPU build (core.js's `workerUrl`).
 //
 // Worker → page. A reply answers one request; every other message is an event, which never
 // carries an id: the two cannot be confused.
@@ -40,6 +43,8 @@
 //   evaluating {evaluated, total}: a measurement on the test set, part-way
 //   epoch      {record, test}: an epoch's record in the history and its test report
 //   threads    {threads: 1|2, reason: why only 1, or ''}
+//   device     {device: 'cpu'|'gpu', info?: {name, backend, software}, reason: why not the GPU
+//              when it was asked for, or ''}: which device trains (said once, at init)
 //   storage    {ok, reason?}: whether the browser keeps the model (storage full or blocked)
 //   error      {message, fatal, diverged?}: a failure no request was waiting for
 //   trap       {message}: the wasm instance trapped; the worker answers nothing more and the

@@ -1,9 +1,9 @@
 // Training settings in the URL's hash, so a setup can be shared and reproduced:
-// #recipe=tutorial&epochs=5&batch=64&lr=0.001&optimizer=adam&schedule=constant&shift=0&seed=0&threads=2
+// #recipe=tutorial&epochs=5&batch=64&lr=0.001&optimizer=adam&schedule=constant&shift=0&seed=0&threads=2&device=cpu
 // plus &arch=<the architecture as JSON> when it is not the recipe's own.
 
 const NUMBERS = ['epochs', 'batch', 'lr', 'seed', 'shift', 'threads'];
-const WORDS = { optimizer: ['adam', 'sgd'], schedule: ['constant', 'cosine'] };
+const WORDS = { optimizer: ['adam', 'sgd'], schedule: ['constant', 'cosine'], device: ['cpu', 'gpu'] };
 
 /** {recipe, values, spec} from the current hash; anything unreadable is left out. */
 export function readHash() {

@@ -1,7 +1,9 @@
 // The training worker: owns the model (a wasm Session) and MNIST, streams the data in as it
 // downloads, trains a few steps at a time so it can answer the page between them, and keeps the
-// latest model in IndexedDB. Messages: see protocol.js.
-import { loadCore, wasmMemoryBytes } from './core.js';
+// latest model in IndexedDB. Started with the GPU build (core.js), it trains on the browser's
+// GPU through WebGPU, and falls back to the CPU, saying why, where it cannot. Messages: see
+// protocol.js.
+import { build, loadCore, wasmMemoryBytes } from './core.js';
 import { MNIST, PROGRESS_INTERVAL_MS, RUN_STATES } from './protocol.js';
 import { openData } from './data-files.js';
 import { Run } from './run.js';
@@ -18,6 +20,7 @@ let restored = null; // {savedAt} while the model is the one restored from brows
 let generation = 0; // bumped whenever the model is replaced or a run begins: a measurement of the old one is dropped
 let replica = null; // the replica worker computing half of each batch, starting or attached
 let replicaGeneration = 0; // bumped whenever the replica is replaced: a late 'ready' is dropped
+let gpuAhead = false; // the GPU has trained steps the session's CPU copy of the model lacks
 const loaded = { train: null, test: null }; // promises, resolved when each split is complete
 const counts = { train: 0, test: 0 };
 
@@ -108,6 +111,7 @@ async function restore() {
 /** A new, untrained model from `settings`, kept in the browser as the latest. */
 async function newModel(settings) {
   session.reset(settings.spec ?? null, settings.config ?? null, settings.seed ?? 0);
+  gpuAhead = false;
   run.end();
   run.apply(settings);
   restored = null;
@@ -196,9 +200,48 @@ function replicaLost(message) {
   post('threads', { threads: 1, reason: `the second worker stopped (${message}); training goes on with one` });
 }
 
+/**
+ * On the GPU build, gives the session the browser's GPU; says which device trains, and why not
+ * the GPU when it cannot be had (no WebGPU, no adapter, a device refused).
+ */
+async function chooseDevice() {
+  if (build !== 'gpu') return post('device', { device: 'cpu', reason: '' });
+  try {
+    const device = await core.GpuDevice.request();
+    session.use_gpu(device);
+    post('device', { device: 'gpu', info: device.info(), reason: '' });
+  } catch (err) {
+    if (isTrap(err)) throw err;
+    post('device', { device: 'cpu', reason: `the GPU could not be used (${err.message ?? err}); training runs on the CPU` });
+  }
+}
+
+/** Brings the session's CPU copy of the model up to date with the GPU's weights. */
+async function syncFromGpu() {
+  if (!gpuAhead) return;
+  gpuAhead = false;
+  session.set_gpu_weights(await session.gpu_weights());
+}
+
+/**
+ * A chunk of steps on the GPU: submitted, their losses read back, reported as `train` does; no
+ * events when the model was replaced meanwhile (its steps went with it).
+ */
+async function trainOnGpu(steps) {
+  const mine = generation;
+  session.train_gpu(steps);
+  gpuAhead = true;
+  const losses = await session.gpu_losses();
+  return generation === mine ? session.gpu_report(losses) : [];
+}
+
 /** Starts or stops the replica so that the session trains on the workers the run wants. */
 function syncThreads() {
   stopReplica();
+  if (session.on_gpu()) {
+    post('threads', { threads: 1, reason: 'training runs on the GPU' });
+    return;
+  }
   const reason = run.threads < 2 ? 'one worker was chosen' : singleThreadReason();
   if (reason) {
     post('threads', { threads: 1, reason });
@@ -225,6 +268,7 @@ let storageOk = true;
 /** Keeps the model in the browser; says when that stops or starts working again. */
 async function persist() {
   try {
+    await syncFromGpu();
     await saveModel(session.save());
     if (!storageOk) post('storage', { ok: true });
     storageOk = true;
@@ -243,6 +287,7 @@ async function measure(wanted) {
   const mine = generation;
   const go = () => generation === mine && wanted();
   if (!(await loaded.test) || !go()) return null;
+  await syncFromGpu();
   for (;;) {
     const report = session.evaluate(EVAL_SLICE);
     if (report.done) return report;
@@ -268,10 +313,11 @@ async function trainLoop(training, latest) {
     const t0 = performance.now();
     let events;
     try {
-      events = session.train(stepsPerCall);
+      events = session.on_gpu() ? await trainOnGpu(stepsPerCall) : session.train(stepsPerCall);
     } catch (err) {
       return isTrap(err) ? died(err) : fail(err.message);
     }
+    if (events.length === 0) return; // the model was replaced while the GPU worked
     const dt = performance.now() - t0;
     let r = null; // this call's progress
     let epochDone = null;
@@ -325,7 +371,10 @@ async function trainLoop(training, latest) {
     else await yieldToEvents();
   }
   // Paused: the page sees the model as the loop left it.
-  if (latest() && run.state === 'paused') announce('trained');
+  if (latest() && run.state === 'paused') {
+    await syncFromGpu();
+    announce('trained');
+  }
 
   /** A step failed and was not applied: the run pauses with the model before it, and says why. */
   function fail(message, diverged = false) {
@@ -348,6 +397,7 @@ const handlers = {
     session = newSession(settings);
     run.apply(settings);
     const reason = (await restore()) ? 'restored' : 'new';
+    await chooseDevice();
     run.moveTo('idle'); // a restarted worker starts idle, whatever the old one was doing
     announce(reason);
     syncThreads();
@@ -359,6 +409,7 @@ const handlers = {
     if (fresh) {
       await newModel(settings);
     } else {
+      await syncFromGpu(); // the new run starts from the GPU's weights
       session.configure(settings.config);
       run.apply(settings);
       generation++;
@@ -408,11 +459,13 @@ const handlers = {
       syncThreads();
     }
   },
-  predict({ pixels }) {
+  async predict({ pixels }) {
+    await syncFromGpu();
     const probabilities = session.predict(pixels);
     return new Transfer({ probabilities }, [probabilities.buffer]);
   },
-  inspect({ pixels }) {
+  async inspect({ pixels }) {
+    await syncFromGpu();
     const layers = session.activations(pixels);
     const kernels = layers.filter((l) => l.kernels).map((l) => {
       const t = session.param(`${l.name}.weight`);
@@ -433,12 +486,18 @@ const handlers = {
   diagnostics() {
     return { wasmBytes: wasmMemoryBytes(), steps: session.history().steps };
   },
-  save({ format = 'safetensors' }) {
+  async save({ format = 'safetensors' }) {
+    await syncFromGpu();
     const bytes = session.export(format);
     return new Transfer({ bytes }, [bytes.buffer]);
   },
+  // Keeps the model in the browser now (before the page replaces this worker).
+  keep() {
+    return persist();
+  },
   async load({ bytes, name }) {
     const historyNote = session.load(bytes, name);
+    gpuAhead = false;
     run.end();
     restored = null;
     generation++;

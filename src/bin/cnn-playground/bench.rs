@@ -155,6 +155,7 @@ pub fn run(args: &Args) -> Result<(), String> {
 mod gpu {
     use super::median;
     use cnn_playground::data::Dataset;
+    use cnn_playground::gpu::train::READ_EVERY;
     use cnn_playground::gpu::{Gpu, GpuModel, GpuTrainer};
     use cnn_playground::nn::{Mode, Model, ModelSpec};
     use cnn_playground::train::{TrainConfig, Trainer};
@@ -180,16 +181,18 @@ mod gpu {
                 ..TrainConfig::default()
             };
             let model = Model::new(&spec, 0).map_err(err)?;
-            let trainer = Trainer::new(model, config, data.len()).map_err(err)?;
-            let mut trainer = GpuTrainer::new(gpu.clone(), trainer).map_err(err)?;
+            let mut trainer = Trainer::new(model, config, data.len()).map_err(err)?;
+            let mut on_gpu = GpuTrainer::new(gpu.clone(), &trainer).map_err(err)?;
             let indices: Vec<usize> = (0..batch).collect();
             let mut timed = |steps: usize| -> Result<f64, String> {
                 let t = Instant::now();
-                for _ in 0..steps {
-                    block_on(trainer.step(data, &indices)).map_err(err)?;
+                for step in 1..=steps {
+                    on_gpu.step(&mut trainer, data, &indices).map_err(err)?;
+                    // The steps are queued; reading their losses waits for them.
+                    if step % READ_EVERY == 0 || step == steps {
+                        block_on(on_gpu.drain(&trainer)).map_err(err)?;
+                    }
                 }
-                // The steps are queued: the loss of the last one is there when all are done.
-                block_on(trainer.stats()).map_err(err)?;
                 Ok((steps * batch) as f64 / t.elapsed().as_secs_f64())
             };
             timed(2)?;

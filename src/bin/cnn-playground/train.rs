@@ -119,7 +119,7 @@ fn config(args: &Args) -> Result<(ModelSpec, TrainConfig), String> {
 enum Device {
     Cpu(Box<Trainer>),
     #[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
-    Gpu(Box<cnn_playground::gpu::GpuTrainer>),
+    Gpu(Box<(Trainer, cnn_playground::gpu::GpuTrainer)>),
 }
 
 impl Device {
@@ -141,9 +141,9 @@ impl Device {
                         ""
                     }
                 );
-                GpuTrainer::new(std::rc::Rc::new(gpu), trainer)
-                    .map(|t| Device::Gpu(Box::new(t)))
-                    .map_err(|e| e.to_string())
+                let on_gpu =
+                    GpuTrainer::new(std::rc::Rc::new(gpu), &trainer).map_err(|e| e.to_string())?;
+                Ok(Device::Gpu(Box::new((trainer, on_gpu))))
             }
             #[cfg(not(all(feature = "gpu", not(target_arch = "wasm32"))))]
             "gpu" => Err(
@@ -158,7 +158,7 @@ impl Device {
         match self {
             Device::Cpu(t) => t,
             #[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
-            Device::Gpu(t) => &t.trainer,
+            Device::Gpu(t) => &t.0,
         }
     }
 
@@ -166,7 +166,10 @@ impl Device {
         match self {
             Device::Cpu(t) => t.run_epoch(data, on_step),
             #[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
-            Device::Gpu(t) => pollster::block_on(t.run_epoch(data, on_step)),
+            Device::Gpu(t) => {
+                let (trainer, on_gpu) = &mut **t;
+                pollster::block_on(on_gpu.run_epoch(trainer, data, on_step))
+            }
         }
         .map_err(|e| e.to_string())
     }
@@ -176,7 +179,11 @@ impl Device {
         match self {
             Device::Cpu(t) => Ok(&mut t.model),
             #[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
-            Device::Gpu(t) => pollster::block_on(t.model()).map_err(|e| e.to_string()),
+            Device::Gpu(t) => {
+                let (trainer, on_gpu) = &mut **t;
+                pollster::block_on(on_gpu.download(trainer)).map_err(|e| e.to_string())?;
+                Ok(&mut trainer.model)
+            }
         }
     }
 }

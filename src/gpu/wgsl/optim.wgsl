@@ -1,8 +1,9 @@
 // The optimisers (optim/adam.rs, optim/sgd.rs), over every parameter at once: the parameters,
 // their gradients and the optimiser's state are each one arena.
-// Bindings: grads, rows (read), params, m, v (read-write); SGD keeps its momentum in m. A
-// step whose loss (rows[loss_at], the loss kernel's total) is not finite changes nothing, as
-// on the CPU path, without the host waiting to read it first.
+// Bindings: grads, rows (read), params, m, v, halt (read-write); SGD keeps its momentum in m.
+// A step whose loss (rows[loss_at], the loss kernel's total) is not finite changes nothing, as
+// on the CPU path, and neither does any step after it (the run has diverged: the host stops it
+// when it next reads the losses) — without the host waiting to read each loss first.
 struct Optim {
     len: u32, lr: f32, beta1: f32, beta2: f32,
     eps: f32, weight_decay: f32, step_size: f32, bc2_sqrt: f32,
@@ -14,10 +15,17 @@ struct Optim {
 @group(0) @binding(3) var<storage, read_write> params: array<f32>;
 @group(0) @binding(4) var<storage, read_write> m: array<f32>;
 @group(0) @binding(5) var<storage, read_write> v: array<f32>;
+@group(0) @binding(6) var<storage, read_write> halt: array<f32>;
 
 // By its bits: shaders may assume that no value is NaN or infinite, and compare accordingly.
 fn loss_is_finite() -> bool {
     return (bitcast<u32>(rows[o.loss_at]) & 0x7f800000u) != 0x7f800000u;
+}
+
+// Runs before each update, alone: halt[0] becomes 1 at the first loss that is not finite.
+@compute @workgroup_size(1)
+fn guard() {
+    if (!loss_is_finite()) { halt[0] = 1.0; }
 }
 
 // PyTorch's Adam: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − step_size·m/(√v/√(1−β₂ᵗ) + ε),
@@ -25,7 +33,7 @@ fn loss_is_finite() -> bool {
 @compute @workgroup_size(256)
 fn adam(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
     let i = line(wid, nwg, lid);
-    if (i >= o.len || !loss_is_finite()) { return; }
+    if (i >= o.len || halt[0] != 0.0) { return; }
     let g = grads[i] + o.weight_decay * params[i];
     m[i] += (g - m[i]) * (1.0 - o.beta1);
     v[i] = v[i] * o.beta2 + (1.0 - o.beta2) * g * g;
@@ -36,7 +44,7 @@ fn adam(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 @compute @workgroup_size(256)
 fn sgd(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
     let i = line(wid, nwg, lid);
-    if (i >= o.len || !loss_is_finite()) { return; }
+    if (i >= o.len || halt[0] != 0.0) { return; }
     let g = grads[i] + o.weight_decay * params[i];
     var d = g;
     if (o.momentum != 0.0) {

@@ -9,6 +9,7 @@ import { isUntrained, percent, showModelStory } from '../model-story.js';
 import { SIDE } from '../mnist-preprocess.js';
 import { ArchitectureEditor } from './architecture.js';
 import { readHash, writeHash } from '../settings.js';
+import { probeGpu } from '../gpu.js';
 import { byTestId, statusLine } from '../panel.js';
 
 /** The form's inputs that are the core's training fields (`training_fields`): input → field. */
@@ -43,6 +44,7 @@ export function workerSettings(s, spec) {
     seed: s.seed,
     epochs: s.epochs,
     threads: s.threads,
+    device: s.device,
   };
 }
 
@@ -51,7 +53,8 @@ export function initialSettings(core) {
   const recipes = recipesOf(core);
   const recipe = recipes[hash.recipe] ? hash.recipe : 'tutorial';
   const { label, help, spec: recipeSpec, ...values } = recipes[recipe];
-  const s = { ...values, threads: DEFAULT_THREADS, recipe, ...hash.values };
+  // The CPU unless the link says the GPU: a GPU is offered, never chosen for the user.
+  const s = { ...values, threads: DEFAULT_THREADS, device: 'cpu', recipe, ...hash.values };
   const spec = hash.spec ?? recipeSpec;
   // A link that says nothing leaves the form free to show the model kept in the browser.
   return { settings: s, spec, fromLink: location.hash.length > 1 };
@@ -68,6 +71,7 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
   const inputs = {
     epochs: $('train-epochs'), batch: $('train-batch'), lr: $('train-lr'), seed: $('train-seed'),
     optimizer: $('train-optimizer'), schedule: $('train-schedule'), shift: $('train-shift'), threads: $('train-threads'),
+    device: $('train-device'),
   };
   const recipe = $('train-recipe');
   const recipes = recipesOf(core);
@@ -91,6 +95,7 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
   const barText = $('train-progress-text');
   const dataStatus = $('data-status');
   const threadsStatus = $('threads-status');
+  const deviceStatus = $('device-status');
   const lossChart = new LineChart($('chart-loss'), {
     series: [{ name: 'train loss' }, { name: 'test loss' }], xLabel: 'epochs',
   });
@@ -126,6 +131,7 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
     return {
       recipe: recipe.value, epochs: n(inputs.epochs), batch: n(inputs.batch), lr: n(inputs.lr), seed: n(inputs.seed),
       optimizer: inputs.optimizer.value, schedule: inputs.schedule.value, shift: n(inputs.shift), threads: n(inputs.threads),
+      device: inputs.device.value,
     };
   }
 
@@ -182,6 +188,8 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
     buttons.stop.disabled = state !== 'training' && state !== 'paused';
     buttons.reset.disabled = invalid || state === 'evaluating' || state === 'stopping' || !model;
     buttons.evaluate.disabled = ['training', 'stopping', 'evaluating'].includes(state) || !model;
+    // The device changes between runs: the model moves to another worker.
+    inputs.device.disabled = busy || !model;
     panel.dataset.state = state;
   }
 
@@ -200,7 +208,7 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
   recipe.addEventListener('change', () => {
     const r = recipes[recipe.value];
     if (r) {
-      show({ ...r, threads: Number(inputs.threads.value), recipe: recipe.value });
+      show({ ...r, threads: Number(inputs.threads.value), device: inputs.device.value, recipe: recipe.value });
       editor.set(r.spec);
     }
     changed();
@@ -210,6 +218,17 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
   inputs.batch.addEventListener('change', () => { if (validate(read()) === '') app.send('set', { batchSize: Number(inputs.batch.value) }); });
   inputs.epochs.addEventListener('change', () => { if (validate(read()) === '') app.send('set', { epochs: Number(inputs.epochs.value) }); });
   inputs.threads.addEventListener('change', () => { if (validate(read()) === '') app.send('set', { threads: Number(inputs.threads.value) }); });
+  // Another device is another worker (with the GPU build, or without): the model goes with it.
+  inputs.device.addEventListener('change', () => {
+    deviceStatus.textContent = inputs.device.value === 'gpu' ? 'Moving to the GPU…' : 'Moving to the CPU…';
+    app.switchDevice(inputs.device.value);
+  });
+  const gpuOption = inputs.device.querySelector('option[value="gpu"]');
+  probeGpu().then((gpu) => {
+    gpuOption.disabled = !gpu.available;
+    gpuOption.textContent = !gpu.available ? `WebGPU (unavailable: ${gpu.reason})`
+      : gpu.software ? `WebGPU: ${gpu.name} (software, slower than the CPU)` : `WebGPU: ${gpu.name}`;
+  });
 
   function clearResults() {
     showing = '';
@@ -356,6 +375,16 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
     threadsStatus.textContent = threads > 1
       ? 'Training on 2 workers: each computes half of every batch.'
       : `Training on 1 worker: ${reason}.`;
+  });
+  app.on('device', ({ device, info, reason }) => {
+    panel.dataset.device = device;
+    inputs.device.value = device;
+    deviceStatus.textContent = device === 'gpu'
+      ? `Training on the GPU: ${info.name}${info.software ? ' — a software adapter, slower than the CPU' : ''}.`
+      : reason ? `Training on the CPU: ${reason}.` : '';
+    // Into the URL, leaving the panel's messages as they are.
+    settings = read();
+    writeHash(settings, spec, recipes);
   });
   app.on('storage', ({ ok }) => { storageOk = ok; });
   // The worker is gone: nothing runs, and nothing can start until it is restarted.

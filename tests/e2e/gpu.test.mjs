@@ -1,0 +1,70 @@
+// The GPU device in the page, in a Chromium with WebGPU on (headless, so its adapter is
+// SwiftShader's software fallback): offered and named, never chosen by default; chosen, the
+// model moves to a worker with the GPU build and trains there; every panel that asks the
+// model (a prediction, the model's story) sees the GPU's training; back on the CPU, the model
+// comes along.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, openPage } from './harness.mjs';
+
+const env = {};
+before(async () => {
+  env.server = await startServer();
+  env.browser = await launchBrowser(['--enable-unsafe-webgpu']);
+});
+after(async () => {
+  await env.browser?.close();
+  await env.server?.stop();
+});
+
+const panel = (page) => page.evaluate(() => {
+  const p = document.getElementById('train');
+  return {
+    steps: Number(p.dataset.steps ?? 0), state: p.dataset.state, device: p.dataset.device,
+    deviceStatus: document.querySelector('[data-testid="device-status"]').textContent,
+    threadsStatus: document.querySelector('[data-testid="threads-status"]').textContent,
+  };
+});
+
+test('the page trains on WebGPU when asked, and the model goes with it to every panel and back', async () => {
+  const { page, context, problems } = await openPage(env.browser, env.server.url);
+  // Offered with its name and as what it is; the CPU stays chosen.
+  await page.waitForFunction(() => /WebGPU: .*software/.test(document.querySelector('[data-testid="train-device"] option[value="gpu"]').textContent));
+  assert.equal(await page.inputValue('[data-testid="train-device"]'), 'cpu');
+
+  await page.selectOption('[data-testid="train-device"]', 'gpu');
+  await page.waitForFunction(() => document.getElementById('train').dataset.device === 'gpu', null, { timeout: 60_000 });
+  let now = await panel(page);
+  assert.match(now.deviceStatus, /Training on the GPU: .*software adapter/);
+  await page.waitForFunction(() => /training runs on the GPU/.test(document.querySelector('[data-testid="threads-status"]').textContent));
+  assert.match(page.url(), /device=gpu/);
+
+  await page.click('[data-testid="train-start"]');
+  await page.waitForFunction(() => Number(document.getElementById('train').dataset.steps ?? 0) >= 40, null, { timeout: 240_000 });
+  await page.click('[data-testid="train-stop"]');
+  await page.waitForFunction(() => document.getElementById('train').dataset.state === 'idle', null, { timeout: 60_000 });
+  const trained = (await panel(page)).steps;
+  const losses = await page.evaluate(() => document.getElementById('train').charts.loss.series[0].points.map((q) => q[1]));
+  assert.ok(losses.length >= 2 && losses.every(Number.isFinite), `the loss chart: ${losses}`);
+  assert.ok(losses.at(-1) < losses[0], `the loss fell on the GPU: ${losses[0]} → ${losses.at(-1)}`);
+
+  // A prediction asks the model the GPU trained: its probabilities, not the untrained ones.
+  const predict = () => page.evaluate(async () => {
+    const pixels = new Float32Array(784);
+    for (let i = 0; i < 784; i++) pixels[i] = ((i * 7) % 29) / 29;
+    const { probabilities } = await globalThis.playground.request('predict', { pixels });
+    return Array.from(probabilities);
+  });
+  const onGpu = await predict();
+  assert.ok(Math.abs(onGpu.reduce((a, b) => a + b) - 1) < 1e-4);
+
+  // Back on the CPU: the same model, its story and its predictions.
+  await page.selectOption('[data-testid="train-device"]', 'cpu');
+  await page.waitForFunction(() => document.getElementById('train').dataset.device === 'cpu', null, { timeout: 60_000 });
+  now = await panel(page);
+  assert.equal(now.steps, trained, 'the model came back with every step');
+  const onCpu = await predict();
+  onCpu.forEach((p, i) => assert.ok(Math.abs(p - onGpu[i]) < 1e-5, `class ${i}: ${p} on the CPU, ${onGpu[i]} on the GPU`));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
