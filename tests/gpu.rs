@@ -231,14 +231,6 @@ async fn the_tutorials_network_gives_pytorchs_gradients_on_the_gpu() {
     check_tensor("logits", &logits, &f32s(&batch, "act.logits").0, 1e-4, 1e-5);
 }
 
-/// Random digit-sized images and labels.
-fn synthetic(n: usize, seed: u64) -> Dataset {
-    let mut rng = Rng::new(seed);
-    let images = (0..n * 784).map(|_| rng.below(256) as u8).collect();
-    let labels = (0..n).map(|_| rng.below(10) as u8).collect();
-    Dataset::new(images, labels, 28, 28).unwrap()
-}
-
 /// `steps` seeded steps of `spec` with `config` on each device; the losses side by side.
 async fn both_runs(
     spec: &ModelSpec,

