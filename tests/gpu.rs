@@ -91,8 +91,66 @@ async fn compare(label: &str, spec: &ModelSpec, batch: usize, gpu: &Rc<Gpu>) {
 
     // Training changed batch norm's running statistics on both sides alike; evaluation uses them.
     let want = cpu.forward_batch(&x, batch, Mode::Eval).unwrap().to_vec();
-    let got = on_gpu.forward(&x, batch, Mode::Eval).await.unwrap();
+    let got = on_gpu.infer(&x, batch).unwrap().await.unwrap();
     check_tensor(&format!("{label}: eval logits"), &got, &want, 1e-4, 1e-4);
+
+    // Explaining one input, as the layers panel does: every layer's output, the saliency map
+    // (the gradient of the top logit, evaluating) and a parameter, in one read-back.
+    let one = &x[..input_len];
+    let named: Vec<String> = cpu
+        .named_params()
+        .into_iter()
+        .map(|(n, _)| n)
+        .take(1)
+        .collect();
+    let names: Vec<&str> = named.iter().map(String::as_str).collect();
+    let seen = on_gpu.inspect(one, &names).unwrap().await.unwrap();
+    let shape: Vec<usize> = std::iter::once(1)
+        .chain(spec.input.iter().copied())
+        .collect();
+    let acts = cpu
+        .activations(&ndarray::ArrayD::from_shape_vec(shape, one.to_vec()).unwrap())
+        .unwrap();
+    assert_eq!(
+        seen.outputs.len(),
+        acts.len(),
+        "{label}: one output per layer"
+    );
+    for ((name, want), got) in acts.iter().zip(&seen.outputs) {
+        let want = want.as_slice().unwrap();
+        check_tensor(&format!("{label}: {name} output"), got, want, 1e-4, 1e-4);
+    }
+    let logits = cpu.forward_batch(one, 1, Mode::Explain).unwrap().to_vec();
+    check_tensor(
+        &format!("{label}: inspected logits"),
+        &seen.logits,
+        &logits,
+        1e-4,
+        1e-4,
+    );
+    let top = (0..logits.len()).fold(0, |t, k| if logits[k] > logits[t] { k } else { t });
+    let mut seed = vec![0.0; logits.len()];
+    seed[top] = 1.0;
+    let saliency: Vec<f32> = cpu
+        .backward(&seed, true)
+        .unwrap()
+        .iter()
+        .map(|g| g.abs())
+        .collect();
+    assert!(
+        seen.saliency.iter().any(|&g| g != 0.0),
+        "{label}: saliency all zero"
+    );
+    check_grad(
+        &format!("{label}: saliency"),
+        &seen.saliency,
+        &saliency,
+        1e-4,
+    );
+    for (name, got) in names.iter().zip(&seen.params) {
+        let want = cpu.tensor_mut(name).unwrap().as_slice().unwrap().to_vec();
+        check_tensor(&format!("{label}: {name} read"), got, &want, 1e-6, 1e-6);
+    }
     let mut back = Model::new(spec, 99).unwrap();
     on_gpu.download(&mut back).await.unwrap();
     for ((name, a), (_, b)) in back.named_tensors().iter().zip(cpu.named_tensors()) {
@@ -227,7 +285,7 @@ async fn the_tutorials_network_gives_pytorchs_gradients_on_the_gpu() {
         );
         at += len;
     }
-    let logits = on_gpu.forward(&x, labels.len(), Mode::Eval).await.unwrap();
+    let logits = on_gpu.infer(&x, labels.len()).unwrap().await.unwrap();
     check_tensor("logits", &logits, &f32s(&batch, "act.logits").0, 1e-4, 1e-5);
 }
 
@@ -392,10 +450,18 @@ async fn bad_labels_and_inputs_are_refused_in_words_and_the_gpu_goes_on() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("label 10"), "{err}");
-    let err = on_gpu.forward(&[0.0; 10], 1, Mode::Eval).await.unwrap_err();
+    let err = on_gpu
+        .infer(&[0.0; 10], 1)
+        .err()
+        .expect("ten values for an image");
     assert!(err.to_string().contains("784"), "{err}");
-    // The GPU still works after both.
-    let logits = on_gpu.forward(&[0.0; 784], 1, Mode::Eval).await.unwrap();
+    let err = on_gpu
+        .inspect(&[0.0; 784], &["conv9.weight"])
+        .err()
+        .expect("no conv9");
+    assert!(err.to_string().contains("conv9.weight"), "{err}");
+    // The GPU still works after all three.
+    let logits = on_gpu.infer(&[0.0; 784], 1).unwrap().await.unwrap();
     assert_eq!(logits.len(), 10);
 }
 
@@ -483,4 +549,61 @@ async fn a_session_trains_on_the_browsers_gpu_as_the_worker_drives_it() {
     for (x, y) in a.iter().zip(&b) {
         assert!((x - y).abs() < 1e-4, "fc2.bias: GPU {x}, CPU {y}");
     }
+
+    // Predictions and inspection come from the GPU, which holds the model, and agree with the
+    // CPU copy that has just taken its weights.
+    let pixels: Vec<f32> = (0..784).map(|i| (i % 17) as f32 / 17.0).collect();
+    let resolve = |p: js_sys::Promise| wasm_bindgen_futures::JsFuture::from(p);
+    let floats = |v: JsValue| Float32Array::from(v).to_vec();
+    let close = |what: &str, a: &[f32], b: &[f32], tol: f32| {
+        assert_eq!(a.len(), b.len(), "{what}: lengths");
+        for (x, y) in a.iter().zip(b) {
+            assert!(
+                (x - y).abs() <= tol * (1.0 + y.abs()),
+                "{what}: GPU {x}, CPU {y}"
+            );
+        }
+    };
+    let got = floats(resolve(on_gpu.gpu_predict(&pixels).unwrap()).await.unwrap());
+    close(
+        "probabilities",
+        &got,
+        &on_gpu.predict(&pixels).unwrap(),
+        1e-5,
+    );
+    let seen = resolve(on_gpu.gpu_inspect(&pixels).unwrap()).await.unwrap();
+    let want = on_gpu.inspect(&pixels).unwrap();
+    for key in ["saliency", "probabilities"] {
+        close(
+            key,
+            &floats(field(&seen, key)),
+            &floats(field(&want, key)),
+            1e-4,
+        );
+    }
+    for key in ["layers", "kernels"] {
+        let (got, want) = (
+            Array::from(&field(&seen, key)),
+            Array::from(&field(&want, key)),
+        );
+        assert_eq!(got.length(), want.length(), "{key}");
+        assert!(want.length() > 0, "{key}: none");
+        for (g, w) in got.iter().zip(want.iter()) {
+            let name = field(&w, "name").as_string().unwrap();
+            assert_eq!(field(&g, "name").as_string(), Some(name.clone()));
+            let shape = |v: &JsValue| format!("{:?}", Array::from(&field(v, "shape")).to_vec());
+            assert_eq!(shape(&g), shape(&w), "{name}: shape");
+            close(
+                &name,
+                &floats(field(&g, "data")),
+                &floats(field(&w, "data")),
+                1e-4,
+            );
+        }
+    }
+    assert!(cpu.gpu_predict(&pixels).is_err() && cpu.gpu_inspect(&pixels).is_err());
+    assert!(
+        on_gpu.gpu_predict(&pixels[..3]).is_err(),
+        "three values are not an image"
+    );
 }

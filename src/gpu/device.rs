@@ -12,6 +12,9 @@ use crate::error::{Error, Result};
 use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::future::Future;
+use std::ops::Range;
+use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use wgpu::util::DeviceExt;
 
@@ -191,12 +194,12 @@ impl Gpu {
     /// Writes `data` at float `offset` of `buffer` before the next submission runs.
     pub(crate) fn write(&self, buffer: &wgpu::Buffer, offset: usize, data: &[f32]) {
         self.queue
-            .write_buffer(buffer, 4 * offset as u64, &bytes_of(data));
+            .write_buffer(buffer, 4 * offset as u64, &bytes_of(data, f32::to_le_bytes));
     }
 
     pub(crate) fn write_u32(&self, buffer: &wgpu::Buffer, data: &[u32]) {
-        let bytes: Vec<u8> = data.iter().flat_map(|v| v.to_le_bytes()).collect();
-        self.queue.write_buffer(buffer, 0, &bytes);
+        self.queue
+            .write_buffer(buffer, 0, &bytes_of(data, u32::to_le_bytes));
     }
 
     fn layout(&self, bindings: &'static [Access]) -> wgpu::PipelineLayout {
@@ -363,43 +366,70 @@ impl Gpu {
     }
 
     /// The floats `range` of `buffer`, once the work submitted so far is done.
-    pub(crate) async fn read(
-        &self,
+    pub(crate) fn read(
+        self: &Rc<Self>,
         buffer: &wgpu::Buffer,
-        range: std::ops::Range<usize>,
-    ) -> Result<Vec<f32>> {
-        let bytes = 4 * range.len() as u64;
+        range: Range<usize>,
+    ) -> impl Future<Output = Result<Vec<f32>>> + 'static {
+        let parts = self.read_back(self.encoder(), &[(buffer, range)]);
+        async move { Ok(parts.await?.pop().expect("one part asked for")) }
+    }
+
+    /// Submits `encoder` with copies of `parts` (each a buffer and a range of floats in it)
+    /// recorded at its end into one staging buffer, and reads that back: the values each part
+    /// held when `encoder`'s work was done, whatever is submitted after (a prediction's
+    /// outputs, say, before the next prediction overwrites them). One wait for all of them.
+    pub(crate) fn read_back(
+        self: &Rc<Self>,
+        mut encoder: wgpu::CommandEncoder,
+        parts: &[(&wgpu::Buffer, Range<usize>)],
+    ) -> impl Future<Output = Result<Vec<Vec<f32>>>> + 'static {
+        let lens: Vec<usize> = parts.iter().map(|(_, r)| r.len()).collect();
+        let total: usize = lens.iter().sum();
         let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("read back"),
-            size: bytes.max(4),
+            size: 4 * total.max(1) as u64,
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let mut encoder = self.encoder();
-        encoder.copy_buffer_to_buffer(buffer, 4 * range.start as u64, &staging, 0, bytes);
+        let mut at = 0;
+        for (buffer, range) in parts.iter().filter(|(_, r)| !r.is_empty()) {
+            let (from, len) = (4 * range.start as u64, 4 * range.len() as u64);
+            encoder.copy_buffer_to_buffer(buffer, from, &staging, 4 * at as u64, len);
+            at += range.len();
+        }
         self.queue.submit([encoder.finish()]);
         let (sender, receiver) = super::oneshot::channel();
         staging
             .slice(..)
             .map_async(wgpu::MapMode::Read, move |r| sender.send(r));
-        #[cfg(not(target_arch = "wasm32"))]
-        self.device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| Error::Gpu(format!("waiting for the GPU {}: {e}", self.info.name)))?;
-        let mapped = receiver.await;
-        self.check()?;
-        mapped.map_err(|e| Error::Gpu(format!("reading from the GPU {}: {e}", self.info.name)))?;
-        let view = staging
-            .slice(..)
-            .get_mapped_range()
-            .map_err(|e| Error::Gpu(format!("reading from the GPU {}: {e}", self.info.name)))?;
-        let values = view[..bytes as usize]
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
-        drop(view);
-        staging.unmap();
-        Ok(values)
+        let gpu = self.clone();
+        async move {
+            #[cfg(not(target_arch = "wasm32"))]
+            gpu.device
+                .poll(wgpu::PollType::wait_indefinitely())
+                .map_err(|e| Error::Gpu(format!("waiting for the GPU {}: {e}", gpu.info.name)))?;
+            let mapped = receiver.await;
+            gpu.check()?;
+            let failed = |e: &dyn std::fmt::Display| {
+                Error::Gpu(format!("reading from the GPU {}: {e}", gpu.info.name))
+            };
+            mapped.map_err(|e| failed(&e))?;
+            let view = staging
+                .slice(..)
+                .get_mapped_range()
+                .map_err(|e| failed(&e))?;
+            let mut values = view[..4 * total]
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+            let out = lens
+                .iter()
+                .map(|&len| values.by_ref().take(len).collect())
+                .collect();
+            drop(view);
+            staging.unmap();
+            Ok(out)
+        }
     }
 
     /// Submits `encoder`'s work; an error in recording it is reported here (natively).
@@ -410,6 +440,6 @@ impl Gpu {
 }
 
 /// Little-endian bytes of `data`, as the GPU reads them.
-fn bytes_of(data: &[f32]) -> Vec<u8> {
-    data.iter().flat_map(|v| v.to_le_bytes()).collect()
+fn bytes_of<T: Copy>(data: &[T], le: fn(T) -> [u8; 4]) -> Vec<u8> {
+    data.iter().flat_map(|&v| le(v)).collect()
 }

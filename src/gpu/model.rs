@@ -9,7 +9,7 @@ use super::kernel::{Args, LOSS};
 use super::layers::{Io, Op, Pass, Step};
 use crate::error::{Error, Result};
 use crate::nn::plan::Plan;
-use crate::nn::{Mode, Model, ModelSpec};
+use crate::nn::{Model, ModelSpec};
 use crate::train::StepStats;
 use std::collections::HashMap;
 use std::future::Future;
@@ -39,6 +39,9 @@ pub(crate) struct Program {
     own: Vec<wgpu::Buffer>,
     forward: HashMap<PassKey, Vec<Step>>,
     loss: Vec<Step>,
+    /// For explaining: dL/dlogits set to the top class's one-hot, so that the backward pass
+    /// gives ∂ top logit / ∂ input.
+    explain: Step,
     /// By pass and whether dL/dinput is wanted; and which buffer that ends in.
     backward: HashMap<(PassKey, bool), (Vec<Step>, usize)>,
     cols: wgpu::Buffer,
@@ -52,6 +55,17 @@ type PassKey = bool;
 
 fn key(pass: Pass) -> PassKey {
     pass == Pass::Train
+}
+
+/// What [`GpuModel::inspect`] reads back.
+pub struct Inspection {
+    pub logits: Vec<f32>,
+    /// |∂ top logit / ∂ input|, as the CPU model's saliency.
+    pub saliency: Vec<f32>,
+    /// Every layer's output, in order.
+    pub outputs: Vec<Vec<f32>>,
+    /// The parameters asked for, in order.
+    pub params: Vec<Vec<f32>>,
 }
 
 pub struct GpuModel {
@@ -169,13 +183,14 @@ impl GpuModel {
     /// Reads the parameters and buffers back, one after the other, for
     /// [`GpuModel::set_weights`]; the future owns what it needs.
     pub fn weights(&self) -> impl Future<Output = Result<Vec<f32>>> + 'static {
-        let (gpu, params, buffers) = (self.gpu.clone(), self.params.clone(), self.buffers.clone());
-        let (param_len, buffer_len) = (self.num_params(), self.buffer_len());
-        async move {
-            let mut values = gpu.read(&params, 0..param_len).await?;
-            values.extend(gpu.read(&buffers, 0..buffer_len).await?);
-            Ok(values)
-        }
+        let read = self.gpu.read_back(
+            self.gpu.encoder(),
+            &[
+                (&self.params, 0..self.num_params()),
+                (&self.buffers, 0..self.buffer_len()),
+            ],
+        );
+        async move { Ok(read.await?.concat()) }
     }
 
     /// Puts [`GpuModel::weights`]' values into `model` (the same network).
@@ -211,6 +226,15 @@ impl GpuModel {
     /// The gradients of the last backward pass, in [`Model::params`] order, flattened.
     pub async fn read_grads(&self) -> Result<Vec<f32>> {
         self.gpu.read(&self.grads, 0..self.num_params()).await
+    }
+
+    /// Where parameter `name` lies in the parameters' arena.
+    fn param_range(&self, name: &str) -> Result<std::ops::Range<usize>> {
+        self.param_slots
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.offset..s.offset + s.len)
+            .ok_or_else(|| Error::Invalid(format!("the model has no parameter '{name}'")))
     }
 
     /// The program for `batch` inputs, built the first time: every size checked against the
@@ -273,6 +297,12 @@ impl GpuModel {
             Some(&rows),
         ];
         let loss_args = Args::new().u(batch).u(classes);
+        let explain = Step::Run(gpu.dispatch(
+            LOSS.entry("top_one_hot"),
+            loss_args,
+            &loss_buffers,
+            line_groups(batch),
+        ));
         let loss = vec![
             Step::Run(gpu.dispatch(
                 LOSS.entry("softmax_cross_entropy"),
@@ -290,6 +320,7 @@ impl GpuModel {
             own,
             forward: HashMap::new(),
             loss,
+            explain,
             backward: HashMap::new(),
             cols: gpu.buffer("columns", cols),
             dcols: gpu.buffer("column gradients", cols),
@@ -366,19 +397,31 @@ impl GpuModel {
         Ok(())
     }
 
-    /// Records the loss on `labels` and the backward pass after a training forward of `batch`.
-    fn record_loss_and_backward(
+    /// Records the loss on `labels` and its gradient after a training forward of `batch`.
+    fn record_loss(
         &mut self,
         encoder: &mut wgpu::CommandEncoder,
         labels: &[u8],
         batch: usize,
-        need_input_grad: bool,
     ) -> Result<()> {
         crate::train::check_labels(labels, self.plan.classes())?;
-        let pass = Pass::Train;
         let program = &self.programs[&batch];
         let labels: Vec<u32> = labels.iter().map(|&l| l as u32).collect();
         self.gpu.write_u32(&program.labels, &labels);
+        record(encoder, &program.loss);
+        Ok(())
+    }
+
+    /// Records the backward pass of `batch` (built the first time) from dL/dlogits in the first
+    /// gradient buffer; returns which gradient buffer then holds dL/dinput (when asked for).
+    fn record_backward(
+        &mut self,
+        encoder: &mut wgpu::CommandEncoder,
+        batch: usize,
+        pass: Pass,
+        need_input_grad: bool,
+    ) -> usize {
+        let program = &self.programs[&batch];
         let k = (key(pass), need_input_grad);
         if !program.backward.contains_key(&k) {
             let mut steps = Vec::new();
@@ -408,10 +451,9 @@ impl GpuModel {
                 .backward
                 .insert(k, (steps, cur));
         }
-        let program = &self.programs[&batch];
-        record(encoder, &program.loss);
-        record(encoder, &program.backward[&k].0);
-        Ok(())
+        let (steps, at) = &self.programs[&batch].backward[&k];
+        record(encoder, steps);
+        *at
     }
 
     /// Records a training step's forward, loss and backward passes on `x` and `labels`
@@ -424,22 +466,68 @@ impl GpuModel {
     ) -> Result<()> {
         let batch = labels.len();
         self.record_forward(encoder, x, batch, Pass::Train)?;
-        self.record_loss_and_backward(encoder, labels, batch, false)
+        self.record_loss(encoder, labels, batch)?;
+        self.record_backward(encoder, batch, Pass::Train, false);
+        Ok(())
     }
 
-    /// The logits (`batch` rows) for inputs `x`.
-    pub async fn forward(&mut self, x: &[f32], batch: usize, mode: Mode) -> Result<Vec<f32>> {
-        let pass = if mode == Mode::Train {
-            Pass::Train
-        } else {
-            Pass::Eval
-        };
-        let gpu = self.gpu.clone();
-        let mut encoder = gpu.encoder();
-        self.record_forward(&mut encoder, x, batch, pass)?;
-        gpu.submit(encoder)?;
+    /// The logits (`batch` rows) for inputs `x`, evaluating: submitted now, read back when
+    /// awaited.
+    pub fn infer(
+        &mut self,
+        x: &[f32],
+        batch: usize,
+    ) -> Result<impl Future<Output = Result<Vec<f32>>> + 'static> {
+        let mut encoder = self.gpu.encoder();
+        self.record_forward(&mut encoder, x, batch, Pass::Eval)?;
         let logits = &self.programs[&batch].acts[self.ops.len()];
-        gpu.read(logits, 0..batch * self.plan.classes()).await
+        let read = self
+            .gpu
+            .read_back(encoder, &[(logits, 0..batch * self.plan.classes())]);
+        Ok(async move { Ok(read.await?.pop().expect("one part asked for")) })
+    }
+
+    /// One input `x` seen through the network, evaluating (what the page's layers panel
+    /// draws): its logits, every layer's output, its saliency map and the parameters named in
+    /// `params`. Submitted now, read back when awaited, in one wait.
+    pub fn inspect(
+        &mut self,
+        x: &[f32],
+        params: &[&str],
+    ) -> Result<impl Future<Output = Result<Inspection>> + 'static> {
+        let ranges = params
+            .iter()
+            .map(|name| self.param_range(name))
+            .collect::<Result<Vec<_>>>()?;
+        let mut encoder = self.gpu.encoder();
+        self.record_forward(&mut encoder, x, 1, Pass::Eval)?;
+        record(
+            &mut encoder,
+            std::slice::from_ref(&self.programs[&1].explain),
+        );
+        let at = self.record_backward(&mut encoder, 1, Pass::Eval, true);
+        let program = &self.programs[&1];
+        let layers = self.ops.len();
+        let mut parts = vec![
+            (&program.acts[layers], 0..self.plan.classes()),
+            (&program.grad[at], 0..self.plan.input_len),
+        ];
+        parts.extend((1..=layers).map(|i| (&program.acts[i], 0..self.input_len(i))));
+        parts.extend(ranges.into_iter().map(|r| (&self.params, r)));
+        let read = self.gpu.read_back(encoder, &parts);
+        Ok(async move {
+            let mut parts = read.await?.into_iter();
+            let mut next = || parts.next().expect("as many parts as asked for");
+            let logits = next();
+            let saliency = next().iter().map(|g| g.abs()).collect();
+            let outputs = (0..layers).map(|_| next()).collect();
+            Ok(Inspection {
+                logits,
+                saliency,
+                outputs,
+                params: parts.collect(),
+            })
+        })
     }
 
     /// A training forward and backward pass on `x` and `labels`, without an update: the
@@ -455,15 +543,15 @@ impl GpuModel {
         let gpu = self.gpu.clone();
         let mut encoder = gpu.encoder();
         self.record_forward(&mut encoder, x, batch, Pass::Train)?;
-        self.record_loss_and_backward(&mut encoder, labels, batch, need_input_grad)?;
+        self.record_loss(&mut encoder, labels, batch)?;
+        let at = self.record_backward(&mut encoder, batch, Pass::Train, need_input_grad);
         gpu.submit(encoder)?;
         let stats = self.stats(batch).await?;
         let input_grad = match need_input_grad {
-            true => {
-                let program = &self.programs[&batch];
-                let at = program.backward[&(key(Pass::Train), true)].1;
-                Some(gpu.read(&program.grad[at], 0..x.len()).await?)
-            }
+            true => Some(
+                gpu.read(&self.programs[&batch].grad[at], 0..x.len())
+                    .await?,
+            ),
             false => None,
         };
         Ok((stats, input_grad))

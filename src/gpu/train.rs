@@ -60,6 +60,11 @@ impl GpuTrainer {
         self.model.gpu()
     }
 
+    /// The model as it is on the GPU, between steps: for predictions and inspection.
+    pub fn model_mut(&mut self) -> &mut GpuModel {
+        &mut self.model
+    }
+
     /// The update's arguments for the next step, at learning rate `lr`.
     fn update_args(&self, optimizer: &OptimizerSpec, lr: f32, batch: usize) -> Args {
         let args = Args::new().u(self.model.num_params()).f(lr);

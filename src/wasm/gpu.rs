@@ -6,12 +6,17 @@
 //! [`Session::train`]. The CPU model stays the copy the page inspects, evaluates and saves:
 //! [`Session::gpu_weights`] and [`Session::set_gpu_weights`] bring it up to date.
 
+use super::inspect::{inspection, layer_object};
 use super::run::{now_seconds, Taken};
 use super::session::Session;
 use super::{invalid, js_err, to_js};
 use crate::gpu::{Gpu, GpuTrainer};
+use crate::nn::loss::softmax;
+use crate::train::Trainer;
+use js_sys::{Array, Float32Array, Promise};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
 
 /// The browser's WebGPU adapter and a device on it.
 #[wasm_bindgen]
@@ -53,6 +58,15 @@ impl OnGpu {
         self.trainer = None;
         self.pending.clear();
     }
+
+    /// The trainer on the GPU, made from `trainer` (the CPU model as it is now) when there is
+    /// none: from then on the GPU holds the model.
+    fn trainer(&mut self, trainer: &Trainer) -> Result<&mut GpuTrainer, JsValue> {
+        if self.trainer.is_none() {
+            self.trainer = Some(GpuTrainer::new(self.gpu.clone(), trainer).map_err(js_err)?);
+        }
+        Ok(self.trainer.as_mut().expect("made above"))
+    }
 }
 
 #[wasm_bindgen]
@@ -91,10 +105,7 @@ impl Session {
         if !on_gpu.pending.is_empty() {
             return Err(invalid("the last GPU steps have not been reported yet"));
         }
-        if on_gpu.trainer.is_none() {
-            on_gpu.trainer =
-                Some(GpuTrainer::new(on_gpu.gpu.clone(), &self.trainer).map_err(js_err)?);
-        }
+        on_gpu.trainer(&self.trainer)?;
         let trainer = on_gpu.trainer.as_mut().expect("made above");
         let max_steps = max_steps.min(crate::gpu::train::LOG_STEPS as u32);
         on_gpu.started = now_seconds();
@@ -121,7 +132,7 @@ impl Session {
     }
 
     /// Resolves to the submitted steps' (loss, correct) pairs once the GPU has done them.
-    pub fn gpu_losses(&mut self) -> Result<js_sys::Promise, JsValue> {
+    pub fn gpu_losses(&mut self) -> Result<Promise, JsValue> {
         let on_gpu = self
             .gpu
             .as_mut()
@@ -131,9 +142,9 @@ impl Session {
             .as_mut()
             .ok_or_else(|| invalid("no GPU steps were submitted"))?;
         let (_, read) = trainer.losses();
-        Ok(wasm_bindgen_futures::future_to_promise(async move {
+        Ok(future_to_promise(async move {
             let log = read.await.map_err(js_err)?;
-            Ok(js_sys::Float32Array::from(&log[..]).into())
+            Ok(Float32Array::from(&log[..]).into())
         }))
     }
 
@@ -161,16 +172,16 @@ impl Session {
     }
 
     /// Resolves to the GPU's weights and buffers, for [`Session::set_gpu_weights`].
-    pub fn gpu_weights(&self) -> Result<js_sys::Promise, JsValue> {
+    pub fn gpu_weights(&self) -> Result<Promise, JsValue> {
         let trainer = self
             .gpu
             .as_ref()
             .and_then(|g| g.trainer.as_ref())
             .ok_or_else(|| invalid("the session has not trained on the GPU"))?;
         let read = trainer.weights();
-        Ok(wasm_bindgen_futures::future_to_promise(async move {
+        Ok(future_to_promise(async move {
             let values = read.await.map_err(js_err)?;
-            Ok(js_sys::Float32Array::from(&values[..]).into())
+            Ok(Float32Array::from(&values[..]).into())
         }))
     }
 
@@ -185,5 +196,52 @@ impl Session {
         trainer
             .set_weights(&mut self.trainer.model, values)
             .map_err(js_err)
+    }
+
+    /// The GPU's model, made from the CPU model when the session has not trained on the GPU
+    /// yet; refused when the session is not on the GPU.
+    fn gpu_model(&mut self) -> Result<&mut crate::gpu::GpuModel, JsValue> {
+        let on_gpu = self
+            .gpu
+            .as_mut()
+            .ok_or_else(|| invalid("the session is not on the GPU"))?;
+        Ok(on_gpu.trainer(&self.trainer)?.model_mut())
+    }
+
+    /// [`Session::predict`] on the GPU, which holds the model: resolves to the class
+    /// probabilities.
+    pub fn gpu_predict(&mut self, pixels: &[f32]) -> Result<Promise, JsValue> {
+        let read = self
+            .gpu_model()?
+            .infer(Self::image(pixels)?, 1)
+            .map_err(js_err)?;
+        Ok(future_to_promise(async move {
+            let logits = read.await.map_err(js_err)?;
+            Ok(Float32Array::from(&softmax(&logits, logits.len())[..]).into())
+        }))
+    }
+
+    /// [`Session::inspect`] on the GPU, which holds the model: resolves to the same
+    /// `{layers, kernels, saliency, probabilities}`, in one read-back.
+    pub fn gpu_inspect(&mut self, pixels: &[f32]) -> Result<Promise, JsValue> {
+        let pixels = Self::image(pixels)?;
+        let kernels = self.drawn_kernels();
+        let names: Vec<&str> = kernels.iter().map(|(_, w, _)| w.as_str()).collect();
+        let infos = self.trainer.model.layers();
+        let read = self.gpu_model()?.inspect(pixels, &names).map_err(js_err)?;
+        Ok(future_to_promise(async move {
+            let seen = read.await.map_err(js_err)?;
+            let layers = infos
+                .iter()
+                .zip(&seen.outputs)
+                .map(|(info, data)| layer_object(info, &info.output_shape, data))
+                .collect::<Result<Array, _>>()?;
+            let kernels = kernels
+                .into_iter()
+                .zip(seen.params)
+                .map(|((layer, _, shape), data)| (layer, shape, data));
+            let probabilities = softmax(&seen.logits, seen.logits.len());
+            inspection(layers, kernels, &seen.saliency, &probabilities)
+        }))
     }
 }

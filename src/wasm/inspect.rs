@@ -1,19 +1,77 @@
 //! Looking at the model: class probabilities, every layer's output and the saliency of one
-//! image, and any parameter.
+//! image, and any parameter. [`Session::inspect`] gathers what the layers panel draws; on the
+//! GPU build `Session::gpu_inspect` answers the same object from the GPU.
 
 use super::session::Session;
 use super::{invalid, js_err, SIDE};
 use crate::nn::loss::softmax;
-use crate::nn::Mode;
+use crate::nn::{LayerInfo, Mode};
 use crate::train::argmax;
 use js_sys::{Array, Float32Array, Object, Reflect};
 use ndarray::ArrayD;
 use wasm_bindgen::prelude::*;
 
+/// A plain object from `(key, value)` pairs.
+fn object(entries: &[(&str, JsValue)]) -> Result<Object, JsValue> {
+    let o = Object::new();
+    for (k, v) in entries {
+        Reflect::set(&o, &(*k).into(), v).map_err(|_| invalid("could not build an object"))?;
+    }
+    Ok(o)
+}
+
+fn shape_array(shape: &[usize]) -> Array {
+    shape.iter().map(|&d| JsValue::from(d as u32)).collect()
+}
+
+/// One layer's output as the page draws it: `{name, kind, signed, kernels, shape, data}`,
+/// its shape without the batch dimension.
+pub(super) fn layer_object(
+    info: &LayerInfo,
+    shape: &[usize],
+    data: &[f32],
+) -> Result<Object, JsValue> {
+    object(&[
+        ("name", info.name.as_str().into()),
+        ("kind", info.kind.into()),
+        ("signed", info.signed.into()),
+        ("kernels", info.kernels.into()),
+        ("shape", shape_array(shape).into()),
+        ("data", Float32Array::from(data).into()),
+    ])
+}
+
+/// What the layers panel draws of one image: `{layers, kernels, saliency, probabilities}`,
+/// each kernel `{name, shape, data}` named by its layer.
+pub(super) fn inspection(
+    layers: Array,
+    kernels: impl IntoIterator<Item = (String, Vec<usize>, Vec<f32>)>,
+    saliency: &[f32],
+    probabilities: &[f32],
+) -> Result<JsValue, JsValue> {
+    let kernels = kernels
+        .into_iter()
+        .map(|(name, shape, data)| {
+            object(&[
+                ("name", name.into()),
+                ("shape", shape_array(&shape).into()),
+                ("data", Float32Array::from(&data[..]).into()),
+            ])
+        })
+        .collect::<Result<Array, _>>()?;
+    Ok(object(&[
+        ("layers", layers.into()),
+        ("kernels", kernels.into()),
+        ("saliency", Float32Array::from(saliency).into()),
+        ("probabilities", Float32Array::from(probabilities).into()),
+    ])?
+    .into())
+}
+
 #[wasm_bindgen]
 impl Session {
     /// `pixels`, once checked to be one 28×28 image of finite values.
-    fn image(pixels: &[f32]) -> Result<&[f32], JsValue> {
+    pub(super) fn image(pixels: &[f32]) -> Result<&[f32], JsValue> {
         if pixels.len() != SIDE * SIDE {
             return Err(invalid(format!(
                 "an image is {} values (28×28), got {}",
@@ -25,6 +83,22 @@ impl Session {
             return Err(invalid("the image contains NaN or infinite values"));
         }
         Ok(pixels)
+    }
+
+    /// The layers whose kernels the page draws: each one's name, its weight's name and shape.
+    pub(super) fn drawn_kernels(&self) -> Vec<(String, String, Vec<usize>)> {
+        let model = &self.trainer.model;
+        let params = model.named_params();
+        model
+            .layers()
+            .into_iter()
+            .filter(|info| info.kernels)
+            .filter_map(|info| {
+                let weight = format!("{}.weight", info.name);
+                let (_, p) = params.iter().find(|(n, _)| *n == weight)?;
+                Some((info.name, weight, p.value.shape().to_vec()))
+            })
+            .collect()
     }
 
     /// Class probabilities for one 28×28 image with values in [0, 1].
@@ -49,27 +123,16 @@ impl Session {
             )
             .map_err(js_err)?;
         let infos = self.trainer.model.layers();
-        let out = Array::new();
-        for ((name, a), info) in acts.into_iter().zip(infos) {
-            let o = Object::new();
-            let shape: Array = a.shape()[1..]
-                .iter()
-                .map(|&d| JsValue::from(d as u32))
-                .collect();
-            let set = |k: &str, v: &JsValue| Reflect::set(&o, &k.into(), v).map(|_| ());
-            set("name", &name.into())
-                .and(set("kind", &info.kind.into()))
-                .and(set("signed", &info.signed.into()))
-                .and(set("kernels", &info.kernels.into()))
-                .and(set("shape", &shape))
-                .and(set(
-                    "data",
-                    &Float32Array::from(a.as_slice().expect("standard layout")).into(),
-                ))
-                .map_err(|_| invalid("could not build the activations object"))?;
-            out.push(&o);
-        }
-        Ok(out)
+        acts.iter()
+            .zip(&infos)
+            .map(|((_, a), info)| {
+                layer_object(
+                    info,
+                    &a.shape()[1..],
+                    a.as_slice().expect("standard layout"),
+                )
+            })
+            .collect()
     }
 
     /// The saliency map of one image: |∂ logit of the predicted class / ∂ pixel|, 28×28.
@@ -89,5 +152,22 @@ impl Session {
         // Explaining leaves gradients in the parameters: clear them so training is unaffected.
         model.zero_grad();
         Ok(saliency)
+    }
+
+    /// Everything the layers panel draws of one image, on the CPU:
+    /// `{layers, kernels, saliency, probabilities}`.
+    pub fn inspect(&mut self, pixels: &[f32]) -> Result<JsValue, JsValue> {
+        let layers = self.activations(pixels)?;
+        let kernels = self
+            .drawn_kernels()
+            .into_iter()
+            .map(|(layer, weight, shape)| {
+                let data = self.param(&weight).map(|t| t.data)?;
+                Ok((layer, shape, data))
+            })
+            .collect::<Result<Vec<_>, JsValue>>()?;
+        let saliency = self.saliency(pixels)?;
+        let probabilities = self.predict(pixels)?;
+        inspection(layers, kernels, &saliency, &probabilities)
     }
 }

@@ -1,8 +1,8 @@
 // The GPU device in the page, in a Chromium with WebGPU on (headless, so its adapter is
 // SwiftShader's software fallback): offered and named, never chosen by default; chosen, the
 // model moves to a worker with the GPU build and trains there; every panel that asks the
-// model (a prediction, the model's story) sees the GPU's training; back on the CPU, the model
-// comes along.
+// model (a prediction, the layers panel's maps and saliency, computed on the GPU; the model's
+// story) sees the GPU's training; back on the CPU, the model comes along and answers the same.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, openPage } from './harness.mjs';
@@ -57,6 +57,18 @@ test('the page trains on WebGPU when asked, and the model goes with it to every 
   });
   const onGpu = await predict();
   assert.ok(Math.abs(onGpu.reduce((a, b) => a + b) - 1) < 1e-4);
+  // What the layers panel draws, computed by the GPU that holds the model.
+  const inspect = () => page.evaluate(async () => {
+    const pixels = new Float32Array(784);
+    for (let i = 0; i < 784; i++) pixels[i] = ((i * 7) % 29) / 29;
+    const seen = await globalThis.playground.request('inspect', { pixels });
+    const plain = (t) => ({ name: t.name, shape: Array.from(t.shape), data: Array.from(t.data) });
+    return {
+      layers: seen.layers.map(plain), kernels: seen.kernels.map(plain),
+      saliency: Array.from(seen.saliency), probabilities: Array.from(seen.probabilities),
+    };
+  });
+  const seenOnGpu = await inspect();
 
   // Back on the CPU: the same model, its story and its predictions.
   await page.selectOption('[data-testid="train-device"]', 'cpu');
@@ -65,6 +77,17 @@ test('the page trains on WebGPU when asked, and the model goes with it to every 
   assert.equal(now.steps, trained, 'the model came back with every step');
   const onCpu = await predict();
   onCpu.forEach((p, i) => assert.ok(Math.abs(p - onGpu[i]) < 1e-5, `class ${i}: ${p} on the CPU, ${onGpu[i]} on the GPU`));
+  const seenOnCpu = await inspect();
+  const close = (what, a, b) => {
+    assert.equal(a.length, b.length, `${what}: lengths`);
+    a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) <= 1e-4 * (1 + Math.abs(b[i])), `${what}[${i}]: ${x} on the GPU, ${b[i]} on the CPU`));
+  };
+  close('saliency', seenOnGpu.saliency, seenOnCpu.saliency);
+  close('probabilities', seenOnGpu.probabilities, seenOnCpu.probabilities);
+  for (const key of ['layers', 'kernels']) {
+    assert.deepEqual(seenOnGpu[key].map((t) => `${t.name} ${t.shape}`), seenOnCpu[key].map((t) => `${t.name} ${t.shape}`));
+    seenOnGpu[key].forEach((t, i) => close(`${key} ${t.name}`, t.data, seenOnCpu[key][i].data));
+  }
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -14,6 +14,7 @@
 //   predict   {id, pixels: Float32Array(784)}        → {probabilities: Float32Array(10)}
 //   inspect   {id, pixels}               → {layers: [{name, kind, signed, kernels, shape, data}], kernels:
 //                                           [{name, shape, data}], saliency, probabilities}
+//                                          (both computed on the device that holds the model)
 //   testImage {id, index}                → {index, pixels: Uint8Array(784), label}
 //   save      {id, format}               → {bytes: Uint8Array}: the model in one of the core's
 //                                          export_formats (safetensors, onnx, pytorch, pdparams)

@@ -459,21 +459,14 @@ const handlers = {
       syncThreads();
     }
   },
+  // Predictions and inspection run on the device that holds the model: the GPU once the
+  // session is on it (its CPU copy may be behind), else the CPU.
   async predict({ pixels }) {
-    await syncFromGpu();
-    const probabilities = session.predict(pixels);
+    const probabilities = session.on_gpu() ? await session.gpu_predict(pixels) : session.predict(pixels);
     return new Transfer({ probabilities }, [probabilities.buffer]);
   },
-  async inspect({ pixels }) {
-    await syncFromGpu();
-    const layers = session.activations(pixels);
-    const kernels = layers.filter((l) => l.kernels).map((l) => {
-      const t = session.param(`${l.name}.weight`);
-      return { name: l.name, shape: Array.from(t.shape), data: t.data };
-    });
-    const saliency = session.saliency(pixels);
-    const probabilities = session.predict(pixels);
-    return { layers, kernels, saliency, probabilities };
+  inspect({ pixels }) {
+    return session.on_gpu() ? session.gpu_inspect(pixels) : session.inspect(pixels);
   },
   async testImage({ index }) {
     // The test set may still be arriving: wait for this image, or for the load to end.

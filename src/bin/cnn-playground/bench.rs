@@ -49,7 +49,10 @@ pub fn run(args: &Args) -> Result<(), String> {
     match args.get_or("device", "cpu".to_string())?.as_str() {
         "cpu" => {}
         #[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
-        "gpu" => return gpu::run(&data, runs, steps, batch),
+        "gpu" => {
+            let report = gpu::run(&data, runs, steps, batch)?;
+            return write_json(args, &report);
+        }
         #[cfg(not(all(feature = "gpu", not(target_arch = "wasm32"))))]
         "gpu" => {
             return Err(
@@ -142,28 +145,51 @@ pub fn run(args: &Args) -> Result<(), String> {
         "  mean filter 1133×1700×3   {:>8.1} ms",
         report.mean_filter_1133x1700_ms
     );
+    write_json(args, &report)
+}
+
+/// The report into `--json`'s file, when asked.
+fn write_json(args: &Args, report: &impl Serialize) -> Result<(), String> {
     if let Some(path) = args.get::<String>("json")? {
-        let json = serde_json::to_string_pretty(&report).expect("serialisable");
+        let json = serde_json::to_string_pretty(report).expect("serialisable");
         output::write(&path, json.as_bytes())?;
     }
     Ok(())
 }
 
 /// `bench --device gpu`: the GPU path's training images/s at the given batch and at 512, and
-/// batch-1 inference latency (upload, forward, read back), each the median of `runs`.
+/// batch-1 inference latency (upload, forward, read back), each the median of `runs`; the same
+/// figures in `--json`'s file.
 #[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
 mod gpu {
     use super::median;
     use cnn_playground::data::Dataset;
     use cnn_playground::gpu::train::READ_EVERY;
-    use cnn_playground::gpu::{Gpu, GpuModel, GpuTrainer};
-    use cnn_playground::nn::{Mode, Model, ModelSpec};
+    use cnn_playground::gpu::{AdapterInfo, Gpu, GpuModel, GpuTrainer};
+    use cnn_playground::nn::{Model, ModelSpec};
     use cnn_playground::train::{TrainConfig, Trainer};
     use pollster::block_on;
+    use serde::Serialize;
     use std::rc::Rc;
     use std::time::Instant;
 
-    pub fn run(data: &Dataset, runs: usize, steps: usize, batch: usize) -> Result<(), String> {
+    #[derive(Serialize)]
+    pub struct Report {
+        adapter: AdapterInfo,
+        /// Medians at the batch asked for, then at 512.
+        train: Vec<Training>,
+        infer_batch1_ms: f64,
+        runs: usize,
+    }
+
+    #[derive(Serialize)]
+    struct Training {
+        batch: usize,
+        images_per_s: f64,
+        runs_images_per_s: Vec<f64>,
+    }
+
+    pub fn run(data: &Dataset, runs: usize, steps: usize, batch: usize) -> Result<Report, String> {
         let err = |e: cnn_playground::Error| e.to_string();
         let gpu = Rc::new(Gpu::blocking().map_err(err)?);
         let info = gpu.info().clone();
@@ -174,6 +200,7 @@ mod gpu {
             info.backend,
             if info.software { ", software" } else { "" }
         );
+        let mut train = Vec::new();
         for batch in [batch, 512] {
             let batch = batch.min(data.len());
             let config = TrainConfig {
@@ -199,28 +226,38 @@ mod gpu {
             let rates = (0..runs)
                 .map(|_| timed(steps))
                 .collect::<Result<Vec<_>, _>>()?;
-            println!(
-                "  training, batch {batch:<4}      {:>8.0} images/s",
-                median(rates)
-            );
+            let images_per_s = median(rates.clone());
+            println!("  training, batch {batch:<4}      {images_per_s:>8.0} images/s");
+            train.push(Training {
+                batch,
+                images_per_s,
+                runs_images_per_s: rates,
+            });
         }
         let model = Model::new(&spec, 0).map_err(err)?;
         let mut on_gpu = GpuModel::new(gpu, &model).map_err(err)?;
         let x: Vec<f32> = (0..784).map(|i| (i % 255) as f32 / 255.0).collect();
         let reps = 50;
+        let mut predict = || block_on(on_gpu.infer(&x, 1).map_err(err)?).map_err(err);
         for _ in 0..5 {
-            block_on(on_gpu.forward(&x, 1, Mode::Eval)).map_err(err)?;
+            predict()?;
         }
         let latency = (0..runs)
             .map(|_| {
                 let t = Instant::now();
                 for _ in 0..reps {
-                    block_on(on_gpu.forward(&x, 1, Mode::Eval)).map_err(err)?;
+                    predict()?;
                 }
                 Ok(t.elapsed().as_secs_f64() * 1e3 / reps as f64)
             })
             .collect::<Result<Vec<_>, String>>()?;
-        println!("  inference, batch 1         {:>8.3} ms", median(latency));
-        Ok(())
+        let infer_batch1_ms = median(latency);
+        println!("  inference, batch 1         {infer_batch1_ms:>8.3} ms");
+        Ok(Report {
+            adapter: info,
+            train,
+            infer_batch1_ms,
+            runs,
+        })
     }
 }

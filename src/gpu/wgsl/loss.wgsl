@@ -1,5 +1,6 @@
 // Softmax cross-entropy, fused (nn/loss.rs): per row the loss, whether the top score is the
-// label, and dL/dlogits = (softmax − one_hot)/N; then their batch totals.
+// label, and dL/dlogits = (softmax − one_hot)/N; then their batch totals. And the seed of a
+// saliency map.
 // Bindings: logits, labels (read; u32 labels), dlogits, rows (read-write). rows holds
 // (loss, correct) per row, then the mean loss and the number correct.
 struct Loss {
@@ -12,16 +13,22 @@ struct Loss {
 @group(0) @binding(3) var<storage, read_write> dlogits: array<f32>;
 @group(0) @binding(4) var<storage, read_write> rows: array<f32>;
 
+// The first class with the highest score in the row at base (train::argmax).
+fn top_class(base: u32) -> u32 {
+    var top = 0u;
+    for (var k = 1u; k < l.classes; k++) {
+        if (logits[base + k] > logits[base + top]) { top = k; }
+    }
+    return top;
+}
+
 @compute @workgroup_size(256)
 fn softmax_cross_entropy(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
     let r = line(wid, nwg, lid);
     if (r >= l.rows) { return; }
     let base = r * l.classes;
-    var top = 0u;
-    var max_v = logits[base];
-    for (var k = 1u; k < l.classes; k++) {
-        if (logits[base + k] > max_v) { max_v = logits[base + k]; top = k; }
-    }
+    let top = top_class(base);
+    let max_v = logits[base + top];
     var sum = 0.0;
     for (var k = 0u; k < l.classes; k++) { sum += exp(logits[base + k] - max_v); }
     let label = labels[r];
@@ -33,6 +40,17 @@ fn softmax_cross_entropy(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_wor
     }
     rows[2u * r] = log(sum) - (logits[base + label] - max_v);
     rows[2u * r + 1u] = select(0.0, 1.0, top == label);
+}
+
+// Explaining (saliency): dlogits = one_hot(the top class) per row, so that the backward pass
+// gives the gradient of the top score.
+@compute @workgroup_size(256)
+fn top_one_hot(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+    let r = line(wid, nwg, lid);
+    if (r >= l.rows) { return; }
+    let base = r * l.classes;
+    let top = top_class(base);
+    for (var k = 0u; k < l.classes; k++) { dlogits[base + k] = select(0.0, 1.0, k == top); }
 }
 
 var<workgroup> part: array<vec2<f32>, 256>;
