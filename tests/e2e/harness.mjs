@@ -54,12 +54,17 @@ export function serverAndBrowser() {
   return env;
 }
 
-/** Launches headless Chromium, with `flags` besides ours; `CHROMIUM` overrides the path. */
-export function launchBrowser(flags = []) {
+/**
+ * Launches headless Chromium, with `flags` besides ours; `CHROMIUM` overrides the path. Its GPU
+ * process is off unless `gpu`, which also turns WebGPU on: on this machine's GPU where Chromium
+ * can use it (Vulkan), else on SwiftShader's software adapter.
+ */
+export function launchBrowser(flags = [], { gpu = false } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync', ...flags],
+    args: ['--headless=new', '--no-sandbox', '--disable-dev-shm-usage', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ...(gpu ? ['--enable-unsafe-webgpu', '--enable-features=Vulkan'] : ['--disable-gpu']), ...flags],
   });
 }
 
