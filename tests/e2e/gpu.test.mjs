@@ -27,7 +27,8 @@ const panel = (page) => page.evaluate(() => {
 });
 
 test('the page trains on WebGPU when asked, and the model goes with it to every panel and back', async () => {
-  const { page, context, problems } = await openPage(env.browser, env.server.url);
+  // Batches of 16: SwiftShader's adapter trains a few dozen images a second.
+  const { page, context, problems } = await openPage(env.browser, `${env.server.url}#batch=16`);
   // Offered with its name and as what it is; the CPU stays chosen.
   await page.waitForFunction(() => /WebGPU: .*software/.test(document.querySelector('[data-testid="train-device"] option[value="gpu"]').textContent));
   assert.equal(await page.inputValue('[data-testid="train-device"]'), 'cpu');
