@@ -27,7 +27,8 @@ const panel = (page) => page.evaluate(() => {
 });
 
 test('the page trains on WebGPU when asked, and the model goes with it to every panel and back', async () => {
-  // Batches of 16: SwiftShader's adapter trains a few dozen images a second.
+  // Batches of 16: SwiftShader's adapter trains a few dozen images a second, and 80 steps give
+  // the loss chart its two first points (one per 600 images).
   const { page, context, problems } = await openPage(env.browser, `${env.server.url}#batch=16`);
   // Offered with its name and as what it is; the CPU stays chosen.
   await page.waitForFunction(() => /WebGPU: .*software/.test(document.querySelector('[data-testid="train-device"] option[value="gpu"]').textContent));
@@ -41,7 +42,7 @@ test('the page trains on WebGPU when asked, and the model goes with it to every 
   assert.match(page.url(), /device=gpu/);
 
   await page.click('[data-testid="train-start"]');
-  await page.waitForFunction(() => Number(document.getElementById('train').dataset.steps ?? 0) >= 40, null, { timeout: 240_000 });
+  await page.waitForFunction(() => Number(document.getElementById('train').dataset.steps ?? 0) >= 80, null, { timeout: 240_000 });
   await page.click('[data-testid="train-stop"]');
   await page.waitForFunction(() => document.getElementById('train').dataset.state === 'idle', null, { timeout: 60_000 });
   const trained = (await panel(page)).steps;
