@@ -8,7 +8,7 @@ use cnn_playground::wasm::catalogue::{
     check_config, check_setting, describe_model, layer_types, recipes, same_architecture,
     training_fields,
 };
-use cnn_playground::wasm::filters::{conv2d, filter_image, filter_names};
+use cnn_playground::wasm::filters::{conv2d, filter_names, Photo};
 use cnn_playground::wasm::replica::{replica_failed, Replica};
 use cnn_playground::wasm::session::{idx_dims, Session};
 use js_sys::{Reflect, SharedArrayBuffer, JSON};
@@ -73,7 +73,8 @@ fn constructors_and_free_functions_refuse_what_they_cannot_use() {
         let _ = Replica::new(v.clone(), v.clone(), u32::MAX);
         let _ = describe_model(v.clone());
         assert!(!same_architecture(v.clone(), JsValue::NULL));
-        let _ = filter_image(vec![0; 16], 2, 2, v.clone());
+        let mut photo = Photo::new(vec![0; 16], 2, 2).unwrap();
+        let _ = photo.filter(v.clone());
         let _ = check_config(v.clone());
     }
     for name in ["", "nope", "epochs", "seed", "lr", "\u{0}"] {
@@ -139,7 +140,9 @@ fn the_filters_refuse_impossible_shapes_and_sizes() {
         (16, 1, u32::MAX),
         (4, 1, 1),
     ] {
-        let _ = filter_image(vec![0; len], width, height, JsValue::from_str("mean"));
+        if let Ok(mut photo) = Photo::new(vec![0; len], width, height) {
+            photo.filter(JsValue::from_str("mean")).unwrap();
+        }
     }
 }
 

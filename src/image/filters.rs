@@ -1,7 +1,9 @@
 //! Convolution filters for photos: the tutorial's 3×3 mean filter and the classic kernels, applied
-//! to each colour channel separately with zero padding, by the same conv that trains the network.
+//! to each colour channel separately with zero padding: kernels of small integers exactly in
+//! integers (`stencil`), any other by the same conv that trains the network, to the same bytes.
 
-use super::Image;
+use super::stencil::Stencil;
+use super::{byte, Image};
 use crate::error::{Error, Result};
 use crate::ops::conv::{conv2d_forward, Conv2dGeometry};
 use serde::{Deserialize, Serialize};
@@ -139,11 +141,44 @@ impl Filter {
         Ok(())
     }
 
-    /// Filters the colour channels of `image`; alpha (the last channel of gray+alpha or RGBA) is
-    /// kept as is. A band of rows at a time: the float planes stay small enough for the cache,
-    /// and their memory grows with the width only (the byte images are whole).
+    /// The kernel's exact integer form, when it has one and no second kernel.
+    fn stencil(&self) -> Option<Stencil> {
+        match self.magnitude_with {
+            None => Stencil::new(&self.kernel),
+            Some(_) => None,
+        }
+    }
+
+    /// `image` with its colour channels filtered; alpha (the last channel of gray+alpha or
+    /// RGBA) kept as it is.
     pub fn apply(&self, image: &Image) -> Result<Image> {
+        let mut pixels = vec![0; image.pixels.len()];
+        self.apply_into(image, &mut pixels)?;
+        Ok(Image { pixels, ..*image })
+    }
+
+    /// [`Filter::apply`] into `out`, pixels laid out as `image`'s (the filter lab filters one
+    /// photo again and again into the same buffer). Kernels of small integers go the exact
+    /// integer way; the others a band of rows at a time: the float planes stay small enough
+    /// for the cache, and their memory grows with the width only.
+    pub fn apply_into(&self, image: &Image, out: &mut [u8]) -> Result<()> {
         self.validate()?;
+        if out.len() != image.pixels.len() {
+            return Err(crate::shape_err!(
+                "{} bytes to filter a {}×{}×{} image into, expected {}",
+                out.len(),
+                image.width,
+                image.height,
+                image.channels,
+                image.pixels.len()
+            ));
+        }
+        let (divisor, offset) = (self.divisor, self.offset);
+        if let Some(stencil) = self.stencil() {
+            stencil.apply(image, |sum| byte(sum / divisor + offset), out);
+            return Ok(());
+        }
+        out.copy_from_slice(&image.pixels); // alpha, which the bands leave as it is
         let k = self.size();
         let p = k / 2;
         // Each band is read with p rows above and below it (zeros beyond the image), and
@@ -160,8 +195,6 @@ impl Filter {
         let mut planes = vec![0.0; image.colour_channels() * plane_len];
         let mut sums = vec![0.0; planes.len()];
         let mut other = vec![0.0; if second.is_some() { plane_len } else { 0 }];
-        let mut out = image.clone();
-        let (divisor, offset) = (self.divisor, self.offset);
         for first in (0..image.height).step_by(BAND_ROWS) {
             let rows = BAND_ROWS.min(image.height - first);
             image.colour_rows(first as isize - p as isize, band_in, &mut planes);
@@ -177,11 +210,11 @@ impl Filter {
                         .for_each(|(a, b)| *a = (*a * *a + b * b).sqrt());
                 }
             }
-            out.set_colour_rows(first, rows, &sums[p * image.width..], plane_len, |v| {
+            image.set_colour_rows(out, first, rows, &sums[p * image.width..], plane_len, |v| {
                 v / divisor + offset
             });
         }
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -258,12 +291,40 @@ mod tests {
             ]
         ))
         .unwrap();
-        let filters = [
-            Filter::named("mean").unwrap(),
-            Filter::named("edges").unwrap(),
-            Filter::named("emboss").unwrap(),
+        let integers = |kernel: Vec<Vec<f32>>, divisor: f32, offset: f32| Filter {
+            kernel,
+            magnitude_with: None,
+            divisor,
+            offset,
+        };
+        let mut filters: Vec<Filter> = NAMES.iter().map(|n| Filter::named(n).unwrap()).collect();
+        filters.extend([
             big,
-        ];
+            // Integers, not a product of a column and a row; and one that is (5×5).
+            integers(
+                (0..5)
+                    .map(|_| (0..5).map(|_| rng.below(9) as f32 - 4.0).collect())
+                    .collect(),
+                -7.0,
+                100.0,
+            ),
+            integers(
+                [1.0, -2.0, 0.0, 3.0, 1.0]
+                    .iter()
+                    .map(|u| [2.0, 0.0, -1.0, 1.0, 4.0].iter().map(|v| u * v).collect())
+                    .collect(),
+                13.0,
+                128.0,
+            ),
+            // Integers whose sums would overflow 16 bits: the float path.
+            integers(vec![vec![100.0; 3]; 3], 900.0, 0.0),
+        ]);
+        let exact: Vec<bool> = filters.iter().map(|f| f.stencil().is_some()).collect();
+        assert_eq!(
+            exact,
+            [true, true, true, true, true, false, true, false, true, true, false],
+            "the kernels of small integers take the integer path"
+        );
         // Images narrower than a kernel too: some kernel columns then see only padding.
         for (channels, w, h) in [
             (1, 9, 1),

@@ -3,6 +3,7 @@
 
 pub mod filters;
 pub mod png;
+mod stencil;
 
 use crate::error::{Error, Result};
 
@@ -71,11 +72,11 @@ impl Image {
         }
     }
 
-    /// Writes `rows` image rows from `first` on, from float planes `plane_len` apart, into the
-    /// colour channels through `f`, then as the tutorial does: clamp to 0–255 and truncate
-    /// (numpy's `astype(np.uint8)` on values already in range).
+    /// Writes `rows` rows from `first` on, from float planes `plane_len` apart, into the colour
+    /// channels of `out` (pixels laid out as this image's) through `f`, then [`byte`].
     pub fn set_colour_rows(
-        &mut self,
+        &self,
+        out: &mut [u8],
         first: usize,
         rows: usize,
         planes: &[f32],
@@ -83,7 +84,7 @@ impl Image {
         f: impl Fn(f32) -> f32,
     ) {
         let row = self.width * self.channels;
-        let pixels = &mut self.pixels[first * row..(first + rows) * row];
+        let pixels = &mut out[first * row..(first + rows) * row];
         match self.channels {
             1 => interleave::<1, 1>(pixels, planes, plane_len, f),
             2 => interleave::<2, 1>(pixels, planes, plane_len, f),
@@ -110,6 +111,13 @@ fn deinterleave<const C: usize, const N: usize>(
     }
 }
 
+/// A filtered value as the tutorial stores it: clamped to 0–255 and truncated (numpy's
+/// `astype(np.uint8)` on values already in range).
+pub(crate) fn byte(v: f32) -> u8 {
+    // Through i32: one saturating conversion in wasm, where a direct `as u8` costs two.
+    v.clamp(0.0, 255.0) as i32 as u8
+}
+
 fn interleave<const C: usize, const N: usize>(
     pixels: &mut [u8],
     planes: &[f32],
@@ -121,7 +129,7 @@ fn interleave<const C: usize, const N: usize>(
     for (i, px) in pixels.chunks_exact_mut(C).enumerate() {
         for c in 0..N {
             // Through i32: one saturating conversion in wasm, where a direct `as u8` costs two.
-            px[c] = f(planes[c * plane_len + i]).clamp(0.0, 255.0) as i32 as u8;
+            px[c] = byte(f(planes[c * plane_len + i]));
         }
     }
 }

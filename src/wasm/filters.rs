@@ -56,23 +56,42 @@ pub fn filter_names() -> Vec<String> {
         .collect()
 }
 
-/// Filters an RGBA image (a canvas's `ImageData`): `filter` is a name from [`filter_names`] or an
-/// object `{kernel: number[][], divisor?, offset?}`. Returns the filtered RGBA pixels.
+/// A photo in the filter lab, kept in wasm memory with its filtered copy: filtering it again
+/// (another filter, a kernel edited by hand) copies nothing across the boundary — the page
+/// views the result where it lies ([`Photo::filtered_ptr`]).
 #[wasm_bindgen]
-pub fn filter_image(
-    rgba: Vec<u8>,
-    width: u32,
-    height: u32,
-    filter: JsValue,
-) -> Result<Vec<u8>, JsValue> {
-    let filter = match filter.as_string() {
-        Some(name) => Filter::named(&name).map_err(js_err)?,
-        None => {
-            let f: Filter = serde_wasm_bindgen::from_value(filter)
-                .map_err(|e| invalid(format!("custom filter: {e}")))?;
-            f
-        }
-    };
-    let image = Image::new(width as usize, height as usize, 4, rgba).map_err(js_err)?;
-    Ok(filter.apply(&image).map_err(js_err)?.pixels)
+pub struct Photo {
+    image: Image,
+    filtered: Vec<u8>,
+}
+
+#[wasm_bindgen]
+impl Photo {
+    /// An RGBA image (a canvas's `ImageData`), copied in once.
+    #[wasm_bindgen(constructor)]
+    pub fn new(rgba: Vec<u8>, width: u32, height: u32) -> Result<Photo, JsValue> {
+        let image = Image::new(width as usize, height as usize, 4, rgba).map_err(js_err)?;
+        let filtered = image.pixels.clone();
+        Ok(Photo { image, filtered })
+    }
+
+    /// Filters the photo: `filter` is a name from [`filter_names`] or an object
+    /// `{kernel: number[][], divisor?, offset?}`. The result is the RGBA pixels at
+    /// [`Photo::filtered_ptr`].
+    pub fn filter(&mut self, filter: JsValue) -> Result<(), JsValue> {
+        let filter = match filter.as_string() {
+            Some(name) => Filter::named(&name).map_err(js_err)?,
+            None => serde_wasm_bindgen::from_value(filter)
+                .map_err(|e| invalid(format!("custom filter: {e}")))?,
+        };
+        filter
+            .apply_into(&self.image, &mut self.filtered)
+            .map_err(js_err)
+    }
+
+    /// Where the last filtered pixels lie in wasm memory (width × height × 4 bytes): to be
+    /// viewed at once, before the core is called again (its memory may grow and move).
+    pub fn filtered_ptr(&self) -> *const u8 {
+        self.filtered.as_ptr()
+    }
 }

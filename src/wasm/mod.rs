@@ -2,7 +2,7 @@
 //! JavaScript `Error` with a message the page can show and a kind it can switch on (`js_err`). No panic crosses this boundary on bad input.
 //!
 //! - [`catalogue`]: what the page learns of layers, recipes and settings, and architectures checked;
-//! - [`filters`]: `conv2d` and `filter_image` for the filter lab and the convolution explainer;
+//! - [`filters`]: `conv2d` and `Photo` for the filter lab and the convolution explainer;
 //! - [`session`]: a model with its trainer and data, owned by the page's worker: loaded,
 //!   saved, reset; [`run`] trains it and reports what happened as events, [`evaluation`]
 //!   measures it on the test set, [`inspect`] looks inside it;

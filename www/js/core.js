@@ -45,3 +45,11 @@ export function loadCore() {
 export function wasmMemoryBytes() {
   return instance?.memory.buffer.byteLength ?? 0;
 }
+
+/**
+ * `length` bytes of wasm memory from `ptr`, viewed where they lie, not copied: read them at once,
+ * before the core is called again (its memory may grow and move).
+ */
+export function wasmBytes(ptr, length) {
+  return new Uint8ClampedArray(instance.memory.buffer, ptr, length);
+}

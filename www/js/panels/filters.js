@@ -1,5 +1,6 @@
 // The filter lab: a photo (the sample or an upload), a filter from the Rust core, the original
 // and the result side by side.
+import { wasmBytes } from '../core.js';
 import { imageDataFromFile } from '../images.js';
 import { samplePhoto } from '../sample.js';
 import { acceptFiles, byTestId, statusLine } from '../panel.js';
@@ -23,6 +24,7 @@ export async function setupFilters(panel, core) {
   const result = $('filter-result');
   const caption = $('filter-caption');
   let current = null;
+  let photo = null; // the current photo in the core, filtered again at each change
 
   for (const name of [...core.filter_names(), 'custom']) {
     select.add(new Option(LABELS[name] ?? name, name));
@@ -32,6 +34,14 @@ export async function setupFilters(panel, core) {
   const say = statusLine(status);
 
   function show(imageData, notice = '') {
+    try {
+      const next = new core.Photo(imageData.data, imageData.width, imageData.height);
+      photo?.free();
+      photo = next;
+    } catch (err) {
+      say(`Could not take this photo: ${err.message ?? err}`, 'error');
+      return;
+    }
     current = imageData;
     paint(original, imageData);
     run(notice);
@@ -44,9 +54,9 @@ export async function setupFilters(panel, core) {
     custom.show(name === 'custom');
     try {
       const t0 = performance.now();
-      const pixels = core.filter_image(data, width, height, name === 'custom' ? custom.filter() : name);
+      photo.filter(name === 'custom' ? custom.filter() : name);
       const ms = performance.now() - t0;
-      paint(result, new ImageData(new Uint8ClampedArray(pixels.buffer), width, height));
+      paint(result, new ImageData(wasmBytes(photo.filtered_ptr(), data.length), width, height));
       caption.textContent = `${LABELS[name] ?? name}: ${width}×${height} in ${ms.toFixed(1)} ms`;
       say(notice || `Filtered ${width}×${height} pixels with ${LABELS[name] ?? name}.`);
       panel.dataset.filtered = `${name}:${width}x${height}`;
