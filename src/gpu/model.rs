@@ -1,8 +1,9 @@
 //! A network on the GPU: its parameters, their gradients and its buffers (batch norm's running
 //! statistics) each in one arena, laid out in the CPU model's order; and for each batch size a
-//! program, every layer's launches recorded once and replayed at each step. The CPU [`Model`]
-//! stays the description and the copy that is saved, inspected and drawn; weights move between
-//! them with [`GpuModel::upload`] and [`GpuModel::download`].
+//! program, every layer's launches recorded once and replayed at each step. It predicts and
+//! explains on the GPU too ([`GpuModel::infer`], [`GpuModel::inspect`]). The CPU [`Model`] stays
+//! the description and the copy that is saved; weights move between them with
+//! [`GpuModel::upload`] and [`GpuModel::download`].
 
 use super::device::{line_groups, Gpu};
 use super::kernel::{Args, LOSS};

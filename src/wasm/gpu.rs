@@ -3,8 +3,10 @@
 //! steps — [`Session::train_gpu`] submits them, [`Session::gpu_losses`] waits for the GPU and
 //! reads their losses back (a promise: the session is not held across the wait), and
 //! [`Session::gpu_report`] records them and answers with the same events as
-//! [`Session::train`]. The CPU model stays the copy the page inspects, evaluates and saves:
-//! [`Session::gpu_weights`] and [`Session::set_gpu_weights`] bring it up to date.
+//! [`Session::train`]. The GPU then holds the model: predictions and what the layers panel
+//! draws come from it ([`Session::gpu_predict`], [`Session::gpu_inspect`]). The CPU model is the
+//! copy the page evaluates and saves: [`Session::gpu_weights`] and [`Session::set_gpu_weights`]
+//! bring it up to date.
 
 use super::inspect::{inspection, layer_object};
 use super::run::{now_seconds, Taken};
