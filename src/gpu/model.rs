@@ -181,8 +181,8 @@ impl GpuModel {
         self.set_weights(model, &values)
     }
 
-    /// Reads the parameters and buffers back, one after the other, for
-    /// [`GpuModel::set_weights`]; the future owns what it needs.
+    /// Reads the parameters and buffers back in one wait, for [`GpuModel::set_weights`]; the
+    /// future owns what it needs.
     pub fn weights(&self) -> impl Future<Output = Result<Vec<f32>>> + 'static {
         let read = self.gpu.read_back(
             self.gpu.encoder(),
@@ -541,32 +541,28 @@ impl GpuModel {
         need_input_grad: bool,
     ) -> Result<(StepStats, Option<Vec<f32>>)> {
         let batch = labels.len();
-        let gpu = self.gpu.clone();
-        let mut encoder = gpu.encoder();
+        let mut encoder = self.gpu.encoder();
         self.record_forward(&mut encoder, x, batch, Pass::Train)?;
         self.record_loss(&mut encoder, labels, batch)?;
         let at = self.record_backward(&mut encoder, batch, Pass::Train, need_input_grad);
-        gpu.submit(encoder)?;
-        let stats = self.stats(batch).await?;
-        let input_grad = match need_input_grad {
-            true => Some(
-                gpu.read(&self.programs[&batch].grad[at], 0..x.len())
-                    .await?,
-            ),
-            false => None,
-        };
-        Ok((stats, input_grad))
-    }
-
-    /// The last loss computed on a batch of `batch`: its mean and the number correct.
-    async fn stats(&self, batch: usize) -> Result<StepStats> {
-        let rows = &self.programs[&batch].rows;
-        let totals = self.gpu.read(rows, 2 * batch..2 * batch + 2).await?;
-        Ok(StepStats {
+        // The batch's mean loss and number correct, and dL/dinput when asked: one wait.
+        let program = &self.programs[&batch];
+        let input_grad_len = if need_input_grad { x.len() } else { 0 };
+        let read = self.gpu.read_back(
+            encoder,
+            &[
+                (&program.rows, 2 * batch..2 * batch + 2),
+                (&program.grad[at], 0..input_grad_len),
+            ],
+        );
+        let [totals, input_grad]: [Vec<f32>; 2] =
+            read.await?.try_into().expect("two parts asked for");
+        let stats = StepStats {
             loss: totals[0],
             correct: totals[1] as usize,
             size: batch,
-        })
+        };
+        Ok((stats, need_input_grad.then_some(input_grad)))
     }
 }
 

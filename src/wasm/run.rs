@@ -66,8 +66,7 @@ impl Session {
     /// the next one), when the loaded data runs short, or at a failure. Every step goes into the
     /// model's history. Returns the events of [`RunEvent`], in the order they happened.
     pub fn train(&mut self, max_steps: u32) -> Result<JsValue, JsValue> {
-        #[cfg(feature = "gpu")]
-        if self.gpu.is_some() {
+        if self.on_gpu() {
             return Err(super::invalid(
                 "the session trains on the GPU: use train_gpu",
             ));

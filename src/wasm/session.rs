@@ -152,8 +152,7 @@ impl Session {
     /// Trains with a replica from now on: `buffer` is its `Replica.buffer()`, and its network must
     /// be this one's architecture.
     pub fn attach_replica(&mut self, buffer: SharedArrayBuffer) -> Result<(), JsValue> {
-        #[cfg(feature = "gpu")]
-        if self.gpu.is_some() {
+        if self.on_gpu() {
             return Err(invalid(
                 "the session trains on the GPU: one worker drives it",
             ));

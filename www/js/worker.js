@@ -371,10 +371,7 @@ async function trainLoop(training, latest) {
     else await yieldToEvents();
   }
   // Paused: the page sees the model as the loop left it.
-  if (latest() && run.state === 'paused') {
-    await syncFromGpu();
-    announce('trained');
-  }
+  if (latest() && run.state === 'paused') announce('trained');
 
   /** A step failed and was not applied: the run pauses with the model before it, and says why. */
   function fail(message, diverged = false) {
