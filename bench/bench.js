@@ -280,20 +280,32 @@ function tfjsModel(pool) {
   const variables = Object.values(p);
   const batches = pool.images.length / (BATCH * IMAGE);
   let next = 0;
+  /** One training step on the pool's next batch; returns its loss, a tensor. */
+  const step = () => {
+    const b = next++ % batches;
+    return tf.tidy(() => {
+      const x = tf.tensor4d(pool.images.subarray(b * BATCH * IMAGE, (b + 1) * BATCH * IMAGE), [BATCH, SIDE, SIDE, 1]);
+      const y = tf.tensor2d(pool.oneHot.subarray(b * BATCH * CLASSES, (b + 1) * BATCH * CLASSES), [BATCH, CLASSES]);
+      return optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, forward(x)), true, variables);
+    });
+  };
+  /** A tensor's values, read back, and the tensor disposed; `readAsync` for a GPU backend. */
+  const read = (tensor) => {
+    const values = tensor.dataSync();
+    tensor.dispose();
+    return values;
+  };
+  const readAsync = async (tensor) => {
+    const values = await tensor.data();
+    tensor.dispose();
+    return values;
+  };
+  const probabilities = (pixels) => tf.tidy(() => tf.softmax(forward(tf.tensor4d(pixels, [1, SIDE, SIDE, 1]))));
   return {
-    /** `steps` training steps over the pool's batches in order; returns the last loss. */
+    /** `steps` training steps over the pool's batches in order, each loss read; the last one. */
     train(steps) {
       let loss = NaN;
-      for (let s = 0; s < steps; s++) {
-        const b = next++ % batches;
-        const cost = tf.tidy(() => {
-          const x = tf.tensor4d(pool.images.subarray(b * BATCH * IMAGE, (b + 1) * BATCH * IMAGE), [BATCH, SIDE, SIDE, 1]);
-          const y = tf.tensor2d(pool.oneHot.subarray(b * BATCH * CLASSES, (b + 1) * BATCH * CLASSES), [BATCH, CLASSES]);
-          return optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, forward(x)), true, variables);
-        });
-        loss = cost.dataSync()[0];
-        cost.dispose();
-      }
+      for (let s = 0; s < steps; s++) [loss] = read(step());
       return loss;
     },
     /**
@@ -303,30 +315,14 @@ function tfjsModel(pool) {
     async trainQueued(steps) {
       let cost = null;
       for (let s = 0; s < steps; s++) {
-        const b = next++ % batches;
         cost?.dispose();
-        cost = tf.tidy(() => {
-          const x = tf.tensor4d(pool.images.subarray(b * BATCH * IMAGE, (b + 1) * BATCH * IMAGE), [BATCH, SIDE, SIDE, 1]);
-          const y = tf.tensor2d(pool.oneHot.subarray(b * BATCH * CLASSES, (b + 1) * BATCH * CLASSES), [BATCH, CLASSES]);
-          return optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, forward(x)), true, variables);
-        });
+        cost = step();
       }
-      const [loss] = await cost.data();
-      cost.dispose();
+      const [loss] = await readAsync(cost);
       return loss;
     },
-    predict(pixels) {
-      const probabilities = tf.tidy(() => tf.softmax(forward(tf.tensor4d(pixels, [1, SIDE, SIDE, 1]))));
-      const values = probabilities.dataSync();
-      probabilities.dispose();
-      return values;
-    },
-    async predictAsync(pixels) {
-      const probabilities = tf.tidy(() => tf.softmax(forward(tf.tensor4d(pixels, [1, SIDE, SIDE, 1]))));
-      const values = await probabilities.data();
-      probabilities.dispose();
-      return values;
-    },
+    predict: (pixels) => read(probabilities(pixels)),
+    predictAsync: (pixels) => readAsync(probabilities(pixels)),
     dispose: () => variables.forEach((v) => v.dispose()),
   };
 }

@@ -158,6 +158,13 @@ const fixed = (digits) => (v) => (v == null || Number.isNaN(v) ? '—' : v.toFix
 const ratio = (a, b) => (a == null || b == null ? '—' : `${(a / b).toFixed(2)}×`);
 const kib = (s) => `${(s.bytes / 1024).toFixed(0)} / ${(s.gzip_bytes / 1024).toFixed(0)}`;
 
+/** Fixed-width columns for `rows` of strings: the first left-aligned, the rest right-aligned. */
+function columns(rows) {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const line = (r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('   ');
+  return { line, rule: '─'.repeat(line(rows[0]).length) };
+}
+
 function table(results) {
   const { ours, ours_2_threads: ours2, tfjs, native, wasm_size: size } = results;
   const build = tfjs.wasmFile?.replace(/^tfjs-backend-wasm-?|\.wasm$/g, '') || 'plain';
@@ -176,10 +183,7 @@ function table(results) {
     ['', 'wasm, Chromium', 'wasm, Chromium', `Chromium, ${build || 'plain'}, ${tfjs.threads} thr,`, 'ours (best)', 'native'],
     ['', '1 thread', ours2.not_run ? '2 workers: n/a' : '2 workers', 'stand-in filter grad', '÷ TF.js', '1 thread'],
   ];
-  const all = [...header, ...rows];
-  const widths = all[0].map((_, c) => Math.max(...all.map((r) => r[c].length)));
-  const line = (r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('   ');
-  const rule = '─'.repeat(line(all[0]).length);
+  const { line, rule } = columns([...header, ...rows]);
   const m = results.machine;
   const { settings } = results;
   return [
@@ -226,10 +230,7 @@ function gpuTable({ gpu, native_gpu: native }) {
     ['', 'ours', 'TF.js 4.22', 'ratio', 'ours'],
     ['', 'WebGPU, Chromium', 'webgpu backend', 'ours ÷ TF.js', 'native wgpu'],
   ];
-  const all = [...header, ...rows];
-  const widths = all[0].map((_, c) => Math.max(...all.map((r) => r[c].length)));
-  const line = (r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('   ');
-  const rule = '─'.repeat(line(all[0]).length);
+  const { line, rule } = columns([...header, ...rows]);
   const s = gpu.settings;
   return [
     `The GPU: in Chromium on ${adapter}; natively on ${nativeAdapter}.`,

@@ -68,7 +68,8 @@ async function train({ device, steps }) {
 
 /** `count` single-image predictions on the GPU, each timed from the call to its answer. */
 async function predict({ images, count }) {
-  const image = (i) => images.subarray((i % (images.length / 784)) * 784, (i % (images.length / 784) + 1) * 784);
+  const pool = images.length / 784;
+  const image = (i) => images.subarray((i % pool) * 784, (i % pool + 1) * 784);
   const times = [];
   for (let i = 0; i < count; i++) {
     const t0 = performance.now();
