@@ -65,11 +65,7 @@ fn a_training_step_allocates_nothing_once_warm() {
         .collect();
     let recipes = [
         ("the tutorial's network", ModelSpec::tutorial(), 0),
-        (
-            "batch norm, dropout and shifts",
-            ModelSpec::tutorial_bn(),
-            2,
-        ),
+        ("batch norm, dropout and shifts", ModelSpec::improved(), 2),
     ];
     for (name, spec, shift) in recipes {
         let config = TrainConfig {

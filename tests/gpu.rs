@@ -53,7 +53,8 @@ fn random(n: usize, rng: &mut Rng) -> Vec<f32> {
 }
 
 /// One training forward and backward pass of `spec` on both devices, every output compared:
-/// the logits, the loss, dL/dinput and every parameter's gradient; then the evaluation logits.
+/// the logits, the loss (its labels smoothed: the seeded runs below train without), dL/dinput
+/// and every parameter's gradient; then the evaluation logits.
 async fn compare(label: &str, spec: &ModelSpec, batch: usize, gpu: &Rc<Gpu>) {
     let mut cpu = Model::new(spec, 7).unwrap();
     let mut on_gpu = GpuModel::new(gpu.clone(), &cpu).unwrap();
@@ -65,7 +66,7 @@ async fn compare(label: &str, spec: &ModelSpec, batch: usize, gpu: &Rc<Gpu>) {
 
     let logits = cpu.forward_batch(&x, batch, Mode::Train).unwrap().to_vec();
     let mut dlogits = vec![0.0; logits.len()];
-    let loss = softmax_cross_entropy(&logits, &labels, &mut dlogits);
+    let loss = softmax_cross_entropy(&logits, &labels, 0.1, &mut dlogits);
     cpu.zero_grad();
     let dx = cpu.backward(&dlogits, true).unwrap().to_vec();
     let grads: Vec<f32> = cpu
@@ -73,7 +74,7 @@ async fn compare(label: &str, spec: &ModelSpec, batch: usize, gpu: &Rc<Gpu>) {
         .flat_map(|p| p.grad.iter().copied().collect::<Vec<_>>())
         .collect();
 
-    let (stats, gpu_dx) = on_gpu.gradients(&x, &labels, true).await.unwrap();
+    let (stats, gpu_dx) = on_gpu.gradients(&x, &labels, 0.1, true).await.unwrap();
     check_tensor(
         &format!("{label}: loss"),
         &[stats.loss],
@@ -265,7 +266,7 @@ async fn the_tutorials_network_gives_pytorchs_gradients_on_the_gpu() {
     let (model, x, labels) = reference();
     let batch = load(SEED_CNN_BATCH);
     let mut on_gpu = GpuModel::new(gpu().await, &model).unwrap();
-    let (stats, dx) = on_gpu.gradients(&x, &labels, true).await.unwrap();
+    let (stats, dx) = on_gpu.gradients(&x, &labels, 0.0, true).await.unwrap();
     check_tensor("loss", &[stats.loss], &f32s(&batch, "loss").0, 1e-5, 1e-5);
     check_grad(
         "grad.input",
@@ -430,7 +431,7 @@ async fn sgd_with_nesterov_batch_norm_and_dropout_follow_the_cpu_path() {
     };
     let steps = if BROWSER { 5 } else { 14 };
     let (cpu, gpu, cpu_model, gpu_model) =
-        both_runs(&ModelSpec::tutorial_bn(), config, &data, steps).await;
+        both_runs(&ModelSpec::improved(), config, &data, steps).await;
     println!("losses, CPU then GPU:\n{cpu:?}\n{gpu:?}");
     check_tensor("losses", &gpu, &cpu, 1e-3, 0.0);
     for ((name, a), (_, b)) in gpu_model
@@ -493,7 +494,7 @@ async fn bad_labels_and_inputs_are_refused_in_words_and_the_gpu_goes_on() {
     let model = Model::new(&ModelSpec::tutorial(), 0).unwrap();
     let mut on_gpu = GpuModel::new(gpu.clone(), &model).unwrap();
     let err = on_gpu
-        .gradients(&[0.0; 784], &[10], false)
+        .gradients(&[0.0; 784], &[10], 0.0, false)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("label 10"), "{err}");

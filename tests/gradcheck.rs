@@ -349,24 +349,46 @@ fn softmax_cross_entropy_gradient() {
         .0;
     let labels = [3u8, 0, 9, 9, 1, 5];
     let mut scratch = vec![0.0; logits.len()];
-    let mut grad = vec![f32::NAN; logits.len()];
-    softmax_cross_entropy(&logits, &labels, &mut grad);
-    for i in 0..logits.len() {
-        let orig = logits[i];
-        logits[i] = orig + EPS;
-        let plus = softmax_cross_entropy(&logits, &labels, &mut scratch) as f64;
-        logits[i] = orig - EPS;
-        let minus = softmax_cross_entropy(&logits, &labels, &mut scratch) as f64;
-        logits[i] = orig;
-        assert_close(
-            &format!("dlogits[{i}]"),
-            grad[i],
-            (plus - minus) / (2.0 * EPS as f64),
+    for smoothing in [0.0, 0.1] {
+        let mut grad = vec![f32::NAN; logits.len()];
+        let loss = softmax_cross_entropy(&logits, &labels, smoothing, &mut grad);
+        // The loss as its definition says, in f64: −Σ target·log softmax, averaged over rows.
+        let expected: f64 = logits
+            .chunks(10)
+            .zip(labels)
+            .map(|(row, label)| {
+                let log_sum = row.iter().map(|&v| (v as f64).exp()).sum::<f64>().ln();
+                (0..10)
+                    .map(|k| {
+                        let target = (k == label as usize) as u8 as f64 * (1.0 - smoothing as f64)
+                            + smoothing as f64 / 10.0;
+                        -target * (row[k] as f64 - log_sum)
+                    })
+                    .sum::<f64>()
+            })
+            .sum::<f64>()
+            / 6.0;
+        assert!(
+            (loss as f64 - expected).abs() < 1e-5,
+            "ε {smoothing}: loss {loss}, by definition {expected}"
         );
+        for i in 0..logits.len() {
+            let orig = logits[i];
+            logits[i] = orig + EPS;
+            let plus = softmax_cross_entropy(&logits, &labels, smoothing, &mut scratch) as f64;
+            logits[i] = orig - EPS;
+            let minus = softmax_cross_entropy(&logits, &labels, smoothing, &mut scratch) as f64;
+            logits[i] = orig;
+            assert_close(
+                &format!("ε {smoothing}: dlogits[{i}]"),
+                grad[i],
+                (plus - minus) / (2.0 * EPS as f64),
+            );
+        }
     }
     // Huge logits stay finite.
     let mut g = vec![0.0; 3];
-    let loss = softmax_cross_entropy(&[1e30f32, -1e30, 0.0], &[1], &mut g);
+    let loss = softmax_cross_entropy(&[1e30f32, -1e30, 0.0], &[1], 0.1, &mut g);
     assert!(
         loss.is_finite() && g.iter().all(|v| v.is_finite()),
         "{loss} {g:?}"

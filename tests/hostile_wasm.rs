@@ -6,7 +6,7 @@
 
 use cnn_playground::wasm::catalogue::{
     check_config, check_setting, describe_model, layer_types, recipes, same_architecture,
-    training_fields,
+    schedules, training_fields,
 };
 use cnn_playground::wasm::filters::{conv2d, filter_names, Photo};
 use cnn_playground::wasm::replica::{replica_failed, Replica};
@@ -89,7 +89,12 @@ fn constructors_and_free_functions_refuse_what_they_cannot_use() {
             let _ = check_setting(name, value);
         }
     }
-    assert!(layer_types().is_ok() && recipes().is_ok() && training_fields().is_ok());
+    assert!(
+        layer_types().is_ok()
+            && recipes().is_ok()
+            && schedules().is_ok()
+            && training_fields().is_ok()
+    );
     for header in [
         &[][..],
         &[0, 0, 8],

@@ -82,7 +82,7 @@ fn a_state_dict_of_the_improved_network_is_read_as_it() {
     loads_and_agrees(
         "improved.pt",
         "logits.improved",
-        Some(&ModelSpec::tutorial_bn()),
+        Some(&ModelSpec::improved()),
     );
 }
 

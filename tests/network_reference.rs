@@ -68,7 +68,7 @@ fn every_activation_matches_pytorch() {
 /// The mean cross-entropy and dL/dlogits.
 fn loss_and_gradient(logits: &ArrayD<f32>, labels: &[u8]) -> (f32, Vec<f32>) {
     let mut grad = vec![0.0; logits.len()];
-    let loss = softmax_cross_entropy(logits.as_slice().unwrap(), labels, &mut grad);
+    let loss = softmax_cross_entropy(logits.as_slice().unwrap(), labels, 0.0, &mut grad);
     (loss, grad)
 }
 
@@ -164,7 +164,7 @@ fn mismatched_checkpoints_are_refused_naming_the_tensor() {
         err.starts_with("This is a text file, not a model."),
         "{err}"
     );
-    let bn = checkpoint::save(&Model::new(&ModelSpec::tutorial_bn(), 0).unwrap(), None);
+    let bn = checkpoint::save(&Model::new(&ModelSpec::improved(), 0).unwrap(), None);
     let err = checkpoint::load_into(&mut model, &bn)
         .unwrap_err()
         .to_string();
@@ -179,7 +179,7 @@ fn mismatched_checkpoints_are_refused_naming_the_tensor() {
 
 #[test]
 fn a_batch_norm_model_round_trips_with_its_running_statistics() {
-    let mut model = Model::new(&ModelSpec::tutorial_bn(), 3).unwrap();
+    let mut model = Model::new(&ModelSpec::improved(), 3).unwrap();
     let (_, x, _) = setup();
     model.forward(&x, Mode::Train).unwrap();
     let bytes = checkpoint::save(&model, None);

@@ -25,7 +25,7 @@ fn a_buffer_that_is_not_a_fitting_replicas_is_refused() {
     let mut session = noisy_session(256, 0);
     let foreign = SharedArrayBuffer::new(100);
     assert!(session.attach_replica(foreign).is_err());
-    let spec = serde_wasm_bindgen::to_value(&ModelSpec::tutorial_bn()).unwrap();
+    let spec = serde_wasm_bindgen::to_value(&ModelSpec::improved()).unwrap();
     let other = Replica::new(spec, JsValue::NULL, 1).unwrap();
     assert!(session.attach_replica(other.buffer()).is_err());
     assert_eq!(session.threads(), 1);

@@ -12,7 +12,7 @@ use crate::io::checkpoint;
 use crate::nn::spec::LayerSpec;
 use crate::nn::Model;
 use crate::optim::OptimizerSpec;
-use crate::train::{History, Schedule, TrainConfig};
+use crate::train::{History, TrainConfig};
 use serde_json::Value;
 
 /// The folder the files are written to (the zip's top folder in the page's download).
@@ -158,18 +158,17 @@ fn train_py(config: &TrainConfig) -> String {
     let lr = match config.optimizer {
         OptimizerSpec::Adam { lr, .. } | OptimizerSpec::Sgd { lr, .. } => lr,
     };
-    let cosine = if config.schedule == Schedule::Cosine {
-        "True"
-    } else {
-        "False"
-    };
     TRAIN_PY
         .replace("{EPOCHS}", &config.epochs.to_string())
         .replace("{BATCH}", &config.batch_size.to_string())
         .replace("{LR}", &format!("{lr:?}"))
         .replace("{SHIFT}", &config.shift.to_string())
+        .replace(
+            "{LABEL_SMOOTHING}",
+            &format!("{:?}", config.label_smoothing),
+        )
         .replace("{SEED}", &config.seed.to_string())
-        .replace("{COSINE}", cosine)
+        .replace("{SCHEDULE}", config.schedule.name())
         .replace("{OPTIMIZER}", &optimizer)
 }
 
@@ -201,8 +200,19 @@ EPOCHS = {EPOCHS}
 BATCH_SIZE = {BATCH}
 LR = {LR}
 SHIFT = {SHIFT}  # shift each training image by up to this many pixels
+LABEL_SMOOTHING = {LABEL_SMOOTHING}  # the share of each target spread over all classes
 SEED = {SEED}
-COSINE = {COSINE}  # half a cosine from LR down to 0 over the run, step by step
+SCHEDULE = "{SCHEDULE}"  # how the rate moves over the run, step by step (the playground's)
+
+
+def rate(t):
+    """The share of LR to use when a share t of the run's steps is done."""
+    cosine = lambda t: 0.5 * (1 + math.cos(math.pi * t))
+    if SCHEDULE == "cosine":  # half a cosine from LR down to 0
+        return cosine(t)
+    if SCHEDULE == "one_cycle":  # up in a line from LR / 25 over a quarter, then a cosine to 0
+        return 1 / 25 + (1 - 1 / 25) * t / 0.25 if t < 0.25 else cosine((t - 0.25) / 0.75)
+    return 1.0
 
 
 class Shift:
@@ -263,8 +273,7 @@ def main():
     params = net.parameters()
     optimizer = {OPTIMIZER}
     steps = args.epochs * len(loader)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: 0.5 * (1 + math.cos(math.pi * min(step / steps, 1))) if COSINE else 1.0)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: rate(min(step / steps, 1)))
 
     for epoch in range(1, args.epochs + 1):
         if sampler:
@@ -273,7 +282,7 @@ def main():
         total, count = 0.0, 0
         for images, labels in loader:
             images, labels = images.to(device), labels.to(device)
-            loss = F.cross_entropy(net(images), labels)
+            loss = F.cross_entropy(net(images), labels, label_smoothing=LABEL_SMOOTHING)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

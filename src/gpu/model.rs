@@ -403,12 +403,18 @@ impl GpuModel {
         &mut self,
         encoder: &mut wgpu::CommandEncoder,
         labels: &[u8],
+        smoothing: f32,
         batch: usize,
     ) -> Result<()> {
-        crate::train::check_labels(labels, self.plan.classes())?;
+        let classes = self.plan.classes();
+        crate::train::check_labels(labels, classes)?;
         let program = &self.programs[&batch];
         let labels: Vec<u32> = labels.iter().map(|&l| l as u32).collect();
         self.gpu.write_u32(&program.labels, &labels);
+        if let Step::Run(loss) = &program.loss[0] {
+            let args = Args::new().u(batch).u(classes).f(smoothing);
+            self.gpu.set_args(loss, args);
+        }
         record(encoder, &program.loss);
         Ok(())
     }
@@ -464,10 +470,11 @@ impl GpuModel {
         encoder: &mut wgpu::CommandEncoder,
         x: &[f32],
         labels: &[u8],
+        smoothing: f32,
     ) -> Result<()> {
         let batch = labels.len();
         self.record_forward(encoder, x, batch, Pass::Train)?;
-        self.record_loss(encoder, labels, batch)?;
+        self.record_loss(encoder, labels, smoothing, batch)?;
         self.record_backward(encoder, batch, Pass::Train, false);
         Ok(())
     }
@@ -531,19 +538,20 @@ impl GpuModel {
         })
     }
 
-    /// A training forward and backward pass on `x` and `labels`, without an update: the
-    /// gradients stay in the arena ([`GpuModel::read_grads`]). Returns the batch's statistics
-    /// and, when asked, dL/dinput.
+    /// A training forward and backward pass on `x` and `labels` (smoothed by `smoothing`),
+    /// without an update: the gradients stay in the arena ([`GpuModel::read_grads`]). Returns
+    /// the batch's statistics and, when asked, dL/dinput.
     pub async fn gradients(
         &mut self,
         x: &[f32],
         labels: &[u8],
+        smoothing: f32,
         need_input_grad: bool,
     ) -> Result<(StepStats, Option<Vec<f32>>)> {
         let batch = labels.len();
         let mut encoder = self.gpu.encoder();
         self.record_forward(&mut encoder, x, batch, Pass::Train)?;
-        self.record_loss(&mut encoder, labels, batch)?;
+        self.record_loss(&mut encoder, labels, smoothing, batch)?;
         let at = self.record_backward(&mut encoder, batch, Pass::Train, need_input_grad);
         // The batch's mean loss and number correct, and dL/dinput when asked: one wait.
         let program = &self.programs[&batch];

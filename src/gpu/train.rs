@@ -119,8 +119,9 @@ impl GpuTrainer {
         let lr = trainer.lr();
         let gpu = self.model.gpu().clone();
         let mut encoder = gpu.encoder();
+        let smoothing = trainer.config().label_smoothing;
         let (x, y) = trainer.batch(data, indices)?;
-        self.model.record_gradients(&mut encoder, x, y)?;
+        self.model.record_gradients(&mut encoder, x, y, smoothing)?;
         self.t += 1;
         let optimizer = &trainer.config().optimizer;
         let args = self.update_args(optimizer, lr, batch);

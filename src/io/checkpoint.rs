@@ -14,7 +14,7 @@ use super::tensors::{refuse, DType, Format, RawTensor, TensorFile};
 use super::{paddle, torch};
 use crate::error::{Error, Result};
 use crate::nn::{Model, ModelSpec};
-use crate::train::History;
+use crate::train::{History, Recipe};
 use ndarray::ArrayD;
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use std::collections::{BTreeMap, HashMap};
@@ -209,11 +209,11 @@ pub fn load_onto(bytes: &[u8], current: Option<&ModelSpec>) -> Result<Checkpoint
             if let Some(current) = current {
                 candidates.push((current.clone(), "the network in use"));
             }
-            candidates.push((
-                ModelSpec::tutorial(),
-                "the tutorial's network (conv1, conv2, fc1, fc2, as in its PyTorch code)",
-            ));
-            candidates.push((ModelSpec::tutorial_bn(), "the improved recipe's network"));
+            for recipe in Recipe::all() {
+                if !candidates.iter().any(|(spec, _)| *spec == recipe.spec) {
+                    candidates.push((recipe.spec, recipe.network));
+                }
+            }
             let mut first_error = None;
             let mut found = None;
             for (spec, name) in &candidates {

@@ -230,7 +230,7 @@ mod tests {
         assert_eq!(plan.params, 206_922);
         assert_eq!(plan.classes(), 10);
         plan.check_batch(4096).unwrap();
-        let bn = Plan::new(&ModelSpec::tutorial_bn()).unwrap();
+        let bn = Plan::new(&ModelSpec::improved()).unwrap();
         bn.check_batch(4096).unwrap();
     }
 

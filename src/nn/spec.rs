@@ -195,12 +195,17 @@ impl ModelSpec {
         }
     }
 
-    /// The tutorial's network with batch normalisation after each conv and dropout before the
-    /// classifier: the "improved" recipe's.
+    /// The tutorial's network with batch normalisation after each conv: the "fast" recipe's.
     pub fn tutorial_bn() -> Self {
         let mut spec = Self::tutorial();
         spec.layers.insert(4, BatchNorm2dSpec::default().into());
         spec.layers.insert(1, BatchNorm2dSpec::default().into());
+        spec
+    }
+
+    /// [`ModelSpec::tutorial_bn`] with dropout before the classifier: the "improved" recipe's.
+    pub fn improved() -> Self {
+        let mut spec = Self::tutorial_bn();
         let fc2 = spec.layers.len() - 1;
         spec.layers.insert(fc2, DropoutSpec { p: 0.25 }.into());
         spec

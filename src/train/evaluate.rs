@@ -59,7 +59,7 @@ impl Evaluation {
             check_labels(&self.y, self.classes)?;
             let logits = model.forward_batch(&self.x, batch.len(), Mode::Eval)?;
             self.dlogits.resize(logits.len(), 0.0);
-            let loss = softmax_cross_entropy(logits, &self.y, &mut self.dlogits);
+            let loss = softmax_cross_entropy(logits, &self.y, 0.0, &mut self.dlogits);
             self.loss_sum += loss as f64 * batch.len() as f64;
             for (row, &label) in logits.chunks_exact(self.classes).zip(&self.y) {
                 let predicted = argmax(row);

@@ -31,7 +31,64 @@ pub enum Schedule {
     Constant,
     /// Half a cosine from the optimiser's rate down to zero at the last step.
     Cosine,
+    /// One cycle (Smith & Topin, 2018): up in a line from a 25th of the optimiser's rate to all
+    /// of it over the first quarter of the steps, then half a cosine down to zero. Lets a high
+    /// rate be used from the start: a good model in one epoch.
+    OneCycle,
 }
+
+impl Schedule {
+    pub const ALL: [Schedule; 3] = [Schedule::Constant, Schedule::Cosine, Schedule::OneCycle];
+
+    /// Its name in settings, links and the CLI (serde's).
+    pub fn name(self) -> &'static str {
+        match self {
+            Schedule::Constant => "constant",
+            Schedule::Cosine => "cosine",
+            Schedule::OneCycle => "one_cycle",
+        }
+    }
+
+    /// Its name in the page's words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Schedule::Constant => "constant rate",
+            Schedule::Cosine => "cosine to zero",
+            Schedule::OneCycle => "one cycle",
+        }
+    }
+
+    /// The share of the optimiser's rate to use when a share `done` of the run's steps is done.
+    pub fn factor(self, done: f32) -> f32 {
+        let t = done.clamp(0.0, 1.0);
+        let cosine = |t: f32| 0.5 * (1.0 + libm::cosf(std::f32::consts::PI * t));
+        match self {
+            Schedule::Constant => 1.0,
+            Schedule::Cosine => cosine(t),
+            Schedule::OneCycle if t < WARMUP_SHARE => {
+                WARMUP_START + (1.0 - WARMUP_START) * t / WARMUP_SHARE
+            }
+            Schedule::OneCycle => cosine((t - WARMUP_SHARE) / (1.0 - WARMUP_SHARE)),
+        }
+    }
+
+    pub fn named(name: &str) -> Result<Schedule> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<_> = Self::ALL.iter().map(|s| s.name()).collect();
+                Error::Invalid(format!(
+                    "'{name}' is not a schedule: one of {}",
+                    names.join(", ")
+                ))
+            })
+    }
+}
+
+/// One cycle's share of the steps spent warming up, and how far below the peak it starts.
+const WARMUP_SHARE: f32 = 0.25;
+const WARMUP_START: f32 = 1.0 / 25.0;
 
 /// A training run's settings; the default is the tutorial's recipe. Unknown fields are refused:
 /// a misspelt setting must not pass as its default.
@@ -44,6 +101,9 @@ pub struct TrainConfig {
     pub schedule: Schedule,
     /// Shift each training image by up to this many pixels (0: none, the tutorial's).
     pub shift: usize,
+    /// Label smoothing ε: the loss's target puts 1 − ε on the label and ε/K on every class
+    /// (0: none, the tutorial's).
+    pub label_smoothing: f32,
     /// Seeds the shuffling and augmentation (the model has its own seed).
     pub seed: u64,
 }
@@ -64,6 +124,7 @@ impl Default for TrainConfig {
             optimizer: OptimizerSpec::adam(crate::optim::LR.default_number()),
             schedule: Schedule::Constant,
             shift: SHIFT.default_count(),
+            label_smoothing: LABEL_SMOOTHING.value as f32,
             seed: SEED.default_count() as u64,
         }
     }
@@ -137,17 +198,12 @@ impl Trainer {
 
     /// The learning rate the next step will use.
     pub fn lr(&self) -> f32 {
-        match self.config.schedule {
-            Schedule::Constant => self.base_lr,
-            Schedule::Cosine => {
-                let total = self
-                    .config
-                    .epochs
-                    .saturating_mul(self.train_len.div_ceil(self.config.batch_size));
-                let t = self.step as f32 / total.max(1) as f32;
-                self.base_lr * 0.5 * (1.0 + libm::cosf(std::f32::consts::PI * t.min(1.0)))
-            }
-        }
+        let total = self
+            .config
+            .epochs
+            .saturating_mul(self.train_len.div_ceil(self.config.batch_size));
+        let done = self.step as f32 / total.max(1) as f32;
+        self.base_lr * self.config.schedule.factor(done)
     }
 
     /// Changes the base learning rate between steps.
@@ -269,7 +325,12 @@ impl Trainer {
             .model
             .forward_batch(&self.x, indices.len(), Mode::Train)?;
         self.dlogits.resize(logits.len(), 0.0);
-        let loss = softmax_cross_entropy(logits, &self.y, &mut self.dlogits);
+        let loss = softmax_cross_entropy(
+            logits,
+            &self.y,
+            self.config.label_smoothing,
+            &mut self.dlogits,
+        );
         let correct = count_correct(logits, &self.y);
         self.model.zero_grad();
         self.model.backward(&self.dlogits, false);
@@ -319,19 +380,31 @@ pub const BATCH_SIZE: Field =
 pub const SHIFT: Field = Field::count("shift", 0, Some(8), 0)
     .optional()
     .help("shift each training image by up to this many pixels");
+pub const LABEL_SMOOTHING: Field = Field::number("label_smoothing", 0.0, Some(1.0), 0.0)
+    .below_max()
+    .optional()
+    .help("how much of each target is spread over all digits: a model less sure of itself");
 pub const SEED: Field = Field::count("seed", 0, Some(history::MAX_COUNT as usize), 0)
     .optional()
     .help("the same seed gives the same run");
 
 /// The settings of a run that the page edits, with their ranges: these, the optimiser's rate
 /// ([`crate::optim::LR`]) and its choice.
-pub const FIELDS: [Field; 5] = [EPOCHS, BATCH_SIZE, crate::optim::LR, SHIFT, SEED];
+pub const FIELDS: [Field; 6] = [
+    EPOCHS,
+    BATCH_SIZE,
+    crate::optim::LR,
+    SHIFT,
+    LABEL_SMOOTHING,
+    SEED,
+];
 
 /// The optimiser a config asks for, once its settings are checked.
 fn checked(config: &TrainConfig) -> Result<Box<dyn Optimizer>> {
     EPOCHS.check_count(config.epochs)?;
     BATCH_SIZE.check_count(config.batch_size)?;
     SHIFT.check_count(config.shift)?;
+    LABEL_SMOOTHING.check_number(config.label_smoothing)?;
     SEED.check_count_u64(config.seed)?;
     config.optimizer.build()
 }
@@ -369,4 +442,44 @@ fn count_correct(logits: &[f32], labels: &[u8]) -> usize {
         .zip(labels)
         .filter(|(row, &l)| argmax(row) == l as usize)
         .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schedules_move_the_rate_as_they_say() {
+        let close = |a: f32, b: f32| (a - b).abs() < 1e-6;
+        for t in [0.0, 0.3, 1.0] {
+            assert_eq!(Schedule::Constant.factor(t), 1.0);
+        }
+        let cosine = Schedule::Cosine;
+        assert!(close(cosine.factor(0.0), 1.0) && close(cosine.factor(0.5), 0.5));
+        assert!(close(cosine.factor(1.0), 0.0) && close(cosine.factor(2.0), 0.0));
+        let one = Schedule::OneCycle;
+        assert!(close(one.factor(0.0), 1.0 / 25.0));
+        assert!(close(one.factor(0.125), (1.0 + 1.0 / 25.0) / 2.0));
+        assert!(close(one.factor(0.25), 1.0) && close(one.factor(0.625), 0.5));
+        assert!(close(one.factor(1.0), 0.0));
+        // Up, then down, never past the peak.
+        let f: Vec<f32> = (0..=100).map(|i| one.factor(i as f32 / 100.0)).collect();
+        assert!(f[..=25].windows(2).all(|w| w[0] < w[1]));
+        assert!(f[25..].windows(2).all(|w| w[0] > w[1]));
+    }
+
+    #[test]
+    fn a_schedule_is_named_as_serde_names_it() {
+        for s in Schedule::ALL {
+            assert_eq!(Schedule::named(s.name()).unwrap(), s);
+            assert_eq!(
+                serde_json::to_string(&s).unwrap(),
+                format!("\"{}\"", s.name())
+            );
+        }
+        assert!(Schedule::named("linear")
+            .unwrap_err()
+            .reason()
+            .contains("one_cycle"));
+    }
 }

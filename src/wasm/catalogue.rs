@@ -4,7 +4,7 @@
 
 use super::{from_js, invalid, js_err, to_js, SIDE};
 use crate::nn::{LayerSpec, Model, ModelSpec};
-use crate::train::{Recipe, TrainConfig};
+use crate::train::{Recipe, Schedule, TrainConfig};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -41,6 +41,24 @@ pub fn export_formats() -> Result<JsValue, JsValue> {
 #[wasm_bindgen]
 pub fn recipes() -> Result<JsValue, JsValue> {
     to_js(&Recipe::all())
+}
+
+/// The learning-rate schedules: `[{name, label}]`, the constant rate first.
+#[wasm_bindgen]
+pub fn schedules() -> Result<JsValue, JsValue> {
+    #[derive(Serialize)]
+    struct Named {
+        name: &'static str,
+        label: &'static str,
+    }
+    let all: Vec<_> = Schedule::ALL
+        .iter()
+        .map(|s| Named {
+            name: s.name(),
+            label: s.label(),
+        })
+        .collect();
+    to_js(&all)
 }
 
 /// The training settings the page edits, with their ranges and defaults.

@@ -51,15 +51,19 @@ export function modelStory(model) {
   return text;
 }
 
-/** How the model was last trained: "Adam at 0.001, batch 64, cosine rate, digits shifted up to 2 px". */
-export function trainingSettings(config) {
+/**
+ * How the model was last trained: "Adam at 0.001, batch 64, cosine to zero, digits shifted up to
+ * 2 px". `schedules`: the core's, for their names in words.
+ */
+export function trainingSettings(config, schedules) {
   const o = config.optimizer;
   const parts = [
     `${o.type === 'sgd' ? `SGD (momentum ${o.momentum ?? 0})` : 'Adam'} at ${Number(o.lr.toPrecision(7))}`,
     `batch ${config.batch_size}`,
-    config.schedule === 'cosine' ? 'cosine rate' : 'constant rate',
+    schedules.find((s) => s.name === config.schedule)?.label ?? config.schedule,
   ];
   if (config.shift > 0) parts.push(`digits shifted up to ${config.shift} px`);
+  if (config.label_smoothing > 0) parts.push(`labels smoothed by ${Number(config.label_smoothing.toPrecision(7))}`);
   return parts.join(', ');
 }
 

@@ -1,12 +1,15 @@
 // Training settings in the URL's hash, so a setup can be shared and reproduced:
-// #recipe=tutorial&epochs=5&batch=64&lr=0.001&optimizer=adam&schedule=constant&shift=0&seed=0&threads=2&device=cpu
+// #recipe=tutorial&epochs=5&batch=64&lr=0.001&optimizer=adam&schedule=constant&shift=0&smoothing=0&seed=0&threads=2&device=cpu
 // plus &arch=<the architecture as JSON> when it is not the recipe's own.
 
-const NUMBERS = ['epochs', 'batch', 'lr', 'seed', 'shift', 'threads'];
-const WORDS = { optimizer: ['adam', 'sgd'], schedule: ['constant', 'cosine'], device: ['cpu', 'gpu'] };
+const NUMBERS = ['epochs', 'batch', 'lr', 'seed', 'shift', 'smoothing', 'threads'];
+const WORDS = { optimizer: ['adam', 'sgd'], device: ['cpu', 'gpu'] };
 
-/** {recipe, values, spec} from the current hash; anything unreadable is left out. */
-export function readHash() {
+/**
+ * {recipe, values, spec} from the current hash; anything unreadable is left out. `schedules`: the
+ * core's schedule names.
+ */
+export function readHash(schedules) {
   const params = new URLSearchParams(location.hash.slice(1));
   const values = {};
   for (const k of NUMBERS) {
@@ -14,7 +17,7 @@ export function readHash() {
     if (params.has(k) && Number.isFinite(v)) values[k] = v;
   }
   if (![1, 2].includes(values.threads)) delete values.threads;
-  for (const [k, allowed] of Object.entries(WORDS)) {
+  for (const [k, allowed] of Object.entries({ ...WORDS, schedule: schedules })) {
     if (allowed.includes(params.get(k))) values[k] = params.get(k);
   }
   let spec = null;
@@ -30,7 +33,7 @@ export function readHash() {
 export function writeHash(settings, spec, recipes) {
   const params = new URLSearchParams();
   params.set('recipe', settings.recipe);
-  for (const k of [...NUMBERS, ...Object.keys(WORDS)]) params.set(k, String(settings[k]));
+  for (const k of [...NUMBERS, ...Object.keys(WORDS), 'schedule']) params.set(k, String(settings[k]));
   const preset = recipes[settings.recipe]?.spec;
   if (!preset || JSON.stringify(spec) !== JSON.stringify(preset)) params.set('arch', JSON.stringify(spec));
   history.replaceState(null, '', `#${params}`);

@@ -26,9 +26,9 @@ const USAGE: &str = "usage: cnn-playground <command> [options]
 
 commands:
   train  [--epochs 5] [--batch 64] [--lr 0.001] [--seed 0] [--out model.safetensors]
-         [--recipe tutorial|improved] [--optimizer adam|sgd] [--momentum 0.9] [--weight-decay 0]
-         [--schedule constant|cosine] [--shift PIXELS] [--arch ARCH.json] [--limit N] [--data DIR]
-         [--device cpu|gpu]
+         [--recipe tutorial|fast|improved] [--optimizer adam|sgd] [--momentum 0.9] [--weight-decay 0]
+         [--schedule constant|cosine|one_cycle] [--shift PIXELS] [--label-smoothing 0.1]
+         [--arch ARCH.json] [--limit N] [--data DIR] [--device cpu|gpu]
          train on MNIST; a line per epoch with train loss, test accuracy and images/s; on the
          GPU (wgpu: Vulkan, Metal, DirectX) when built with --features gpu
   eval   --weights FILE [--predictions OUT] [--data DIR]

@@ -24,6 +24,7 @@ pub const TRAIN_OPTIONS: &[&str] = &[
     "weight-decay",
     "schedule",
     "shift",
+    "label-smoothing",
     "arch",
     "limit",
     "device",
@@ -55,8 +56,8 @@ fn load_mnist(args: &Args) -> Result<Mnist, String> {
     Mnist::load_dir(&dir).map_err(|e| e.to_string())
 }
 
-/// The tutorial's recipe, or the improved one (batch norm, dropout, shifted images, a cosine
-/// learning rate), with any option given overriding it.
+/// A recipe by name (the tutorial's unless --recipe says another), with any option given
+/// overriding it.
 fn config(args: &Args) -> Result<(ModelSpec, TrainConfig), String> {
     let recipe: String = args.get_or("recipe", "tutorial".into())?;
     let Recipe {
@@ -72,6 +73,7 @@ fn config(args: &Args) -> Result<(ModelSpec, TrainConfig), String> {
     config.batch_size = args.get_or("batch", config.batch_size)?;
     config.seed = args.get_or("seed", config.seed)?;
     config.shift = args.get_or("shift", config.shift)?;
+    config.label_smoothing = args.get_or("label-smoothing", config.label_smoothing)?;
     let lr = args.get::<f32>("lr")?;
     let weight_decay = args.get_or("weight-decay", 0.0)?;
     config.optimizer = match args.get::<String>("optimizer")?.as_deref() {
@@ -101,15 +103,7 @@ fn config(args: &Args) -> Result<(ModelSpec, TrainConfig), String> {
         Some(other) => return Err(format!("--optimizer: '{other}' is not one of adam, sgd")),
     };
     if let Some(s) = args.get::<String>("schedule")? {
-        config.schedule = match s.as_str() {
-            "constant" => Schedule::Constant,
-            "cosine" => Schedule::Cosine,
-            other => {
-                return Err(format!(
-                    "--schedule: '{other}' is not one of constant, cosine"
-                ))
-            }
-        };
+        config.schedule = Schedule::named(&s).map_err(|e| format!("--schedule: {}", e.reason()))?;
     }
     config.check().map_err(|e| e.reason())?;
     Ok((spec, config))

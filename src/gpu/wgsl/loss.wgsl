@@ -1,10 +1,10 @@
 // Softmax cross-entropy, fused (nn/loss.rs): per row the loss, whether the top score is the
-// label, and dL/dlogits = (softmax − one_hot)/N; then their batch totals. And the seed of a
-// saliency map.
+// label, and dL/dlogits = (softmax − target)/N, the target the label smoothed by ε; then their
+// batch totals. And the seed of a saliency map.
 // Bindings: logits, labels (read; u32 labels), dlogits, rows (read-write). rows holds
 // (loss, correct) per row, then the mean loss and the number correct.
 struct Loss {
-    rows: u32, classes: u32, _0: u32, _1: u32,
+    rows: u32, classes: u32, smoothing: f32, _1: u32,
     _2: u32, _3: u32, _4: u32, _5: u32, _6: u32, _7: u32, _8: u32, _9: u32, _10: u32, _11: u32, _12: u32, _13: u32,
 }
 @group(0) @binding(0) var<uniform> l: Loss;
@@ -30,15 +30,23 @@ fn softmax_cross_entropy(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_wor
     let top = top_class(base);
     let max_v = logits[base + top];
     var sum = 0.0;
-    for (var k = 0u; k < l.classes; k++) { sum += exp(logits[base + k] - max_v); }
+    var shifted = 0.0; // Σ (logit − max), for the smoothed target's share of the loss
+    for (var k = 0u; k < l.classes; k++) {
+        sum += exp(logits[base + k] - max_v);
+        shifted += logits[base + k] - max_v;
+    }
     let label = labels[r];
     let n = f32(l.rows);
+    let eps = l.smoothing;
+    let spread = eps / f32(l.classes);
     for (var k = 0u; k < l.classes; k++) {
-        var g = exp(logits[base + k] - max_v) / sum;
-        if (k == label) { g -= 1.0; }
+        var g = exp(logits[base + k] - max_v) / sum - spread;
+        if (k == label) { g -= 1.0 - eps; }
         dlogits[base + k] = g / n;
     }
-    rows[2u * r] = log(sum) - (logits[base + label] - max_v);
+    var loss = log(sum) - (logits[base + label] - max_v);
+    if (eps > 0.0) { loss = (1.0 - eps) * loss - eps * (shifted / f32(l.classes) - log(sum)); }
+    rows[2u * r] = loss;
     rows[2u * r + 1u] = select(0.0, 1.0, top == label);
 }
 

@@ -34,7 +34,7 @@ export function setupModel(panel, app, core) {
     panel.dataset.storage = ok ? 'ok' : 'unavailable';
   });
   app.on('model', ({ params, layers, history }) => {
-    const trained = history.steps > 0 && history.config ? ` · last trained with ${trainingSettings(history.config)}` : '';
+    const trained = history.steps > 0 && history.config ? ` · last trained with ${trainingSettings(history.config, core.schedules())}` : '';
     summary.textContent = `${layers.map((l) => l.name).join(' → ')} · ${params.toLocaleString('en')} parameters${trained}`;
   });
 

@@ -13,16 +13,17 @@ import { probeGpu } from '../gpu.js';
 import { byTestId, statusLine } from '../panel.js';
 
 /** The form's inputs that are the core's training fields (`training_fields`): input → field. */
-const FIELD_OF = { epochs: 'epochs', batch: 'batch_size', lr: 'lr', shift: 'shift', seed: 'seed' };
+const FIELD_OF = { epochs: 'epochs', batch: 'batch_size', lr: 'lr', shift: 'shift', smoothing: 'label_smoothing', seed: 'seed' };
 /** The settings a recipe fixes (all but the architecture). */
-const RECIPE_SETTINGS = ['epochs', 'batch', 'lr', 'optimizer', 'schedule', 'shift', 'seed'];
+const RECIPE_SETTINGS = ['epochs', 'batch', 'lr', 'optimizer', 'schedule', 'shift', 'smoothing', 'seed'];
 
 /** The form's values for a training config, as a recipe or a model's history holds it. */
 function formOf(config) {
   return {
     // The rate is an f32 in the core: 0.001 comes back as 0.0010000000474974513.
     epochs: config.epochs, batch: config.batch_size, lr: Number(config.optimizer.lr.toPrecision(7)),
-    optimizer: config.optimizer.type, schedule: config.schedule, shift: config.shift, seed: config.seed,
+    optimizer: config.optimizer.type, schedule: config.schedule, shift: config.shift,
+    smoothing: Number((config.label_smoothing ?? 0).toPrecision(7)), seed: config.seed,
   };
 }
 
@@ -40,7 +41,9 @@ export function workerSettings(s, spec) {
     : { type: 'adam', lr: s.lr };
   return {
     spec,
-    config: { epochs: s.epochs, batch_size: s.batch, optimizer, schedule: s.schedule, shift: s.shift, seed: s.seed },
+    config: {
+      epochs: s.epochs, batch_size: s.batch, optimizer, schedule: s.schedule, shift: s.shift, label_smoothing: s.smoothing, seed: s.seed,
+    },
     seed: s.seed,
     epochs: s.epochs,
     threads: s.threads,
@@ -49,7 +52,7 @@ export function workerSettings(s, spec) {
 }
 
 export function initialSettings(core) {
-  const hash = readHash();
+  const hash = readHash(core.schedules().map((s) => s.name));
   const recipes = recipesOf(core);
   const recipe = recipes[hash.recipe] ? hash.recipe : 'tutorial';
   const { label, help, spec: recipeSpec, ...values } = recipes[recipe];
@@ -70,13 +73,15 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
   const $ = byTestId(panel);
   const inputs = {
     epochs: $('train-epochs'), batch: $('train-batch'), lr: $('train-lr'), seed: $('train-seed'),
-    optimizer: $('train-optimizer'), schedule: $('train-schedule'), shift: $('train-shift'), threads: $('train-threads'),
+    optimizer: $('train-optimizer'), schedule: $('train-schedule'), shift: $('train-shift'), smoothing: $('train-smoothing'),
+    threads: $('train-threads'),
     device: $('train-device'),
   };
   const recipe = $('train-recipe');
   const recipes = recipesOf(core);
   recipe.replaceChildren(...Object.entries(recipes).map(([name, r]) => Object.assign(new Option(r.label, name), { title: r.help })),
     new Option('Custom', 'custom'));
+  inputs.schedule.replaceChildren(...core.schedules().map((s) => new Option(s.label, s.name)));
   // Each field's range and help are the core's.
   for (const f of core.training_fields()) {
     const input = inputs[Object.keys(FIELD_OF).find((k) => FIELD_OF[k] === f.name)];
@@ -130,7 +135,8 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
     const n = (el) => Number(el.value);
     return {
       recipe: recipe.value, epochs: n(inputs.epochs), batch: n(inputs.batch), lr: n(inputs.lr), seed: n(inputs.seed),
-      optimizer: inputs.optimizer.value, schedule: inputs.schedule.value, shift: n(inputs.shift), threads: n(inputs.threads),
+      optimizer: inputs.optimizer.value, schedule: inputs.schedule.value, shift: n(inputs.shift), smoothing: n(inputs.smoothing),
+      threads: n(inputs.threads),
       device: inputs.device.value,
     };
   }
