@@ -15,6 +15,7 @@ const OUT = path.resolve(ROOT, process.argv[2] ?? 'dist');
 
 /** Assets renamed `name.<hash>.ext`, each with the one file that names it. */
 const HASHED = [
+  ['pkg-relaxed/cnn_playground_bg.wasm', 'pkg-relaxed/cnn_playground.js'],
   ['pkg/cnn_playground_bg.wasm', 'pkg/cnn_playground.js'],
   ['pkg-portable/cnn_playground_bg.wasm', 'pkg-portable/cnn_playground.js'],
   ['pkg-gpu/cnn_playground_bg.wasm', 'pkg-gpu/cnn_playground.js'],

@@ -42,13 +42,21 @@ portable() {
     CARGO_TARGET_DIR="$ROOT/target/portable" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=-simd128" "$@"
 }
 
-# Builds the wasm core for the page (release, wasm-opt from node's binaryen): www/pkg with wasm
-# SIMD, www/pkg-portable without, for browsers that lack it (www/js/core.js picks one), and
-# www/pkg-gpu, the SIMD build with the GPU path, which only a training worker on the GPU loads
-# (in its own target folder, so the others' artefacts stay valid).
+# Runs a command with cargo set to build wasm32 with relaxed SIMD as well (fused multiply-add in
+# the GEMM), in its own target folder.
+relaxed() {
+    CARGO_TARGET_DIR="$ROOT/target/relaxed" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+relaxed-simd" "$@"
+}
+
+# Builds the wasm core for the page (release, wasm-opt from node's binaryen): www/pkg-relaxed with
+# relaxed SIMD (Chromium 114+), www/pkg with wasm SIMD, www/pkg-portable without, for browsers
+# that lack it (www/js/core.js picks one), and www/pkg-gpu, the SIMD build with the GPU path,
+# which only a training worker on the GPU loads (each in its own target folder, so the others'
+# artefacts stay valid).
 build_wasm() {
     local pack=(wasm-pack --log-level warn build --target web --no-typescript --no-pack --release)
-    (use_wasm_toolchain && cd "$ROOT" && "${pack[@]}" --out-dir www/pkg && portable "${pack[@]}" --out-dir www/pkg-portable \
+    (use_wasm_toolchain && cd "$ROOT" && "${pack[@]}" --out-dir www/pkg && relaxed "${pack[@]}" --out-dir www/pkg-relaxed \
+        && portable "${pack[@]}" --out-dir www/pkg-portable \
         && CARGO_TARGET_DIR="$ROOT/target/gpu" "${pack[@]}" --out-dir www/pkg-gpu . --features gpu) \
         || die "building the wasm core failed"
 }

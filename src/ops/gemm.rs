@@ -115,7 +115,7 @@ fn dot(x: &[f32], y: &[f32]) -> f32 {
     let mut acc = F32x4::zero();
     let (xc, yc) = (x.chunks_exact(4), y.chunks_exact(4));
     for (a, b) in xc.zip(yc) {
-        acc = acc + F32x4::load(a) * F32x4::load(b);
+        acc = acc.mul_add(F32x4::load(a), F32x4::load(b));
     }
     finish_dot(acc, x, y)
 }
@@ -127,7 +127,7 @@ fn dot4(x: &[f32], ys: [&[f32]; 4]) -> [f32; 4] {
     for at in (0..body).step_by(4) {
         let xv = F32x4::load(&x[at..]);
         for (acc, y) in acc.iter_mut().zip(ys) {
-            *acc = *acc + xv * F32x4::load(&y[at..]);
+            *acc = acc.mul_add(xv, F32x4::load(&y[at..]));
         }
     }
     [0, 1, 2, 3].map(|n| finish_dot(acc[n], x, ys[n]))
@@ -275,7 +275,7 @@ fn pack_a(a: &MatRef, i0: usize, mc: usize, p0: usize, kc: usize, out: &mut [f32
 
 /// One `MR×NR` tile of A·B from a packed A panel (`kc×MR`) and B panel (`kc×NR`): each row of
 /// the tile is two 4-lane accumulators. Every element is a sum over k in order, multiply then
-/// add, so the result does not depend on the vector width.
+/// add (fused in the relaxed-SIMD build), so the result does not depend on the vector width.
 #[inline(always)]
 fn micro_kernel(kc: usize, a: &[f32], b: &[f32]) -> [[f32; NR]; MR] {
     const V: usize = NR / 4;
@@ -285,7 +285,7 @@ fn micro_kernel(kc: usize, a: &[f32], b: &[f32]) -> [[f32; NR]; MR] {
         for (acc_row, &ar) in acc.iter_mut().zip(a_col) {
             let ar = F32x4::splat(ar);
             for (acc_v, &b_v) in acc_row.iter_mut().zip(&bv) {
-                *acc_v = *acc_v + ar * b_v;
+                *acc_v = acc_v.mul_add(ar, b_v);
             }
         }
     }

@@ -30,10 +30,18 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
-/// Whether this build runs wasm SIMD instructions: the page's two builds differ only in this.
+/// The wasm SIMD this build runs, the one thing the page's builds differ in: "relaxed" (with
+/// fused multiply-add), "simd128", or "none" (the portable build).
 #[wasm_bindgen]
-pub fn built_with_simd() -> bool {
-    cfg!(target_feature = "simd128")
+pub fn wasm_simd() -> String {
+    if cfg!(target_feature = "relaxed-simd") {
+        "relaxed"
+    } else if cfg!(target_feature = "simd128") {
+        "simd128"
+    } else {
+        "none"
+    }
+    .into()
 }
 
 /// A failure as the page receives it: a JavaScript `Error` whose message is the reason (without

@@ -1,19 +1,26 @@
-// Loads the Rust core once per page or worker: the SIMD build (../pkg) where the browser runs
+// Loads the Rust core once per page or worker: the relaxed-SIMD build (../pkg-relaxed, fused
+// multiply-add) where the browser runs relaxed SIMD, else the SIMD build (../pkg) where it runs
 // wasm SIMD, else the portable build (../pkg-portable), the same code without SIMD instructions.
-// `?wasm=portable` in the page's address forces the portable build; workers started with
+// `?wasm=simd` or `?wasm=portable` in the page's address forces that build; workers started with
 // `workerUrl` inherit the choice. A training worker started for the GPU (`?wasm=gpu`) loads the
 // GPU build (../pkg-gpu: the SIMD build with the WebGPU path), which only it ever downloads.
 
-// A module whose one function uses i8x16.splat and i8x16.popcnt: valid only where wasm SIMD is.
+// Modules valid only where wasm SIMD is (i8x16.splat, i8x16.popcnt), and where relaxed SIMD is
+// (three i32x4.splat into f32x4.relaxed_madd).
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+const RELAXED_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0,
+  65, 0, 253, 17, 65, 0, 253, 17, 65, 0, 253, 17, 253, 133, 2, 11]);
 
 const asked = new URLSearchParams(self.location.search).get('wasm');
-/** Which build this page or worker runs: 'simd', 'portable' or 'gpu'. */
-export const build = asked === 'gpu' && WebAssembly.validate(SIMD_PROBE) ? 'gpu'
-  : asked !== 'portable' && WebAssembly.validate(SIMD_PROBE) ? 'simd'
-  : 'portable';
+const simd = WebAssembly.validate(SIMD_PROBE);
+/** Which build this page or worker runs: 'relaxed', 'simd', 'portable' or 'gpu'. */
+export const build = asked === 'gpu' && simd ? 'gpu'
+  : asked === 'portable' || !simd ? 'portable'
+  : asked === 'simd' || !WebAssembly.validate(RELAXED_PROBE) ? 'simd'
+  : 'relaxed';
 
 const PACKAGES = {
+  relaxed: '../pkg-relaxed/cnn_playground.js',
   simd: '../pkg/cnn_playground.js',
   portable: '../pkg-portable/cnn_playground.js',
   gpu: '../pkg-gpu/cnn_playground.js',
@@ -24,7 +31,7 @@ const PACKAGES = {
 export function workerUrl(file, { gpu = false } = {}) {
   const url = new URL(file, import.meta.url);
   if (gpu) url.searchParams.set('wasm', 'gpu');
-  else if (build === 'portable') url.searchParams.set('wasm', 'portable');
+  else if (build !== 'relaxed') url.searchParams.set('wasm', build);
   return url;
 }
 

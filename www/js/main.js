@@ -14,11 +14,12 @@ const status = document.querySelector('[data-testid="core-status"]');
 try {
   await startService();
   const core = await loadCore();
-  status.textContent = build === 'simd'
-    ? 'Rust core loaded (WebAssembly with SIMD).'
-    : 'Rust core loaded (portable WebAssembly, without SIMD: slower, same results).';
+  status.textContent = {
+    relaxed: 'Rust core loaded (WebAssembly with relaxed SIMD: fused multiply-add).',
+    simd: 'Rust core loaded (WebAssembly with SIMD).',
+  }[build] ?? 'Rust core loaded (portable WebAssembly, without SIMD: slower, same results).';
   document.body.dataset.wasm = build;
-  document.body.dataset.wasmSimd = String(core.built_with_simd()); // what the build really holds
+  document.body.dataset.wasmSimd = core.wasm_simd(); // what the build really holds
   await setupFilters(document.getElementById('filters'), core);
   await setupExplainer(document.getElementById('explainer'), core);
   // The model lives in a worker shared by the panels below.
