@@ -1,7 +1,9 @@
-// The in-browser side of scripts/bench.sh: in one page, our wasm core (the page's own www/pkg
-// build) and TensorFlow.js 4.22 on its wasm backend train the tutorial's CNN on the same MNIST
-// images, predict single images, and run the tutorial's mean filter, in alternating runs. Ours
-// trains in a worker as on the playground (train-worker.js), on one thread and on two. Then, where
+// The in-browser side of scripts/bench.sh: in one page, our wasm core (the build the playground
+// picks here: www/pkg-relaxed where the browser has relaxed SIMD, else www/pkg) and TensorFlow.js
+// 4.22 on its wasm backend train the tutorial's CNN on the same MNIST images, predict single
+// images, and run the tutorial's mean filter, in alternating runs. Ours trains in a worker as on
+// the playground (train-worker.js), on one thread and on two, and where the relaxed build runs,
+// the strict SIMD build (www/pkg) trains beside it on one thread. Then, where
 // the browser has WebGPU, the same on the GPU: our GPU build (www/pkg-gpu) in a worker beside
 // TensorFlow.js's webgpu backend, on the same adapter.
 // A benchmark: it measures and reports, it asserts nothing. `window.bench` resolves to the figures.
@@ -9,7 +11,7 @@
 // Options come in the query string: runs, steps, warmup (steps, at least 1), infer (predictions
 // per run), threads (TF.js's XNNPACK threads; default: the backend's own choice), and for the
 // GPU gpuRuns, gpuSteps, gpuInfer (0 runs: no GPU part).
-import init, * as core from '/www/pkg/cnn_playground.js';
+import { build, loadCore, wasmBytes } from '/www/js/core.js';
 
 const tf = globalThis.tf; // the UMD bundles index.html loads
 const BATCH = 64;
@@ -104,11 +106,12 @@ async function loadMnist(count) {
 // (on the GPU: in the worker, which holds the model there).
 
 /**
- * Our training worker, set up on `mnist` (with the GPU build when `gpu`); `train(device, steps)`
- * resolves to {ms, loss}, `predict(images, count)` (GPU) to each prediction's milliseconds.
+ * Our training worker, set up on `mnist` with the page's build, or the one `wasm` names ('gpu',
+ * 'simd'); `train(device, steps)` resolves to {ms, loss}, `predict(images, count)` (GPU) to each
+ * prediction's milliseconds.
  */
-async function ourTrainer(mnist, { gpu = false } = {}) {
-  const worker = new Worker(`/bench/train-worker.js${gpu ? '?wasm=gpu' : ''}`, { type: 'module' });
+async function ourTrainer(mnist, { wasm = null } = {}) {
+  const worker = new Worker(`/bench/train-worker.js${wasm ? `?wasm=${wasm}` : ''}`, { type: 'module' });
   const call = (message) => new Promise((resolve, reject) => {
     worker.onmessage = ({ data }) => (data.ok ? resolve(data.result) : reject(new Error(`train-worker: ${data.message}`)));
     worker.onerror = (e) => reject(new Error(`train-worker: ${e.message}`));
@@ -123,7 +126,7 @@ async function ourTrainer(mnist, { gpu = false } = {}) {
   };
 }
 
-function ourCore(wasm) {
+function ourCore(core) {
   const session = new core.Session(null, null, 0);
   let photo = null;
   return {
@@ -133,7 +136,7 @@ function ourCore(wasm) {
     /** The mean filter of the photo, viewed where it lies (the filter lab paints from there). */
     meanFilter: () => {
       photo.filter('mean');
-      return new Uint8ClampedArray(wasm.memory.buffer, photo.filtered_ptr(), PHOTO.width * PHOTO.height * 4);
+      return wasmBytes(photo.filtered_ptr(), PHOTO.width * PHOTO.height * 4);
     },
   };
 }
@@ -399,7 +402,7 @@ async function gpuBench(mnist, pool, forwardFlop) {
   if (!(await tf.setBackend('webgpu'))) return { adapter: page, not_run: 'TF.js could not start its webgpu backend here' };
   const standIn = registerStandIn('webgpu');
   const theirs = tfjsModel(pool);
-  const ours = await ourTrainer(mnist, { gpu: true });
+  const ours = await ourTrainer(mnist, { wasm: 'gpu' });
   try {
     const { figures: train, tensorsLeaked } = await trainingRuns([
       { key: 'ours', run: (n) => ours.train('gpu', n) },
@@ -447,7 +450,7 @@ async function main() {
     throw new Error(`bad settings ${JSON.stringify(settings)}`);
   }
   log(`crossOriginIsolated: ${crossOriginIsolated}, hardwareConcurrency: ${navigator.hardwareConcurrency}`);
-  const wasm = await init();
+  const core = await loadCore();
   const tfjsInfo = await startTfjs();
   log(`TF.js ${tfjsInfo.version} on ${tfjsInfo.backend}: ${tfjsInfo.wasmFile}, ${tfjsInfo.threads} thread(s), ` +
     `stand-in Conv2DBackpropFilter ${tfjsInfo.standInConv2DBackpropFilter ? 'registered' : 'not needed'} ` +
@@ -462,7 +465,9 @@ async function main() {
   };
   mnist.labels.forEach((label, i) => { pool.oneHot[i * CLASSES + label] = 1; });
   const trainer = await ourTrainer(mnist);
-  const ours = ourCore(wasm);
+  // The strict SIMD build beside the relaxed one, where the page runs that: what FMA brings.
+  const strict = build === 'relaxed' ? await ourTrainer(mnist, { wasm: 'simd' }) : null;
+  const ours = ourCore(core);
   const { forwardFlop } = trainer;
   const theirs = tfjsModel(pool);
   log(`MNIST: the first ${poolImages} training images; the network: ${(forwardFlop / 1e6).toFixed(3)} MFLOP/image forward`);
@@ -472,6 +477,7 @@ async function main() {
   const contenders = [
     { key: 'ours', run: (n) => trainer.train(1, n) },
     ...(trainer.twoThreads ? [{ key: 'ours×2', run: (n) => trainer.train(2, n) }] : []),
+    ...(strict ? [{ key: 'simd', run: (n) => strict.train(1, n) }] : []),
     {
       key: 'tfjs',
       run: async (n) => {
@@ -518,6 +524,7 @@ async function main() {
     mean_filter_runs_ms: filterMs,
   });
   trainer.stop(); // its workers would compete with the GPU part's
+  strict?.stop();
   const gpu = await gpuBench(mnist, pool, forwardFlop);
   return {
     page: {
@@ -526,7 +533,10 @@ async function main() {
       hardwareConcurrency: navigator.hardwareConcurrency,
     },
     settings: { ...settings, batch: BATCH, poolImages, forwardFlopPerImage: forwardFlop },
-    ours: { threads: 1, ...figures('ours', infer[0], filter[0]) },
+    ours: { build, threads: 1, ...figures('ours', infer[0], filter[0]) },
+    ours_strict_simd: strict
+      ? { build: 'simd', threads: 1, note: 'training only: the strict SIMD build (no fused multiply-add)', ...train.simd }
+      : { build: 'simd', not_run: `the page runs the ${build} build` },
     ours_2_threads: trainer.twoThreads
       ? { threads: 2, note: 'training only: a replica worker computes half of each batch', ...train['ours×2'] }
       : { threads: 2, not_run: trainer.reason },

