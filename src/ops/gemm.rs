@@ -5,8 +5,13 @@
 //! panels so the inner micro-kernel streams through memory in order and keeps an `MR×NR` tile of
 //! C in registers. Transposes cost nothing: a [`MatRef`] is a view with a row and a column stride,
 //! and packing reads through them.
+//!
+//! Natively on x86-64 with AVX2 and FMA (checked at run time), a fused kernel takes two A panels
+//! at once in 8-lane registers, unless [`set_strict`] asks for the strict kernel, whose bits equal
+//! the browser's SIMD builds'.
 
 use super::simd::F32x4;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Rows of C held in registers by the micro-kernel.
 const MR: usize = 4;
@@ -56,6 +61,11 @@ impl<'a> MatRef<'a> {
 /// `C = A·B` (or `C += A·B` when `accumulate`), C row-major `m×n` with leading dimension `ldc`.
 /// A is `m×k`, B is `k×n`.
 pub fn gemm(a: MatRef, b: MatRef, c: &mut [f32], ldc: usize, accumulate: bool) {
+    gemm_with(a, b, c, ldc, accumulate, fused());
+}
+
+/// [`gemm`] with the fused kernel or not.
+fn gemm_with(a: MatRef, b: MatRef, c: &mut [f32], ldc: usize, accumulate: bool, fused: bool) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(k, b.rows, "gemm: inner dimensions differ");
     assert!(
@@ -83,8 +93,21 @@ pub fn gemm(a: MatRef, b: MatRef, c: &mut [f32], ldc: usize, accumulate: bool) {
         // Packing overwrites every element it uses: growing the buffers is all they need.
         grow(b_pack, KC.min(k) * n_panels * NR);
         grow(a_pack, KC.min(k) * MC.div_ceil(MR) * MR);
-        gemm_packed(a, b, c, ldc, accumulate, a_pack, b_pack);
+        gemm_packed(a, b, c, ldc, accumulate, fused, a_pack, b_pack);
     });
+}
+
+static STRICT: AtomicBool = AtomicBool::new(false);
+
+/// Asks every GEMM from now on for the strict kernel (multiply, then add: the same bits as the
+/// browser's SIMD builds, run after run) instead of the fused one where the machine has it.
+pub fn set_strict(strict: bool) {
+    STRICT.store(strict, Ordering::Relaxed);
+}
+
+/// Whether GEMMs use the fused kernel: the machine has it and strictness was not asked for.
+pub fn fused() -> bool {
+    !STRICT.load(Ordering::Relaxed) && fused::available()
 }
 
 /// C = A·B row by row as dot products, for A with contiguous rows and B with contiguous columns.
@@ -153,12 +176,14 @@ fn grow(v: &mut Vec<f32>, len: usize) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn gemm_packed(
     a: MatRef,
     b: MatRef,
     c: &mut [f32],
     ldc: usize,
     accumulate: bool,
+    fused: bool,
     a_pack: &mut [f32],
     b_pack: &mut [f32],
 ) {
@@ -171,22 +196,32 @@ fn gemm_packed(
         for i0 in (0..m).step_by(MC) {
             let mc = MC.min(m - i0);
             pack_a(&a, i0, mc, p0, kc, a_pack);
+            let a_panels = mc.div_ceil(MR);
+            let a_panel = |ip: usize| &a_pack[ip * kc * MR..(ip + 1) * kc * MR];
             for jp in 0..n_panels {
                 let b_panel = &b_pack[jp * kc * NR..(jp + 1) * kc * NR];
                 let j = jp * NR;
                 let nr = NR.min(n - j);
-                for ip in 0..mc.div_ceil(MR) {
-                    let a_panel = &a_pack[ip * kc * MR..(ip + 1) * kc * MR];
-                    let tile = micro_kernel(kc, a_panel, b_panel);
-                    let i = i0 + ip * MR;
-                    let mr = MR.min(m - i);
-                    for (r, tile_row) in tile.iter().enumerate().take(mr) {
+                // Rows of the tile from row i of C on, as many as C has.
+                let mut store = |tile: &[[f32; NR]], i: usize| {
+                    for (r, tile_row) in tile.iter().enumerate().take(m - i) {
                         let row = &mut c[(i + r) * ldc + j..(i + r) * ldc + j + nr];
                         if acc {
                             row.iter_mut().zip(tile_row).for_each(|(c, t)| *c += t);
                         } else {
                             row.copy_from_slice(&tile_row[..nr]);
                         }
+                    }
+                };
+                let mut ip = 0;
+                while ip < a_panels {
+                    let i = i0 + ip * MR;
+                    if fused && ip + 1 < a_panels {
+                        store(&fused::tile(kc, a_panel(ip), a_panel(ip + 1), b_panel), i);
+                        ip += 2;
+                    } else {
+                        store(&micro_kernel(kc, a_panel(ip), b_panel), i);
+                        ip += 1;
                     }
                 }
             }
@@ -298,6 +333,73 @@ fn micro_kernel(kc: usize, a: &[f32], b: &[f32]) -> [[f32; NR]; MR] {
     tile
 }
 
+/// The fused kernel: two `MR×NR` tiles at once, from two packed A panels against one B panel,
+/// each row of the pair one 8-lane register (NR = 8), accumulated with fused multiply-adds.
+#[cfg(target_arch = "x86_64")]
+mod fused {
+    use super::{MR, NR};
+    use core::arch::x86_64::*;
+    use std::sync::OnceLock;
+
+    const _: () = assert!(
+        NR == 8 && MR == 4,
+        "the fused kernel holds a row in one __m256"
+    );
+
+    pub fn available() -> bool {
+        static AVAILABLE: OnceLock<bool> = OnceLock::new();
+        *AVAILABLE
+            .get_or_init(|| is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"))
+    }
+
+    /// The `2·MR×NR` tile of A·B for the A panels `a0` and `a1` (each `kc×MR`) and the B panel
+    /// `b` (`kc×NR`). Call only where [`available`] says so.
+    pub fn tile(kc: usize, a0: &[f32], a1: &[f32], b: &[f32]) -> [[f32; NR]; 2 * MR] {
+        assert!(available() && a0.len() >= kc * MR && a1.len() >= kc * MR && b.len() >= kc * NR);
+        // SAFETY: the CPU has AVX2 and FMA, and the panels hold kc rows each: checked above.
+        unsafe { tile_avx2(kc, a0.as_ptr(), a1.as_ptr(), b.as_ptr()) }
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn tile_avx2(
+        kc: usize,
+        a0: *const f32,
+        a1: *const f32,
+        b: *const f32,
+    ) -> [[f32; NR]; 2 * MR] {
+        let mut acc = [_mm256_setzero_ps(); 2 * MR];
+        for p in 0..kc {
+            // SAFETY (the pointer arithmetic): p < kc, within the lengths `tile` checked.
+            let bv = unsafe { _mm256_loadu_ps(b.add(p * NR)) };
+            for r in 0..MR {
+                let (x0, x1) = unsafe { (*a0.add(p * MR + r), *a1.add(p * MR + r)) };
+                acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(x0), bv, acc[r]);
+                acc[MR + r] = _mm256_fmadd_ps(_mm256_set1_ps(x1), bv, acc[MR + r]);
+            }
+        }
+        let mut tile = [[0.0f32; NR]; 2 * MR];
+        for (row, v) in tile.iter_mut().zip(acc) {
+            // SAFETY: a row holds NR = 8 floats.
+            unsafe { _mm256_storeu_ps(row.as_mut_ptr(), v) };
+        }
+        tile
+    }
+}
+
+/// Elsewhere there is no fused kernel: the strict one runs.
+#[cfg(not(target_arch = "x86_64"))]
+mod fused {
+    use super::{MR, NR};
+
+    pub fn available() -> bool {
+        false
+    }
+
+    pub fn tile(_: usize, _: &[f32], _: &[f32], _: &[f32]) -> [[f32; NR]; 2 * MR] {
+        unreachable!("no fused kernel on this target")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,6 +425,12 @@ mod tests {
 
     #[test]
     fn matches_naive_for_all_transposes_and_ragged_sizes() {
+        for fused in [false, fused::available()] {
+            matches_naive(fused);
+        }
+    }
+
+    fn matches_naive(fused: bool) {
         let mut rng = Rng::new(7);
         for &(m, k, n) in &[
             (1, 1, 1),
@@ -332,6 +440,7 @@ mod tests {
             (4, 8, 8),
             (3, 37, 11),
             (1, 1568, 10),
+            (12, 70, 20),
         ] {
             for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
                 let a_data: Vec<f32> = (0..m * k).map(|_| rng.uniform(-1.0, 1.0)).collect();
@@ -348,14 +457,14 @@ mod tests {
                 };
                 let want = naive(a, b);
                 let mut c = vec![1.0; m * n];
-                gemm(a, b, &mut c, n, false);
+                gemm_with(a, b, &mut c, n, false, fused);
                 for (x, y) in c.iter().zip(&want) {
                     assert!(
                         (x - y).abs() < 1e-4,
-                        "{m}x{k}x{n} ta={ta} tb={tb}: {x} vs {y}"
+                        "{m}x{k}x{n} ta={ta} tb={tb} fused={fused}: {x} vs {y}"
                     );
                 }
-                gemm(a, b, &mut c, n, true);
+                gemm_with(a, b, &mut c, n, true, fused);
                 for (x, y) in c.iter().zip(&want) {
                     assert!((x - 2.0 * y).abs() < 2e-4, "accumulate {m}x{k}x{n}");
                 }

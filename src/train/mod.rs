@@ -3,11 +3,14 @@
 //!
 //! - [`evaluate`]: accuracy, loss and confusion matrix on a test set, in slices for progress;
 //! - [`history`]: a model's story (curves, epochs, its last test score), kept with its weights;
-//! - [`recipe`]: the networks and settings offered by name (the tutorial's, the improved one).
+//! - [`recipe`]: the networks and settings offered by name (the tutorial's, the fast and the
+//!   improved ones);
+//! - [`threads`]: peers on native threads, each computing a share of every batch.
 
 pub mod evaluate;
 pub mod history;
 pub mod recipe;
+pub mod threads;
 
 pub use evaluate::{evaluate, Evaluation, EVAL_BATCH};
 pub use history::History;
@@ -237,12 +240,22 @@ impl Trainer {
     }
 
     /// One epoch over a fully loaded dataset; `on_step` sees each step's statistics.
-    pub fn run_epoch(&mut self, data: &Dataset, mut on_step: impl FnMut(&StepStats)) -> Result<()> {
+    pub fn run_epoch(&mut self, data: &Dataset, on_step: impl FnMut(&StepStats)) -> Result<()> {
+        self.run_epoch_with(&mut [], data, on_step)
+    }
+
+    /// [`Trainer::run_epoch`], each batch shared with `peers` ([`Trainer::step_with_all`]).
+    pub fn run_epoch_with(
+        &mut self,
+        peers: &mut [&mut dyn Peer],
+        data: &Dataset,
+        mut on_step: impl FnMut(&StepStats),
+    ) -> Result<()> {
         let mut epoch = self.epoch();
         epoch.extend_to(data.len());
         let mut batch = Vec::with_capacity(epoch.batch_size());
         while epoch.next_batch(&mut batch) {
-            on_step(&self.step(data, &batch)?);
+            on_step(&self.step_with_all(peers, data, &batch)?);
         }
         Ok(())
     }
@@ -255,44 +268,105 @@ impl Trainer {
     }
 
     /// One data-parallel step: `peer` computes the gradients of the batch's second half with
-    /// this model's weights while this trainer computes the first's; the update uses their
-    /// size-weighted mean, the full batch's gradient up to rounding. (Batch norm sees each half's
-    /// own statistics, as in PyTorch's DistributedDataParallel.) A failure of the peer's is an
-    /// [`Error::Peer`], and the step is not applied; one of this side's is its own error.
+    /// this model's weights while this trainer computes the first's ([`Trainer::step_with_all`]).
     pub fn step_with(
         &mut self,
         peer: &mut dyn Peer,
         data: &Dataset,
         indices: &[usize],
     ) -> Result<StepStats> {
-        let (own, theirs) = indices.split_at(indices.len() - indices.len() / 2);
-        if theirs.is_empty() {
+        self.step_with_all(&mut [peer], data, indices)
+    }
+
+    /// One data-parallel step over `peers.len() + 1` shares of the batch: each peer computes
+    /// the gradients of its share with this model's weights while this trainer computes the
+    /// first's; the update uses their size-weighted mean, the full batch's gradient up to
+    /// rounding. (Batch norm sees each share's own statistics, as in PyTorch's
+    /// DistributedDataParallel.) A failure of a peer's is an [`Error::Peer`], and the step is
+    /// not applied; one of this side's is its own error.
+    pub fn step_with_all(
+        &mut self,
+        peers: &mut [&mut dyn Peer],
+        data: &Dataset,
+        indices: &[usize],
+    ) -> Result<StepStats> {
+        // Shares as even as they come, the larger ones first (this side's the largest).
+        let parts = peers.len() + 1;
+        let share = |i: usize| indices.len() / parts + usize::from(i < indices.len() % parts);
+        let mut shares = Vec::with_capacity(parts);
+        let mut at = 0;
+        for i in 0..parts {
+            shares.push(&indices[at..at + share(i)]);
+            at += share(i);
+        }
+        let (own, theirs) = (shares[0], &shares[1..]);
+        let busy = theirs.iter().filter(|s| !s.is_empty()).count();
+        if busy == 0 {
             return self.step(data, indices);
         }
-        // The peer's failures are told apart from this side's: the caller can go on without it.
+        // The peers' failures are told apart from this side's: the caller can go on without them.
         let peer_failed = |e: Error| Error::Peer(e.reason());
-        peer.start(&self.model, data, theirs).map_err(peer_failed)?;
-        let own_stats = self.gradients(data, own);
-        // Wait for the peer even when this half failed, so it is idle when the error returns.
-        self.peer_grads.resize(self.model.num_params(), 0.0);
-        let peer_stats = peer.finish(&mut self.peer_grads);
-        let own_stats = own_stats?;
-        let peer_stats = peer_stats.map_err(peer_failed)?;
-        let n = indices.len() as f32;
-        let (w_own, w_peer) = (own.len() as f32 / n, theirs.len() as f32 / n);
-        let mut offset = 0;
-        for p in self.model.params_mut() {
-            let g = p.grad.as_slice_mut().expect("standard layout");
-            for (g, &q) in g.iter_mut().zip(&self.peer_grads[offset..]) {
-                *g = *g * w_own + q * w_peer;
+        let mut started = 0;
+        let mut start_error = None;
+        for (peer, share) in peers.iter_mut().zip(theirs).take(busy) {
+            match peer.start(&self.model, data, share) {
+                Ok(()) => started += 1,
+                Err(e) => {
+                    start_error = Some(peer_failed(e));
+                    break;
+                }
             }
-            offset += g.len();
         }
-        self.update(StepStats {
-            loss: own_stats.loss * w_own + peer_stats.loss * w_peer,
-            correct: own_stats.correct + peer_stats.correct,
+        let own_stats = if start_error.is_none() {
+            Some(self.gradients(data, own))
+        } else {
+            None
+        };
+        // Wait for every peer that started, even when something failed, so they are idle when
+        // the error returns; their gradients are summed in, weighted by their shares.
+        let n = indices.len() as f32;
+        let w_own = own.len() as f32 / n;
+        let mut stats = StepStats {
+            loss: 0.0,
+            correct: 0,
             size: indices.len(),
-        })
+        };
+        let mut failure = start_error;
+        if let Some(Ok(own)) = &own_stats {
+            stats.loss = own.loss * w_own;
+            stats.correct = own.correct;
+            for p in self.model.params_mut() {
+                p.grad.iter_mut().for_each(|g| *g *= w_own);
+            }
+        }
+        self.peer_grads.resize(self.model.num_params(), 0.0);
+        for (peer, share) in peers.iter_mut().zip(theirs).take(started) {
+            let peer_stats = match peer.finish(&mut self.peer_grads) {
+                Ok(s) => s,
+                Err(e) => {
+                    failure.get_or_insert(peer_failed(e));
+                    continue;
+                }
+            };
+            let w = share.len() as f32 / n;
+            stats.loss += peer_stats.loss * w;
+            stats.correct += peer_stats.correct;
+            let mut offset = 0;
+            for p in self.model.params_mut() {
+                let g = p.grad.as_slice_mut().expect("standard layout");
+                for (g, &q) in g.iter_mut().zip(&self.peer_grads[offset..]) {
+                    *g += q * w;
+                }
+                offset += g.len();
+            }
+        }
+        if let Some(own) = own_stats {
+            own?;
+        }
+        match failure {
+            Some(e) => Err(e),
+            None => self.update(stats),
+        }
     }
 
     /// The examples `indices` of `data` as a step takes them: gathered, shifted when the

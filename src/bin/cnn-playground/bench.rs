@@ -7,21 +7,67 @@ use crate::output;
 use cnn_playground::data::Dataset;
 use cnn_playground::image::{filters::Filter, Image};
 use cnn_playground::nn::{Mode, Model, ModelSpec};
+use cnn_playground::ops::gemm;
 use cnn_playground::rng::Rng;
-use cnn_playground::train::{TrainConfig, Trainer};
+use cnn_playground::train::threads::ThreadPeer;
+use cnn_playground::train::{Peer, TrainConfig, Trainer};
 use ndarray::ArrayD;
 use serde::Serialize;
 use std::time::Instant;
 
 #[derive(Serialize)]
 struct Report {
+    /// The GEMM kernel the figures are for: "fused" (AVX2 + FMA) or "strict".
+    gemm: &'static str,
     train_images_per_s: f64,
+    /// With the strict kernel, taking turns with the fused runs (when those are the default).
+    train_strict_images_per_s: Option<f64>,
+    /// Training on `--threads` threads (a share of each batch per thread), when more than 1.
+    train_threads: usize,
+    train_threads_images_per_s: Option<f64>,
     train_gflops: f64,
     infer_batch1_ms: f64,
     infer_gflops: f64,
     mean_filter_1133x1700_ms: f64,
     forward_mflop_per_image: f64,
     runs: usize,
+}
+
+/// The median images/s of `runs` runs of `steps` steps, each batch shared by `threads` threads.
+fn threaded(
+    trainer: &mut Trainer,
+    spec: &ModelSpec,
+    data: &Dataset,
+    batch: &[usize],
+    threads: usize,
+    runs: usize,
+    steps: usize,
+) -> Result<f64, String> {
+    let config = trainer.config().clone();
+    std::thread::scope(|scope| {
+        let mut peers: Vec<ThreadPeer> = (1..threads as u64)
+            .map(|i| ThreadPeer::spawn(scope, spec, &config, data, i))
+            .collect();
+        let mut shared: Vec<&mut dyn Peer> = peers.iter_mut().map(|p| p as &mut dyn Peer).collect();
+        let mut step = || {
+            trainer
+                .step_with_all(&mut shared, data, batch)
+                .map_err(|e| e.to_string())
+        };
+        for _ in 0..3 {
+            step()?;
+        }
+        let rates: Vec<f64> = (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                for _ in 0..steps {
+                    step()?;
+                }
+                Ok((steps * batch.len()) as f64 / t.elapsed().as_secs_f64())
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(median(rates))
+    })
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -33,8 +79,12 @@ pub fn run(args: &Args) -> Result<(), String> {
     let runs: usize = args.get_or("runs", 5)?;
     let steps: usize = args.get_or("steps", 20)?;
     let batch: usize = args.get_or("batch", 64)?;
+    let threads: usize = args.get_or("threads", 1)?;
     if !(1..=1000).contains(&runs) || !(1..=100_000).contains(&steps) {
         return Err("--runs must be 1–1000 and --steps 1–100000".into());
+    }
+    if !(1..=256).contains(&threads) {
+        return Err(format!("--threads must be 1–256, got {threads}"));
     }
     // Checked before anything is allocated: the data below is 16 batches.
     if !(1..=4096).contains(&batch) {
@@ -81,15 +131,36 @@ pub fn run(args: &Args) -> Result<(), String> {
     for _ in 0..3 {
         train_step(&mut trainer)?;
     }
-    let train: Vec<f64> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..steps {
-                train_step(&mut trainer)?;
-            }
-            Ok((steps as f64 * batch as f64) / t.elapsed().as_secs_f64())
+    let fused = gemm::fused();
+    let timed_run = |trainer: &mut Trainer, strict: bool| -> Result<f64, String> {
+        gemm::set_strict(strict);
+        let t = Instant::now();
+        for _ in 0..steps {
+            train_step(trainer)?;
+        }
+        gemm::set_strict(!fused);
+        Ok((steps as f64 * batch as f64) / t.elapsed().as_secs_f64())
+    };
+    let (mut train, mut strict) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        train.push(timed_run(&mut trainer, !fused)?);
+        if fused {
+            strict.push(timed_run(&mut trainer, true)?);
+        }
+    }
+    let parallel = (threads > 1)
+        .then(|| {
+            threaded(
+                &mut trainer,
+                &spec,
+                &data,
+                &batch_indices,
+                threads,
+                runs,
+                steps,
+            )
         })
-        .collect::<Result<_, String>>()?;
+        .transpose()?;
 
     let mut model = trainer.model;
     let x = ArrayD::from_shape_vec(
@@ -124,7 +195,11 @@ pub fn run(args: &Args) -> Result<(), String> {
 
     let (train, infer) = (median(train), median(infer));
     let report = Report {
+        gemm: if fused { "fused" } else { "strict" },
         train_images_per_s: train,
+        train_strict_images_per_s: (!strict.is_empty()).then(|| median(strict)),
+        train_threads: threads,
+        train_threads_images_per_s: parallel,
         train_gflops: train * 3.0 * flops / 1e9,
         infer_batch1_ms: infer,
         infer_gflops: flops / (infer * 1e-3) / 1e9,
@@ -134,9 +209,15 @@ pub fn run(args: &Args) -> Result<(), String> {
     };
     println!("native core, 1 thread, medians of {runs} runs (the tutorial's CNN, {:.3} MFLOP/image forward)", report.forward_mflop_per_image);
     println!(
-        "  training, batch {batch:<3}        {:>8.0} images/s   {:>6.2} GFLOP/s",
-        report.train_images_per_s, report.train_gflops
+        "  training, batch {batch:<3}        {:>8.0} images/s   {:>6.2} GFLOP/s   ({} GEMM kernel)",
+        report.train_images_per_s, report.train_gflops, report.gemm
     );
+    if let Some(strict) = report.train_strict_images_per_s {
+        println!("  training, strict kernel   {strict:>8.0} images/s");
+    }
+    if let Some(parallel) = report.train_threads_images_per_s {
+        println!("  training, {threads} threads        {parallel:>8.0} images/s");
+    }
     println!(
         "  inference, batch 1        {:>8.3} ms         {:>6.2} GFLOP/s",
         report.infer_batch1_ms, report.infer_gflops

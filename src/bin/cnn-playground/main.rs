@@ -28,7 +28,7 @@ commands:
   train  [--epochs 5] [--batch 64] [--lr 0.001] [--seed 0] [--out model.safetensors]
          [--recipe tutorial|fast|improved] [--optimizer adam|sgd] [--momentum 0.9] [--weight-decay 0]
          [--schedule constant|cosine|one_cycle] [--shift PIXELS] [--label-smoothing 0.1]
-         [--arch ARCH.json] [--limit N] [--data DIR] [--device cpu|gpu]
+         [--arch ARCH.json] [--limit N] [--data DIR] [--device cpu|gpu] [--threads N]
          train on MNIST; a line per epoch with train loss, test accuracy and images/s; on the
          GPU (wgpu: Vulkan, Metal, DirectX) when built with --features gpu
   eval   --weights FILE [--predictions OUT] [--data DIR]
@@ -37,17 +37,25 @@ commands:
   export --weights FILE --format onnx|pytorch|pdparams|safetensors --out PATH
          the model for another framework: ONNX (opset 17), a PyTorch project folder (model.py,
          train.py for torchrun, the weights), Paddle's .pdparams
-  bench  [--runs 5] [--steps 20] [--batch 64] [--json OUT.json] [--device cpu|gpu]
-         training images/s, batch-1 latency and the mean filter's time on this machine; on the
-         GPU, training at the batch and at 512, and batch-1 latency
+  bench  [--runs 5] [--steps 20] [--batch 64] [--json OUT.json] [--device cpu|gpu] [--threads N]
+         training images/s (with --threads N also on N threads), batch-1 latency and the mean
+         filter's time on this machine; on the GPU, training at the batch and at 512, and
+         batch-1 latency
   filter --kernel NAME|FILE.json --input IN.png --output OUT.png
          apply a 3×3 filter per channel (zero padding): mean (the tutorial's), gaussian, edges,
          sharpen, sobel-x, sobel-y, emboss, or a JSON kernel {\"kernel\": [[..]], \"divisor\": 1, \"offset\": 0}
   serve  [--root dist] [--host 127.0.0.1] [--port 8080]
          serve the built site (scripts/build-site.sh) with the headers wasm threads need, on
-         loopback unless --host says otherwise";
+         loopback unless --host says otherwise
+
+On x86-64 with AVX2 and FMA the matrix products fuse multiply-adds (faster; their last bits
+differ from the page's); CNN_PLAYGROUND_STRICT=1 asks for the strict kernel, bit for bit the
+page's SIMD build's.";
 
 fn main() -> ExitCode {
+    if std::env::var_os("CNN_PLAYGROUND_STRICT").is_some_and(|v| !v.is_empty() && v != "0") {
+        cnn_playground::ops::gemm::set_strict(true);
+    }
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let Some((command, rest)) = argv.split_first() else {
         eprintln!("{USAGE}");
@@ -59,8 +67,11 @@ fn main() -> ExitCode {
             Args::parse(rest, &["weights", "predictions", "data"]).and_then(|a| train::eval(&a))
         }
         "export" => Args::parse(rest, &["weights", "format", "out"]).and_then(|a| export::run(&a)),
-        "bench" => Args::parse(rest, &["runs", "steps", "batch", "json", "device"])
-            .and_then(|a| bench::run(&a)),
+        "bench" => Args::parse(
+            rest,
+            &["runs", "steps", "batch", "json", "device", "threads"],
+        )
+        .and_then(|a| bench::run(&a)),
         "filter" => Args::parse(rest, &["kernel", "input", "output"]).and_then(|a| filter::run(&a)),
         #[cfg(not(target_arch = "wasm32"))]
         "serve" => Args::parse(rest, &["root", "host", "port"]).and_then(|a| {

@@ -7,7 +7,10 @@ use cnn_playground::data::{Dataset, Mnist};
 use cnn_playground::io::checkpoint;
 use cnn_playground::nn::{Model, ModelSpec};
 use cnn_playground::optim::{OptimizerSpec, LR};
-use cnn_playground::train::{evaluate, History, Recipe, Schedule, StepStats, TrainConfig, Trainer};
+use cnn_playground::train::threads::ThreadPeer;
+use cnn_playground::train::{
+    evaluate, History, Peer, Recipe, Schedule, StepStats, TrainConfig, Trainer,
+};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -28,7 +31,11 @@ pub const TRAIN_OPTIONS: &[&str] = &[
     "arch",
     "limit",
     "device",
+    "threads",
 ];
+
+/// The most threads `--threads` takes.
+const MAX_THREADS: usize = 256;
 
 /// Where `scripts/setup.sh` and `scripts/run.sh` put MNIST, relative to the working directory
 /// and to the project the binary was built from.
@@ -156,9 +163,14 @@ impl Device {
         }
     }
 
-    fn run_epoch(&mut self, data: &Dataset, on_step: impl FnMut(&StepStats)) -> Result<(), String> {
+    fn run_epoch(
+        &mut self,
+        peers: &mut [&mut dyn Peer],
+        data: &Dataset,
+        on_step: impl FnMut(&StepStats),
+    ) -> Result<(), String> {
         match self {
-            Device::Cpu(t) => t.run_epoch(data, on_step),
+            Device::Cpu(t) => t.run_epoch_with(peers, data, on_step),
             #[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
             Device::Gpu(t) => {
                 let (trainer, on_gpu) = &mut **t;
@@ -200,40 +212,60 @@ pub fn train(args: &Args) -> Result<(), String> {
         config.optimizer,
         config.epochs
     );
+    let threads: usize = args.get_or("threads", 1)?;
+    if !(1..=MAX_THREADS).contains(&threads) {
+        return Err(format!("--threads must be 1–{MAX_THREADS}, got {threads}"));
+    }
     let epochs = config.epochs;
     // The file written at the end tells the page how this model was trained.
     let mut history = History::initialised(config.seed);
     history.start_run(config.clone());
-    let trainer = Trainer::new(model, config, train_set.len()).map_err(|e| e.to_string())?;
+    let trainer =
+        Trainer::new(model, config.clone(), train_set.len()).map_err(|e| e.to_string())?;
     let mut device = Device::new(args, trainer)?;
-    for epoch in 1..=epochs {
-        let steps = train_set
-            .len()
-            .div_ceil(device.trainer().config().batch_size);
-        let mut progress = Progress::new(format!("epoch {epoch}/{epochs}"), steps);
-        let (mut loss_sum, mut seen) = (0.0f64, 0usize);
-        let start = Instant::now();
-        device.run_epoch(&train_set, |stats| {
-            loss_sum += stats.loss as f64 * stats.size as f64;
-            seen += stats.size;
-            history.record_step(stats, seen as f64 / train_set.len() as f64);
-            progress.tick(&format!("loss {:.4}", loss_sum / seen as f64), seen);
-        })?;
-        let seconds = start.elapsed().as_secs_f64();
-        history.add_seconds(seconds);
-        history.end_epoch();
-        progress.finish();
-        let eval = evaluate(device.model()?, &mnist.test).map_err(|e| e.to_string())?;
-        history.record_evaluation(eval.score());
-        println!(
-            "epoch {epoch}: train loss {:.4}, test accuracy {:.2}% ({}/{}), {:.0} images/s",
-            loss_sum / seen as f64,
-            100.0 * eval.accuracy(),
-            eval.correct,
-            eval.total,
-            seen as f64 / seconds
-        );
+    if threads > 1 && !matches!(device, Device::Cpu(_)) {
+        return Err("--threads is for the CPU: the GPU runs a batch in one go".into());
     }
+    std::thread::scope(|scope| {
+        // Each thread computes a share of every batch with its own augmentation and dropout.
+        let mut peers: Vec<ThreadPeer> = (1..threads as u64)
+            .map(|i| ThreadPeer::spawn(scope, &spec, &config, &train_set, config.seed ^ i))
+            .collect();
+        if threads > 1 {
+            println!("on {threads} threads, each computing a share of every batch");
+        }
+        for epoch in 1..=epochs {
+            let steps = train_set
+                .len()
+                .div_ceil(device.trainer().config().batch_size);
+            let mut progress = Progress::new(format!("epoch {epoch}/{epochs}"), steps);
+            let (mut loss_sum, mut seen) = (0.0f64, 0usize);
+            let start = Instant::now();
+            let mut shared: Vec<&mut dyn Peer> =
+                peers.iter_mut().map(|p| p as &mut dyn Peer).collect();
+            device.run_epoch(&mut shared, &train_set, |stats| {
+                loss_sum += stats.loss as f64 * stats.size as f64;
+                seen += stats.size;
+                history.record_step(stats, seen as f64 / train_set.len() as f64);
+                progress.tick(&format!("loss {:.4}", loss_sum / seen as f64), seen);
+            })?;
+            let seconds = start.elapsed().as_secs_f64();
+            history.add_seconds(seconds);
+            history.end_epoch();
+            progress.finish();
+            let eval = evaluate(device.model()?, &mnist.test).map_err(|e| e.to_string())?;
+            history.record_evaluation(eval.score());
+            println!(
+                "epoch {epoch}: train loss {:.4}, test accuracy {:.2}% ({}/{}), {:.0} images/s",
+                loss_sum / seen as f64,
+                100.0 * eval.accuracy(),
+                eval.correct,
+                eval.total,
+                seen as f64 / seconds
+            );
+        }
+        Ok::<(), String>(())
+    })?;
     if let Some(path) = out {
         output::write(&path, &checkpoint::save(device.model()?, Some(&history)))?;
         println!("saved {path}");

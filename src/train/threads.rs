@@ -1,0 +1,128 @@
+//! Data-parallel training on native threads (`cnn-playground train --threads N`): each
+//! [`ThreadPeer`] holds a copy of the network in a thread of its own and computes its share of
+//! every batch, as the page's replica worker does in the browser ([`Trainer::step_with_all`]).
+
+use super::{Peer, StepStats, TrainConfig, Trainer};
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::nn::{Model, ModelSpec};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::thread::{Scope, ScopedJoinHandle};
+
+/// A share of a batch to compute: the weights to compute it with, and which examples.
+struct Job {
+    weights: Vec<f32>,
+    indices: Vec<usize>,
+}
+
+/// What comes back: the share's statistics and its gradients, flattened in
+/// [`Model::params`] order (or why not), and the job's buffers for the next one.
+struct Answer {
+    result: Result<(StepStats, Vec<f32>)>,
+    job: Job,
+}
+
+/// A peer in a scoped thread, bound to the one dataset it was started for.
+pub struct ThreadPeer<'scope, 'env> {
+    data: &'env Dataset,
+    jobs: Sender<Job>,
+    answers: Receiver<Answer>,
+    /// The buffers of the last job, reused.
+    spare: Option<Job>,
+    _thread: ScopedJoinHandle<'scope, ()>,
+}
+
+impl<'scope, 'env> ThreadPeer<'scope, 'env> {
+    /// A thread in `scope` training a copy of `spec` on `data` with `config`; its augmentation
+    /// and dropout draw from `seed`. It ends when the peer is dropped.
+    pub fn spawn(
+        scope: &'scope Scope<'scope, 'env>,
+        spec: &ModelSpec,
+        config: &TrainConfig,
+        data: &'env Dataset,
+        seed: u64,
+    ) -> Self {
+        let (jobs, job_rx) = channel::<Job>();
+        let (answer_tx, answers) = channel();
+        let (spec, config) = (
+            spec.clone(),
+            TrainConfig {
+                seed,
+                ..config.clone()
+            },
+        );
+        let thread = scope.spawn(move || {
+            let mut trainer =
+                Model::new(&spec, 0).and_then(|m| Trainer::new(m, config, data.len()));
+            for job in job_rx {
+                let result = match &mut trainer {
+                    Ok(trainer) => compute(trainer, data, &job),
+                    Err(e) => Err(Error::Invalid(format!(
+                        "the thread's network: {}",
+                        e.reason()
+                    ))),
+                };
+                if answer_tx.send(Answer { result, job }).is_err() {
+                    return;
+                }
+            }
+        });
+        ThreadPeer {
+            data,
+            jobs,
+            answers,
+            spare: None,
+            _thread: thread,
+        }
+    }
+}
+
+/// A share's gradients with the weights the job carries.
+fn compute(trainer: &mut Trainer, data: &Dataset, job: &Job) -> Result<(StepStats, Vec<f32>)> {
+    let mut at = 0;
+    for p in trainer.model.params_mut() {
+        let value = p.value.as_slice_mut().expect("standard layout");
+        value.copy_from_slice(&job.weights[at..at + value.len()]);
+        at += value.len();
+    }
+    let stats = trainer.gradients(data, &job.indices)?;
+    let grads = trainer
+        .model
+        .params()
+        .flat_map(|p| p.grad.iter().copied())
+        .collect();
+    Ok((stats, grads))
+}
+
+impl Peer for ThreadPeer<'_, '_> {
+    fn start(&mut self, model: &Model, data: &Dataset, indices: &[usize]) -> Result<()> {
+        if !std::ptr::eq(data, self.data) {
+            return Err(Error::Invalid(
+                "a training thread computes on the dataset it was started for".into(),
+            ));
+        }
+        let mut job = self.spare.take().unwrap_or(Job {
+            weights: Vec::new(),
+            indices: Vec::new(),
+        });
+        job.weights.clear();
+        job.weights
+            .extend(model.params().flat_map(|p| p.value.iter().copied()));
+        job.indices.clear();
+        job.indices.extend_from_slice(indices);
+        self.jobs
+            .send(job)
+            .map_err(|_| Error::Invalid("a training thread is gone".into()))
+    }
+
+    fn finish(&mut self, grads: &mut [f32]) -> Result<StepStats> {
+        let answer = self
+            .answers
+            .recv()
+            .map_err(|_| Error::Invalid("a training thread stopped (it panicked)".into()))?;
+        self.spare = Some(answer.job);
+        let (stats, theirs) = answer.result?;
+        grads.copy_from_slice(&theirs);
+        Ok(stats)
+    }
+}
