@@ -315,10 +315,17 @@ fn pack_a(a: &MatRef, i0: usize, mc: usize, p0: usize, kc: usize, out: &mut [f32
 fn micro_kernel(kc: usize, a: &[f32], b: &[f32]) -> [[f32; NR]; MR] {
     const V: usize = NR / 4;
     let mut acc = [[F32x4::zero(); V]; MR];
+    const _: () = assert!(MR == 4, "a column of the A panel is one vector");
     for (a_col, b_row) in a.chunks_exact(MR).zip(b.chunks_exact(NR)).take(kc) {
         let bv: [F32x4; V] = std::array::from_fn(|v| F32x4::load(&b_row[4 * v..4 * v + 4]));
-        for (acc_row, &ar) in acc.iter_mut().zip(a_col) {
-            let ar = F32x4::splat(ar);
+        let av = F32x4::load(a_col);
+        let rows = [
+            av.lane::<0>(),
+            av.lane::<1>(),
+            av.lane::<2>(),
+            av.lane::<3>(),
+        ];
+        for (acc_row, ar) in acc.iter_mut().zip(rows) {
             for (acc_v, &b_v) in acc_row.iter_mut().zip(&bv) {
                 *acc_v = acc_v.mul_add(ar, b_v);
             }

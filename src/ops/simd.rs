@@ -37,6 +37,17 @@ mod imp {
         pub fn max(self, o: Self) -> Self {
             F32x4(f32x4_pmax(self.0, o.0))
         }
+        /// Lane `L` in every lane: one shuffle, where a splat of a float read on its own takes
+        /// a load and a shuffle.
+        #[inline(always)]
+        pub fn lane<const L: usize>(self) -> Self {
+            F32x4(match L {
+                0 => i32x4_shuffle::<0, 0, 0, 0>(self.0, self.0),
+                1 => i32x4_shuffle::<1, 1, 1, 1>(self.0, self.0),
+                2 => i32x4_shuffle::<2, 2, 2, 2>(self.0, self.0),
+                _ => i32x4_shuffle::<3, 3, 3, 3>(self.0, self.0),
+            })
+        }
         /// `self + a·b`, fused (one rounding) where the browser's machine has FMA.
         #[cfg(target_feature = "relaxed-simd")]
         #[inline(always)]
@@ -101,6 +112,18 @@ mod imp {
         pub fn max(self, o: Self) -> Self {
             F32x4(unsafe { _mm_max_ps(o.0, self.0) })
         }
+        /// Lane `L` in every lane.
+        #[inline(always)]
+        pub fn lane<const L: usize>(self) -> Self {
+            F32x4(unsafe {
+                match L {
+                    0 => _mm_shuffle_ps::<0x00>(self.0, self.0),
+                    1 => _mm_shuffle_ps::<0x55>(self.0, self.0),
+                    2 => _mm_shuffle_ps::<0xaa>(self.0, self.0),
+                    _ => _mm_shuffle_ps::<0xff>(self.0, self.0),
+                }
+            })
+        }
         /// `self + a·b`, rounding the product and then the sum.
         #[inline(always)]
         pub fn mul_add(self, a: Self, b: Self) -> Self {
@@ -160,6 +183,11 @@ mod imp {
                 }
             }))
         }
+        /// Lane `L` in every lane.
+        #[inline(always)]
+        pub fn lane<const L: usize>(self) -> Self {
+            F32x4([self.0[L]; 4])
+        }
         /// `self + a·b`, rounding the product and then the sum.
         #[inline(always)]
         pub fn mul_add(self, a: Self, b: Self) -> Self {
@@ -199,5 +227,13 @@ mod tests {
         assert_eq!(out, [4.0, -7.0, -2.25, 1.0]);
         F32x4::load(&a).max(F32x4::load(&b)).store(&mut out);
         assert_eq!(out, [2.0, 4.0, 3.25, 7.0]);
+        let v = F32x4::load(&a);
+        for (lane, want) in [v.lane::<0>(), v.lane::<1>(), v.lane::<2>(), v.lane::<3>()]
+            .iter()
+            .zip(a)
+        {
+            lane.store(&mut out);
+            assert_eq!(out, [want; 4]);
+        }
     }
 }
