@@ -135,6 +135,34 @@ test('the editor and the form take their layers, fields, ranges and defaults fro
   await context.close();
 });
 
+test('the fast recipe: its settings in the form and the link, and how it trained in the model panel', async () => {
+  const { page, context, problems } = await openPage(env.browser, `${env.server.url}#recipe=fast`);
+  const value = (id) => page.inputValue(`[data-testid="${id}"]`);
+  assert.equal(await value('train-recipe'), 'fast');
+  assert.deepEqual(await Promise.all(['train-epochs', 'train-lr', 'train-schedule', 'train-smoothing'].map(value)), ['1', '0.004', 'one_cycle', '0.1']);
+  // The schedules offered are the core's.
+  const schedules = await page.$$eval('[data-testid="train-schedule"] option', (os) => os.map((o) => `${o.value}: ${o.textContent}`));
+  assert.deepEqual(schedules, ['constant: constant rate', 'cosine: cosine to zero', 'one_cycle: one cycle']);
+  // A smoothing of 1 would leave no label: refused in the core's words.
+  await page.fill('[data-testid="train-smoothing"]', '1');
+  await page.dispatchEvent('[data-testid="train-smoothing"]', 'change');
+  assert.match(await page.textContent('[data-testid="train-status"]'), /^Label smoothing must be .*below 1.*, got 1\.$/);
+  assert.ok(await page.isDisabled('[data-testid="train-start"]'));
+  await page.fill('[data-testid="train-smoothing"]', '0.1');
+  await page.dispatchEvent('[data-testid="train-smoothing"]', 'change');
+  assert.match(page.url(), /schedule=one_cycle/);
+  assert.match(page.url(), /smoothing=0\.1/);
+  // It trains; the model panel says how.
+  await page.click('[data-testid="train-start"]');
+  await waitSteps(page, 20);
+  await page.click('[data-testid="train-stop"]');
+  await page.waitForFunction(() => document.getElementById('train').dataset.state === 'idle');
+  assert.match(await page.textContent('[data-testid="model-summary"]'),
+    /conv1 → bn1 → relu1 .* last trained with Adam at 0\.004, batch 64, one cycle, labels smoothed by 0\.1$/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a network of the newer layers is built in the editor, trains, and shows inside', async () => {
   const { page, context, problems } = await openPage(env.browser, `${env.server.url}#threads=1`);
   await page.click('[data-testid="arch"] summary');
