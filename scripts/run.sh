@@ -14,5 +14,5 @@ done
 step "building the site (dist/)"
 build_site
 step "building the server"
-(cd "$ROOT" && cargo build -q --release --bin cnn-playground) || die "building the native binary failed"
+build_native
 exec "$ROOT/target/release/cnn-playground" serve --root "$ROOT/dist" --host 127.0.0.1 --port "$port"

@@ -34,7 +34,6 @@ wasm_clippy() {
     [ "$(cat "$TOOLS/wasm-toolchain")" = rustup ] || { echo "skipped (no clippy for the wasm toolchain)"; return 0; }
     cargo clippy -q --target wasm32-unknown-unknown --lib --features gpu -- -D warnings
 }
-release_build() { cargo build -q --release --bin cnn-playground; }
 page_build() { build_site; }
 # A test that hangs (a browser left open) fails after 5 minutes instead of holding CI.
 e2e() { node --test --test-concurrency=1 --test-timeout=300000 tests/e2e/; }
@@ -51,7 +50,7 @@ stage "wasm-pack test (Chromium)" wasm_tests_gpu
 stage "wasm-pack test (portable)" wasm_tests_portable
 stage "wasm-pack test (relaxed)" wasm_tests_relaxed
 stage "build the page" page_build
-stage "build the native binary" release_build
+stage "build the native binary" build_native
 stage "e2e (playwright, Chromium)" e2e
 
 printf '\n==> timings\n'

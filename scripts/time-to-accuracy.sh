@@ -10,7 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
     step "building the site"
     build_site
     step "building the native server"
-    (cd "$ROOT" && cargo build -q --release --features gpu --bin cnn-playground) || die "building the native binary failed"
+    build_native
     step "timing (a busy machine makes every run slower: run it on a quiet one)"
 } >&2
 export CHROMIUM=$(chromium_path)
