@@ -290,17 +290,15 @@ impl Trainer {
         data: &Dataset,
         indices: &[usize],
     ) -> Result<StepStats> {
-        // Shares as even as they come, the larger ones first (this side's the largest).
+        // Shares as even as they come, the larger ones first (this side's the largest); the
+        // i-th starts after i shares of `base` and the first `extra` shares' one more each.
         let parts = peers.len() + 1;
-        let share = |i: usize| indices.len() / parts + usize::from(i < indices.len() % parts);
-        let mut shares = Vec::with_capacity(parts);
-        let mut at = 0;
-        for i in 0..parts {
-            shares.push(&indices[at..at + share(i)]);
-            at += share(i);
-        }
-        let (own, theirs) = (shares[0], &shares[1..]);
-        let busy = theirs.iter().filter(|s| !s.is_empty()).count();
+        let (base, extra) = (indices.len() / parts, indices.len() % parts);
+        let start = |i: usize| i * base + i.min(extra);
+        let share = |i: usize| &indices[start(i)..start(i + 1)];
+        let own = share(0);
+        let theirs = (1..parts).map(share);
+        let busy = theirs.clone().filter(|s| !s.is_empty()).count();
         if busy == 0 {
             return self.step(data, indices);
         }
@@ -308,7 +306,7 @@ impl Trainer {
         let peer_failed = |e: Error| Error::Peer(e.reason());
         let mut started = 0;
         let mut start_error = None;
-        for (peer, share) in peers.iter_mut().zip(theirs).take(busy) {
+        for (peer, share) in peers.iter_mut().zip(theirs.clone()).take(busy) {
             match peer.start(&self.model, data, share) {
                 Ok(()) => started += 1,
                 Err(e) => {
