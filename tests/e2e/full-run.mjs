@@ -1,5 +1,5 @@
 // A whole training run in the page, as a user would start it: `node tests/e2e/full-run.mjs
-// [tutorial|improved] [--screenshots]`. Prints each epoch's test accuracy and the wall time;
+// [tutorial|fast|improved] [--screenshots]`. Prints each epoch's test accuracy and the wall time;
 // with --screenshots, also photographs every panel into docs/ for the README. Minutes long, so
 // it is not part of scripts/test.sh.
 import path from 'node:path';
