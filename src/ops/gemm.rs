@@ -6,9 +6,9 @@
 //! C in registers. Transposes cost nothing: a [`MatRef`] is a view with a row and a column stride,
 //! and packing reads through them.
 //!
-//! Natively on x86-64 with AVX2 and FMA (checked at run time), a fused kernel takes two A panels
-//! at once in 8-lane registers, unless [`set_strict`] asks for the strict kernel, whose bits equal
-//! the browser's SIMD builds'.
+//! Natively on x86-64 with AVX2 and FMA (checked at run time), fused kernels in 8-lane registers
+//! take two B panels at once (a 4×16 tile), or two A panels where one B panel is left (8×8),
+//! unless [`set_strict`] asks for the strict kernel, whose bits equal the browser's SIMD builds'.
 
 use super::simd::F32x4;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -198,33 +198,61 @@ fn gemm_packed(
             pack_a(&a, i0, mc, p0, kc, a_pack);
             let a_panels = mc.div_ceil(MR);
             let a_panel = |ip: usize| &a_pack[ip * kc * MR..(ip + 1) * kc * MR];
-            for jp in 0..n_panels {
-                let b_panel = &b_pack[jp * kc * NR..(jp + 1) * kc * NR];
+            let b_panel = |jp: usize| &b_pack[jp * kc * NR..(jp + 1) * kc * NR];
+            let mut jp = 0;
+            while jp < n_panels {
                 let j = jp * NR;
-                let nr = NR.min(n - j);
-                // Rows of the tile from row i of C on, as many as C has.
-                let mut store = |tile: &[[f32; NR]], i: usize| {
-                    for (r, tile_row) in tile.iter().enumerate().take(m - i) {
-                        let row = &mut c[(i + r) * ldc + j..(i + r) * ldc + j + nr];
-                        if acc {
-                            row.iter_mut().zip(tile_row).for_each(|(c, t)| *c += t);
-                        } else {
-                            row.copy_from_slice(&tile_row[..nr]);
-                        }
+                if fused && jp + 1 < n_panels {
+                    // Two B panels at once: a 4×16 tile per A panel.
+                    let nr = (2 * NR).min(n - j);
+                    let (b0, b1) = (b_panel(jp), b_panel(jp + 1));
+                    for ip in 0..a_panels {
+                        let tile = fused::tile_wide(kc, a_panel(ip), b0, b1);
+                        store(c, ldc, i0 + ip * MR, j, m, nr, acc, &tile);
                     }
-                };
+                    jp += 2;
+                    continue;
+                }
+                let nr = NR.min(n - j);
                 let mut ip = 0;
                 while ip < a_panels {
                     let i = i0 + ip * MR;
                     if fused && ip + 1 < a_panels {
-                        store(&fused::tile(kc, a_panel(ip), a_panel(ip + 1), b_panel), i);
+                        let tile = fused::tile(kc, a_panel(ip), a_panel(ip + 1), b_panel(jp));
+                        store(c, ldc, i, j, m, nr, acc, &tile);
                         ip += 2;
                     } else {
-                        store(&micro_kernel(kc, a_panel(ip), b_panel), i);
+                        let tile = micro_kernel(kc, a_panel(ip), b_panel(jp));
+                        store(c, ldc, i, j, m, nr, acc, &tile);
                         ip += 1;
                     }
                 }
+                jp += 1;
             }
+        }
+    }
+}
+
+/// Rows of `tile` into C from row `i`, column `j` on: as many rows as C has (`m`), `nr` columns;
+/// added to C when `acc`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn store<const W: usize>(
+    c: &mut [f32],
+    ldc: usize,
+    i: usize,
+    j: usize,
+    m: usize,
+    nr: usize,
+    acc: bool,
+    tile: &[[f32; W]],
+) {
+    for (r, tile_row) in tile.iter().enumerate().take(m - i) {
+        let row = &mut c[(i + r) * ldc + j..(i + r) * ldc + j + nr];
+        if acc {
+            row.iter_mut().zip(tile_row).for_each(|(c, t)| *c += t);
+        } else {
+            row.copy_from_slice(&tile_row[..nr]);
         }
     }
 }
@@ -340,8 +368,9 @@ fn micro_kernel(kc: usize, a: &[f32], b: &[f32]) -> [[f32; NR]; MR] {
     tile
 }
 
-/// The fused kernel: two `MR×NR` tiles at once, from two packed A panels against one B panel,
-/// each row of the pair one 8-lane register (NR = 8), accumulated with fused multiply-adds.
+/// The fused kernels: two `MR×NR` tiles at once, from one A panel against two B panels (each
+/// row two 8-lane registers: two B loads feed eight multiply-adds) or from two A panels against
+/// one B panel, accumulated with fused multiply-adds.
 #[cfg(target_arch = "x86_64")]
 mod fused {
     use super::{MR, NR};
@@ -365,6 +394,47 @@ mod fused {
         assert!(available() && a0.len() >= kc * MR && a1.len() >= kc * MR && b.len() >= kc * NR);
         // SAFETY: the CPU has AVX2 and FMA, and the panels hold kc rows each: checked above.
         unsafe { tile_avx2(kc, a0.as_ptr(), a1.as_ptr(), b.as_ptr()) }
+    }
+
+    /// The `MR×2·NR` tile of A·B for the A panel `a` and the B panels `b0` and `b1` side by
+    /// side. Call only where [`available`] says so.
+    pub fn tile_wide(kc: usize, a: &[f32], b0: &[f32], b1: &[f32]) -> [[f32; 2 * NR]; MR] {
+        assert!(available() && a.len() >= kc * MR && b0.len() >= kc * NR && b1.len() >= kc * NR);
+        // SAFETY: the CPU has AVX2 and FMA, and the panels hold kc rows each: checked above.
+        unsafe { tile_wide_avx2(kc, a.as_ptr(), b0.as_ptr(), b1.as_ptr()) }
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn tile_wide_avx2(
+        kc: usize,
+        a: *const f32,
+        b0: *const f32,
+        b1: *const f32,
+    ) -> [[f32; 2 * NR]; MR] {
+        let mut acc = [[_mm256_setzero_ps(); 2]; MR];
+        for p in 0..kc {
+            // SAFETY (the pointer arithmetic): p < kc, within the lengths `tile_wide` checked.
+            let (v0, v1) = unsafe {
+                (
+                    _mm256_loadu_ps(b0.add(p * NR)),
+                    _mm256_loadu_ps(b1.add(p * NR)),
+                )
+            };
+            for (r, acc_row) in acc.iter_mut().enumerate() {
+                let x = _mm256_set1_ps(unsafe { *a.add(p * MR + r) });
+                acc_row[0] = _mm256_fmadd_ps(x, v0, acc_row[0]);
+                acc_row[1] = _mm256_fmadd_ps(x, v1, acc_row[1]);
+            }
+        }
+        let mut tile = [[0.0f32; 2 * NR]; MR];
+        for (row, [v0, v1]) in tile.iter_mut().zip(acc) {
+            // SAFETY: a row holds 2·NR = 16 floats.
+            unsafe {
+                _mm256_storeu_ps(row.as_mut_ptr(), v0);
+                _mm256_storeu_ps(row.as_mut_ptr().add(NR), v1);
+            }
+        }
+        tile
     }
 
     #[target_feature(enable = "avx2,fma")]
@@ -403,6 +473,10 @@ mod fused {
     }
 
     pub fn tile(_: usize, _: &[f32], _: &[f32], _: &[f32]) -> [[f32; NR]; 2 * MR] {
+        unreachable!("no fused kernel on this target")
+    }
+
+    pub fn tile_wide(_: usize, _: &[f32], _: &[f32], _: &[f32]) -> [[f32; 2 * NR]; MR] {
         unreachable!("no fused kernel on this target")
     }
 }
