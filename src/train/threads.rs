@@ -6,6 +6,7 @@ use super::{Peer, StepStats, TrainConfig, Trainer};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::nn::{Model, ModelSpec};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::thread::{Scope, ScopedJoinHandle};
 
@@ -56,9 +57,17 @@ impl<'scope, 'env> ThreadPeer<'scope, 'env> {
                 Model::new(&spec, 0).and_then(|m| Trainer::new(m, config, data.len()));
             for job in job_rx {
                 let result = match &mut trainer {
-                    Ok(trainer) => compute(trainer, data, &job),
+                    // A panic (a bug) is this thread's failure, told to the trainer, never the
+                    // scope's: the thread answers every later job with it.
+                    Ok(t) => match catch_unwind(AssertUnwindSafe(|| compute(t, data, &job))) {
+                        Ok(result) => result,
+                        Err(_) => {
+                            trainer = Err(Error::Invalid("it panicked".into()));
+                            Err(Error::Invalid("a training thread panicked".into()))
+                        }
+                    },
                     Err(e) => Err(Error::Invalid(format!(
-                        "the thread's network: {}",
+                        "a training thread failed: {}",
                         e.reason()
                     ))),
                 };
@@ -119,7 +128,7 @@ impl Peer for ThreadPeer<'_, '_> {
         let answer = self
             .answers
             .recv()
-            .map_err(|_| Error::Invalid("a training thread stopped (it panicked)".into()))?;
+            .map_err(|_| Error::Invalid("a training thread stopped".into()))?;
         self.spare = Some(answer.job);
         let (stats, theirs) = answer.result?;
         grads.copy_from_slice(&theirs);
