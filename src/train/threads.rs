@@ -10,16 +10,18 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::thread::{Scope, ScopedJoinHandle};
 
-/// A share of a batch to compute: the weights to compute it with, and which examples.
+/// A share of a batch to compute: the weights to compute it with and which examples; the thread
+/// writes the share's gradients into `grads`, flattened in [`Model::params`] order. The buffers
+/// go back and forth, reused from step to step.
 struct Job {
     weights: Vec<f32>,
     indices: Vec<usize>,
+    grads: Vec<f32>,
 }
 
-/// What comes back: the share's statistics and its gradients, flattened in
-/// [`Model::params`] order (or why not), and the job's buffers for the next one.
+/// What comes back: the share's statistics (or why not), and the job with its gradients.
 struct Answer {
-    result: Result<(StepStats, Vec<f32>)>,
+    result: Result<StepStats>,
     job: Job,
 }
 
@@ -55,11 +57,11 @@ impl<'scope, 'env> ThreadPeer<'scope, 'env> {
         let thread = scope.spawn(move || {
             let mut trainer =
                 Model::new(&spec, 0).and_then(|m| Trainer::new(m, config, data.len()));
-            for job in job_rx {
+            for mut job in job_rx {
                 let result = match &mut trainer {
                     // A panic (a bug) is this thread's failure, told to the trainer, never the
                     // scope's: the thread answers every later job with it.
-                    Ok(t) => match catch_unwind(AssertUnwindSafe(|| compute(t, data, &job))) {
+                    Ok(t) => match catch_unwind(AssertUnwindSafe(|| compute(t, data, &mut job))) {
                         Ok(result) => result,
                         Err(_) => {
                             trainer = Err(Error::Invalid("it panicked".into()));
@@ -86,8 +88,8 @@ impl<'scope, 'env> ThreadPeer<'scope, 'env> {
     }
 }
 
-/// A share's gradients with the weights the job carries.
-fn compute(trainer: &mut Trainer, data: &Dataset, job: &Job) -> Result<(StepStats, Vec<f32>)> {
+/// A share's gradients with the weights the job carries, into the job.
+fn compute(trainer: &mut Trainer, data: &Dataset, job: &mut Job) -> Result<StepStats> {
     let mut at = 0;
     for p in trainer.model.params_mut() {
         let value = p.value.as_slice_mut().expect("standard layout");
@@ -95,12 +97,10 @@ fn compute(trainer: &mut Trainer, data: &Dataset, job: &Job) -> Result<(StepStat
         at += value.len();
     }
     let stats = trainer.gradients(data, &job.indices)?;
-    let grads = trainer
-        .model
-        .params()
-        .flat_map(|p| p.grad.iter().copied())
-        .collect();
-    Ok((stats, grads))
+    job.grads.clear();
+    job.grads
+        .extend(trainer.model.params().flat_map(|p| p.grad.iter().copied()));
+    Ok(stats)
 }
 
 impl Peer for ThreadPeer<'_, '_> {
@@ -113,6 +113,7 @@ impl Peer for ThreadPeer<'_, '_> {
         let mut job = self.spare.take().unwrap_or(Job {
             weights: Vec::new(),
             indices: Vec::new(),
+            grads: Vec::new(),
         });
         job.weights.clear();
         job.weights
@@ -129,9 +130,11 @@ impl Peer for ThreadPeer<'_, '_> {
             .answers
             .recv()
             .map_err(|_| Error::Invalid("a training thread stopped".into()))?;
+        let stats = answer.result;
+        if stats.is_ok() {
+            grads.copy_from_slice(&answer.job.grads);
+        }
         self.spare = Some(answer.job);
-        let (stats, theirs) = answer.result?;
-        grads.copy_from_slice(&theirs);
-        Ok(stats)
+        stats
     }
 }
