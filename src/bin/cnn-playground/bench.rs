@@ -52,22 +52,30 @@ fn threaded(
         let mut step = || {
             trainer
                 .step_with_all(&mut shared, data, batch)
+                .map(|_| ())
                 .map_err(|e| e.to_string())
         };
         for _ in 0..3 {
             step()?;
         }
         let rates: Vec<f64> = (0..runs)
-            .map(|_| {
-                let t = Instant::now();
-                for _ in 0..steps {
-                    step()?;
-                }
-                Ok((steps * batch.len()) as f64 / t.elapsed().as_secs_f64())
-            })
+            .map(|_| images_per_s(steps, batch.len(), &mut step))
             .collect::<Result<_, String>>()?;
         Ok(median(rates))
     })
+}
+
+/// Training images/s over `steps` calls of `step`, each a batch of `batch`.
+fn images_per_s(
+    steps: usize,
+    batch: usize,
+    mut step: impl FnMut() -> Result<(), String>,
+) -> Result<f64, String> {
+    let t = Instant::now();
+    for _ in 0..steps {
+        step()?;
+    }
+    Ok((steps * batch) as f64 / t.elapsed().as_secs_f64())
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -134,12 +142,9 @@ pub fn run(args: &Args) -> Result<(), String> {
     let fused = gemm::fused();
     let timed_run = |trainer: &mut Trainer, strict: bool| -> Result<f64, String> {
         gemm::set_strict(strict);
-        let t = Instant::now();
-        for _ in 0..steps {
-            train_step(trainer)?;
-        }
+        let rate = images_per_s(steps, batch, || train_step(trainer));
         gemm::set_strict(!fused);
-        Ok((steps as f64 * batch as f64) / t.elapsed().as_secs_f64())
+        rate
     };
     let (mut train, mut strict) = (Vec::new(), Vec::new());
     for _ in 0..runs {
