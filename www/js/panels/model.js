@@ -33,8 +33,9 @@ export function setupModel(panel, app, core) {
     notice.textContent = ok ? '' : `This browser is not keeping the model (${reason}): download it to keep it, or it is lost when the page closes.`;
     panel.dataset.storage = ok ? 'ok' : 'unavailable';
   });
+  const schedules = core.schedules();
   app.on('model', ({ params, layers, history }) => {
-    const trained = history.steps > 0 && history.config ? ` · last trained with ${trainingSettings(history.config, core.schedules())}` : '';
+    const trained = history.steps > 0 && history.config ? ` · last trained with ${trainingSettings(history.config, schedules)}` : '';
     summary.textContent = `${layers.map((l) => l.name).join(' → ')} · ${params.toLocaleString('en')} parameters${trained}`;
   });
 
