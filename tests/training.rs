@@ -230,6 +230,17 @@ struct LocalPeer {
     fail: bool,
 }
 
+impl LocalPeer {
+    fn new(trainer: Trainer) -> Self {
+        LocalPeer {
+            trainer,
+            grads: Vec::new(),
+            stats: None,
+            fail: false,
+        }
+    }
+}
+
 impl Peer for LocalPeer {
     fn start(&mut self, model: &Model, data: &Dataset, indices: &[usize]) -> Result<()> {
         for (mine, theirs) in self.trainer.model.params_mut().zip(model.params()) {
@@ -306,12 +317,7 @@ fn a_batch_shared_three_ways_follows_the_full_batch_gradient() {
     let all: Vec<usize> = (0..62).collect();
     let mut single = sgd_trainer(3);
     let mut split = sgd_trainer(3);
-    let mut peers = [9, 10].map(|seed| LocalPeer {
-        trainer: sgd_trainer(seed),
-        grads: Vec::new(),
-        stats: None,
-        fail: false,
-    });
+    let mut peers = [9, 10].map(|seed| LocalPeer::new(sgd_trainer(seed)));
     let a = single.step(&data, &all).unwrap();
     let mut shared: Vec<&mut dyn Peer> = peers.iter_mut().map(|p| p as &mut dyn Peer).collect();
     let b = split.step_with_all(&mut shared, &data, &all).unwrap();
@@ -360,12 +366,7 @@ fn a_data_parallel_step_follows_the_full_batch_gradient() {
     let all: Vec<usize> = (0..63).collect();
     let mut single = sgd_trainer(3);
     let mut split = sgd_trainer(3);
-    let mut peer = LocalPeer {
-        trainer: sgd_trainer(9),
-        grads: Vec::new(),
-        stats: None,
-        fail: false,
-    };
+    let mut peer = LocalPeer::new(sgd_trainer(9));
     let a = single.step(&data, &all).unwrap();
     let b = split.step_with(&mut peer, &data, &all).unwrap();
     same_step(&single, (a, &split, b));
@@ -395,12 +396,7 @@ fn a_failure_in_this_sides_half_is_its_own_not_the_peers() {
     let five =
         |seed| Trainer::new(Model::new(&spec, seed).unwrap(), TrainConfig::default(), 64).unwrap();
     let mut trainer = five(0);
-    let mut peer = LocalPeer {
-        trainer: five(9),
-        grads: Vec::new(),
-        stats: None,
-        fail: false,
-    };
+    let mut peer = LocalPeer::new(five(9));
     let err = trainer.step_with(&mut peer, &data, &indices).unwrap_err();
     assert_eq!(err.kind(), "invalid", "{err}");
     assert!(err.to_string().contains("gives 5 scores"), "{err}");
