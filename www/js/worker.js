@@ -309,6 +309,7 @@ async function trainLoop(training, latest) {
   let rate = 0;
   let points = [];
   let redraw = false;
+  let last = null; // the last call's progress
   while (training()) {
     const t0 = performance.now();
     let events;
@@ -338,21 +339,8 @@ async function trainLoop(training, latest) {
     since.images += r.seen; since.loss += r.loss * r.seen || 0; since.correct += r.correct;
     if (r.redraw) { points = []; redraw = true; }
     points.push(...r.points);
-    const now = performance.now();
-    if ((now - lastPost >= PROGRESS_INTERVAL_MS || epochDone) && since.images > 0) {
-      const instant = (since.images * 1000) / (now - since.time);
-      rate = rate ? 0.7 * rate + 0.3 * instant : instant;
-      const remaining = (run.epochs - r.epoch + (1 - r.epoch_progress)) * r.epoch_images;
-      post('progress', {
-        epoch: r.epoch, epochs: run.epochs, epochProgress: r.epoch_progress, steps: r.total_steps,
-        loss: since.loss / since.images, accuracy: since.correct / since.images,
-        imagesPerSecond: rate, lr: r.lr, etaSeconds: remaining / rate, points, redraw,
-      });
-      lastPost = now;
-      since = { images: 0, loss: 0, correct: 0, time: now };
-      points = [];
-      redraw = false;
-    }
+    last = r;
+    if ((performance.now() - lastPost >= PROGRESS_INTERVAL_MS || epochDone) && since.images > 0) report();
     if (epochDone) {
       // The epoch's test score; a stop, a reset or an upload meanwhile ends the loop quietly.
       const test = await measure(latest);
@@ -370,8 +358,27 @@ async function trainLoop(training, latest) {
     if (waiting) await sleep(30);
     else await yieldToEvents();
   }
-  // Paused: the page sees the model as the loop left it.
+  // Paused or stopped: the steps since the last report reach the charts, as they reached the
+  // model's history, and the page sees the model as the loop left it.
+  if (latest() && since.images > 0) report();
   if (latest() && run.state === 'paused') announce('trained');
+
+  /** Posts the steps since the last report: their mean loss and accuracy, and their points. */
+  function report() {
+    const now = performance.now();
+    const instant = (since.images * 1000) / (now - since.time);
+    rate = rate ? 0.7 * rate + 0.3 * instant : instant;
+    const remaining = (run.epochs - last.epoch + (1 - last.epoch_progress)) * last.epoch_images;
+    post('progress', {
+      epoch: last.epoch, epochs: run.epochs, epochProgress: last.epoch_progress, steps: last.total_steps,
+      loss: since.loss / since.images, accuracy: since.correct / since.images,
+      imagesPerSecond: rate, lr: last.lr, etaSeconds: remaining / rate, points, redraw,
+    });
+    lastPost = now;
+    since = { images: 0, loss: 0, correct: 0, time: now };
+    points = [];
+    redraw = false;
+  }
 
   /** A step failed and was not applied: the run pauses with the model before it, and says why. */
   function fail(message, diverged = false) {
