@@ -110,6 +110,12 @@ pub fn fused() -> bool {
     !STRICT.load(Ordering::Relaxed) && fused::available()
 }
 
+/// Whether GEMMs round as the strict kernel does, multiply then add, the same bits everywhere:
+/// not with the native fused kernel, nor in the relaxed-SIMD build.
+pub fn strict() -> bool {
+    !(cfg!(target_feature = "relaxed-simd") || fused())
+}
+
 /// C = A·B row by row as dot products, for A with contiguous rows and B with contiguous columns.
 /// Four columns at a time: four independent sums keep the adder busy where one would wait on
 /// its own latency (batch-1 inference spends most of its time here, in fc1).
@@ -249,7 +255,15 @@ fn store<const W: usize>(
 ) {
     for (r, tile_row) in tile.iter().enumerate().take(m - i) {
         let row = &mut c[(i + r) * ldc + j..(i + r) * ldc + j + nr];
-        if acc {
+        if let Ok(row) = <&mut [f32; W]>::try_from(&mut *row) {
+            // A whole tile row: a constant length, so the copy or sum is inlined (a call to
+            // memmove per row costs as much as a short GEMM's multiply-adds).
+            if acc {
+                row.iter_mut().zip(tile_row).for_each(|(c, t)| *c += t);
+            } else {
+                *row = *tile_row;
+            }
+        } else if acc {
             row.iter_mut().zip(tile_row).for_each(|(c, t)| *c += t);
         } else {
             row.copy_from_slice(&tile_row[..nr]);
