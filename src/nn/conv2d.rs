@@ -8,6 +8,7 @@ use super::spec::{About, Init, LayerConfig, Planned};
 use crate::error::{Error, Result};
 use crate::field::{Field, Size2};
 use crate::ops::conv::{conv2d_backward, conv2d_forward, Conv2dGeometry};
+use crate::ops::winograd;
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -146,7 +147,9 @@ impl LayerConfig for Conv2dSpec {
             params: params as usize,
             flops: product("the FLOPs", &[2, oc, conv.patch_len(), conv.out_len()])?,
             cache: 0,
-            scratch: 2 * conv.scratch_len() as u64,
+            // im2col's columns and their gradient, and Winograd's tiles where it may run.
+            scratch: (2 * conv.scratch_len() + winograd::scratch_len(&conv, oc / self.groups))
+                as u64,
         })
     }
 

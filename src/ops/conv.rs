@@ -1,8 +1,10 @@
 //! 2-D convolution (PyTorch's `F.conv2d`: cross-correlation, zero padding, stride), forward and
-//! backward, by im2col + GEMM. The same code filters a photo and trains the network.
+//! backward, by im2col + GEMM, or by Winograd's F(2×2, 3×3) where that is faster. The same code
+//! filters a photo and trains the network.
 
 use super::gemm::{gemm, MatRef};
 use super::im2col::{col2im, im2col};
+use super::winograd;
 use crate::error::{Error, Result};
 use ndarray::{Array4, ArrayView1, ArrayView4};
 
@@ -213,6 +215,14 @@ pub fn conv2d_forward(
     y: &mut [f32],
 ) {
     let (k, p) = (g.patch_len(), g.out_len());
+    for yn in y.chunks_exact_mut(out_channels * p).take(batch) {
+        for (oc, plane) in yn.chunks_exact_mut(p).enumerate() {
+            plane.fill(b.map_or(0.0, |b| b[oc]));
+        }
+    }
+    if winograd::runs(g, out_channels) {
+        return winograd::conv2d_forward(x, batch, g, w, out_channels, y);
+    }
     // One output channel at stride 1 (a photo filter): a GEMM with one row would waste most of
     // its tile, so slide the kernel directly.
     let direct = out_channels == 1 && g.stride == 1;
@@ -225,9 +235,6 @@ pub fn conv2d_forward(
             .zip(y.chunks_exact_mut(out_channels * p))
             .take(batch)
         {
-            for (oc, plane) in yn.chunks_exact_mut(p).enumerate() {
-                plane.fill(b.map_or(0.0, |b| b[oc]));
-            }
             if direct {
                 conv2d_direct(xn, g, w, yn, cols);
                 continue;
@@ -294,34 +301,44 @@ pub fn conv2d_backward(
     if let Some(dx) = dx.as_deref_mut() {
         dx.fill(0.0);
     }
-    with_scratch(band, if dx.is_some() { band } else { 0 }, |cols, dcols| {
-        for (n, dyn_) in dy.chunks_exact(out_channels * p).take(batch).enumerate() {
-            let xn = &x[n * g.in_len()..(n + 1) * g.in_len()];
-            for rows in g.row_bands() {
-                let width = rows.len() * g.out_w;
-                let dy_band = MatRef {
-                    data: &dyn_[rows.start * g.out_w..],
-                    rows: out_channels,
-                    cols: width,
-                    row_stride: p,
-                    col_stride: 1,
-                };
-                let cols = &mut cols[..k * width];
-                im2col(xn, g, rows.clone(), cols);
-                gemm(dy_band, MatRef::new(cols, k, width).t(), dw, k, true);
-                if let Some(dx) = dx.as_deref_mut() {
-                    let dcols = &mut dcols[..k * width];
-                    gemm(wt, dy_band, dcols, width, false);
-                    col2im(
-                        dcols,
-                        g,
-                        rows.clone(),
-                        &mut dx[n * g.in_len()..(n + 1) * g.in_len()],
-                    );
+    // The input gradient by Winograd, after the weight gradient's loop, or here band by band.
+    let winograd_dx = dx.is_some() && winograd::runs(g, out_channels);
+    let mut dx_here = dx.as_deref_mut().filter(|_| !winograd_dx);
+    with_scratch(
+        band,
+        if dx_here.is_some() { band } else { 0 },
+        |cols, dcols| {
+            for (n, dyn_) in dy.chunks_exact(out_channels * p).take(batch).enumerate() {
+                let xn = &x[n * g.in_len()..(n + 1) * g.in_len()];
+                for rows in g.row_bands() {
+                    let width = rows.len() * g.out_w;
+                    let dy_band = MatRef {
+                        data: &dyn_[rows.start * g.out_w..],
+                        rows: out_channels,
+                        cols: width,
+                        row_stride: p,
+                        col_stride: 1,
+                    };
+                    let cols = &mut cols[..k * width];
+                    im2col(xn, g, rows.clone(), cols);
+                    gemm(dy_band, MatRef::new(cols, k, width).t(), dw, k, true);
+                    if let Some(dx) = dx_here.as_deref_mut() {
+                        let dcols = &mut dcols[..k * width];
+                        gemm(wt, dy_band, dcols, width, false);
+                        col2im(
+                            dcols,
+                            g,
+                            rows.clone(),
+                            &mut dx[n * g.in_len()..(n + 1) * g.in_len()],
+                        );
+                    }
                 }
             }
-        }
-    });
+        },
+    );
+    if let Some(dx) = dx.filter(|_| winograd_dx) {
+        winograd::conv2d_input_grad(dy, batch, g, w, out_channels, dx);
+    }
     if let Some(db) = db {
         for dyn_ in dy.chunks_exact(out_channels * p).take(batch) {
             for (d, plane) in db.iter_mut().zip(dyn_.chunks_exact(p)) {

@@ -60,6 +60,24 @@ mod imp {
         pub fn mul_add(self, a: Self, b: Self) -> Self {
             self + a * b
         }
+        /// Lanes 0 and 2 of `self`, then of `o`; [`F32x4::odds`] has lanes 1 and 3.
+        #[inline(always)]
+        pub fn evens(self, o: Self) -> Self {
+            F32x4(i32x4_shuffle::<0, 2, 4, 6>(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn odds(self, o: Self) -> Self {
+            F32x4(i32x4_shuffle::<1, 3, 5, 7>(self.0, o.0))
+        }
+        /// Lanes 0 and 1 of `self` and `o` taking turns; [`F32x4::zip_high`] lanes 2 and 3.
+        #[inline(always)]
+        pub fn zip_low(self, o: Self) -> Self {
+            F32x4(i32x4_shuffle::<0, 4, 1, 5>(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn zip_high(self, o: Self) -> Self {
+            F32x4(i32x4_shuffle::<2, 6, 3, 7>(self.0, o.0))
+        }
     }
 
     impl core::ops::Add for F32x4 {
@@ -67,6 +85,14 @@ mod imp {
         #[inline(always)]
         fn add(self, o: Self) -> Self {
             F32x4(f32x4_add(self.0, o.0))
+        }
+    }
+
+    impl core::ops::Sub for F32x4 {
+        type Output = Self;
+        #[inline(always)]
+        fn sub(self, o: Self) -> Self {
+            F32x4(f32x4_sub(self.0, o.0))
         }
     }
 
@@ -129,6 +155,22 @@ mod imp {
         pub fn mul_add(self, a: Self, b: Self) -> Self {
             self + a * b
         }
+        #[inline(always)]
+        pub fn evens(self, o: Self) -> Self {
+            F32x4(unsafe { _mm_shuffle_ps::<0b10_00_10_00>(self.0, o.0) })
+        }
+        #[inline(always)]
+        pub fn odds(self, o: Self) -> Self {
+            F32x4(unsafe { _mm_shuffle_ps::<0b11_01_11_01>(self.0, o.0) })
+        }
+        #[inline(always)]
+        pub fn zip_low(self, o: Self) -> Self {
+            F32x4(unsafe { _mm_unpacklo_ps(self.0, o.0) })
+        }
+        #[inline(always)]
+        pub fn zip_high(self, o: Self) -> Self {
+            F32x4(unsafe { _mm_unpackhi_ps(self.0, o.0) })
+        }
     }
 
     impl core::ops::Add for F32x4 {
@@ -136,6 +178,14 @@ mod imp {
         #[inline(always)]
         fn add(self, o: Self) -> Self {
             F32x4(unsafe { _mm_add_ps(self.0, o.0) })
+        }
+    }
+
+    impl core::ops::Sub for F32x4 {
+        type Output = Self;
+        #[inline(always)]
+        fn sub(self, o: Self) -> Self {
+            F32x4(unsafe { _mm_sub_ps(self.0, o.0) })
         }
     }
 
@@ -193,6 +243,22 @@ mod imp {
         pub fn mul_add(self, a: Self, b: Self) -> Self {
             self + a * b
         }
+        #[inline(always)]
+        pub fn evens(self, o: Self) -> Self {
+            F32x4([self.0[0], self.0[2], o.0[0], o.0[2]])
+        }
+        #[inline(always)]
+        pub fn odds(self, o: Self) -> Self {
+            F32x4([self.0[1], self.0[3], o.0[1], o.0[3]])
+        }
+        #[inline(always)]
+        pub fn zip_low(self, o: Self) -> Self {
+            F32x4([self.0[0], o.0[0], self.0[1], o.0[1]])
+        }
+        #[inline(always)]
+        pub fn zip_high(self, o: Self) -> Self {
+            F32x4([self.0[2], o.0[2], self.0[3], o.0[3]])
+        }
     }
 
     impl core::ops::Add for F32x4 {
@@ -200,6 +266,14 @@ mod imp {
         #[inline(always)]
         fn add(self, o: Self) -> Self {
             F32x4(std::array::from_fn(|i| self.0[i] + o.0[i]))
+        }
+    }
+
+    impl core::ops::Sub for F32x4 {
+        type Output = Self;
+        #[inline(always)]
+        fn sub(self, o: Self) -> Self {
+            F32x4(std::array::from_fn(|i| self.0[i] - o.0[i]))
         }
     }
 
@@ -234,6 +308,18 @@ mod tests {
         {
             lane.store(&mut out);
             assert_eq!(out, [want; 4]);
+        }
+        let (u, w) = (F32x4::load(&a), F32x4::load(&b));
+        let cases = [
+            (u - w, [-0.5, -6.0, 4.25, -7.0]),
+            (u.evens(w), [1.5, 3.25, 2.0, -1.0]),
+            (u.odds(w), [-2.0, 0.0, 4.0, 7.0]),
+            (u.zip_low(w), [1.5, 2.0, -2.0, 4.0]),
+            (u.zip_high(w), [3.25, -1.0, 0.0, 7.0]),
+        ];
+        for (v, want) in cases {
+            v.store(&mut out);
+            assert_eq!(out, want);
         }
     }
 }

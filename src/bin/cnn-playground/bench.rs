@@ -7,7 +7,9 @@ use crate::output;
 use cnn_playground::data::Dataset;
 use cnn_playground::image::{filters::Filter, Image};
 use cnn_playground::nn::{Mode, Model, ModelSpec};
+use cnn_playground::ops::conv::{conv2d_backward, conv2d_forward, Conv2dGeometry};
 use cnn_playground::ops::gemm;
+use cnn_playground::ops::winograd::{self, Path};
 use cnn_playground::rng::Rng;
 use cnn_playground::train::threads::ThreadPeer;
 use cnn_playground::train::{Peer, TrainConfig, Trainer};
@@ -30,7 +32,88 @@ struct Report {
     infer_gflops: f64,
     mean_filter_1133x1700_ms: f64,
     forward_mflop_per_image: f64,
+    /// The tutorial's 3×3 convolutions by either path (with the fused kernel only: the strict
+    /// path is im2col).
+    convolutions: Vec<ConvTimes>,
     runs: usize,
+}
+
+/// One convolution's medians, ms per batch, by im2col + GEMM and by Winograd F(2×2, 3×3).
+#[derive(Serialize)]
+struct ConvTimes {
+    layer: &'static str,
+    /// The path the rule in `ops::winograd` takes for it.
+    runs: &'static str,
+    im2col_forward_ms: f64,
+    winograd_forward_ms: f64,
+    /// Backward as training runs it: the weight gradient, and the input gradient but for conv1.
+    im2col_backward_ms: f64,
+    winograd_backward_ms: f64,
+}
+
+/// The ms one call of `f` takes, ten calls timed together.
+fn ms_per_call(mut f: impl FnMut()) -> f64 {
+    const CALLS: usize = 10;
+    let t = Instant::now();
+    for _ in 0..CALLS {
+        f();
+    }
+    t.elapsed().as_secs_f64() * 1e3 / CALLS as f64
+}
+
+/// The tutorial's two convolutions at `batch`, each by both paths taking turns, medians of
+/// `runs`.
+fn conv_paths(batch: usize, runs: usize, rng: &mut Rng) -> Vec<ConvTimes> {
+    let layers = [
+        ("conv1 1→16 at 28×28", 1, 16, 28, false),
+        ("conv2 16→32 at 14×14", 16, 32, 14, true),
+    ];
+    let mut random =
+        |len: usize| -> Vec<f32> { (0..len).map(|_| rng.uniform(-1.0, 1.0)).collect() };
+    layers
+        .into_iter()
+        .map(|(layer, c, oc, side, input_grad)| {
+            let g =
+                Conv2dGeometry::new((c, side, side), (3, 3), 1, 1).expect("the tutorial's sizes");
+            let (x, w) = (random(batch * g.in_len()), random(oc * g.patch_len()));
+            let dy = random(batch * oc * g.out_len());
+            let (mut y, mut dw, mut dx) =
+                (vec![0.0; dy.len()], vec![0.0; w.len()], vec![0.0; x.len()]);
+            let chosen = if winograd::runs(&g, oc) {
+                "Winograd"
+            } else {
+                "im2col"
+            };
+            // [path][forward, backward][run]
+            let mut times = [[vec![], vec![]], [vec![], vec![]]];
+            for run in 0..=runs {
+                for (path, times) in [Path::Im2col, Path::Winograd].into_iter().zip(&mut times) {
+                    winograd::set_path(path);
+                    let forward = ms_per_call(|| conv2d_forward(&x, batch, &g, &w, oc, None, &mut y));
+                    let backward = ms_per_call(|| {
+                        let dx = input_grad.then_some(&mut dx[..]);
+                        conv2d_backward(&x, batch, &g, &w, oc, &dy, &mut dw, None, dx)
+                    });
+                    // The first round warms up.
+                    if run > 0 {
+                        times[0].push(forward);
+                        times[1].push(backward);
+                    }
+                }
+            }
+            winograd::set_path(Path::Faster);
+            let [[im2col_forward_ms, im2col_backward_ms], [winograd_forward_ms, winograd_backward_ms]] =
+                times.map(|t| t.map(median));
+            ConvTimes {
+                layer,
+                runs: chosen,
+                im2col_forward_ms,
+                winograd_forward_ms,
+                im2col_backward_ms,
+                winograd_backward_ms,
+            }
+        })
+        .collect()
 }
 
 /// The median images/s of `runs` runs of `steps` steps, each batch shared by `threads` threads.
@@ -198,6 +281,12 @@ pub fn run(args: &Args) -> Result<(), String> {
         })
         .collect();
 
+    let convolutions = if fused {
+        conv_paths(batch, runs, &mut rng)
+    } else {
+        Vec::new()
+    };
+
     let (train, infer) = (median(train), median(infer));
     let report = Report {
         gemm: if fused { "fused" } else { "strict" },
@@ -210,6 +299,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         infer_gflops: flops / (infer * 1e-3) / 1e9,
         mean_filter_1133x1700_ms: median(filter),
         forward_mflop_per_image: flops / 1e6,
+        convolutions,
         runs,
     };
     println!("native core, 1 thread, medians of {runs} runs (the tutorial's CNN, {:.3} MFLOP/image forward)", report.forward_mflop_per_image);
@@ -231,6 +321,20 @@ pub fn run(args: &Args) -> Result<(), String> {
         "  mean filter 1133×1700×3   {:>8.1} ms",
         report.mean_filter_1133x1700_ms
     );
+    if !report.convolutions.is_empty() {
+        println!("  3×3 convolutions, batch {batch}, ms forward / backward (as training runs it)");
+    }
+    for c in &report.convolutions {
+        println!(
+            "    {:<22} im2col {:>6.2} / {:>6.2}   Winograd {:>6.2} / {:>6.2}   runs {}",
+            c.layer,
+            c.im2col_forward_ms,
+            c.im2col_backward_ms,
+            c.winograd_forward_ms,
+            c.winograd_backward_ms,
+            c.runs
+        );
+    }
     write_json(args, &report)
 }
 
