@@ -14,20 +14,24 @@ stage() {
     timings+=("$(printf '%-28s %4ss' "$name" $(( $(date +%s) - t0 )))")
 }
 
-# The tests compiled for wasm32 and run in the browser: those marked to run in both places.
-WASM_TESTS=(--test conv_reference --test network_reference --test layer_reference --test gradcheck --test training --test replica --test session --test hostile_wasm)
+# The tests compiled for wasm32 and run in the browser: those marked to run in both places. The
+# numeric ones run on every build; the page's glue (the same code in each) on the SIMD build.
+NUMERIC_TESTS=(--test conv_reference --test network_reference --test layer_reference --test gradcheck --test training)
+GLUE_TESTS=(--test replica --test session --test hostile_wasm)
 
+# Without debug info: each test's wasm is a tenth the size, and linking it and running
+# wasm-bindgen on it take minutes less.
 wasm_tests() {
     use_wasm_toolchain
-    wasm-pack --log-level warn test --headless --chrome -- "${WASM_TESTS[@]}" "$@"
+    CARGO_PROFILE_TEST_DEBUG=false wasm-pack --log-level warn test --headless --chrome -- "${NUMERIC_TESTS[@]}" "$@"
 }
 # With the GPU path, whose tests run on WebGPU (SwiftShader's adapter: webdriver.json turns WebGPU
 # on in headless Chromium), some taking longer than the runner's 20 s.
-wasm_tests_gpu() { WASM_BINDGEN_TEST_TIMEOUT=180 wasm_tests --features gpu --test gpu; }
-# The same tests on the portable build (no SIMD instructions): both must meet the references.
+wasm_tests_gpu() { WASM_BINDGEN_TEST_TIMEOUT=180 wasm_tests "${GLUE_TESTS[@]}" --features gpu --test gpu; }
+# The numeric tests on the portable build (no SIMD instructions): both must meet the references.
 wasm_tests_portable() { portable wasm_tests; }
-# And on the relaxed-SIMD build (fused multiply-add): the references within their tolerances, a
-# seeded run reproducible, but its bits its own (tests/training.rs).
+# And on the relaxed-SIMD build (fused multiply-add, Winograd's 3×3 convolutions): the references
+# within their tolerances, a seeded run reproducible, but its bits its own (tests/training.rs).
 wasm_tests_relaxed() { relaxed wasm_tests; }
 wasm_clippy() {
     # Debian's rustc-web ships no clippy; the native lint run covers the shared code there.
