@@ -304,38 +304,35 @@ pub fn conv2d_backward(
     // The input gradient by Winograd, after the weight gradient's loop, or here band by band.
     let winograd_dx = dx.is_some() && winograd::runs(g, out_channels);
     let mut dx_here = dx.as_deref_mut().filter(|_| !winograd_dx);
-    with_scratch(
-        band,
-        if dx_here.is_some() { band } else { 0 },
-        |cols, dcols| {
-            for (n, dyn_) in dy.chunks_exact(out_channels * p).take(batch).enumerate() {
-                let xn = &x[n * g.in_len()..(n + 1) * g.in_len()];
-                for rows in g.row_bands() {
-                    let width = rows.len() * g.out_w;
-                    let dy_band = MatRef {
-                        data: &dyn_[rows.start * g.out_w..],
-                        rows: out_channels,
-                        cols: width,
-                        row_stride: p,
-                        col_stride: 1,
-                    };
-                    let cols = &mut cols[..k * width];
-                    im2col(xn, g, rows.clone(), cols);
-                    gemm(dy_band, MatRef::new(cols, k, width).t(), dw, k, true);
-                    if let Some(dx) = dx_here.as_deref_mut() {
-                        let dcols = &mut dcols[..k * width];
-                        gemm(wt, dy_band, dcols, width, false);
-                        col2im(
-                            dcols,
-                            g,
-                            rows.clone(),
-                            &mut dx[n * g.in_len()..(n + 1) * g.in_len()],
-                        );
-                    }
+    let dcols_len = if dx_here.is_some() { band } else { 0 };
+    with_scratch(band, dcols_len, |cols, dcols| {
+        for (n, dyn_) in dy.chunks_exact(out_channels * p).take(batch).enumerate() {
+            let xn = &x[n * g.in_len()..(n + 1) * g.in_len()];
+            for rows in g.row_bands() {
+                let width = rows.len() * g.out_w;
+                let dy_band = MatRef {
+                    data: &dyn_[rows.start * g.out_w..],
+                    rows: out_channels,
+                    cols: width,
+                    row_stride: p,
+                    col_stride: 1,
+                };
+                let cols = &mut cols[..k * width];
+                im2col(xn, g, rows.clone(), cols);
+                gemm(dy_band, MatRef::new(cols, k, width).t(), dw, k, true);
+                if let Some(dx) = dx_here.as_deref_mut() {
+                    let dcols = &mut dcols[..k * width];
+                    gemm(wt, dy_band, dcols, width, false);
+                    col2im(
+                        dcols,
+                        g,
+                        rows.clone(),
+                        &mut dx[n * g.in_len()..(n + 1) * g.in_len()],
+                    );
                 }
             }
-        },
-    );
+        }
+    });
     if let Some(dx) = dx.filter(|_| winograd_dx) {
         winograd::conv2d_input_grad(dy, batch, g, w, out_channels, dx);
     }

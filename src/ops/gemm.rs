@@ -255,16 +255,12 @@ fn store<const W: usize>(
 ) {
     for (r, tile_row) in tile.iter().enumerate().take(m - i) {
         let row = &mut c[(i + r) * ldc + j..(i + r) * ldc + j + nr];
-        if let Ok(row) = <&mut [f32; W]>::try_from(&mut *row) {
-            // A whole tile row: a constant length, so the copy or sum is inlined (a call to
-            // memmove per row costs as much as a short GEMM's multiply-adds).
-            if acc {
-                row.iter_mut().zip(tile_row).for_each(|(c, t)| *c += t);
-            } else {
-                *row = *tile_row;
-            }
-        } else if acc {
+        if acc {
             row.iter_mut().zip(tile_row).for_each(|(c, t)| *c += t);
+        } else if let Ok(row) = <&mut [f32; W]>::try_from(&mut *row) {
+            // A whole tile row: a constant length, so the copy is inlined (a call to memmove per
+            // row costs as much as a short GEMM's multiply-adds).
+            *row = *tile_row;
         } else {
             row.copy_from_slice(&tile_row[..nr]);
         }

@@ -47,16 +47,17 @@ pub fn set_path(path: Path) {
 /// im2col, whose scratch is banded.
 const MAX_SCRATCH: usize = 1 << 22;
 
-/// Whether [`conv2d_forward`]'s convolution (and its input gradient) runs here: one that can
-/// ([`scratch_len`] is not 0), no strictness asked of the GEMM, and the [`Path`] says so.
+/// Whether [`conv2d_forward`]'s convolution (and its input gradient) runs here: no strictness
+/// asked of the GEMM, the [`Path`] says so, and it can ([`scratch_len`] is not 0). Checked on
+/// every call, the cheap tests first.
 pub fn runs(g: &Conv2dGeometry, out_channels: usize) -> bool {
     !gemm::strict()
-        && scratch_len(g, out_channels) > 0
         && match PATH.load(Ordering::Relaxed) {
             0 => g.in_channels.min(out_channels) >= MIN_CHANNELS,
             1 => false,
             _ => true,
         }
+        && scratch_len(g, out_channels) > 0
 }
 
 /// The floats of scratch this convolution takes here at any batch, or 0 where it cannot run
@@ -227,11 +228,11 @@ fn convolve(
             }
         }
         transform_kernels(w, oc, c, flip, u);
+        let (in_plane, out_plane) = (g.in_len() / c, g.out_len());
         for first in (0..batch).step_by(images) {
             let chunk = first..(first + images).min(batch);
             let n = (chunk.len() * t.per_image).next_multiple_of(4);
             let (v, m) = (&mut v[..XI * c * n], &mut m[..XI * oc * n]);
-            let in_plane = g.in_len() / c;
             for ch in 0..c {
                 let planes = chunk
                     .clone()
@@ -255,7 +256,6 @@ fn convolve(
                     false,
                 );
             }
-            let out_plane = g.out_len();
             for o in 0..oc {
                 let planes = chunk
                     .clone()
