@@ -90,8 +90,109 @@ impl From<std::io::Error> for Error {
     }
 }
 
+/// The most characters of a file's string a message shows: names are short; a longer one is
+/// cut, with a count of the rest.
+const QUOTED: usize = 64;
+/// The most characters of a message: a file cannot make one the size of the file.
+const MESSAGE: usize = 2000;
+
+/// A string taken from a file (a name, a key, a class), as a message shows it: in quotes, on one
+/// line, with what a terminal or a page would act on escaped (control characters, line and
+/// paragraph separators, bidirectional overrides) and a long one cut: `'conv1.weight'`,
+/// `'a\u{1b}[31m'`, `'xxxx…' (1,000,000 characters)`.
+pub fn quote(s: &str) -> String {
+    let count = s.chars().count();
+    let shown: String = s.chars().take(QUOTED).collect();
+    let mut out = String::with_capacity(shown.len() + 2);
+    out.push('\'');
+    escape(&shown, &mut out, true);
+    if count > QUOTED {
+        out.push_str(&format!("…' ({count} characters)"));
+    } else {
+        out.push('\'');
+    }
+    out
+}
+
+/// A name from a file that a message shows bare when it is an identifier (`Conv2d`, `CNN`), and
+/// as [`quote`] does otherwise.
+pub fn ident(s: &str) -> String {
+    if !s.is_empty()
+        && s.len() <= QUOTED
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+    {
+        s.to_string()
+    } else {
+        quote(s)
+    }
+}
+
+/// A whole message made safe to print on one line or show in a page, whatever went into it:
+/// what [`quote`] escapes is escaped, and it is cut at [`MESSAGE`] characters.
+pub fn printable(message: &str) -> String {
+    let count = message.chars().count();
+    let shown: String = message.chars().take(MESSAGE).collect();
+    let mut out = String::with_capacity(shown.len());
+    escape(&shown, &mut out, false);
+    if count > MESSAGE {
+        out.push_str(&format!("… ({} more characters)", count - MESSAGE));
+    }
+    out
+}
+
+fn escape(s: &str, out: &mut String, quoted: bool) {
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\\' | '\'' if quoted => {
+                out.push('\\');
+                out.push(c);
+            }
+            // Controls, and the format characters that move or hide text: separators,
+            // zero-width marks, bidirectional embeddings, overrides and isolates, the BOM.
+            c if c.is_control()
+                || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
+                    | '\u{2060}'..='\u{2069}' | '\u{feff}') =>
+            {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+}
+
 /// `shape_err!("weight {:?} vs input {:?}", w, x)` builds an `Error::Shape`.
 #[macro_export]
 macro_rules! shape_err {
     ($($arg:tt)*) => { $crate::error::Error::Shape(format!($($arg)*)) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_files_strings_are_quoted_on_one_line_and_cut() {
+        assert_eq!(quote("conv1.weight"), "'conv1.weight'");
+        assert_eq!(ident("Conv2d"), "Conv2d");
+        assert_eq!(ident("Conv 2d"), "'Conv 2d'");
+        assert_eq!(
+            quote("a\n\u{1b}[31merror: \u{202e}x'\\"),
+            "'a\\n\\u{1b}[31merror: \\u{202e}x\\'\\\\'"
+        );
+        let long = "x".repeat(1_000_000);
+        assert_eq!(
+            quote(&long),
+            format!("'{}…' (1000000 characters)", "x".repeat(64))
+        );
+        let m = printable(&format!("line\n{long}"));
+        assert!(
+            m.starts_with("line\\nxxx") && m.ends_with("(998005 more characters)"),
+            "{m}"
+        );
+        assert!(!m.chars().any(char::is_control));
+    }
 }

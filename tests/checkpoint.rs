@@ -181,7 +181,7 @@ fn weights_that_do_not_fit_name_the_tensor_and_the_shapes() {
         message.contains("read as the tutorial's network"),
         "{message}"
     );
-    assert_eq!(detail, "the file's tensors: features.0.weight");
+    assert_eq!(detail, "the file's tensors: 'features.0.weight'");
 
     let mut wide = ModelSpec::tutorial();
     wide.layers[7] = cnn_playground::nn::LinearSpec::new(64).into();
@@ -243,7 +243,7 @@ fn broken_weights_are_refused() {
     tensors.push(entry("fc3.weight", Dtype::F32, &[1], vec![0; 4]));
     let (message, _) = refusal(&safetensors(&tensors, &[]));
     assert!(
-        message.starts_with("This file holds tensors the network does not have (fc3.weight)"),
+        message.starts_with("This file holds tensors the network does not have ('fc3.weight')"),
         "{message}"
     );
 }

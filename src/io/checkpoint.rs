@@ -12,7 +12,7 @@
 use super::identify::{identify, Kind};
 use super::tensors::{refuse, DType, Format, RawTensor, TensorFile};
 use super::{paddle, torch};
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
 use crate::nn::{Model, ModelSpec};
 use crate::train::{History, Recipe};
 use ndarray::ArrayD;
@@ -34,13 +34,15 @@ fn is_integer(name: &str) -> bool {
         .any(|b| name.ends_with(&format!(".{b}")))
 }
 
-/// `16×1×3×3`, as the page writes shapes.
+/// `16×1×3×3`, as the page writes shapes; a file's shape of more dimensions than a tensor has
+/// is cut short with a count.
 fn dims(shape: &[usize]) -> String {
-    let parts: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
-    if parts.is_empty() {
-        "a scalar".into()
-    } else {
-        parts.join("×")
+    const SHOWN: usize = 8;
+    let parts: Vec<String> = shape.iter().take(SHOWN).map(|d| d.to_string()).collect();
+    match shape.len() {
+        0 => "a scalar".into(),
+        n if n > SHOWN => format!("{}×… ({n} dimensions)", parts.join("×")),
+        _ => parts.join("×"),
     }
 }
 
@@ -337,8 +339,9 @@ fn load_weights(model: &mut Model, file: &TensorFile, assumed: &str) -> Result<(
         let t = file.tensors.get(&theirs).ok_or_else(|| {
             refuse(
                 format!(
-                    "This file holds the weights of a different network: it has no '{theirs}' ({}), \
+                    "This file holds the weights of a different network: it has no {} ({}), \
                      which the network needs.{assumed}",
+                    quote(&theirs),
                     dims(&want)
                 ),
                 format!("the file's tensors: {}", listing()),
@@ -353,8 +356,9 @@ fn load_weights(model: &mut Model, file: &TensorFile, assumed: &str) -> Result<(
             };
             return Err(refuse(
                 format!(
-                    "This file's '{theirs}' is {}, but the network needs {}{layout}: the weights \
+                    "This file's {} is {}, but the network needs {}{layout}: the weights \
                      come from a different network.{assumed}",
+                    quote(&theirs),
                     dims(&t.shape),
                     dims(&want)
                 ),
@@ -363,15 +367,16 @@ fn load_weights(model: &mut Model, file: &TensorFile, assumed: &str) -> Result<(
         }
         let mut values = t.values(is_integer(name)).map_err(|why| {
             refuse(
-                format!("This {format} file's '{theirs}' {why}."),
+                format!("This {format} file's {} {why}.", quote(&theirs)),
                 format!("dtype {}", t.dtype.name()),
             )
         })?;
         if values.iter().any(|v| !v.is_finite()) {
             return Err(refuse(
                 format!(
-                    "This file's '{theirs}' holds NaN or infinite values: the model was already broken \
-                     when it was saved (did its training diverge?). Train it again with a lower learning rate."
+                    "This file's {} holds NaN or infinite values: the model was already broken \
+                     when it was saved (did its training diverge?). Train it again with a lower learning rate.",
+                    quote(&theirs)
                 ),
                 "",
             ));
@@ -408,9 +413,13 @@ fn load_weights(model: &mut Model, file: &TensorFile, assumed: &str) -> Result<(
     Ok(())
 }
 
-/// The first few names, and how many more.
+/// The first few names, quoted, and how many more.
 fn list(names: &[&str]) -> String {
-    let shown = names[..names.len().min(4)].join(", ");
+    let shown = names[..names.len().min(4)]
+        .iter()
+        .map(|n| quote(n))
+        .collect::<Vec<_>>()
+        .join(", ");
     match names.len() {
         0 => "none".into(),
         n if n > 4 => format!("{shown} and {} more", n - 4),

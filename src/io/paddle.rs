@@ -6,9 +6,9 @@
 //! in×out (PyTorch out×in), and `nn.BatchNorm2D` calls its running statistics `_mean` and
 //! `_variance` and keeps no step counter.
 
-use super::pickle::{self, Id, Object, Pickle};
+use super::pickle::{self, Id, Object, Pickle, Work};
 use super::tensors::{DType, Format, RawTensor, TensorFile};
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
 use crate::nn::Model;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -37,6 +37,9 @@ pub fn read(bytes: &[u8]) -> Result<TensorFile<'static>> {
         .dict(p.root)
         .ok_or_else(|| bad("the pickle holds no dict of arrays: it is not a state_dict"))?;
     let mut tensors = BTreeMap::new();
+    // A key is made into a name for each array: one long key listed many times would be made
+    // many times over.
+    let work = Work::for_pickle(&p);
     // Each array copies its bytes: a file whose arrays share one large buffer would copy it
     // again for each, so no more than the file's own size is copied.
     let mut copied = 0usize;
@@ -48,6 +51,7 @@ pub fn read(bytes: &[u8]) -> Result<TensorFile<'static>> {
         if name.ends_with("@@") {
             continue;
         }
+        work.spend(name.len())?;
         // Older Paddle pickles each tensor as (its parameter name, its array).
         let array = match p.items(v) {
             Some([_, array]) if matches!(p.get(v), Object::Tuple(_)) => *array,
@@ -73,7 +77,7 @@ pub fn read(bytes: &[u8]) -> Result<TensorFile<'static>> {
 /// A NumPy array as pickled: `_reconstruct(ndarray, (0,), b'b')` given the state
 /// `(version, shape, dtype, is_fortran, data)`.
 fn ndarray(p: &Pickle, id: Id, name: &str) -> Result<RawTensor<'static>> {
-    let not = || bad(format!("'{name}' is not a NumPy array of numbers"));
+    let not = || bad(format!("{} is not a NumPy array of numbers", quote(name)));
     let Object::Call {
         callable,
         state: Some(state),

@@ -6,13 +6,23 @@
 //! know is refused by name.
 //!
 //! Everything it builds lives in one arena ([`Pickle::objects`]), so that a list or dict filled
-//! after it was memoised is the same object everywhere it is referenced. Every object costs at
-//! least one byte of the file, so a file cannot make it allocate more than its own size allows;
-//! the memo is a map, so a huge memo index costs nothing; and nothing here recurses, so nesting
-//! cannot overflow the stack (the readers that walk the result bound their depth).
+//! after it was memoised is the same object everywhere it is referenced. What it allocates is
+//! counted as it goes: a byte of pickle can make an object of some 60 bytes, so the objects, the
+//! stack and the memo together may take [`MEMORY_PER_BYTE`] times the pickle's size and never
+//! more than [`MAX_MEMORY`], and a file that asks for more is refused before it gets it; the memo
+//! is a map, so a huge memo index costs nothing; and nothing here recurses, so nesting cannot
+//! overflow the stack (the readers that walk the result bound their depth and their work).
 
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
 use std::collections::HashMap;
+
+/// What the machine's objects, stack and memo may take per byte of pickle: real files, a few
+/// objects per tensor beside its bytes, take a fraction of it.
+pub const MEMORY_PER_BYTE: usize = 16;
+/// What they may take whatever the file's size: a model of 10,000 tensors takes about 10 MB.
+pub const MAX_MEMORY: usize = 64 << 20;
+/// What an id costs where it is kept (the stack, a container, the memo's slot).
+const ID: usize = std::mem::size_of::<Id>();
 
 /// An object's place in [`Pickle::objects`].
 pub type Id = usize;
@@ -75,6 +85,10 @@ fn callable(module: &str, name: &str) -> bool {
     CALLABLE.contains(&(module, name)) || module.starts_with("torch.nn.modules.")
 }
 
+/// The most dimensions a tensor of a file may have (PyTorch's own limit is 64; the playground's
+/// tensors have at most 4).
+pub const MAX_DIMS: usize = 16;
+
 /// One pickle, read: its objects and the one it stands for.
 #[derive(Debug)]
 pub struct Pickle {
@@ -82,6 +96,36 @@ pub struct Pickle {
     pub root: Id,
     /// Where the pickle ended in the input (the next one starts there, in PyTorch's legacy files).
     pub end: usize,
+    /// Its size in bytes.
+    pub size: usize,
+}
+
+/// The work a reader may do walking a pickle's objects, in steps (an item looked at, a byte of a
+/// name made), bounded by the pickle's size: a file can share one container among many places
+/// (a module listed a million times, a key a megabyte long used for every tensor), and a walk
+/// that followed each would take time and memory quadratic in the file's size.
+pub struct Work(std::cell::Cell<usize>);
+
+impl Work {
+    /// Steps per byte of pickle: a real file's walk takes a few per byte.
+    const PER_BYTE: usize = 16;
+
+    pub fn for_pickle(p: &Pickle) -> Self {
+        Work(std::cell::Cell::new(
+            p.size
+                .saturating_mul(Self::PER_BYTE)
+                .saturating_add(1 << 20),
+        ))
+    }
+
+    /// Takes `steps` from what is left, or refuses the file.
+    pub fn spend(&self, steps: usize) -> Result<()> {
+        let left = self.0.get().checked_sub(steps).ok_or_else(|| {
+            bad("the file refers to the same objects over and over, far more than a model file does")
+        })?;
+        self.0.set(left);
+        Ok(())
+    }
 }
 
 impl Pickle {
@@ -113,9 +157,14 @@ impl Pickle {
         }
     }
 
-    /// A tuple or list of sizes (non-negative integers): a shape, strides.
+    /// A tuple or list of sizes (non-negative integers): a shape, strides; of at most
+    /// [`MAX_DIMS`], the most a tensor has.
     pub fn sizes(&self, id: Id) -> Option<Vec<usize>> {
-        self.items(id)?
+        let items = self.items(id)?;
+        if items.len() > MAX_DIMS {
+            return None;
+        }
+        items
             .iter()
             .map(|&i| self.int(i).and_then(|v| usize::try_from(v).ok()))
             .collect()
@@ -152,30 +201,36 @@ fn bad(message: impl Into<String>) -> Error {
 
 /// Reads the pickle that starts at `start` in `bytes`.
 pub fn read(bytes: &[u8], start: usize) -> Result<Pickle> {
+    let size = bytes.len().saturating_sub(start);
     Machine {
         input: bytes,
         at: start,
+        start,
         objects: Vec::new(),
         stack: Vec::new(),
         marks: Vec::new(),
         memo: HashMap::new(),
-        // Calls that build containers copy what they are given; a file that calls them again and
-        // again on one large list would copy it each time. Real files copy less than their size.
-        budget: 2 * bytes.len().saturating_sub(start) + 4096,
+        memory: allowance(size),
     }
     .run()
+}
+
+/// What the machine may allocate for a pickle of `size` bytes.
+fn allowance(size: usize) -> usize {
+    MAX_MEMORY.min(size.saturating_mul(MEMORY_PER_BYTE).saturating_add(1 << 20))
 }
 
 struct Machine<'a> {
     input: &'a [u8],
     at: usize,
+    start: usize,
     objects: Vec<Object>,
     stack: Vec<Id>,
     /// Where each open MARK left the stack.
     marks: Vec<usize>,
     memo: HashMap<u64, Id>,
-    /// What calls may still copy, in items and bytes.
-    budget: usize,
+    /// What the objects, the stack and the memo may still take, in bytes.
+    memory: usize,
 }
 
 impl Machine<'_> {
@@ -238,14 +293,44 @@ impl Machine<'_> {
         String::from_utf8(b.to_vec()).map_err(|_| bad("a string in the pickle is not UTF-8"))
     }
 
-    fn alloc(&mut self, o: Object) -> Id {
-        self.objects.push(o);
-        self.objects.len() - 1
+    /// Counts `bytes` more against what the pickle may take, refusing it before it takes them.
+    fn charge(&mut self, bytes: usize) -> Result<()> {
+        self.memory = self.memory.checked_sub(bytes).ok_or_else(|| {
+            let size = self.input.len() - self.start;
+            bad(format!(
+                "the pickle builds more objects than a model file of its size has ({} MB by \
+                 byte {} of {size}, the most it may take): it was refused there",
+                allowance(size) >> 20,
+                self.at - self.start,
+            ))
+        })?;
+        Ok(())
     }
 
-    fn push(&mut self, o: Object) {
-        let id = self.alloc(o);
+    fn alloc(&mut self, o: Object) -> Result<Id> {
+        let payload = match &o {
+            Object::Str(s) => s.len(),
+            Object::Bytes(b) | Object::BigInt(b) => b.len(),
+            Object::Global { module, name } => module.len() + name.len(),
+            Object::Tuple(v) | Object::List(v) | Object::Set(v) => v.len() * ID,
+            Object::Dict(v) => v.len() * 2 * ID,
+            _ => 0,
+        };
+        self.charge(std::mem::size_of::<Object>() + payload)?;
+        self.objects.push(o);
+        Ok(self.objects.len() - 1)
+    }
+
+    fn push(&mut self, o: Object) -> Result<()> {
+        let id = self.alloc(o)?;
+        self.push_id(id)
+    }
+
+    /// Pushes an object already made (a memo's, a duplicate).
+    fn push_id(&mut self, id: Id) -> Result<()> {
+        self.charge(ID)?;
         self.stack.push(id);
+        Ok(())
     }
 
     fn pop(&mut self) -> Result<Id> {
@@ -272,8 +357,8 @@ impl Machine<'_> {
         Ok(self.stack.split_off(mark))
     }
 
-    fn global(&mut self, module: String, name: String) {
-        self.push(Object::Global { module, name });
+    fn global(&mut self, module: String, name: String) -> Result<()> {
+        self.push(Object::Global { module, name })
     }
 
     /// REDUCE: a call of a known function, evaluated where it only builds a container.
@@ -281,23 +366,28 @@ impl Machine<'_> {
         let Object::Global { module, name } = &self.objects[callable_id] else {
             return Err(bad(
                 "the pickle calls something that is not a named function",
-            ));
+            ))?;
         };
         if !callable(module, name) {
             return Err(bad(format!(
-                "the pickle calls {module}.{name}, which a model file has no need of; it was not run"
+                "the pickle calls {}, which a model file has no need of; it was not run",
+                quote(&format!("{module}.{name}"))
             )));
         }
         let Object::Tuple(a) = &self.objects[args] else {
             return Err(bad(format!(
-                "{module}.{name} is called without an argument tuple"
+                "{} is called without an argument tuple",
+                quote(&format!("{module}.{name}"))
             )));
         };
         let first = a.first().map(|&i| &self.objects[i]);
         let items = || match first {
             None => Ok(vec![]),
             Some(Object::Tuple(v) | Object::List(v) | Object::Set(v)) => Ok(v.clone()),
-            _ => Err(bad(format!("{module}.{name} is given what it cannot take"))),
+            _ => Err(bad(format!(
+                "{} is given what it cannot take",
+                quote(&format!("{module}.{name}"))
+            ))),
         };
         Ok(match (module.as_str(), name.as_str()) {
             ("builtins", "tuple") => Object::Tuple(items()?),
@@ -361,13 +451,14 @@ impl Machine<'_> {
                         objects: self.objects,
                         root,
                         end: self.at,
+                        size: self.at - self.start,
                     });
                 }
                 b'(' => self.marks.push(self.stack.len()),
-                b')' => self.push(Object::Tuple(vec![])),
+                b')' => self.push(Object::Tuple(vec![]))?,
                 b't' => {
                     let items = self.pop_mark()?;
-                    self.push(Object::Tuple(items));
+                    self.push(Object::Tuple(items))?;
                 }
                 0x85..=0x87 => {
                     let n = (op - 0x84) as usize;
@@ -376,12 +467,12 @@ impl Machine<'_> {
                         items.push(self.pop()?);
                     }
                     items.reverse();
-                    self.push(Object::Tuple(items));
+                    self.push(Object::Tuple(items))?;
                 }
-                b']' => self.push(Object::List(vec![])),
+                b']' => self.push(Object::List(vec![]))?,
                 b'l' => {
                     let items = self.pop_mark()?;
-                    self.push(Object::List(items));
+                    self.push(Object::List(items))?;
                 }
                 b'a' => {
                     let item = self.pop()?;
@@ -393,11 +484,11 @@ impl Machine<'_> {
                     let list = self.top()?;
                     self.extend(list, items)?;
                 }
-                b'}' => self.push(Object::Dict(vec![])),
+                b'}' => self.push(Object::Dict(vec![]))?,
                 b'd' => {
                     let items = self.pop_mark()?;
                     let pairs = pairs(items)?;
-                    self.push(Object::Dict(pairs));
+                    self.push(Object::Dict(pairs))?;
                 }
                 b's' => {
                     let v = self.pop()?;
@@ -410,10 +501,11 @@ impl Machine<'_> {
                     let dict = self.top()?;
                     self.set_items(dict, pairs(items)?)?;
                 }
-                0x8f => self.push(Object::Set(vec![])),
+                0x8f => self.push(Object::Set(vec![]))?,
                 0x90 => {
                     let items = self.pop_mark()?;
                     let set = self.top()?;
+                    self.charge(items.len() * ID)?;
                     match &mut self.objects[set] {
                         Object::Set(v) => v.extend(items),
                         _ => return Err(bad("the pickle adds items to what is not a set")),
@@ -421,22 +513,22 @@ impl Machine<'_> {
                 }
                 0x91 => {
                     let items = self.pop_mark()?;
-                    self.push(Object::Set(items));
+                    self.push(Object::Set(items))?;
                 }
-                b'N' => self.push(Object::None),
-                0x88 => self.push(Object::Bool(true)),
-                0x89 => self.push(Object::Bool(false)),
+                b'N' => self.push(Object::None)?,
+                0x88 => self.push(Object::Bool(true))?,
+                0x89 => self.push(Object::Bool(false))?,
                 b'J' => {
                     let v = self.le(4)? as u32 as i32;
-                    self.push(Object::Int(v as i64));
+                    self.push(Object::Int(v as i64))?;
                 }
                 b'K' => {
                     let v = self.u8()?;
-                    self.push(Object::Int(v as i64));
+                    self.push(Object::Int(v as i64))?;
                 }
                 b'M' => {
                     let v = self.le(2)?;
-                    self.push(Object::Int(v as i64));
+                    self.push(Object::Int(v as i64))?;
                 }
                 0x8a | 0x8b => {
                     let n = if op == 0x8a {
@@ -445,12 +537,12 @@ impl Machine<'_> {
                         self.len(4)?
                     };
                     let b = self.take(n)?.to_vec();
-                    self.push(long(b));
+                    self.push(long(b))?;
                 }
                 b'G' => {
                     let b = self.take(8)?;
                     let v = f64::from_be_bytes(b.try_into().expect("8 bytes"));
-                    self.push(Object::Float(v));
+                    self.push(Object::Float(v))?;
                 }
                 b'X' | 0x8c | 0x8d => {
                     let n = match op {
@@ -459,13 +551,13 @@ impl Machine<'_> {
                         _ => 8,
                     };
                     let s = self.text(n)?;
-                    self.push(Object::Str(s));
+                    self.push(Object::Str(s))?;
                 }
                 // Protocol 2's str (Python 2's byte strings, latin-1 here as Python 3 reads them).
                 b'T' | b'U' => {
                     let n = self.len(if op == b'T' { 4 } else { 1 })?;
                     let s = self.take(n)?.iter().map(|&b| b as char).collect();
-                    self.push(Object::Str(s));
+                    self.push(Object::Str(s))?;
                 }
                 b'C' | b'B' | 0x8e | 0x96 => {
                     let n = match op {
@@ -475,12 +567,12 @@ impl Machine<'_> {
                     };
                     let n = self.len(n)?;
                     let b = self.take(n)?.to_vec();
-                    self.push(Object::Bytes(b));
+                    self.push(Object::Bytes(b))?;
                 }
                 b'c' => {
                     let module = self.line()?;
                     let name = self.line()?;
-                    self.global(module, name);
+                    self.global(module, name)?;
                 }
                 0x93 => {
                     let name = self.pop()?;
@@ -488,7 +580,7 @@ impl Machine<'_> {
                     match (&self.objects[module], &self.objects[name]) {
                         (Object::Str(m), Object::Str(n)) => {
                             let (m, n) = (m.clone(), n.clone());
-                            self.global(m, n);
+                            self.global(m, n)?;
                         }
                         _ => return Err(bad("STACK_GLOBAL is given what is not a name")),
                     }
@@ -496,17 +588,10 @@ impl Machine<'_> {
                 b'R' => {
                     let args = self.pop()?;
                     let f = self.pop()?;
+                    // A call that builds a container copies what it is given: counted as it is
+                    // made, so calling one again and again on a large list is refused.
                     let o = self.reduce(f, args)?;
-                    let copied = match &o {
-                        Object::Tuple(v) | Object::List(v) | Object::Set(v) => v.len(),
-                        Object::Dict(v) => v.len(),
-                        Object::Bytes(b) => b.len(),
-                        _ => 0,
-                    };
-                    self.budget = self.budget.checked_sub(copied).ok_or_else(|| {
-                        bad("the pickle copies more than a file of its size can hold")
-                    })?;
-                    self.push(o);
+                    self.push(o)?;
                 }
                 0x81 | 0x92 => {
                     if op == 0x92 {
@@ -518,7 +603,7 @@ impl Machine<'_> {
                         callable: class,
                         args,
                         state: None,
-                    });
+                    })?;
                 }
                 b'b' => {
                     let state = self.pop()?;
@@ -532,24 +617,24 @@ impl Machine<'_> {
                 }
                 b'Q' => {
                     let pid = self.pop()?;
-                    self.push(Object::Persistent(pid));
+                    self.push(Object::Persistent(pid))?;
                 }
                 b'h' | b'j' => {
                     let key = self.le(if op == b'h' { 1 } else { 4 })?;
                     let id = *self.memo.get(&key).ok_or_else(|| {
                         bad(format!("the pickle recalls memo {key}, never stored"))
                     })?;
-                    self.stack.push(id);
+                    self.push_id(id)?;
                 }
                 b'q' | b'r' => {
                     let key = self.le(if op == b'q' { 1 } else { 4 })?;
                     let top = self.top()?;
-                    self.memo.insert(key, top);
+                    self.remember(key, top)?;
                 }
                 0x94 => {
                     let key = self.memo.len() as u64;
                     let top = self.top()?;
-                    self.memo.insert(key, top);
+                    self.remember(key, top)?;
                 }
                 b'0' => {
                     self.pop()?;
@@ -559,7 +644,7 @@ impl Machine<'_> {
                 }
                 b'2' => {
                     let top = self.top()?;
-                    self.stack.push(top);
+                    self.push_id(top)?;
                 }
                 other => {
                     return Err(bad(format!(
@@ -571,7 +656,15 @@ impl Machine<'_> {
         }
     }
 
+    /// A memo slot: a map entry, counted at what a hash map keeps per entry.
+    fn remember(&mut self, key: u64, id: Id) -> Result<()> {
+        self.charge(4 * ID)?;
+        self.memo.insert(key, id);
+        Ok(())
+    }
+
     fn extend(&mut self, list: Id, items: Vec<Id>) -> Result<()> {
+        self.charge(items.len() * ID)?;
         match &mut self.objects[list] {
             Object::List(v) => {
                 v.extend(items);
@@ -582,6 +675,7 @@ impl Machine<'_> {
     }
 
     fn set_items(&mut self, dict: Id, items: Vec<(Id, Id)>) -> Result<()> {
+        self.charge(items.len() * 2 * ID)?;
         match &mut self.objects[dict] {
             // A key set twice keeps the last value, as in Python.
             Object::Dict(v) => {

@@ -9,18 +9,21 @@
 //! `CNN` (conv1, conv2, fc1, fc2, with ReLU and 2×2 max pooling in its forward). Any other module
 //! gives its tensors by name, as a state_dict does.
 
-use super::pickle::{self, Id, Object, Pickle};
+use super::pickle::{self, Id, Object, Pickle, Work};
 use super::tensors::{DType, Format, RawTensor, TensorFile};
 use super::zip;
-use crate::error::{Error, Result};
+use crate::error::{ident, quote, Error, Result};
 use crate::field::FieldKind;
+use crate::nn::plan::MAX_LAYERS;
 use crate::nn::{LayerSpec, ModelSpec};
 use std::borrow::Cow;
-use std::cell::Cell;
-use std::collections::{BTreeMap, HashMap};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// How deep a module tree may nest: real ones are a few levels; a hostile one may be thousands.
 const MAX_DEPTH: usize = 64;
+/// How many rebuild calls may wrap a tensor: a parameter wraps one tensor once.
+const MAX_WRAPS: usize = 4;
 /// The legacy format's first pickle: this number.
 const MAGIC: [u8; 10] = [0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
 
@@ -37,9 +40,10 @@ pub fn read(bytes: &[u8], legacy: bool) -> Result<TensorFile<'_>> {
         read_zip(bytes)?
     };
     Reader {
+        work: Work::for_pickle(&pickle),
         pickle: &pickle,
         storages,
-        visits: Cell::new(0),
+        tensor_dicts: RefCell::new(HashMap::new()),
     }
     .file()
 }
@@ -94,6 +98,9 @@ fn read_legacy(bytes: &[u8]) -> Result<(Pickle, Storages<'_>)> {
     let keys = pickle::read(bytes, main.end)?;
     // Each storage's element size is in the object's persistent ids: find them first.
     let sizes = storage_types(&main);
+    // A key is made into a name for each storage: a file listing one long key many times would
+    // make it many times over.
+    let work = Work::for_pickle(&keys);
     let mut at = keys.end;
     let mut storages = HashMap::new();
     for &k in keys
@@ -103,21 +110,30 @@ fn read_legacy(bytes: &[u8]) -> Result<(Pickle, Storages<'_>)> {
         let key = keys
             .str(k)
             .ok_or_else(|| bad("a storage key is not text"))?;
-        let size = sizes
-            .get(key)
-            .copied()
-            .ok_or_else(|| bad(format!("storage {key} is listed but no tensor uses it")))?;
+        work.spend(key.len())?;
+        let size = sizes.get(key).copied().ok_or_else(|| {
+            bad(format!(
+                "storage {} is listed but no tensor uses it",
+                quote(key)
+            ))
+        })?;
         let count = bytes
             .get(at..at + 8)
             .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
-            .ok_or_else(|| bad(format!("the file is cut short before storage {key}")))?;
+            .ok_or_else(|| {
+                bad(format!(
+                    "the file is cut short before storage {}",
+                    quote(key)
+                ))
+            })?;
         let len = count
             .checked_mul(size as u64)
             .and_then(|n| usize::try_from(n).ok())
             .filter(|&n| n <= bytes.len() - at - 8)
             .ok_or_else(|| {
                 bad(format!(
-                    "the file is cut short: storage {key} needs {count} values, more than the file holds"
+                    "the file is cut short: storage {} needs {count} values, more than the file holds",
+                    quote(key)
                 ))
             })?;
         storages.insert(key.to_string(), &bytes[at + 8..at + 8 + len]);
@@ -161,9 +177,12 @@ fn storage_dtype(class: &str) -> DType {
 struct Reader<'p, 'a> {
     pickle: &'p Pickle,
     storages: Storages<'a>,
-    /// Modules walked so far: a tree visits each once, but a pickle can make one module the
-    /// child of another many times over, so that a walk would never end.
-    visits: Cell<usize>,
+    /// What the walks below may still do: each module visit, item looked at and byte of a name
+    /// made is counted, so that a file sharing its containers many times over is refused, not
+    /// walked for minutes.
+    work: Work,
+    /// Whether a dict holds only tensors, once found: a checkpoint may list one dict many times.
+    tensor_dicts: RefCell<HashMap<Id, bool>>,
 }
 
 /// A module of the pickled tree: its class's name and its `__dict__`.
@@ -176,7 +195,7 @@ impl<'a> Reader<'_, 'a> {
     fn file(&self) -> Result<TensorFile<'a>> {
         let p = self.pickle;
         let mut tensors = BTreeMap::new();
-        if let Some(module) = self.module(p.root) {
+        if let Some(module) = self.module(p.root)? {
             self.collect(&module, "", 0, &mut tensors)?;
             let (spec, described_as, renames) = self.architecture(&module)?;
             let tensors = match renames {
@@ -193,13 +212,14 @@ impl<'a> Reader<'_, 'a> {
                 described_as: Some(described_as),
             });
         }
-        let dict = self.state_dict(p.root).ok_or_else(|| {
+        let dict = self.state_dict(p.root)?.ok_or_else(|| {
             bad("the file holds no model: neither a module, nor a state_dict of tensors, nor a dict holding one")
         })?;
         for &(k, v) in p.dict(dict).expect("a dict") {
             let name = p
                 .str(k)
                 .ok_or_else(|| bad("a state_dict key is not text"))?;
+            self.work.spend(name.len())?;
             tensors.insert(name.to_string(), self.tensor(v, name)?);
         }
         Ok(TensorFile {
@@ -212,65 +232,97 @@ impl<'a> Reader<'_, 'a> {
 
     /// A state_dict: a dict whose values are tensors; or, in a checkpoint dict
     /// (`{'model_state_dict': …, 'epoch': 5}`), the one such dict among its values.
-    fn state_dict(&self, id: Id) -> Option<Id> {
+    fn state_dict(&self, id: Id) -> Result<Option<Id>> {
         let p = self.pickle;
-        let items = p.dict(id)?;
-        if !items.is_empty() && items.iter().all(|&(_, v)| self.is_tensor(v)) {
-            return Some(id);
+        let Some(items) = p.dict(id) else {
+            return Ok(None);
+        };
+        if self.holds_tensors(id)? {
+            return Ok(Some(id));
         }
-        let inner: Vec<Id> = items
-            .iter()
-            .filter(|&&(_, v)| {
-                p.dict(v)
-                    .is_some_and(|d| !d.is_empty() && d.iter().all(|&(_, t)| self.is_tensor(t)))
-            })
-            .map(|&(_, v)| v)
-            .collect();
-        (inner.len() == 1).then(|| inner[0])
+        let mut inner = HashSet::new();
+        for &(_, v) in items {
+            if self.holds_tensors(v)? {
+                inner.insert(v);
+            }
+        }
+        Ok((inner.len() == 1).then(|| *inner.iter().next().expect("one")))
+    }
+
+    /// Whether `id` is a dict of tensors and nothing else, each dict looked at once.
+    fn holds_tensors(&self, id: Id) -> Result<bool> {
+        let p = self.pickle;
+        self.work.spend(1)?;
+        let Some(items) = p.dict(id) else {
+            return Ok(false);
+        };
+        if let Some(&known) = self.tensor_dicts.borrow().get(&id) {
+            return Ok(known);
+        }
+        self.work.spend(items.len())?;
+        let all = !items.is_empty() && items.iter().all(|&(_, v)| self.is_tensor(v));
+        self.tensor_dicts.borrow_mut().insert(id, all);
+        Ok(all)
     }
 
     fn is_tensor(&self, id: Id) -> bool {
         let p = self.pickle;
         matches!(p.get(id), Object::Call { callable, .. }
-            if p.global_name(*callable).is_some_and(|n| n.starts_with("torch._utils._rebuild_")))
+            if matches!(p.get(*callable), Object::Global { module, name }
+                if module == "torch._utils" && name.starts_with("_rebuild_")))
     }
 
     /// The tensor `id` rebuilds (a parameter's data included).
     fn tensor(&self, id: Id, name: &str) -> Result<RawTensor<'a>> {
         let p = self.pickle;
-        let not = || bad(format!("'{name}' is not a tensor the playground can read"));
-        let Object::Call { callable, args, .. } = p.get(id) else {
-            return Err(not());
+        let not = || {
+            bad(format!(
+                "{} is not a tensor the playground can read",
+                quote(name)
+            ))
         };
-        let args = p.items(*args).ok_or_else(not)?;
-        match p.global_name(*callable).as_deref() {
-            Some(
-                "torch._utils._rebuild_parameter" | "torch._utils._rebuild_parameter_with_state",
-            ) => self.tensor(*args.first().ok_or_else(not)?, name),
-            Some("torch._utils._rebuild_tensor_v2" | "torch._utils._rebuild_tensor") => {
-                let [storage, offset, size, stride, ..] = args else {
-                    return Err(not());
-                };
-                let (dtype, data) = self.storage(*storage, name)?;
-                let offset = p
-                    .int(*offset)
-                    .and_then(|v| usize::try_from(v).ok())
-                    .ok_or_else(not)?;
-                let shape = p.sizes(*size).ok_or_else(not)?;
-                let strides = p.sizes(*stride).ok_or_else(not)?;
-                if shape.len() != strides.len() {
-                    return Err(not());
+        // A parameter is a call wrapping its tensor's: followed a few times, never recursively
+        // (a file can nest them thousands deep, or make one its own argument).
+        let mut id = id;
+        for _ in 0..=MAX_WRAPS {
+            let Object::Call { callable, args, .. } = p.get(id) else {
+                return Err(not());
+            };
+            let args = p.items(*args).ok_or_else(not)?;
+            match p.global_name(*callable).as_deref() {
+                Some(
+                    "torch._utils._rebuild_parameter"
+                    | "torch._utils._rebuild_parameter_with_state",
+                ) => id = *args.first().ok_or_else(not)?,
+                Some("torch._utils._rebuild_tensor_v2" | "torch._utils._rebuild_tensor") => {
+                    let [storage, offset, size, stride, ..] = args else {
+                        return Err(not());
+                    };
+                    let (dtype, data) = self.storage(*storage, name)?;
+                    let offset = p
+                        .int(*offset)
+                        .and_then(|v| usize::try_from(v).ok())
+                        .ok_or_else(not)?;
+                    let shape = p.sizes(*size).ok_or_else(not)?;
+                    let strides = p.sizes(*stride).ok_or_else(not)?;
+                    if shape.len() != strides.len() {
+                        return Err(not());
+                    }
+                    return Ok(RawTensor {
+                        dtype,
+                        shape,
+                        strides,
+                        offset,
+                        data: Cow::Borrowed(data),
+                    });
                 }
-                Ok(RawTensor {
-                    dtype,
-                    shape,
-                    strides,
-                    offset,
-                    data: Cow::Borrowed(data),
-                })
+                _ => return Err(not()),
             }
-            _ => Err(not()),
         }
+        Err(bad(format!(
+            "{} is wrapped in parameters more than {MAX_WRAPS} deep, which PyTorch never writes",
+            quote(name)
+        )))
     }
 
     /// A storage by its persistent id: `('storage', torch.FloatStorage, key, location, numel)`.
@@ -278,7 +330,8 @@ impl<'a> Reader<'_, 'a> {
         let p = self.pickle;
         let not = || {
             bad(format!(
-                "'{name}' refers to a storage the file does not describe"
+                "{} refers to a storage the file does not describe",
+                quote(name)
             ))
         };
         let Object::Persistent(pid) = p.get(id) else {
@@ -292,7 +345,9 @@ impl<'a> Reader<'_, 'a> {
         let key = p.str(items[2]).ok_or_else(not)?;
         let data = self.storages.get(key).copied().ok_or_else(|| {
             bad(format!(
-                "'{name}': its storage {key} is missing from the file"
+                "{}: its storage {} is missing from the file",
+                quote(name),
+                quote(key)
             ))
         })?;
         // The legacy format's view of part of a storage: (key, offset, size) in elements.
@@ -310,7 +365,8 @@ impl<'a> Reader<'_, 'a> {
                 .and_then(|(s, l)| data.get(s..s.checked_add(l)?))
                 .ok_or_else(|| {
                     bad(format!(
-                        "'{name}': its storage view lies outside the storage"
+                        "{}: its storage view lies outside the storage",
+                        quote(name)
                     ))
                 })?;
             return Ok((dtype, slice));
@@ -318,9 +374,16 @@ impl<'a> Reader<'_, 'a> {
         Ok((dtype, data))
     }
 
+    /// The value under `key` in the dict `id`, the look counted.
+    fn lookup(&self, id: Id, key: &str) -> Result<Option<Id>> {
+        self.work
+            .spend(1 + self.pickle.dict(id).map_or(0, <[_]>::len))?;
+        Ok(self.pickle.lookup(id, key))
+    }
+
     /// The module `id` is: an instance of a class (NEWOBJ, or a legacy file's class by
     /// persistent id) whose state has `_modules`.
-    fn module(&self, id: Id) -> Option<Module> {
+    fn module(&self, id: Id) -> Result<Option<Module>> {
         let p = self.pickle;
         let Object::Call {
             callable,
@@ -328,37 +391,45 @@ impl<'a> Reader<'_, 'a> {
             ..
         } = p.get(id)
         else {
-            return None;
+            return Ok(None);
         };
         let class = match p.get(*callable) {
             Object::Persistent(pid) => p.items(*pid).and_then(|i| p.global_name(*i.get(1)?)),
             _ => p.global_name(*callable),
-        }?;
-        p.lookup(*state, "_modules")?;
-        Some(Module {
+        };
+        let Some(class) = class else {
+            return Ok(None);
+        };
+        self.work.spend(class.len())?;
+        Ok(self.lookup(*state, "_modules")?.map(|_| Module {
             class,
             state: *state,
-        })
+        }))
     }
 
-    /// The module's own class name: `Conv2d`, `CNN`.
+    /// The module's children, in order, with their names.
     fn children(&self, m: &Module) -> Result<Vec<(String, Module)>> {
         let p = self.pickle;
-        let modules = p
-            .lookup(m.state, "_modules")
+        let modules = self
+            .lookup(m.state, "_modules")?
             .expect("a module has _modules");
-        p.dict(modules)
-            .ok_or_else(|| bad("a module's _modules is not a dict"))?
-            .iter()
-            .filter(|&&(_, v)| p.get(v) != &Object::None)
-            .map(|&(k, v)| {
-                let name = p.str(k).ok_or_else(|| bad("a module name is not text"))?;
-                let child = self
-                    .module(v)
-                    .ok_or_else(|| bad(format!("'{name}' is not a module")))?;
-                Ok((name.to_string(), child))
-            })
-            .collect()
+        let items = p
+            .dict(modules)
+            .ok_or_else(|| bad("a module's _modules is not a dict"))?;
+        self.work.spend(items.len())?;
+        let mut children = Vec::new();
+        for &(k, v) in items {
+            if p.get(v) == &Object::None {
+                continue;
+            }
+            let name = p.str(k).ok_or_else(|| bad("a module name is not text"))?;
+            self.work.spend(name.len())?;
+            let child = self
+                .module(v)?
+                .ok_or_else(|| bad(format!("{} is not a module", quote(name))))?;
+            children.push((name.to_string(), child));
+        }
+        Ok(children)
     }
 
     /// The module tree's state_dict: parameters and persistent buffers, named as PyTorch names
@@ -375,37 +446,37 @@ impl<'a> Reader<'_, 'a> {
                 "the module tree nests deeper than {MAX_DEPTH} levels"
             )));
         }
-        self.visits.set(self.visits.get() + 1);
-        if self.visits.get() > self.pickle.objects.len() {
-            return Err(bad(
-                "the module tree refers to its modules more often than it has them",
-            ));
-        }
         let p = self.pickle;
-        let transient: Vec<&str> = p
-            .lookup(m.state, "_non_persistent_buffers_set")
-            .and_then(|s| match p.get(s) {
-                Object::Set(items) => Some(items.iter().filter_map(|&i| p.str(i)).collect()),
-                _ => None,
-            })
-            .unwrap_or_default();
+        let transient: HashSet<&str> = match self
+            .lookup(m.state, "_non_persistent_buffers_set")?
+            .map(|s| p.get(s))
+        {
+            Some(Object::Set(items)) => {
+                self.work.spend(items.len())?;
+                items.iter().filter_map(|&i| p.str(i)).collect()
+            }
+            _ => HashSet::new(),
+        };
         for group in ["_parameters", "_buffers"] {
-            let Some(items) = p.lookup(m.state, group).and_then(|d| p.dict(d)) else {
+            let Some(items) = self.lookup(m.state, group)?.and_then(|d| p.dict(d)) else {
                 continue;
             };
+            self.work.spend(items.len())?;
             for &(k, v) in items {
                 let key = p
                     .str(k)
                     .ok_or_else(|| bad("a parameter name is not text"))?;
-                if p.get(v) == &Object::None || transient.contains(&key) {
+                if p.get(v) == &Object::None || transient.contains(key) {
                     continue;
                 }
+                self.work.spend(prefix.len() + key.len())?;
                 let name = format!("{prefix}{key}");
                 let t = self.tensor(v, &name)?;
                 out.insert(name, t);
             }
         }
         for (name, child) in self.children(m)? {
+            self.work.spend(prefix.len() + name.len())?;
             self.collect(&child, &format!("{prefix}{name}."), depth + 1, out)?;
         }
         Ok(())
@@ -417,9 +488,9 @@ impl<'a> Reader<'_, 'a> {
     fn architecture(
         &self,
         root: &Module,
-    ) -> Result<(Option<ModelSpec>, String, Option<Vec<(String, String)>>)> {
-        let class = short(&root.class).to_string();
-        let described = format!("a whole {class} module");
+    ) -> Result<(Option<ModelSpec>, String, Option<HashMap<String, String>>)> {
+        let class = short(&root.class);
+        let described = format!("a whole {} module", ident(class));
         let children = self.children(root)?;
         if root.class == "torch.nn.modules.container.Sequential" {
             let spec = self.sequence(&children)?;
@@ -443,10 +514,13 @@ impl<'a> Reader<'_, 'a> {
             for (at, child) in [(0, 0), (3, 1), (7, 2), (9, 3)] {
                 spec.layers[at] = layer(child)?;
             }
-            spec.input[0] = self.int_attr(&children[0].1, "in_channels").unwrap_or(1);
+            spec.input[0] = self.int_attr(&children[0].1, "in_channels")?.unwrap_or(1);
             return Ok((
                 Some(spec),
-                format!("the tutorial's {class} module (conv1, conv2, fc1, fc2)"),
+                format!(
+                    "the tutorial's {} module (conv1, conv2, fc1, fc2)",
+                    ident(class)
+                ),
                 None,
             ));
         }
@@ -468,25 +542,32 @@ impl<'a> Reader<'_, 'a> {
     /// The spec of layers applied in order; the input is 28×28 (MNIST) with the first layer's
     /// channels.
     fn sequence(&self, children: &[(String, Module)]) -> Result<ModelSpec> {
+        if children.len() > MAX_LAYERS {
+            return Err(bad(format!(
+                "the module has {} layers; a network here has at most {MAX_LAYERS}",
+                children.len()
+            )));
+        }
         let layers = children
             .iter()
             .map(|(n, m)| self.layer(n, m))
             .collect::<Result<Vec<_>>>()?;
-        let channels = children
-            .first()
-            .and_then(|(_, m)| self.int_attr(m, "in_channels"))
-            .unwrap_or(1);
+        let channels = match children.first() {
+            Some((_, m)) => self.int_attr(m, "in_channels")?,
+            None => None,
+        };
         Ok(ModelSpec {
-            input: [channels, 28, 28],
+            input: [channels.unwrap_or(1), 28, 28],
             layers,
         })
     }
 
-    fn int_attr(&self, m: &Module, name: &str) -> Option<usize> {
+    fn int_attr(&self, m: &Module, name: &str) -> Result<Option<usize>> {
         let p = self.pickle;
-        p.lookup(m.state, name)
+        Ok(self
+            .lookup(m.state, name)?
             .and_then(|i| p.int(i))
-            .and_then(|v| usize::try_from(v).ok())
+            .and_then(|v| usize::try_from(v).ok()))
     }
 
     /// A layer's spec from its module's settings: each field of the playground's layer type of
@@ -497,7 +578,9 @@ impl<'a> Reader<'_, 'a> {
         let class = short(&m.class);
         let unknown = || {
             bad(format!(
-                "'{name}' is a {class}, a layer the playground does not have"
+                "{} is a {}, a layer the playground does not have",
+                quote(name),
+                ident(class)
             ))
         };
         if !m.class.starts_with("torch.nn.modules.") {
@@ -514,12 +597,14 @@ impl<'a> Reader<'_, 'a> {
             if c != class {
                 continue;
             }
-            if let Some(v) = p.lookup(m.state, attr) {
-                let value = self.json(v).unwrap_or(serde_json::Value::Null);
+            if let Some(v) = self.lookup(m.state, attr)? {
+                let value = self.json(v)?.unwrap_or(serde_json::Value::Null);
                 if value != serde_json::from_str::<serde_json::Value>(default).expect("valid JSON")
                 {
                     return Err(bad(format!(
-                        "'{name}' has {attr}={value}; the playground's {class} has only {attr}={default}"
+                        "{} has {attr}={}; the playground's {class} has only {attr}={default}",
+                        quote(name),
+                        quote(&value.to_string())
                     )));
                 }
             }
@@ -527,17 +612,20 @@ impl<'a> Reader<'_, 'a> {
         let mut json = serde_json::Map::new();
         json.insert("type".into(), tag.into());
         for f in about.fields {
-            let value = match p.lookup(m.state, f.name) {
-                Some(v) => self.json(v).ok_or_else(|| {
+            let value = match self.lookup(m.state, f.name)? {
+                Some(v) => self.json(v)?.ok_or_else(|| {
                     bad(format!(
-                        "'{name}'.{} is not a value the playground reads",
+                        "{}.{} is not a value the playground reads",
+                        quote(name),
                         f.name
                     ))
                 })?,
                 // `bias=False` shows as a missing parameter.
                 None if f.kind == FieldKind::Flag => {
-                    let params = p.lookup(m.state, "_parameters");
-                    let bias = params.and_then(|d| p.lookup(d, f.name));
+                    let bias = match self.lookup(m.state, "_parameters")? {
+                        Some(d) => self.lookup(d, f.name)?,
+                        None => None,
+                    };
                     serde_json::Value::Bool(bias.is_some_and(|b| p.get(b) != &Object::None))
                 }
                 None => continue,
@@ -560,30 +648,46 @@ impl<'a> Reader<'_, 'a> {
         }
         serde_json::from_value(json.into()).map_err(|e| {
             bad(format!(
-                "'{name}' ({class}) has settings the playground cannot take: {e}"
+                "{} ({class}) has settings the playground cannot take: {}",
+                quote(name),
+                quote(&e.to_string())
             ))
         })
     }
 
     /// A plain value as JSON: numbers, text, flags, and tuples of them.
-    fn json(&self, id: Id) -> Option<serde_json::Value> {
+    fn json(&self, id: Id) -> Result<Option<serde_json::Value>> {
         let p = self.pickle;
-        Some(match p.get(id) {
+        Ok(Some(match p.get(id) {
             Object::None => serde_json::Value::Null,
             Object::Bool(b) => (*b).into(),
             Object::Int(i) => (*i).into(),
-            Object::Float(f) => serde_json::Number::from_f64(*f)?.into(),
-            Object::Str(s) => s.clone().into(),
-            Object::Tuple(items) | Object::List(items) => items
-                .iter()
-                .map(|&i| match p.get(i) {
-                    Object::Int(_) | Object::Float(_) | Object::Bool(_) => self.json(i),
-                    _ => None,
-                })
-                .collect::<Option<Vec<_>>>()?
-                .into(),
-            _ => return None,
-        })
+            Object::Float(f) => match serde_json::Number::from_f64(*f) {
+                Some(n) => n.into(),
+                None => return Ok(None),
+            },
+            Object::Str(s) => {
+                self.work.spend(s.len())?;
+                s.clone().into()
+            }
+            Object::Tuple(items) | Object::List(items) => {
+                self.work.spend(items.len())?;
+                let values: Option<Vec<serde_json::Value>> = items
+                    .iter()
+                    .map(|&i| match p.get(i) {
+                        Object::Int(v) => Some((*v).into()),
+                        Object::Bool(b) => Some((*b).into()),
+                        Object::Float(f) => serde_json::Number::from_f64(*f).map(Into::into),
+                        _ => None,
+                    })
+                    .collect();
+                match values {
+                    Some(v) => v.into(),
+                    None => return Ok(None),
+                }
+            }
+            _ => return Ok(None),
+        }))
     }
 }
 
@@ -610,10 +714,10 @@ fn short(class: &str) -> &str {
 }
 
 /// `0.weight` → `conv1.weight`, by the first part of the name.
-fn rename(renames: &[(String, String)], name: &str) -> String {
+fn rename(renames: &HashMap<String, String>, name: &str) -> String {
     let (head, rest) = name.split_once('.').unwrap_or((name, ""));
-    match renames.iter().find(|(from, _)| from == head) {
-        Some((_, to)) if !rest.is_empty() => format!("{to}.{rest}"),
+    match renames.get(head) {
+        Some(to) if !rest.is_empty() => format!("{to}.{rest}"),
         _ => name.to_string(),
     }
 }

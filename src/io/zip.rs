@@ -1,9 +1,10 @@
 //! Zip archives without compression, as PyTorch writes them (`torch.save` since 1.6 stores every
 //! entry uncompressed) and as the PyTorch export is downloaded. Reading takes the central
-//! directory at the end of the archive and checks every offset and size against the file before
-//! it slices.
+//! directory at the end of the archive, checks every offset and size against the file before it
+//! slices, and every entry's CRC-32 against its bytes (as PyTorch's reader does), so a weight
+//! changed in transit is refused, not loaded.
 
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
 
 /// One stored file of an archive.
 pub struct Entry<'a> {
@@ -49,11 +50,15 @@ pub fn entries(bytes: &[u8]) -> Result<Vec<Entry<'_>>> {
         ));
     }
     let mut out = Vec::with_capacity(count.min(bytes.len() / 46));
+    // The bytes the entries claim, together: entries that overlap could claim the file many
+    // times over, and each is checked against its CRC.
+    let mut claimed = 0usize;
     for _ in 0..count {
         if u32_at(bytes, at)? != CENTRAL {
             return Err(bad("the zip archive's directory is damaged"));
         }
         let method = u16_at(bytes, at + 10)?;
+        let crc = u32_at(bytes, at + 16)?;
         let size = u32_at(bytes, at + 20)? as usize;
         let name_len = u16_at(bytes, at + 28)? as usize;
         let extra_len = u16_at(bytes, at + 30)? as usize;
@@ -63,15 +68,16 @@ pub fn entries(bytes: &[u8]) -> Result<Vec<Entry<'_>>> {
             .get(at + 46..at + 46 + name_len)
             .ok_or_else(|| bad("the zip archive is cut short"))?;
         let name = String::from_utf8_lossy(name).into_owned();
+        let shown = quote(&name);
         at += 46 + name_len + extra_len + comment_len;
         if method != 0 {
             return Err(bad(format!(
-                "'{name}' in the zip archive is compressed; PyTorch's files store theirs as they are \
+                "{shown} in the zip archive is compressed; PyTorch's files store theirs as they are \
                  (was the file re-zipped?)"
             )));
         }
         if u32_at(bytes, local)? != LOCAL {
-            return Err(bad(format!("the zip archive's entry '{name}' is damaged")));
+            return Err(bad(format!("the zip archive's entry {shown} is damaged")));
         }
         let start =
             local + 30 + u16_at(bytes, local + 26)? as usize + u16_at(bytes, local + 28)? as usize;
@@ -80,10 +86,20 @@ pub fn entries(bytes: &[u8]) -> Result<Vec<Entry<'_>>> {
             .and_then(|e| bytes.get(start..e))
             .ok_or_else(|| {
                 bad(format!(
-                    "the zip archive is cut short: '{name}' needs {size} bytes at {start}, the file holds {}",
+                    "the zip archive is cut short: {shown} needs {size} bytes at {start}, the file holds {}",
                     bytes.len()
                 ))
             })?;
+        claimed = claimed
+            .checked_add(size)
+            .filter(|&c| c <= bytes.len())
+            .ok_or_else(|| bad("the zip archive's entries overlap, which no zip writer does"))?;
+        if crc32fast::hash(data) != crc {
+            return Err(bad(format!(
+                "the zip archive's entry {shown} does not match its checksum (CRC-32): the file \
+                 was changed or damaged after it was written"
+            )));
+        }
         out.push(Entry { name, data });
     }
     Ok(out)
@@ -95,7 +111,7 @@ pub fn write(files: &[(String, Vec<u8>)]) -> Vec<u8> {
     let mut directory = Vec::new();
     for (name, data) in files {
         let offset = out.len() as u32;
-        let crc = crc32(data);
+        let crc = crc32fast::hash(data);
         let size = data.len() as u32;
         // Version 2.0, UTF-8 names, stored, no date.
         let common = |b: &mut Vec<u8>| {
@@ -134,25 +150,12 @@ pub fn write(files: &[(String, Vec<u8>)]) -> Vec<u8> {
     out
 }
 
-/// CRC-32 (IEEE), as zip checks its entries with.
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= b as u32;
-        for _ in 0..8 {
-            crc = (crc >> 1) ^ (0xedb8_8320 & (crc & 1).wrapping_neg());
-        }
-    }
-    !crc
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn what_it_writes_it_reads() {
-        assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
         let files = vec![
             ("a/model.py".to_string(), b"print(1)\n".to_vec()),
             ("a/empty".to_string(), vec![]),
@@ -165,6 +168,12 @@ mod tests {
             ("a/model.py", &b"print(1)\n"[..])
         );
         assert_eq!(read[1].data, b"");
+        // A byte changed in an entry: refused by its checksum.
+        let mut flipped = zip.clone();
+        let at = flipped.windows(5).position(|w| w == b"print").unwrap();
+        flipped[at] ^= 1;
+        let e = entries(&flipped).err().expect("refused").to_string();
+        assert!(e.contains("'a/model.py'") && e.contains("CRC-32"), "{e}");
         // Cut anywhere, it is refused rather than misread.
         for cut in [0, 10, zip.len() / 2, zip.len() - 1] {
             assert!(entries(&zip[..cut]).is_err(), "cut at {cut}");

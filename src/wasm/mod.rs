@@ -47,13 +47,14 @@ pub fn wasm_simd() -> String {
 /// A failure as the page receives it: a JavaScript `Error` whose message is the reason (without
 /// the kind's prefix, which says nothing to a user), with its `kind` ("invalid", "format",
 /// "shape", "file", "diverged", "peer", "io") for the page to tell failures apart by, and the
-/// technical `detail` where there is one.
+/// technical `detail` where there is one; both on one line, whatever a file put in them.
 pub(crate) fn js_err(e: crate::Error) -> JsValue {
-    let error = js_sys::Error::new(&e.reason());
+    use crate::error::printable;
+    let error = js_sys::Error::new(&printable(&e.reason()));
     // Setting properties on a fresh Error object cannot fail.
     let _ = js_sys::Reflect::set(&error, &"kind".into(), &e.kind().into());
     if let Some(detail) = e.detail() {
-        let _ = js_sys::Reflect::set(&error, &"detail".into(), &detail.into());
+        let _ = js_sys::Reflect::set(&error, &"detail".into(), &printable(detail).into());
     }
     error.into()
 }

@@ -83,12 +83,16 @@ fn main() -> ExitCode {
             println!("{USAGE}");
             Ok(())
         }
-        other => Err(format!("unknown command '{other}'\n{USAGE}")),
+        other => {
+            eprintln!("{USAGE}");
+            Err(format!("unknown command '{other}'"))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("error: {message}");
+            // One line, whatever a file or an argument put in it.
+            eprintln!("error: {}", cnn_playground::error::printable(&message));
             ExitCode::FAILURE
         }
     }
