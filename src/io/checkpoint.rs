@@ -10,7 +10,7 @@
 //! ([`Error::File`]); nothing of the model it was meant to replace changes.
 
 use super::identify::{identify, Kind};
-use super::tensors::{refuse, DType, Format, RawTensor, TensorFile};
+use super::tensors::{refuse, too_many, DType, Format, RawTensor, TensorFile, MAX_TENSORS};
 use super::{paddle, torch};
 use crate::error::{quote, Error, Result};
 use crate::nn::{Model, ModelSpec};
@@ -283,6 +283,13 @@ fn read(bytes: &[u8]) -> Result<TensorFile<'_>> {
 fn read_safetensors(bytes: &[u8]) -> Result<TensorFile<'_>> {
     let file = parse(bytes)?;
     let spec = read_spec(bytes)?;
+    if file.len() > MAX_TENSORS {
+        let e = too_many("tensors");
+        return Err(refuse(
+            format!("This safetensors file cannot be read: {}.", e.reason()),
+            e.to_string(),
+        ));
+    }
     let mut tensors = std::collections::BTreeMap::new();
     for (name, view) in file.tensors() {
         let dtype = match view.dtype() {

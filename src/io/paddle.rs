@@ -7,7 +7,7 @@
 //! `_variance` and keeps no step counter.
 
 use super::pickle::{self, Id, Object, Pickle, Work};
-use super::tensors::{DType, Format, RawTensor, TensorFile};
+use super::tensors::{too_many, DType, Format, RawTensor, TensorFile, MAX_TENSORS};
 use crate::error::{quote, Error, Result};
 use crate::nn::Model;
 use std::borrow::Cow;
@@ -36,6 +36,9 @@ pub fn read(bytes: &[u8]) -> Result<TensorFile<'static>> {
     let items = p
         .dict(p.root)
         .ok_or_else(|| bad("the pickle holds no dict of arrays: it is not a state_dict"))?;
+    if items.len() > MAX_TENSORS {
+        return Err(too_many("arrays"));
+    }
     let mut tensors = BTreeMap::new();
     // A key is made into a name for each array: one long key listed many times would be made
     // many times over.

@@ -9,16 +9,18 @@
 //! after it was memoised is the same object everywhere it is referenced. What it allocates is
 //! counted as it goes: a byte of pickle can make an object of some 60 bytes, so the objects, the
 //! stack and the memo together may take [`MEMORY_PER_BYTE`] times the pickle's size and never
-//! more than [`MAX_MEMORY`], and a file that asks for more is refused before it gets it; the memo
+//! more than [`MAX_MEMORY`] (a model of 10,000 tensors takes about 10 MB), and a file that asks
+//! for more is refused before it gets it; the memo
 //! is a map, so a huge memo index costs nothing; and nothing here recurses, so nesting cannot
 //! overflow the stack (the readers that walk the result bound their depth and their work).
 
 use crate::error::{quote, Error, Result};
 use std::collections::HashMap;
 
-/// What the machine's objects, stack and memo may take per byte of pickle: real files, a few
-/// objects per tensor beside its bytes, take a fraction of it.
-pub const MEMORY_PER_BYTE: usize = 16;
+/// What the machine's objects, stack and memo may take per byte of pickle: real files take up to
+/// some 30 (an object of 64 bytes for every two or three bytes), a pickle of nothing but cheap
+/// opcodes 80 or more.
+pub const MEMORY_PER_BYTE: usize = 64;
 /// What they may take whatever the file's size: a model of 10,000 tensors takes about 10 MB.
 pub const MAX_MEMORY: usize = 64 << 20;
 /// What an id costs where it is kept (the stack, a container, the memo's slot).
@@ -454,7 +456,10 @@ impl Machine<'_> {
                         size: self.at - self.start,
                     });
                 }
-                b'(' => self.marks.push(self.stack.len()),
+                b'(' => {
+                    self.charge(ID)?;
+                    self.marks.push(self.stack.len());
+                }
                 b')' => self.push(Object::Tuple(vec![]))?,
                 b't' => {
                     let items = self.pop_mark()?;

@@ -190,6 +190,19 @@ pub struct TensorFile<'a> {
     pub described_as: Option<String>,
 }
 
+/// The most tensors (and, in a PyTorch module tree, modules) a file may hold: a network here has
+/// at most [`crate::nn::plan::MAX_LAYERS`] layers of a few tensors each, so a file of more is
+/// refused before its names are made, whatever its format.
+pub const MAX_TENSORS: usize = 1000;
+
+/// The refusal of a file of more than [`MAX_TENSORS`] `what` (tensors, modules).
+pub fn too_many(what: &str) -> Error {
+    Error::Format(format!(
+        "the file holds more than {MAX_TENSORS} {what}, more than any network here has (at most {} layers)",
+        crate::nn::plan::MAX_LAYERS
+    ))
+}
+
 /// An error about a file's tensor, in the same words for every format.
 pub fn refuse(message: impl Into<String>, detail: impl Into<String>) -> Error {
     Error::File {

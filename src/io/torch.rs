@@ -10,14 +10,14 @@
 //! gives its tensors by name, as a state_dict does.
 
 use super::pickle::{self, Id, Object, Pickle, Work};
-use super::tensors::{DType, Format, RawTensor, TensorFile};
+use super::tensors::{too_many, DType, Format, RawTensor, TensorFile, MAX_TENSORS};
 use super::zip;
 use crate::error::{ident, quote, Error, Result};
 use crate::field::FieldKind;
 use crate::nn::plan::MAX_LAYERS;
 use crate::nn::{LayerSpec, ModelSpec};
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// How deep a module tree may nest: real ones are a few levels; a hostile one may be thousands.
@@ -44,6 +44,7 @@ pub fn read(bytes: &[u8], legacy: bool) -> Result<TensorFile<'_>> {
         pickle: &pickle,
         storages,
         tensor_dicts: RefCell::new(HashMap::new()),
+        visits: Cell::new(0),
     }
     .file()
 }
@@ -183,6 +184,9 @@ struct Reader<'p, 'a> {
     work: Work,
     /// Whether a dict holds only tensors, once found: a checkpoint may list one dict many times.
     tensor_dicts: RefCell<HashMap<Id, bool>>,
+    /// Modules walked so far: a tree visits each once, but a pickle can list one module many
+    /// times over.
+    visits: Cell<usize>,
 }
 
 /// A module of the pickled tree: its class's name and its `__dict__`.
@@ -215,7 +219,11 @@ impl<'a> Reader<'_, 'a> {
         let dict = self.state_dict(p.root)?.ok_or_else(|| {
             bad("the file holds no model: neither a module, nor a state_dict of tensors, nor a dict holding one")
         })?;
-        for &(k, v) in p.dict(dict).expect("a dict") {
+        let items = p.dict(dict).expect("a dict");
+        if items.len() > MAX_TENSORS {
+            return Err(too_many("tensors"));
+        }
+        for &(k, v) in items {
             let name = p
                 .str(k)
                 .ok_or_else(|| bad("a state_dict key is not text"))?;
@@ -446,6 +454,10 @@ impl<'a> Reader<'_, 'a> {
                 "the module tree nests deeper than {MAX_DEPTH} levels"
             )));
         }
+        self.visits.set(self.visits.get() + 1);
+        if self.visits.get() > MAX_TENSORS {
+            return Err(too_many("modules"));
+        }
         let p = self.pickle;
         let transient: HashSet<&str> = match self
             .lookup(m.state, "_non_persistent_buffers_set")?
@@ -473,6 +485,9 @@ impl<'a> Reader<'_, 'a> {
                 let name = format!("{prefix}{key}");
                 let t = self.tensor(v, &name)?;
                 out.insert(name, t);
+                if out.len() > MAX_TENSORS {
+                    return Err(too_many("tensors"));
+                }
             }
         }
         for (name, child) in self.children(m)? {

@@ -84,8 +84,9 @@ fn main() -> ExitCode {
             Ok(())
         }
         other => {
-            eprintln!("{USAGE}");
-            Err(format!("unknown command '{other}'"))
+            let other = cnn_playground::error::printable(other);
+            eprintln!("error: unknown command '{other}'\n{USAGE}");
+            return ExitCode::FAILURE;
         }
     };
     match result {
