@@ -1,6 +1,7 @@
 //! `cnn-playground serve` as a hostile client meets it: paths that try to leave the root
 //! (encoded `..`, backslashes, drive prefixes, symlinks), dotfiles, a foreign `Host`, a huge
-//! request head and a crowd of idle connections; and as a browser needs it: types, isolation and
+//! request head, a crowd of idle connections and one of clients that ask for a large file and
+//! never read it; and as a browser needs it: types, isolation and
 //! CSP headers, HEAD, ETag and 304, precompressed files, caching of content-hashed names.
 
 use std::io::{Read, Write};
@@ -232,6 +233,42 @@ fn a_huge_head_and_a_crowd_of_idle_connections_leave_it_serving() {
     assert_eq!(status(&get(s.port, "/", "")), "200");
     assert!(start.elapsed() < Duration::from_secs(5));
     drop(idle);
+}
+
+#[test]
+fn idle_and_non_reading_clients_leave_room_for_a_normal_request() {
+    let s = server("crowd");
+    std::fs::write(s.dir.join("site/large.bin"), vec![7u8; 16 << 20]).unwrap();
+    // 300 clients that connect and say nothing, more than the server keeps at once.
+    let idle: Vec<TcpStream> = (0..300)
+        .map(|_| TcpStream::connect(("127.0.0.1", s.port)).unwrap())
+        .collect();
+    // 256 that ask for 16 MB and never read a byte of it: each response stalls once the
+    // sockets' buffers are full.
+    let request = format!(
+        "GET /large.bin HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\r\n",
+        s.port
+    );
+    let stalled: Vec<TcpStream> = (0..256)
+        .filter_map(|_| {
+            let mut c = TcpStream::connect(("127.0.0.1", s.port)).ok()?;
+            c.write_all(request.as_bytes()).ok()?;
+            Some(c)
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    // A normal request is answered at once, in the place of the client longest without progress.
+    for _ in 0..3 {
+        let start = std::time::Instant::now();
+        let answer = get(s.port, "/", "");
+        let took = start.elapsed();
+        assert_eq!(status(&answer), "200", "{answer}");
+        assert!(
+            took < Duration::from_secs(1),
+            "served after {took:?} beside 300 idle and 256 non-reading clients"
+        );
+    }
+    drop((idle, stalled));
 }
 
 #[test]

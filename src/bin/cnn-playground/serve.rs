@@ -6,8 +6,11 @@
 //! client need on top: cross-origin isolation (COOP, COEP) and the page's own Content-Security-
 //! Policy as headers, so workers get them too; weak ETags; caching for ever of the content-hashed
 //! files; a `Host` check (against DNS rebinding); no dotfiles, no path outside the root, symlinks
-//! included; and bounds on every client: the request head's size, the time to send it, a
-//! connection's life, and how many connections are served at once.
+//! included; and bounds on every client: the request head's size, the time to send it, the time
+//! a response may go untaken, a connection's life, and how many connections are kept at once —
+//! past that, a new client is served in the place of the one that has gone longest without
+//! progress (an idle one, or one that stopped reading), so a crowd of idle or non-reading
+//! clients cannot keep anyone else waiting.
 
 use http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{combinators::UnsyncBoxBody, BodyExt, Full};
@@ -15,17 +18,24 @@ use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::{Duration, UNIX_EPOCH};
-use tokio::sync::Semaphore;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant, UNIX_EPOCH};
+use tokio::sync::Notify;
 use tower::ServiceExt;
 use tower_http::services::ServeDir;
 
-/// Connections served at once; the next waits for one to end.
+/// Connections kept at once; past it, the one that has gone longest without progress is closed
+/// to make room for the new one.
 const MAX_CONNECTIONS: usize = 256;
+/// Time a response may go with none of it taken by the client: one that stops reading is let go.
+const SEND_STALL: Duration = Duration::from_secs(30);
 /// The request line and headers, at most (hyper answers 431 beyond).
 const MAX_HEAD: usize = 64 * 1024;
 /// Time a client has to send a request's head.
@@ -82,11 +92,10 @@ pub fn serve(root: &Path, host: &str, port: u16) -> Result<(), String> {
     })
 }
 
-/// Serves connections for ever, at most [`MAX_CONNECTIONS`] at once.
+/// Serves connections for ever, keeping at most [`MAX_CONNECTIONS`].
 async fn accept(listener: tokio::net::TcpListener, site: Arc<Site>) {
-    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let connections = Arc::new(Connections::new());
     loop {
-        let permit = permits.clone().acquire_owned().await.expect("never closed");
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
             // Out of file descriptors, say: wait a moment rather than spin.
@@ -96,21 +105,149 @@ async fn accept(listener: tokio::net::TcpListener, site: Arc<Site>) {
                 continue;
             }
         };
+        let (id, progress) = connections.open();
         let site = site.clone();
+        let connections = connections.clone();
         tokio::spawn(async move {
+            let watched = progress.clone();
             let service = service_fn(move |req| {
                 let site = site.clone();
-                async move { Ok::<_, Infallible>(site.answer(req).await) }
+                let progress = watched.clone();
+                async move {
+                    progress.touch();
+                    let res = site.answer(req).await.map(|body| {
+                        Watched {
+                            body,
+                            progress: progress.clone(),
+                        }
+                        .boxed_unsync()
+                    });
+                    Ok::<_, Infallible>(res)
+                }
             });
             let connection = http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(HEAD_TIMEOUT)
                 .max_buf_size(MAX_HEAD)
                 .serve_connection(TokioIo::new(stream), service);
-            // A client that hangs up, stalls or errs costs its own connection only.
-            let _ = tokio::time::timeout(CONNECTION_LIFE, connection).await;
-            drop(permit);
+            // A client that hangs up, stalls or errs costs its own connection only; dropping the
+            // connection closes it.
+            tokio::select! {
+                _ = connection => {}
+                _ = progress.closed.notified() => {}
+                _ = progress.stalled() => {}
+                _ = tokio::time::sleep(CONNECTION_LIFE) => {}
+            }
+            connections.close(id);
         });
+    }
+}
+
+/// The connections kept, each with the time of its last progress.
+struct Connections {
+    open: Mutex<HashMap<u64, Arc<Progress>>>,
+    next: AtomicU64,
+    /// What every connection's progress is timed from.
+    epoch: Instant,
+}
+
+impl Connections {
+    fn new() -> Self {
+        Connections {
+            open: Mutex::new(HashMap::new()),
+            next: AtomicU64::new(0),
+            epoch: Instant::now(),
+        }
+    }
+
+    /// Keeps a new connection, closing the one longest without progress if the server is full.
+    fn open(&self) -> (u64, Arc<Progress>) {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let progress = Arc::new(Progress::new(self.epoch));
+        let mut open = self.open.lock().expect("never poisoned");
+        if open.len() >= MAX_CONNECTIONS {
+            let (&oldest, _) = open
+                .iter()
+                .min_by_key(|(_, p)| p.at.load(Ordering::Relaxed))
+                .expect("full");
+            let evicted = open.remove(&oldest).expect("present");
+            evicted.closed.notify_one();
+        }
+        open.insert(id, progress.clone());
+        (id, progress)
+    }
+
+    fn close(&self, id: u64) {
+        self.open.lock().expect("never poisoned").remove(&id);
+    }
+}
+
+/// When a connection last moved: opened, a request read, part of a response taken.
+struct Progress {
+    epoch: Instant,
+    /// Milliseconds from `epoch`.
+    at: AtomicU64,
+    /// Told when the server closes the connection to make room.
+    closed: Notify,
+}
+
+impl Progress {
+    fn new(epoch: Instant) -> Self {
+        let progress = Progress {
+            epoch,
+            at: AtomicU64::new(0),
+            closed: Notify::new(),
+        };
+        progress.touch();
+        progress
+    }
+
+    fn touch(&self) {
+        self.at
+            .store(self.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+
+    /// Resolves once the connection has gone [`SEND_STALL`] without progress.
+    async fn stalled(&self) {
+        loop {
+            let last = Duration::from_millis(self.at.load(Ordering::Relaxed));
+            let idle = self.epoch.elapsed().saturating_sub(last);
+            if idle >= SEND_STALL {
+                return;
+            }
+            tokio::time::sleep(SEND_STALL - idle).await;
+        }
+    }
+}
+
+/// A response's body that marks its connection's progress each time the client takes a part:
+/// hyper asks for the next part only when the last has gone out.
+struct Watched {
+    body: Body,
+    progress: Arc<Progress>,
+}
+
+impl hyper::body::Body for Watched {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, std::io::Error>>> {
+        let frame = Pin::new(&mut self.body).poll_frame(cx);
+        if frame.is_ready() {
+            self.progress.touch();
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
     }
 }
 
