@@ -90,8 +90,8 @@ fn ndarray(p: &Pickle, id: Id, name: &str) -> Result<RawTensor<'static>> {
         return Err(not());
     };
     if !p
-        .global_name(*callable)
-        .is_some_and(|n| n.ends_with("core.multiarray._reconstruct"))
+        .global(*callable)
+        .is_some_and(|(m, n)| m.ends_with("core.multiarray") && n == "_reconstruct")
     {
         return Err(not());
     }
@@ -129,7 +129,7 @@ fn numpy_dtype(p: &Pickle, id: Id) -> Option<DType> {
     else {
         return None;
     };
-    (p.global_name(*callable)? == "numpy.dtype").then_some(())?;
+    (p.global(*callable)? == ("numpy", "dtype")).then_some(())?;
     let order = state
         .and_then(|s| p.items(s)?.get(1).copied())
         .and_then(|o| p.str(o))

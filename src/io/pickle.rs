@@ -188,10 +188,11 @@ impl Pickle {
             .map(|(_, v)| *v)
     }
 
-    /// `module.name` of a global, or of the global a call or instance is of.
-    pub fn global_name(&self, id: Id) -> Option<String> {
+    /// The module and name of a global, borrowed: a file's names can be long, and a reader
+    /// that asks for one per tensor must not copy it each time.
+    pub fn global(&self, id: Id) -> Option<(&str, &str)> {
         match self.get(id) {
-            Object::Global { module, name } => Some(format!("{module}.{name}")),
+            Object::Global { module, name } => Some((module, name)),
             _ => None,
         }
     }

@@ -98,7 +98,7 @@ fn read_legacy(bytes: &[u8]) -> Result<(Pickle, Storages<'_>)> {
     let main = pickle::read(bytes, info.end)?;
     let keys = pickle::read(bytes, main.end)?;
     // Each storage's element size is in the object's persistent ids: find them first.
-    let sizes = storage_types(&main);
+    let sizes = storage_types(&main)?;
     // A key is made into a name for each storage: a file listing one long key many times would
     // make it many times over.
     let work = Work::for_pickle(&keys);
@@ -143,34 +143,47 @@ fn read_legacy(bytes: &[u8]) -> Result<(Pickle, Storages<'_>)> {
     Ok((main, storages))
 }
 
-/// Each storage key's element size, from the persistent ids that name them.
-fn storage_types(p: &Pickle) -> HashMap<String, usize> {
-    p.objects
-        .iter()
-        .filter_map(|o| match o {
-            Object::Persistent(pid) => {
-                let items = p.items(*pid)?;
-                (p.str(*items.first()?) == Some("storage")).then_some(())?;
-                let dtype = storage_dtype(&p.global_name(*items.get(1)?)?);
-                Some((p.str(*items.get(2)?)?.to_string(), dtype.size()))
-            }
-            _ => None,
-        })
-        .collect()
+/// Each storage key's element size, from the persistent ids that name them (many may name one
+/// key: each look at a key is counted against the pickle's size).
+fn storage_types(p: &Pickle) -> Result<HashMap<&str, usize>> {
+    let work = Work::for_pickle(p);
+    let mut types = HashMap::new();
+    for o in &p.objects {
+        let Object::Persistent(pid) = o else {
+            continue;
+        };
+        let Some(items) = p.items(*pid) else {
+            continue;
+        };
+        let (Some("storage"), Some(class), Some(key)) = (
+            items.first().and_then(|&i| p.str(i)),
+            items.get(1).and_then(|&i| p.global(i)),
+            items.get(2).and_then(|&i| p.str(i)),
+        ) else {
+            continue;
+        };
+        work.spend(key.len())?;
+        types.insert(key, storage_dtype(class).size());
+    }
+    Ok(types)
 }
 
-fn storage_dtype(class: &str) -> DType {
-    match class {
-        "torch.FloatStorage" => DType::F32,
-        "torch.DoubleStorage" => DType::F64,
-        "torch.HalfStorage" => DType::F16,
-        "torch.BFloat16Storage" => DType::BF16,
-        "torch.LongStorage" => DType::I64,
-        "torch.IntStorage" => DType::I32,
-        "torch.ShortStorage" => DType::Other("int16"),
-        "torch.CharStorage" => DType::Other("int8"),
-        "torch.ByteStorage" => DType::Other("uint8"),
-        "torch.BoolStorage" => DType::Other("bool"),
+/// A storage class's element type: `torch.FloatStorage`.
+fn storage_dtype((module, name): (&str, &str)) -> DType {
+    if module != "torch" {
+        return DType::Other("an unknown type");
+    }
+    match name {
+        "FloatStorage" => DType::F32,
+        "DoubleStorage" => DType::F64,
+        "HalfStorage" => DType::F16,
+        "BFloat16Storage" => DType::BF16,
+        "LongStorage" => DType::I64,
+        "IntStorage" => DType::I32,
+        "ShortStorage" => DType::Other("int16"),
+        "CharStorage" => DType::Other("int8"),
+        "ByteStorage" => DType::Other("uint8"),
+        "BoolStorage" => DType::Other("bool"),
         _ => DType::Other("an unknown type"),
     }
 }
@@ -297,12 +310,11 @@ impl<'a> Reader<'_, 'a> {
                 return Err(not());
             };
             let args = p.items(*args).ok_or_else(not)?;
-            match p.global_name(*callable).as_deref() {
-                Some(
-                    "torch._utils._rebuild_parameter"
-                    | "torch._utils._rebuild_parameter_with_state",
-                ) => id = *args.first().ok_or_else(not)?,
-                Some("torch._utils._rebuild_tensor_v2" | "torch._utils._rebuild_tensor") => {
+            match p.global(*callable) {
+                Some(("torch._utils", "_rebuild_parameter" | "_rebuild_parameter_with_state")) => {
+                    id = *args.first().ok_or_else(not)?
+                }
+                Some(("torch._utils", "_rebuild_tensor_v2" | "_rebuild_tensor")) => {
                     let [storage, offset, size, stride, ..] = args else {
                         return Err(not());
                     };
@@ -349,8 +361,9 @@ impl<'a> Reader<'_, 'a> {
         if items.len() < 5 || p.str(items[0]) != Some("storage") {
             return Err(not());
         }
-        let dtype = storage_dtype(&p.global_name(items[1]).ok_or_else(not)?);
+        let dtype = storage_dtype(p.global(items[1]).ok_or_else(not)?);
         let key = p.str(items[2]).ok_or_else(not)?;
+        self.work.spend(key.len())?;
         let data = self.storages.get(key).copied().ok_or_else(|| {
             bad(format!(
                 "{}: its storage {} is missing from the file",
@@ -402,13 +415,14 @@ impl<'a> Reader<'_, 'a> {
             return Ok(None);
         };
         let class = match p.get(*callable) {
-            Object::Persistent(pid) => p.items(*pid).and_then(|i| p.global_name(*i.get(1)?)),
-            _ => p.global_name(*callable),
+            Object::Persistent(pid) => p.items(*pid).and_then(|i| p.global(*i.get(1)?)),
+            _ => p.global(*callable),
         };
-        let Some(class) = class else {
+        let Some((module, name)) = class else {
             return Ok(None);
         };
-        self.work.spend(class.len())?;
+        self.work.spend(module.len() + name.len())?;
+        let class = format!("{module}.{name}");
         Ok(self.lookup(*state, "_modules")?.map(|_| Module {
             class,
             state: *state,
