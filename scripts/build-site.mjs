@@ -38,7 +38,9 @@ for (const [asset] of HASHED) {
   }
 }
 fs.rmSync(OUT, { recursive: true, force: true });
-fs.cpSync(SOURCE, OUT, { recursive: true, dereference: true });
+// Dotfiles stay behind (wasm-pack writes a .gitignore into each pkg folder): no host should serve
+// them, and the service worker would ask for each.
+fs.cpSync(SOURCE, OUT, { recursive: true, dereference: true, filter: (from) => !path.basename(from).startsWith('.') });
 
 for (const [asset, referrer] of HASHED) {
   const from = path.join(OUT, asset);

@@ -21,6 +21,7 @@ const TYPES = {
  * through that file. */
 function staticServer(root) {
   const server = http.createServer((req, res) => {
+    server.paths.push(req.url);
     let file = path.join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname));
     if (!file.startsWith(root)) return res.writeHead(403).end();
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
@@ -37,6 +38,7 @@ function staticServer(root) {
   });
   server.sent = 0;
   server.cut = null;
+  server.paths = [];
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
@@ -93,6 +95,7 @@ test('on a static host without headers the page isolates itself, trains on two w
   const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
   assert.deepEqual(installabilityErrors.filter((e) => e.errorId !== 'in-incognito'), []);
   const firstVisit = server.sent;
+  assert.deepEqual(server.paths.filter((p) => /\/\./.test(p)), [], 'no dotfile is asked for (a host may refuse them)');
   await first.close();
 
   server.sent = 0;
