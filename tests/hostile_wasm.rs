@@ -1,7 +1,8 @@
 //! Every function the page can call, called as a hostile page would: zero, negative, huge and
-//! NaN arguments, buffers of the wrong length, values of the wrong type, calls out of order.
-//! Each must return an error or a result; a panic here is a trap in the page. Run in Chromium by
-//! `wasm-pack test`.
+//! NaN arguments, buffers of the wrong length, values of the wrong type, calls out of order; and
+//! the hostile corpus of model files (`hostile/mod.rs`) loaded as the page's worker loads them.
+//! Each must return an error or a result; a panic or a stack overflow here is a trap in the
+//! page. Run in Chromium by `wasm-pack test`.
 #![cfg(target_arch = "wasm32")]
 
 use cnn_playground::wasm::catalogue::{
@@ -17,6 +18,11 @@ use wasm_bindgen_test::*;
 
 mod noise;
 use noise::{event, noisy_session};
+
+mod hostile;
+
+#[global_allocator]
+static ALLOCATOR: hostile::Peak = hostile::Peak;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -244,4 +250,38 @@ fn calls_out_of_order_are_answered() {
     s.load(&saved, Some(String::new())).unwrap();
     assert_eq!(s.threads(), 1);
     still_works(&mut s);
+}
+
+#[wasm_bindgen_test]
+fn hostile_model_files_are_refused_in_a_second_and_256_mb_and_the_model_stays() {
+    use wasm_bindgen::JsCast;
+    let mut s = noisy_session(0, 0);
+    let before = s.predict(&[0.5; 784]).unwrap();
+    for case in hostile::corpus(false) {
+        let bytes = (case.make)();
+        let pages = core::arch::wasm32::memory_size(0);
+        let start = js_sys::Date::now();
+        let (result, peak) = hostile::peak_of(|| s.load(&bytes, Some(case.name.into())));
+        let seconds = (js_sys::Date::now() - start) / 1000.0;
+        let grown = (core::arch::wasm32::memory_size(0) - pages) * 65536;
+        let error: js_sys::Error = result
+            .err()
+            .unwrap_or_else(|| panic!("{} loaded", case.name))
+            .dyn_into()
+            .expect("an Error");
+        let detail = Reflect::get(&error, &"detail".into())
+            .ok()
+            .and_then(|d| d.as_string())
+            .unwrap_or_default();
+        let message = String::from(error.message());
+        hostile::check(&case, &message, &detail).unwrap();
+        assert!(seconds < hostile::SECONDS, "{}: {seconds} s", case.name);
+        assert!(peak < hostile::MEMORY, "{}: {peak} bytes", case.name);
+        assert!(
+            grown < hostile::MEMORY,
+            "{}: memory grew {grown} bytes",
+            case.name
+        );
+        assert_eq!(s.predict(&[0.5; 784]).unwrap(), before, "{}", case.name);
+    }
 }

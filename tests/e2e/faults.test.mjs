@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { serverAndBrowser, openPage, launchBrowser, ROOT } from './harness.mjs';
 import { settled, count } from './digits.mjs';
 
@@ -48,6 +49,49 @@ function tutorialTensors(scale = 1) {
     const values = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length)).map((v) => v * scale);
     return [name, [t.shape, values]];
   }));
+}
+
+/** A zip of `files` ({name: bytes}) stored uncompressed, as torch.save writes one. */
+function storedZip(files) {
+  const local = [];
+  const central = [];
+  let offset = 0;
+  for (const [name, data] of Object.entries(files)) {
+    const common = Buffer.alloc(26);
+    common.writeUInt16LE(20, 0);
+    common.writeUInt32LE(zlib.crc32(data), 10);
+    common.writeUInt32LE(data.length, 14);
+    common.writeUInt32LE(data.length, 18);
+    common.writeUInt16LE(name.length, 22);
+    const head = Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), common, Buffer.from(name), data]);
+    const entry = Buffer.alloc(46);
+    entry.write('PK\x01\x02', 0, 'latin1');
+    entry.writeUInt16LE(20, 4);
+    common.copy(entry, 6);
+    entry.writeUInt32LE(offset, 42);
+    central.push(entry, Buffer.from(name));
+    local.push(head);
+    offset += head.length;
+  }
+  const directory = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.write('PK\x05\x06', 0, 'latin1');
+  end.writeUInt16LE(central.length / 2, 8);
+  end.writeUInt16LE(central.length / 2, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...local, directory, end]);
+}
+
+/** A pickle as a `.pt` holds it. */
+const torchFile = (pickle) => storedZip({ 'archive/data.pkl': pickle, 'archive/byteorder': Buffer.from('little') });
+const latin1 = (text) => Buffer.from(text, 'latin1');
+/** Pickle's BINUNICODE. */
+function pickleText(text) {
+  const bytes = Buffer.from(text);
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(bytes.length);
+  return Buffer.concat([latin1('X'), len, bytes]);
 }
 
 async function upload(page, name, buffer) {
@@ -100,6 +144,35 @@ test('crafted checkpoints are refused at upload, and one already in storage is d
   await page.reload();
   await page.waitForSelector('body[data-ready="true"]');
   assert.doesNotMatch(await page.textContent('[data-testid="train-status"]'), /discarded/, 'discarded for good');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('hostile PyTorch and Paddle files are refused on one line; the worker never traps and the model stays', async () => {
+  const { page, context, problems } = await openPage(env.browser, env.server.url);
+  const before = await predictExample(page);
+  const wasmBytes = async () => (await page.evaluate(() => globalThis.playground.request('diagnostics'))).wasmBytes;
+  const memoryBefore = await wasmBytes();
+  // A parameter nested 60,000 deep in its own rebuild calls: the reader's recursion once
+  // overflowed the worker's stack (a trap). (tests/hostile/mod.rs has the whole corpus.)
+  const depth = 60_000;
+  const nested = Buffer.concat([latin1('\x80\x02}'), pickleText('weight'), latin1('ctorch._utils\n_rebuild_parameter\nq\x00'),
+    latin1('h\x00'.repeat(depth - 1)), latin1('N'), latin1('\x85R'.repeat(depth)), latin1('s.')]);
+  assert.match(await upload(page, 'nested.pt', torchFile(nested)),
+    /"nested\.pt" was not loaded\. This PyTorch \(torch\.save\) file cannot be read: 'weight' is wrapped in parameters more than 4 deep/);
+  // A key that would clear a terminal and forge a line of its own: shown escaped, on one line.
+  const forged = Buffer.concat([latin1('\x80\x02}'), pickleText('w\r\nerror: forged\x1b[2J'), latin1('ctorch._utils\n_rebuild_tensor_v2\n)Rs.')]);
+  const said = await upload(page, 'forged.pt', torchFile(forged));
+  assert.match(said, /'w\\r\\nerror: forged\\u\{1b\}\[2J' is not a tensor the playground can read/);
+  assert.doesNotMatch(said, /[\x00-\x1f\x7f]/);
+  // 24 MB of a one-byte opcode that makes an object each: refused before it takes gigabytes.
+  const cheap = Buffer.alloc(24 << 20, 'N');
+  cheap.set([0x80, 2]);
+  cheap[cheap.length - 1] = '.'.charCodeAt(0);
+  assert.match(await upload(page, 'cheap.pdparams', cheap), /"cheap\.pdparams" was not loaded\. .*builds more objects than a model file/);
+  const grown = (await wasmBytes()) - memoryBefore;
+  assert.ok(grown < 256 * 2 ** 20, `the worker's memory grew ${(grown / 2 ** 20).toFixed(0)} MiB`);
+  assert.deepEqual(await predictExample(page), before, 'the model in use is the one from before');
   assert.deepEqual(problems, []);
   await context.close();
 });
