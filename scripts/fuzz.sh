@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Fuzzes every parser a user's input reaches (fuzz/fuzz_targets/), each for MINUTES minutes
 # (default 10), two at a time on two cores: coverage-guided libFuzzer through cargo fuzz, on the
-# nightly toolchain. Not part of CI (it runs long). Each target's corpus — the inputs that reach
+# nightly toolchain. Not part of CI (it runs long). Each input has 2 s, the process 1 GB (the
+# address sanitizer's own share included; the hostile corpus's 256 MB bound is tested in the
+# normal suite, tests/hostile_files.rs) and no allocation over 256 MB: a slow or large walk is a
+# finding, as a crash is. Each target's corpus — the inputs that reach
 # new code — is kept as fuzz/corpus/TARGET.tar.gz (unpacked before a run, minimised and packed
 # again after); a crash is saved in fuzz/artifacts/TARGET/ and the script fails: turn it into a
 # regression test in the normal suite, then fix it.
@@ -10,7 +13,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 minutes=${1:-10}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(idx checkpoint architecture kernel png history)
+[ ${#targets[@]} -gt 0 ] || targets=(idx checkpoint pickle architecture kernel png history)
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 rustup toolchain list | grep -q nightly || die "cargo fuzz needs the nightly toolchain: rustup toolchain install nightly"
 cd "$ROOT/fuzz"
@@ -24,7 +27,7 @@ run() {
     local target=$1 log="$ROOT/fuzz/logs/$1.log"
     mkdir -p logs
     cargo +nightly fuzz run -O "$target" corpus/"$target" -- \
-        -max_total_time=$((minutes * 60)) -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1 > "$log" 2>&1
+        -max_total_time=$((minutes * 60)) -timeout=2 -rss_limit_mb=1024 -malloc_limit_mb=256 -max_len=65536 -print_final_stats=1 > "$log" 2>&1
     local rc=$?
     printf '%-13s %s\n' "$target" "$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}') executions, $(ls corpus/"$target" | wc -l) corpus files, $( [ $rc -eq 0 ] && echo 'no crash' || echo "CRASH (see $log)")"
     return $rc
