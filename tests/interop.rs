@@ -176,10 +176,7 @@ fn hostile_pickles_are_refused_and_nothing_runs() {
     }
     dag.push(b'.');
     let m = refusal(&torch_zip(&dag));
-    assert!(
-        m.contains("refers to the same objects over and over"),
-        "{m}"
-    );
+    assert!(m.contains("more than 1000 modules"), "{m}");
     // One list copied by list(...) again and again: more than the file could hold.
     let mut copies = b"\x80\x02cbuiltins\nlist\nq\x00](".to_vec();
     copies.extend(std::iter::repeat_n(&b"K\x07"[..], 1000).flatten());
