@@ -29,16 +29,7 @@ fn hostile_files_are_refused_in_a_second_and_256_mb_with_one_clean_line() {
             case.name,
             peak as f64 / MB
         );
-        let mut fail = |what: String| failures.push(format!("{} (core): {what}", case.name));
-        if let Err(why) = outcome {
-            fail(why);
-        }
-        if seconds > SECONDS {
-            fail(format!("{seconds:.2} s"));
-        }
-        if peak > MEMORY {
-            fail(format!("{:.0} MB", peak as f64 / MB));
-        }
+        judge(&mut failures, &case, "core", seconds, peak, outcome);
         let path = dir.join(case.name);
         std::fs::write(&path, &bytes).unwrap();
         let size = bytes.len() as f64 / MB;
@@ -51,20 +42,32 @@ fn hostile_files_are_refused_in_a_second_and_256_mb_with_one_clean_line() {
             rss as f64 / MB,
             size
         );
-        let mut fail = |what: String| failures.push(format!("{} (CLI): {what}", case.name));
-        if let Err(why) = outcome {
-            fail(why);
-        }
-        if seconds > SECONDS {
-            fail(format!("{seconds:.2} s"));
-        }
-        if rss > MEMORY {
-            fail(format!("{:.0} MB", rss as f64 / MB));
-        }
+        judge(&mut failures, &case, "CLI", seconds, rss, outcome);
         std::fs::remove_file(&path).unwrap();
     }
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// What is wrong with one refusal `by` the core or the CLI: its words, its time, its memory.
+fn judge(
+    failures: &mut Vec<String>,
+    case: &Case,
+    by: &str,
+    seconds: f64,
+    memory: usize,
+    outcome: Result<(), String>,
+) {
+    let mut fail = |what: String| failures.push(format!("{} ({by}): {what}", case.name));
+    if let Err(why) = outcome {
+        fail(why);
+    }
+    if seconds > SECONDS {
+        fail(format!("{seconds:.2} s"));
+    }
+    if memory > MEMORY {
+        fail(format!("{:.0} MB", memory as f64 / MB));
+    }
 }
 
 /// The core's refusal: its time, the memory it took and whether it is as it must be.

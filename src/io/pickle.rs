@@ -10,9 +10,9 @@
 //! counted as it goes: a byte of pickle can make an object of some 60 bytes, so the objects, the
 //! stack and the memo together may take [`MEMORY_PER_BYTE`] times the pickle's size and never
 //! more than [`MAX_MEMORY`] (a model of 10,000 tensors takes about 10 MB), and a file that asks
-//! for more is refused before it gets it; the memo
-//! is a map, so a huge memo index costs nothing; and nothing here recurses, so nesting cannot
-//! overflow the stack (the readers that walk the result bound their depth and their work).
+//! for more is refused before it gets it. The memo is a map, so a huge memo index costs
+//! nothing; nothing here recurses, so nesting cannot overflow the stack; and the readers that
+//! walk the result bound their depth and, with [`Work`], their work.
 
 use crate::error::{quote, Error, Result};
 use std::collections::HashMap;
@@ -369,7 +369,7 @@ impl Machine<'_> {
         let Object::Global { module, name } = &self.objects[callable_id] else {
             return Err(bad(
                 "the pickle calls something that is not a named function",
-            ))?;
+            ));
         };
         if !callable(module, name) {
             return Err(bad(format!(

@@ -3,7 +3,7 @@
 //! storage). Nothing is converted until the model asks for a tensor with the shape it needs, so a
 //! file's claim of a huge tensor costs nothing until its size has been checked.
 
-use crate::error::Error;
+use crate::error::{printable, Error};
 use crate::nn::ModelSpec;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -203,11 +203,13 @@ pub fn too_many(what: &str) -> Error {
     ))
 }
 
-/// An error about a file's tensor, in the same words for every format.
+/// An error about a file's tensor, in the same words for every format; both its message and the
+/// parser's detail on one line, whatever the file put in them (a parser's own words may quote a
+/// tensor's name as the file wrote it).
 pub fn refuse(message: impl Into<String>, detail: impl Into<String>) -> Error {
     Error::File {
-        message: message.into(),
-        detail: detail.into(),
+        message: printable(&message.into()),
+        detail: printable(&detail.into()),
     }
 }
 

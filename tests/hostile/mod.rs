@@ -106,6 +106,12 @@ pub fn corpus(large: bool) -> Vec<Case> {
             says: "it has no 'conv1.weight'",
         },
         Case {
+            // Found by fuzzing: the safetensors parser's own words quote the name as written.
+            name: "escape_in_parser_words.safetensors",
+            make: || safetensors("w\u{7f}\u{1b}[2J\nerror: forged", "[2]"),
+            says: "This safetensors file is damaged",
+        },
+        Case {
             name: "long_key.pt",
             make: || torch_zip(&key_of_no_tensor(&"k".repeat(1 << 20)), &[]),
             says: "…' (1048576 characters) is not a tensor",
