@@ -262,6 +262,7 @@ fn idle_and_non_reading_clients_leave_room_for_a_normal_request() {
         let start = std::time::Instant::now();
         let answer = get(s.port, "/", "");
         let took = start.elapsed();
+        println!("a normal request beside the crowd: {took:?}");
         assert_eq!(status(&answer), "200", "{answer}");
         assert!(
             took < Duration::from_secs(1),

@@ -93,9 +93,34 @@ pub fn save(model: &Model, history: Option<&History>) -> Vec<u8> {
     safetensors::serialize(views, Some(metadata)).expect("serialising in memory cannot fail")
 }
 
+/// The largest safetensors header read: a model of a thousand tensors and its story take well
+/// under a megabyte; the parser itself takes up to 100 MB, and a shape of millions of dimensions
+/// in it would take several times that once parsed.
+const MAX_HEADER: u64 = 16 << 20;
+
 /// The file as safetensors, or a refusal that says what the file is instead.
 fn parse(bytes: &[u8]) -> Result<SafeTensors<'_>> {
+    check_header(bytes)?;
     SafeTensors::deserialize(bytes).map_err(|e| not_safetensors(bytes, &e.to_string()))
+}
+
+/// Refuses a safetensors header larger than [`MAX_HEADER`] before it is parsed.
+fn check_header(bytes: &[u8]) -> Result<()> {
+    let n = bytes
+        .get(..8)
+        .map_or(0, |b| u64::from_le_bytes(b.try_into().expect("8 bytes")));
+    if n > MAX_HEADER && (n as usize) < bytes.len() {
+        return Err(refuse(
+            format!(
+                "This safetensors file's header is {} MB, more than any model's (at most {} MB \
+                 are read). {HOW_TO_SAVE}",
+                n >> 20,
+                MAX_HEADER >> 20
+            ),
+            "",
+        ));
+    }
+    Ok(())
 }
 
 fn not_safetensors(bytes: &[u8], detail: &str) -> Error {
@@ -146,6 +171,7 @@ fn damaged(bytes: &[u8]) -> String {
 
 /// The architecture stored in a checkpoint, or None when the file has none.
 pub fn read_spec(bytes: &[u8]) -> Result<Option<ModelSpec>> {
+    check_header(bytes)?;
     let (_, meta) =
         SafeTensors::read_metadata(bytes).map_err(|e| not_safetensors(bytes, &e.to_string()))?;
     meta.metadata()

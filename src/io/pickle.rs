@@ -22,7 +22,7 @@ use std::collections::HashMap;
 /// opcodes 80 or more.
 pub const MEMORY_PER_BYTE: usize = 64;
 /// What they may take whatever the file's size: a model of 10,000 tensors takes about 10 MB.
-pub const MAX_MEMORY: usize = 64 << 20;
+pub const MAX_MEMORY: usize = 32 << 20;
 /// What an id costs where it is kept (the stack, a container, the memo's slot).
 const ID: usize = std::mem::size_of::<Id>();
 

@@ -76,6 +76,11 @@ pub fn corpus(large: bool) -> Vec<Case> {
             says: "1×1×1×1×1×1×1×1×… (100000 dimensions), but the network needs 16×1×3×3",
         },
         Case {
+            name: "long_header.safetensors",
+            make: || safetensors("conv1.weight", &format!("[{}0]", "0,".repeat(12 << 20))),
+            says: "header is 24 MB, more than any model's",
+        },
+        Case {
             name: "escape_in_zip_name.pt",
             make: || {
                 compressed(&torch_zip(
