@@ -8,8 +8,14 @@
 
 use cnn_playground::io::zip;
 
-/// Real pickles to start from: PyTorch's whole module and state_dict (data.pkl), Paddle's.
-pub fn seeds() -> Vec<Vec<u8>> {
+/// Real pickles to start from: PyTorch's whole module and state_dict (data.pkl), Paddle's; read
+/// once.
+pub fn seeds() -> &'static [Vec<u8>] {
+    static SEEDS: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    SEEDS.get_or_init(read_seeds)
+}
+
+fn read_seeds() -> Vec<Vec<u8>> {
     let pkl = |file: &[u8]| -> Vec<u8> {
         let entries = zip::entries(file).expect("a fixture reads");
         entries
