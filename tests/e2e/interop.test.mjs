@@ -108,7 +108,7 @@ test("the tutorial's .pt and Paddle's .pdparams, dropped on the page, predict as
   // A hostile pickle is refused in plain words, and the model stays.
   const hostile = path.join(os.tmpdir(), 'owned.pdparams');
   fs.writeFileSync(hostile, Buffer.from('\x80\x02cposix\nsystem\nX\x0b\x00\x00\x00touch owned\x85R.', 'latin1'));
-  assert.match(await upload(page, hostile), /calls posix\.system, which a model file has no need of; it was not run\..*The current model is unchanged\./);
+  assert.match(await upload(page, hostile), /calls 'posix\.system', which a model file has no need of; it was not run\..*The current model is unchanged\./);
   assert.match(await page.textContent('[data-testid="model-story"]'), /Uploaded tutorial\.pdparams/);
   assert.deepEqual(problems, []);
   await context.close();
