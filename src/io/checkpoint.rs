@@ -294,27 +294,26 @@ fn read(bytes: &[u8]) -> Result<TensorFile<'_>> {
         Kind::Pickle => (Format::Paddle, paddle::read(bytes)),
         _ => return read_safetensors(bytes),
     };
-    read.map_err(|e| {
-        refuse(
-            format!(
-                "This {} file cannot be read: {}. {HOW_TO_SAVE}",
-                format.name(),
-                e.reason()
-            ),
-            e.to_string(),
-        )
-    })
+    read.map_err(|e| unreadable(format, e))
+}
+
+/// A reader's refusal of a file in `format`, in the same words for every format.
+fn unreadable(format: Format, e: Error) -> Error {
+    refuse(
+        format!(
+            "This {} file cannot be read: {}. {HOW_TO_SAVE}",
+            format.name(),
+            e.reason()
+        ),
+        e.to_string(),
+    )
 }
 
 fn read_safetensors(bytes: &[u8]) -> Result<TensorFile<'_>> {
     let file = parse(bytes)?;
     let spec = read_spec(bytes)?;
     if file.len() > MAX_TENSORS {
-        let e = too_many("tensors");
-        return Err(refuse(
-            format!("This safetensors file cannot be read: {}.", e.reason()),
-            e.to_string(),
-        ));
+        return Err(unreadable(Format::Safetensors, too_many("tensors")));
     }
     let mut tensors = std::collections::BTreeMap::new();
     for (name, view) in file.tensors() {

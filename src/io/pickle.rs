@@ -371,26 +371,24 @@ impl Machine<'_> {
                 "the pickle calls something that is not a named function",
             ));
         };
+        let called = || quote(&format!("{module}.{name}"));
         if !callable(module, name) {
             return Err(bad(format!(
                 "the pickle calls {}, which a model file has no need of; it was not run",
-                quote(&format!("{module}.{name}"))
+                called()
             )));
         }
         let Object::Tuple(a) = &self.objects[args] else {
             return Err(bad(format!(
                 "{} is called without an argument tuple",
-                quote(&format!("{module}.{name}"))
+                called()
             )));
         };
         let first = a.first().map(|&i| &self.objects[i]);
         let items = || match first {
             None => Ok(vec![]),
             Some(Object::Tuple(v) | Object::List(v) | Object::Set(v)) => Ok(v.clone()),
-            _ => Err(bad(format!(
-                "{} is given what it cannot take",
-                quote(&format!("{module}.{name}"))
-            ))),
+            _ => Err(bad(format!("{} is given what it cannot take", called()))),
         };
         Ok(match (module.as_str(), name.as_str()) {
             ("builtins", "tuple") => Object::Tuple(items()?),

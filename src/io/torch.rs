@@ -289,8 +289,8 @@ impl<'a> Reader<'_, 'a> {
     fn is_tensor(&self, id: Id) -> bool {
         let p = self.pickle;
         matches!(p.get(id), Object::Call { callable, .. }
-            if matches!(p.get(*callable), Object::Global { module, name }
-                if module == "torch._utils" && name.starts_with("_rebuild_")))
+            if p.global(*callable)
+                .is_some_and(|(m, n)| m == "torch._utils" && n.starts_with("_rebuild_")))
     }
 
     /// The tensor `id` rebuilds (a parameter's data included).
@@ -687,36 +687,32 @@ impl<'a> Reader<'_, 'a> {
     /// A plain value as JSON: numbers, text, flags, and tuples of them.
     fn json(&self, id: Id) -> Result<Option<serde_json::Value>> {
         let p = self.pickle;
-        Ok(Some(match p.get(id) {
-            Object::None => serde_json::Value::Null,
-            Object::Bool(b) => (*b).into(),
-            Object::Int(i) => (*i).into(),
-            Object::Float(f) => match serde_json::Number::from_f64(*f) {
-                Some(n) => n.into(),
-                None => return Ok(None),
-            },
+        Ok(match p.get(id) {
+            Object::None => Some(serde_json::Value::Null),
             Object::Str(s) => {
                 self.work.spend(s.len())?;
-                s.clone().into()
+                Some(s.clone().into())
             }
             Object::Tuple(items) | Object::List(items) => {
                 self.work.spend(items.len())?;
-                let values: Option<Vec<serde_json::Value>> = items
+                items
                     .iter()
-                    .map(|&i| match p.get(i) {
-                        Object::Int(v) => Some((*v).into()),
-                        Object::Bool(b) => Some((*b).into()),
-                        Object::Float(f) => serde_json::Number::from_f64(*f).map(Into::into),
-                        _ => None,
-                    })
-                    .collect();
-                match values {
-                    Some(v) => v.into(),
-                    None => return Ok(None),
-                }
+                    .map(|&i| number(p.get(i)))
+                    .collect::<Option<Vec<_>>>()
+                    .map(Into::into)
             }
-            _ => return Ok(None),
-        }))
+            other => number(other),
+        })
+    }
+}
+
+/// A number or a flag as JSON.
+fn number(o: &Object) -> Option<serde_json::Value> {
+    match o {
+        Object::Bool(b) => Some((*b).into()),
+        Object::Int(i) => Some((*i).into()),
+        Object::Float(f) => serde_json::Number::from_f64(*f).map(Into::into),
+        _ => None,
     }
 }
 

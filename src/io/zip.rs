@@ -68,16 +68,20 @@ pub fn entries(bytes: &[u8]) -> Result<Vec<Entry<'_>>> {
             .get(at + 46..at + 46 + name_len)
             .ok_or_else(|| bad("the zip archive is cut short"))?;
         let name = String::from_utf8_lossy(name).into_owned();
-        let shown = quote(&name);
+        let shown = || quote(&name);
         at += 46 + name_len + extra_len + comment_len;
         if method != 0 {
             return Err(bad(format!(
-                "{shown} in the zip archive is compressed; PyTorch's files store theirs as they are \
-                 (was the file re-zipped?)"
+                "{} in the zip archive is compressed; PyTorch's files store theirs as they are \
+                 (was the file re-zipped?)",
+                shown()
             )));
         }
         if u32_at(bytes, local)? != LOCAL {
-            return Err(bad(format!("the zip archive's entry {shown} is damaged")));
+            return Err(bad(format!(
+                "the zip archive's entry {} is damaged",
+                shown()
+            )));
         }
         let start =
             local + 30 + u16_at(bytes, local + 26)? as usize + u16_at(bytes, local + 28)? as usize;
@@ -86,7 +90,8 @@ pub fn entries(bytes: &[u8]) -> Result<Vec<Entry<'_>>> {
             .and_then(|e| bytes.get(start..e))
             .ok_or_else(|| {
                 bad(format!(
-                    "the zip archive is cut short: {shown} needs {size} bytes at {start}, the file holds {}",
+                    "the zip archive is cut short: {} needs {size} bytes at {start}, the file holds {}",
+                    shown(),
                     bytes.len()
                 ))
             })?;
@@ -96,8 +101,9 @@ pub fn entries(bytes: &[u8]) -> Result<Vec<Entry<'_>>> {
             .ok_or_else(|| bad("the zip archive's entries overlap, which no zip writer does"))?;
         if crc32fast::hash(data) != crc {
             return Err(bad(format!(
-                "the zip archive's entry {shown} does not match its checksum (CRC-32): the file \
-                 was changed or damaged after it was written"
+                "the zip archive's entry {} does not match its checksum (CRC-32): the file \
+                 was changed or damaged after it was written",
+                shown()
             )));
         }
         out.push(Entry { name, data });

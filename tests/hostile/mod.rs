@@ -303,27 +303,11 @@ fn long_shape(n: usize) -> Vec<u8> {
 fn safetensors(name: &str, shape: &str) -> Vec<u8> {
     let header = format!(
         "{{{}: {{\"dtype\": \"F32\", \"shape\": {shape}, \"data_offsets\": [0, 4]}}}}",
-        json_string(name)
+        serde_json::to_string(name).expect("a string")
     );
     let mut out = (header.len() as u64).to_le_bytes().to_vec();
     out.extend_from_slice(header.as_bytes());
     out.extend_from_slice(&[0; 4]);
-    out
-}
-
-fn json_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
     out
 }
 
