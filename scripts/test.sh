@@ -17,7 +17,7 @@ stage() {
 # The tests compiled for wasm32 and run in the browser: those marked to run in both places. The
 # numeric ones run on every build; the page's glue (the same code in each) on the SIMD build.
 NUMERIC_TESTS=(--test conv_reference --test network_reference --test layer_reference --test gradcheck --test training)
-GLUE_TESTS=(--test replica --test session --test hostile_wasm)
+GLUE_TESTS=(--test replica --test session --test hostile_wasm --test datasets)
 
 # Without debug info: each test's wasm is a tenth the size, and linking it and running
 # wasm-bindgen on it take minutes less.

@@ -2,7 +2,8 @@
 //! activation and gradient, the trainer its batch and dL/dlogits, the optimiser its state, and
 //! the kernels their scratch space, all reused step after step.
 
-use cnn_playground::data::Dataset;
+use cnn_playground::data::builtin::MNIST;
+use cnn_playground::data::Examples;
 use cnn_playground::nn::{Model, ModelSpec};
 use cnn_playground::rng::Rng;
 use cnn_playground::train::{TrainConfig, Trainer};
@@ -55,9 +56,10 @@ fn allocations_in(f: impl FnOnce()) -> usize {
 fn a_training_step_allocates_nothing_once_warm() {
     let mut rng = Rng::new(1);
     let n = 256;
-    let images = (0..n * 784).map(|_| rng.below(256) as u8).collect();
+    let shape = MNIST.shape();
+    let images = (0..n * shape.len()).map(|_| rng.below(256) as u8).collect();
     let labels = (0..n).map(|_| rng.below(10) as u8).collect();
-    let data = Dataset::new(images, labels, 28, 28).unwrap();
+    let data = Examples::new(images, labels, shape, 10).unwrap();
     // Full batches and an epoch's short last one, which must fit in the buffers already grown.
     let batches: Vec<Vec<usize>> = [(0, 64), (64, 128), (128, 160), (160, 224)]
         .iter()

@@ -62,7 +62,7 @@ fn bad_arguments_are_one_line_errors() {
 fn corrupt_files_are_one_line_errors() {
     let dir = std::env::temp_dir().join(format!("cnn-playground-cli-idx-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    for name in cnn_playground::data::dataset::MNIST_FILES {
+    for name in cnn_playground::data::builtin::MNIST.files {
         std::fs::write(dir.join(name), b"\x00\x00\x08\x03\x00\x00\x00\x05").unwrap();
     }
     assert_clean_error(
@@ -131,11 +131,12 @@ fn eval_reads_a_pytorch_state_dict_and_filter_writes_a_png() {
         predictions.to_str().unwrap(),
     ]);
     assert!(ok, "{stderr}");
-    let last = stdout.lines().last().unwrap();
-    assert!(
-        last.starts_with("test accuracy: ") && last.ends_with("/10000)"),
-        "{last}"
-    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    let at = lines.iter().position(|l| l.starts_with("test accuracy: ")).expect(&stdout);
+    assert!(lines[at].ends_with("/10000)"), "{stdout}");
+    // Then each class's accuracy, by name.
+    assert_eq!(lines.len(), at + 11, "{stdout}");
+    assert!(lines[at + 1].trim_start().starts_with("0: "), "{stdout}");
     let lines = std::fs::read_to_string(&predictions).unwrap();
     assert_eq!(lines.lines().count(), 10_000);
     assert!(lines

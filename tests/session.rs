@@ -48,7 +48,7 @@ fn every_step_is_in_the_story_and_the_story_travels_with_the_bytes() {
     assert_eq!(number(&history, "steps"), 4.0);
     assert!(number(&history, "seconds") >= 0.0);
 
-    let mut other = Session::new(JsValue::NULL, JsValue::NULL, 9).unwrap();
+    let mut other = Session::new(JsValue::NULL, JsValue::NULL, 9, JsValue::NULL).unwrap();
     other
         .load(&session.save(), Some("mine.safetensors".into()))
         .unwrap();

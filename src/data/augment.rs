@@ -1,15 +1,19 @@
 //! Light augmentation: shifting an image by a few pixels (zeros shifted in), so the network sees
 //! each digit in slightly different places.
 
+use super::ImageShape;
 use crate::rng::Rng;
 
-/// Shifts an image (rows×cols, row-major) by up to `max_shift` pixels in each direction, chosen
-/// by `rng`.
-pub fn random_shift(image: &mut [f32], rows: usize, cols: usize, max_shift: usize, rng: &mut Rng) {
+/// Shifts an image (C×H×W) by up to `max_shift` pixels in each direction, chosen by `rng`, every
+/// channel alike.
+pub fn random_shift(image: &mut [f32], shape: ImageShape, max_shift: usize, rng: &mut Rng) {
     let span = 2 * max_shift + 1;
     let dy = rng.below(span) as isize - max_shift as isize;
     let dx = rng.below(span) as isize - max_shift as isize;
-    shift(image, rows, cols, dy, dx);
+    let (rows, cols) = (shape.height, shape.width);
+    for plane in image.chunks_exact_mut(rows * cols) {
+        shift(plane, rows, cols, dy, dx);
+    }
 }
 
 /// Moves every pixel `dy` rows down and `dx` columns right; zeros come in at the edges. In place,
@@ -46,7 +50,16 @@ mod tests {
         for _ in 0..20 {
             let mut img = vec![0.0; 49];
             img[3 * 7 + 3] = 1.0;
-            random_shift(&mut img, 7, 7, 2, &mut rng);
+            random_shift(
+                &mut img,
+                ImageShape {
+                    channels: 1,
+                    height: 7,
+                    width: 7,
+                },
+                2,
+                &mut rng,
+            );
             assert_eq!(img.iter().sum::<f32>(), 1.0, "a centred pixel stays inside");
             let at = img.iter().position(|&v| v == 1.0).unwrap();
             assert!((at / 7).abs_diff(3) <= 2 && (at % 7).abs_diff(3) <= 2);

@@ -1,9 +1,17 @@
-//! Data: the IDX file format, image-classification datasets (MNIST) and shuffled batches.
+//! Data: image-classification datasets (their shape, classes and splits), the formats they come
+//! in (IDX, CIFAR's binary tar.gz, folders of class folders), augmentation and shuffled batches.
 
 pub mod augment;
 pub mod batches;
+pub mod builtin;
+pub mod cifar;
 pub mod dataset;
+pub mod folder;
 pub mod idx;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod local;
+pub mod tar;
 
 pub use batches::Epoch;
-pub use dataset::{Dataset, Mnist, MNIST_FILES};
+pub use builtin::{Builtin, BUILTIN};
+pub use dataset::{About, Dataset, Examples, ImageShape, TestSplit};

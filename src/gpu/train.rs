@@ -8,7 +8,7 @@
 use super::device::{line_groups, Dispatch, Gpu};
 use super::kernel::{Args, OPTIM};
 use super::model::GpuModel;
-use crate::data::Dataset;
+use crate::data::Examples;
 use crate::error::{Error, Result};
 use crate::optim::{adam, OptimizerSpec};
 use crate::train::{StepStats, Trainer};
@@ -109,7 +109,12 @@ impl GpuTrainer {
     /// One optimisation step on the examples `indices` of `data`, submitted to the GPU; it
     /// does not wait for the GPU. Its loss is logged there, and [`GpuTrainer::drain`] reads the
     /// logged steps back — at least every [`LOG_STEPS`] steps.
-    pub fn step(&mut self, trainer: &mut Trainer, data: &Dataset, indices: &[usize]) -> Result<()> {
+    pub fn step(
+        &mut self,
+        trainer: &mut Trainer,
+        data: &Examples,
+        indices: &[usize],
+    ) -> Result<()> {
         if self.pending.len() == LOG_STEPS {
             return Err(Error::Invalid(format!(
                 "{LOG_STEPS} GPU steps were taken without reading their losses back"
@@ -207,7 +212,7 @@ impl GpuTrainer {
     pub async fn run_epoch(
         &mut self,
         trainer: &mut Trainer,
-        data: &Dataset,
+        data: &Examples,
         mut on_step: impl FnMut(&StepStats),
     ) -> Result<()> {
         let mut epoch = trainer.epoch();

@@ -3,6 +3,7 @@
 
 pub mod filters;
 pub mod png;
+pub mod resize;
 mod stencil;
 
 use crate::error::{Error, Result};

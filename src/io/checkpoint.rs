@@ -224,7 +224,20 @@ pub fn load_onto(bytes: &[u8], current: Option<&ModelSpec>) -> Result<Checkpoint
     };
     let model = match &file.spec {
         Some(spec) => {
-            let mut model = build(spec)?;
+            // A PyTorch module does not record its input's height and width: the ones in use
+            // are tried first, then MNIST's (its channels are the first layer's).
+            let sized = match current {
+                Some(current) if file.format == Format::Torch => {
+                    let mut sized = spec.clone();
+                    sized.input[1..].copy_from_slice(&current.input[1..]);
+                    Model::new(&sized, 0).ok()
+                }
+                _ => None,
+            };
+            let mut model = match sized {
+                Some(model) => model,
+                None => build(spec)?,
+            };
             let read_as = match &file.described_as {
                 Some(what) => format!(" The file holds {what}, read as its network."),
                 None => String::new(),

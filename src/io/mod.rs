@@ -4,6 +4,7 @@
 
 pub mod checkpoint;
 pub mod identify;
+pub mod inflate;
 pub mod paddle;
 pub mod pickle;
 pub mod tensors;

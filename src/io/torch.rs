@@ -12,6 +12,7 @@
 use super::pickle::{self, Id, Object, Pickle, Work};
 use super::tensors::{too_many, DType, Format, RawTensor, TensorFile, MAX_TENSORS};
 use super::zip;
+use crate::data::builtin::MNIST;
 use crate::error::{ident, quote, Error, Result};
 use crate::field::FieldKind;
 use crate::nn::plan::MAX_LAYERS;
@@ -568,7 +569,8 @@ impl<'a> Reader<'_, 'a> {
         Ok((None, described, None))
     }
 
-    /// The spec of layers applied in order; the input is 28×28 (MNIST) with the first layer's
+    /// The spec of layers applied in order; the input is MNIST's size (a module does not record
+    /// its input's; `checkpoint::load_onto` tries the size in use first) with the first layer's
     /// channels.
     fn sequence(&self, children: &[(String, Module)]) -> Result<ModelSpec> {
         if children.len() > MAX_LAYERS {
@@ -585,8 +587,9 @@ impl<'a> Reader<'_, 'a> {
             Some((_, m)) => self.int_attr(m, "in_channels")?,
             None => None,
         };
+        let [_, height, width] = MNIST.shape;
         Ok(ModelSpec {
-            input: [channels.unwrap_or(1), 28, 28],
+            input: [channels.unwrap_or(1), height, width],
             layers,
         })
     }

@@ -12,6 +12,46 @@ pub struct Entry<'a> {
     pub data: &'a [u8],
 }
 
+/// One file of an archive as it is kept there: stored, or compressed by deflate (as every zip
+/// tool does by default).
+pub struct Member<'a> {
+    pub name: String,
+    /// 0: stored; 8: deflate.
+    method: u16,
+    crc: u32,
+    /// Its size once inflated.
+    pub size: usize,
+    raw: &'a [u8],
+}
+
+impl<'a> Member<'a> {
+    /// The file's bytes, inflated if need be and checked against the archive's CRC-32. At most
+    /// `limit` bytes are made: a member claiming more is refused before inflating.
+    pub fn contents(&self, limit: usize) -> Result<std::borrow::Cow<'a, [u8]>> {
+        let shown = || quote(&self.name);
+        if self.size > limit {
+            return Err(bad(format!(
+                "{} in the zip archive is {} MB once inflated; at most {} MB are read",
+                shown(),
+                self.size >> 20,
+                limit >> 20
+            )));
+        }
+        let data = match self.method {
+            0 => std::borrow::Cow::Borrowed(self.raw),
+            _ => std::borrow::Cow::Owned(super::inflate::inflate(self.raw, self.size, &shown())?),
+        };
+        if data.len() != self.size || crc32fast::hash(&data) != self.crc {
+            return Err(bad(format!(
+                "the zip archive's entry {} does not match its checksum (CRC-32): the file \
+                 was changed or damaged after it was written",
+                shown()
+            )));
+        }
+        Ok(data)
+    }
+}
+
 const LOCAL: u32 = 0x0403_4b50;
 const CENTRAL: u32 = 0x0201_4b50;
 const END: u32 = 0x0605_4b50;
@@ -32,8 +72,28 @@ fn u32_at(b: &[u8], at: usize) -> Result<u32> {
         .ok_or_else(|| bad("the zip archive is cut short"))
 }
 
-/// The archive's entries, in the central directory's order.
+/// The archive's entries, in the central directory's order, all stored as PyTorch stores them.
 pub fn entries(bytes: &[u8]) -> Result<Vec<Entry<'_>>> {
+    members(bytes)?
+        .into_iter()
+        .map(|m| {
+            if m.method != 0 {
+                return Err(bad(format!(
+                    "{} in the zip archive is compressed; PyTorch's files store theirs as they \
+                     are (was the file re-zipped?)",
+                    quote(&m.name)
+                )));
+            }
+            let data = m.raw;
+            m.contents(usize::MAX)?;
+            Ok(Entry { name: m.name, data })
+        })
+        .collect()
+}
+
+/// The archive's members, in the central directory's order, stored or deflated; their contents
+/// are read by [`Member::contents`].
+pub fn members(bytes: &[u8]) -> Result<Vec<Member<'_>>> {
     // The end record is the last 22 bytes, or further back by the length of a comment.
     let floor = bytes.len().saturating_sub(22 + 0xffff);
     let end = (floor..=bytes.len().saturating_sub(22))
@@ -59,7 +119,8 @@ pub fn entries(bytes: &[u8]) -> Result<Vec<Entry<'_>>> {
         }
         let method = u16_at(bytes, at + 10)?;
         let crc = u32_at(bytes, at + 16)?;
-        let size = u32_at(bytes, at + 20)? as usize;
+        let raw_size = u32_at(bytes, at + 20)? as usize;
+        let size = u32_at(bytes, at + 24)? as usize;
         let name_len = u16_at(bytes, at + 28)? as usize;
         let extra_len = u16_at(bytes, at + 30)? as usize;
         let comment_len = u16_at(bytes, at + 32)? as usize;
@@ -70,10 +131,10 @@ pub fn entries(bytes: &[u8]) -> Result<Vec<Entry<'_>>> {
         let name = String::from_utf8_lossy(name).into_owned();
         let shown = || quote(&name);
         at += 46 + name_len + extra_len + comment_len;
-        if method != 0 {
+        if method != 0 && method != 8 {
             return Err(bad(format!(
-                "{} in the zip archive is compressed; PyTorch's files store theirs as they are \
-                 (was the file re-zipped?)",
+                "{} in the zip archive is compressed by method {method}; only stored and \
+                 deflated files are read",
                 shown()
             )));
         }
@@ -85,28 +146,33 @@ pub fn entries(bytes: &[u8]) -> Result<Vec<Entry<'_>>> {
         }
         let start =
             local + 30 + u16_at(bytes, local + 26)? as usize + u16_at(bytes, local + 28)? as usize;
-        let data = start
-            .checked_add(size)
+        let raw = start
+            .checked_add(raw_size)
             .and_then(|e| bytes.get(start..e))
             .ok_or_else(|| {
                 bad(format!(
-                    "the zip archive is cut short: {} needs {size} bytes at {start}, the file holds {}",
+                    "the zip archive is cut short: {} needs {raw_size} bytes at {start}, the file holds {}",
                     shown(),
                     bytes.len()
                 ))
             })?;
         claimed = claimed
-            .checked_add(size)
+            .checked_add(raw_size)
             .filter(|&c| c <= bytes.len())
             .ok_or_else(|| bad("the zip archive's entries overlap, which no zip writer does"))?;
-        if crc32fast::hash(data) != crc {
+        if method == 0 && raw_size != size {
             return Err(bad(format!(
-                "the zip archive's entry {} does not match its checksum (CRC-32): the file \
-                 was changed or damaged after it was written",
+                "the zip archive's entry {} is damaged (two sizes for a stored file)",
                 shown()
             )));
         }
-        out.push(Entry { name, data });
+        out.push(Member {
+            name,
+            method,
+            crc,
+            size,
+            raw,
+        });
     }
     Ok(out)
 }

@@ -4,6 +4,7 @@
 use super::layer::{flat, Buffer, Layer, Mode, Param};
 use super::plan::Plan;
 use super::spec::{Init, ModelSpec};
+use crate::data::ImageShape;
 use crate::error::{Error, Result};
 use crate::rng::Rng;
 use ndarray::ArrayD;
@@ -105,6 +106,27 @@ impl Model {
     /// The number of classes: the size of the last layer's output.
     pub fn classes(&self) -> usize {
         self.plan.classes()
+    }
+
+    /// Why this network cannot learn `dataset` (images of `shape`, `classes` classes), in a
+    /// sentence; None when it can. More outputs than classes are allowed: the extra ones are
+    /// never the answer.
+    pub fn misfit(&self, dataset: &str, shape: ImageShape, classes: usize) -> Option<String> {
+        let input = self.spec.input;
+        if input != shape.dims() {
+            let [c, h, w] = input;
+            return Some(format!(
+                "The network takes {c}×{h}×{w} inputs, but {dataset}'s images are {}: its input must be {:?}.",
+                shape.text(),
+                shape.dims()
+            ));
+        }
+        let outputs = self.classes();
+        (outputs < classes).then(|| {
+            format!(
+                "The last layer gives {outputs} scores, but {dataset} has {classes} classes: it needs at least {classes} outputs."
+            )
+        })
     }
 
     pub fn layers(&self) -> Vec<LayerInfo> {

@@ -15,6 +15,8 @@ use super::layer::Layer;
 use super::linear::LinearSpec;
 use super::max_pool2d::MaxPool2dSpec;
 use super::relu::ReluSpec;
+use crate::data::builtin::MNIST;
+use crate::data::ImageShape;
 use crate::error::{Error, Result};
 use crate::field::Field;
 use crate::rng::Rng;
@@ -159,14 +161,14 @@ impl LayerSpec {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelSpec {
-    /// Per-sample input shape (C,H,W): MNIST is [1, 28, 28].
+    /// Per-sample input shape (C,H,W): the dataset's images (see [`ModelSpec::for_data`]).
     pub input: [usize; 3],
     pub layers: Vec<LayerSpec>,
 }
 
 impl ModelSpec {
     /// The tutorial's network: conv 16 → ReLU → pool → conv 32 → ReLU → pool → flatten →
-    /// fc 128 → ReLU → fc 10, on 1×28×28 inputs.
+    /// fc 128 → ReLU → fc 10, on MNIST's images.
     pub fn tutorial() -> Self {
         let conv = |out_channels| {
             Conv2dSpec {
@@ -179,7 +181,7 @@ impl ModelSpec {
         let relu = || ReluSpec {}.into();
         let fc = |out_features| LinearSpec::new(out_features).into();
         ModelSpec {
-            input: [1, 28, 28],
+            input: MNIST.shape,
             layers: vec![
                 conv(16),
                 relu(),
@@ -208,6 +210,19 @@ impl ModelSpec {
         let mut spec = Self::tutorial_bn();
         let fc2 = spec.layers.len() - 1;
         spec.layers.insert(fc2, DropoutSpec { p: 0.25 }.into());
+        spec
+    }
+
+    /// This network for a dataset: its input the images' shape and, when it ends in a linear
+    /// layer, one output for each class (a recipe's network learns any dataset so). A network
+    /// that ends otherwise must already give `classes` outputs; [`crate::nn::Model::new`] then
+    /// says whether the rest fits the input.
+    pub fn for_data(&self, shape: ImageShape, classes: usize) -> Self {
+        let mut spec = self.clone();
+        spec.input = shape.dims();
+        if let Some(LayerSpec::Linear(last)) = spec.layers.last_mut() {
+            last.out_features = classes;
+        }
         spec
     }
 

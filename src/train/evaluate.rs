@@ -4,7 +4,7 @@
 
 use super::history::Score;
 use super::{argmax, check_labels};
-use crate::data::Dataset;
+use crate::data::Examples;
 use crate::error::Result;
 use crate::nn::loss::softmax_cross_entropy;
 use crate::nn::{Mode, Model};
@@ -51,7 +51,7 @@ impl Evaluation {
 
     /// Runs `model` in evaluation mode over the next `count` examples of `data` (fewer at its
     /// end); returns how many remain.
-    pub fn run(&mut self, model: &mut Model, data: &Dataset, count: usize) -> Result<usize> {
+    pub fn run(&mut self, model: &mut Model, data: &Examples, count: usize) -> Result<usize> {
         let end = self.total.saturating_add(count).min(data.len());
         let indices: Vec<usize> = (self.total..end).collect();
         for batch in indices.chunks(EVAL_BATCH) {
@@ -93,7 +93,7 @@ impl Evaluation {
 }
 
 /// Runs `model` over the whole of `data` in evaluation mode.
-pub fn evaluate(model: &mut Model, data: &Dataset) -> Result<Evaluation> {
+pub fn evaluate(model: &mut Model, data: &Examples) -> Result<Evaluation> {
     let mut eval = Evaluation::new(model.classes());
     eval.run(model, data, data.len())?;
     Ok(eval)

@@ -17,7 +17,7 @@ pub use history::History;
 pub use recipe::Recipe;
 
 use crate::data::augment::random_shift;
-use crate::data::{Dataset, Epoch};
+use crate::data::{Epoch, Examples};
 use crate::error::{Error, Result};
 use crate::field::Field;
 use crate::nn::loss::softmax_cross_entropy;
@@ -240,7 +240,7 @@ impl Trainer {
     }
 
     /// One epoch over a fully loaded dataset; `on_step` sees each step's statistics.
-    pub fn run_epoch(&mut self, data: &Dataset, on_step: impl FnMut(&StepStats)) -> Result<()> {
+    pub fn run_epoch(&mut self, data: &Examples, on_step: impl FnMut(&StepStats)) -> Result<()> {
         self.run_epoch_with(&mut [], data, on_step)
     }
 
@@ -248,7 +248,7 @@ impl Trainer {
     pub fn run_epoch_with(
         &mut self,
         peers: &mut [&mut dyn Peer],
-        data: &Dataset,
+        data: &Examples,
         mut on_step: impl FnMut(&StepStats),
     ) -> Result<()> {
         let mut epoch = self.epoch();
@@ -262,7 +262,7 @@ impl Trainer {
 
     /// One optimisation step on the examples `indices` of `data`. A loss that is not finite
     /// stops here, before the update, with an explanation.
-    pub fn step(&mut self, data: &Dataset, indices: &[usize]) -> Result<StepStats> {
+    pub fn step(&mut self, data: &Examples, indices: &[usize]) -> Result<StepStats> {
         let stats = self.gradients(data, indices)?;
         self.update(stats)
     }
@@ -272,7 +272,7 @@ impl Trainer {
     pub fn step_with(
         &mut self,
         peer: &mut dyn Peer,
-        data: &Dataset,
+        data: &Examples,
         indices: &[usize],
     ) -> Result<StepStats> {
         self.step_with_all(&mut [peer], data, indices)
@@ -287,7 +287,7 @@ impl Trainer {
     pub fn step_with_all(
         &mut self,
         peers: &mut [&mut dyn Peer],
-        data: &Dataset,
+        data: &Examples,
         indices: &[usize],
     ) -> Result<StepStats> {
         // Shares as even as they come, the larger ones first (this side's the largest); the
@@ -370,18 +370,12 @@ impl Trainer {
     /// The examples `indices` of `data` as a step takes them: gathered, shifted when the
     /// settings say so, their labels checked against the network's outputs. Both devices take
     /// their batches here, so a seeded run draws the same images on either.
-    pub fn batch(&mut self, data: &Dataset, indices: &[usize]) -> Result<(&[f32], &[u8])> {
+    pub fn batch(&mut self, data: &Examples, indices: &[usize]) -> Result<(&[f32], &[u8])> {
         data.gather(indices, &mut self.x, &mut self.y);
         if self.config.shift > 0 {
-            let size = data.rows * data.cols;
-            for image in self.x.chunks_exact_mut(size) {
-                random_shift(
-                    image,
-                    data.rows,
-                    data.cols,
-                    self.config.shift,
-                    &mut self.rng,
-                );
+            let shape = data.shape;
+            for image in self.x.chunks_exact_mut(shape.len()) {
+                random_shift(image, shape, self.config.shift, &mut self.rng);
             }
         }
         check_labels(&self.y, self.model.classes())?;
@@ -391,7 +385,7 @@ impl Trainer {
     /// Forward and backward on the examples `indices` of `data`, leaving the mean loss's
     /// gradients in the model's parameters; no update. The loss may be NaN: [`Trainer::step`]
     /// is the one that refuses to apply it.
-    pub fn gradients(&mut self, data: &Dataset, indices: &[usize]) -> Result<StepStats> {
+    pub fn gradients(&mut self, data: &Examples, indices: &[usize]) -> Result<StepStats> {
         self.batch(data, indices)?;
         let logits = self
             .model
@@ -484,7 +478,7 @@ fn checked(config: &TrainConfig) -> Result<Box<dyn Optimizer>> {
 /// A replica that computes part of a batch's gradients elsewhere (the page's second worker).
 pub trait Peer {
     /// Starts computing the gradients of `indices` of `data` with `model`'s current weights.
-    fn start(&mut self, model: &Model, data: &Dataset, indices: &[usize]) -> Result<()>;
+    fn start(&mut self, model: &Model, data: &Examples, indices: &[usize]) -> Result<()>;
     /// Waits for them: the mean loss's gradients, flattened in [`Model::params`] order, go into
     /// `grads`.
     fn finish(&mut self, grads: &mut [f32]) -> Result<StepStats>;

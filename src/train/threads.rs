@@ -3,7 +3,7 @@
 //! every batch, as the page's replica worker does in the browser ([`Trainer::step_with_all`]).
 
 use super::{Peer, StepStats, TrainConfig, Trainer};
-use crate::data::Dataset;
+use crate::data::Examples;
 use crate::error::{Error, Result};
 use crate::nn::{Model, ModelSpec};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -27,7 +27,7 @@ struct Answer {
 
 /// A peer in a scoped thread, bound to the one dataset it was started for.
 pub struct ThreadPeer<'scope, 'env> {
-    data: &'env Dataset,
+    data: &'env Examples,
     jobs: Sender<Job>,
     answers: Receiver<Answer>,
     /// The buffers of the last job, reused.
@@ -42,7 +42,7 @@ impl<'scope, 'env> ThreadPeer<'scope, 'env> {
         scope: &'scope Scope<'scope, 'env>,
         spec: &ModelSpec,
         config: &TrainConfig,
-        data: &'env Dataset,
+        data: &'env Examples,
         seed: u64,
     ) -> Self {
         let (jobs, job_rx) = channel::<Job>();
@@ -89,7 +89,7 @@ impl<'scope, 'env> ThreadPeer<'scope, 'env> {
 }
 
 /// A share's gradients with the weights the job carries, into the job.
-fn compute(trainer: &mut Trainer, data: &Dataset, job: &mut Job) -> Result<StepStats> {
+fn compute(trainer: &mut Trainer, data: &Examples, job: &mut Job) -> Result<StepStats> {
     let mut at = 0;
     for p in trainer.model.params_mut() {
         let value = p.value.as_slice_mut().expect("standard layout");
@@ -104,7 +104,7 @@ fn compute(trainer: &mut Trainer, data: &Dataset, job: &mut Job) -> Result<StepS
 }
 
 impl Peer for ThreadPeer<'_, '_> {
-    fn start(&mut self, model: &Model, data: &Dataset, indices: &[usize]) -> Result<()> {
+    fn start(&mut self, model: &Model, data: &Examples, indices: &[usize]) -> Result<()> {
         if !std::ptr::eq(data, self.data) {
             return Err(Error::Invalid(
                 "a training thread computes on the dataset it was started for".into(),

@@ -2,14 +2,14 @@
 //! fields, ranges and defaults, the recipes, the training settings' ranges; and an architecture
 //! checked without building a session.
 
-use super::{from_js, invalid, js_err, to_js, SIDE};
-use crate::nn::{LayerSpec, Model, ModelSpec};
+use super::session::fitted_model;
+use super::{from_js, from_js_or, to_js};
+use crate::data::builtin::{BUILTIN, MNIST};
+use crate::data::About;
+use crate::nn::{LayerSpec, ModelSpec};
 use crate::train::{Recipe, Schedule, TrainConfig};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
-
-/// Digits 0–9: the network needs a score for each.
-const MNIST_CLASSES: usize = 10;
 
 /// A layer type as the editor and the layers view use it.
 #[derive(Serialize)]
@@ -87,14 +87,20 @@ pub fn check_config(config: JsValue) -> Option<String> {
     config.check().err().map(|e| e.reason())
 }
 
-/// Checks an architecture without building a session: its layers with output shapes, parameter
-/// counts and FLOPs, or an error that says which layer does not fit.
+/// The datasets the page ships: `[{key, name, shape, classes, files, note}]`, MNIST first.
 #[wasm_bindgen]
-pub fn describe_model(spec: JsValue) -> Result<JsValue, JsValue> {
+pub fn builtin_datasets() -> Result<JsValue, JsValue> {
+    to_js(&BUILTIN)
+}
+
+/// Checks an architecture for a dataset (`data`, as [`About`]; null: MNIST) without building a
+/// session: fitted to it as a session fits it, its layers with output shapes, parameter counts
+/// and FLOPs, or an error that says which layer does not fit.
+#[wasm_bindgen]
+pub fn describe_model(spec: JsValue, data: JsValue) -> Result<JsValue, JsValue> {
     let spec: ModelSpec = from_js(spec, "architecture")?;
-    let model = Model::new(&spec, 0).map_err(js_err)?;
-    fits_mnist(&model)?;
-    to_js(&model.layers())
+    let about: About = from_js_or(data, "dataset", || MNIST.about())?;
+    to_js(&fitted_model(&spec, &about, 0)?.layers())
 }
 
 /// Whether two architectures describe the same network (defaults filled in, fields in any
@@ -108,26 +114,4 @@ pub fn same_architecture(a: JsValue, b: JsValue) -> bool {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
     }
-}
-
-/// Whether a network can learn MNIST here: 1×28×28 images in, a score for each of the 10 digits
-/// out (more scores are allowed; the extra classes are never the answer).
-pub(crate) fn fits_mnist(model: &Model) -> Result<(), JsValue> {
-    mnist_misfit(model).map_or(Ok(()), |why| Err(invalid(why)))
-}
-
-/// Why a network cannot learn MNIST here, in a sentence; None when it can.
-pub(crate) fn mnist_misfit(model: &Model) -> Option<String> {
-    let [c, h, w] = model.spec().input;
-    if [c, h, w] != [1, SIDE, SIDE] {
-        return Some(format!(
-            "The network takes {c}×{h}×{w} inputs, but the playground's digits are 1×28×28: its input must be [1, 28, 28]."
-        ));
-    }
-    let classes = model.classes();
-    (classes < MNIST_CLASSES).then(|| {
-        format!(
-            "The last layer gives {classes} scores, but MNIST has {MNIST_CLASSES} digits: it needs at least {MNIST_CLASSES} outputs."
-        )
-    })
 }

@@ -213,10 +213,8 @@ impl Session {
     /// [`Session::predict`] on the GPU, which holds the model: resolves to the class
     /// probabilities.
     pub fn gpu_predict(&mut self, pixels: &[f32]) -> Result<Promise, JsValue> {
-        let read = self
-            .gpu_model()?
-            .infer(Self::image(pixels)?, 1)
-            .map_err(js_err)?;
+        let image = self.image(pixels)?;
+        let read = self.gpu_model()?.infer(image, 1).map_err(js_err)?;
         Ok(future_to_promise(async move {
             let logits = read.await.map_err(js_err)?;
             Ok(Float32Array::from(&softmax(&logits, logits.len())[..]).into())
@@ -226,7 +224,7 @@ impl Session {
     /// [`Session::inspect`] on the GPU, which holds the model: resolves to the same
     /// `{layers, kernels, saliency, probabilities}`, in one read-back.
     pub fn gpu_inspect(&mut self, pixels: &[f32]) -> Result<Promise, JsValue> {
-        let pixels = Self::image(pixels)?;
+        let pixels = self.image(pixels)?;
         let kernels = self.drawn_kernels();
         let names: Vec<&str> = kernels.iter().map(|(_, w, _)| w.as_str()).collect();
         let infos = self.trainer.model.layers();

@@ -3,7 +3,7 @@
 //! GPU build `Session::gpu_inspect` answers the same object from the GPU.
 
 use super::session::Session;
-use super::{invalid, js_err, SIDE};
+use super::{invalid, js_err};
 use crate::nn::loss::softmax;
 use crate::nn::{LayerInfo, Mode};
 use crate::train::argmax;
@@ -70,12 +70,14 @@ pub(super) fn inspection(
 
 #[wasm_bindgen]
 impl Session {
-    /// `pixels`, once checked to be one 28×28 image of finite values.
-    pub(super) fn image(pixels: &[f32]) -> Result<&[f32], JsValue> {
-        if pixels.len() != SIDE * SIDE {
+    /// `pixels`, once checked to be one image of the dataset's shape, of finite values.
+    pub(super) fn image<'a>(&self, pixels: &'a [f32]) -> Result<&'a [f32], JsValue> {
+        let shape = self.about.shape;
+        if pixels.len() != shape.len() {
             return Err(invalid(format!(
-                "an image is {} values (28×28), got {}",
-                SIDE * SIDE,
+                "an image is {} values ({}), got {}",
+                shape.len(),
+                shape.text(),
                 pixels.len()
             )));
         }
@@ -101,12 +103,13 @@ impl Session {
             .collect()
     }
 
-    /// Class probabilities for one 28×28 image with values in [0, 1].
+    /// Class probabilities for one image (C×H×W, values in [0, 1]).
     pub fn predict(&mut self, pixels: &[f32]) -> Result<Vec<f32>, JsValue> {
+        let image = self.image(pixels)?;
         let logits = self
             .trainer
             .model
-            .forward_batch(Self::image(pixels)?, 1, Mode::Eval)
+            .forward_batch(image, 1, Mode::Eval)
             .map_err(js_err)?;
         Ok(softmax(logits, logits.len()))
     }
@@ -114,14 +117,10 @@ impl Session {
     /// Every layer's output for one image: `[{name, kind, shape, data: Float32Array}]`, shapes
     /// without the batch dimension.
     pub fn activations(&mut self, pixels: &[f32]) -> Result<Array, JsValue> {
-        let acts = self
-            .trainer
-            .model
-            .activations(
-                &ArrayD::from_shape_vec(vec![1, 1, SIDE, SIDE], Self::image(pixels)?.to_vec())
-                    .expect("length checked"),
-            )
-            .map_err(js_err)?;
+        let [c, h, w] = self.about.shape.dims();
+        let image = ArrayD::from_shape_vec(vec![1, c, h, w], self.image(pixels)?.to_vec())
+            .expect("length checked");
+        let acts = self.trainer.model.activations(&image).map_err(js_err)?;
         let infos = self.trainer.model.layers();
         acts.iter()
             .zip(&infos)
@@ -135,11 +134,12 @@ impl Session {
             .collect()
     }
 
-    /// The saliency map of one image: |∂ logit of the predicted class / ∂ pixel|, 28×28.
+    /// The saliency map of one image: |∂ logit of the predicted class / ∂ input|, C×H×W.
     pub fn saliency(&mut self, pixels: &[f32]) -> Result<Vec<f32>, JsValue> {
+        let image = self.image(pixels)?;
         let model = &mut self.trainer.model;
         let logits = model
-            .forward_batch(Self::image(pixels)?, 1, Mode::Explain)
+            .forward_batch(image, 1, Mode::Explain)
             .map_err(js_err)?;
         let mut seed = vec![0.0; logits.len()];
         seed[argmax(logits)] = 1.0;

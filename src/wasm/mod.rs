@@ -22,9 +22,6 @@ pub mod session;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-/// The side of the playground's images (MNIST's): the session and its replica train on these.
-pub(crate) const SIDE: usize = 28;
-
 #[wasm_bindgen(start)]
 fn start() {
     console_error_panic_hook::set_once();

@@ -9,15 +9,15 @@
 //!
 //! [`Session`]: super::session::Session
 
-use super::{js_err, SIDE};
-use crate::data::Dataset;
+use super::js_err;
+use crate::data::dataset::MAX_CLASSES;
+use crate::data::{Examples, ImageShape};
 use crate::error::{Error, Result};
 use crate::nn::{Model, ModelSpec};
 use crate::train::{Peer, StepStats, TrainConfig, Trainer};
 use js_sys::{Atomics, Date, Float32Array, Int32Array, SharedArrayBuffer, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-const IMAGE: usize = SIDE * SIDE;
 /// The largest half batch: the trainer's batch size is at most 4096.
 const MAX_HALF: usize = 2048;
 
@@ -28,6 +28,7 @@ const COUNT: u32 = 2; // examples in the request; STOP ends the replica's loop
 const FAILED: u32 = 3; // 1 when the replica could not compute the answer
 const CORRECT: u32 = 4;
 const NUM_PARAMS: u32 = 5;
+const IMAGE_LEN: u32 = 6; // bytes in one image: the network's input
 const CONTROL_WORDS: u32 = 8;
 const STOP: i32 = -1;
 
@@ -46,7 +47,8 @@ struct Exchange {
     grads: Float32Array,
 }
 
-/// Where each part of the buffer starts, in bytes, for a network of `num_params` parameters.
+/// Where each part of the buffer starts, in bytes, for a network of `num_params` parameters
+/// taking images of `image` bytes.
 struct Layout {
     control: usize,
     loss: usize,
@@ -58,13 +60,13 @@ struct Layout {
 }
 
 impl Layout {
-    fn new(num_params: usize) -> Self {
+    fn new(num_params: usize, image: usize) -> Self {
         let control = 0;
         let loss = control + 4 * CONTROL_WORDS as usize;
         let labels = loss + 4;
         let pixels = labels + MAX_HALF;
-        // MAX_HALF·(1 + 784) bytes of labels and pixels: a multiple of 4, so floats stay aligned.
-        let params = pixels + MAX_HALF * IMAGE;
+        // MAX_HALF·(1 + image) bytes of labels and pixels: a multiple of 4, so floats stay aligned.
+        let params = pixels + MAX_HALF * image;
         let grads = params + 4 * num_params;
         Layout {
             control,
@@ -79,32 +81,36 @@ impl Layout {
 }
 
 impl Exchange {
-    fn new(num_params: usize) -> Self {
-        let buffer = SharedArrayBuffer::new(Layout::new(num_params).len as u32);
-        let exchange = Self::views(buffer, num_params);
+    fn new(num_params: usize, image: usize) -> Self {
+        let buffer = SharedArrayBuffer::new(Layout::new(num_params, image).len as u32);
+        let exchange = Self::views(buffer, num_params, image);
         exchange.store(NUM_PARAMS, num_params as i32);
+        exchange.store(IMAGE_LEN, image as i32);
         exchange
     }
 
     /// The views of a buffer [`Exchange::new`] made, in another worker; anything else is an error.
     fn open(buffer: SharedArrayBuffer) -> Result<Self> {
         let bytes = buffer.byte_length() as usize;
-        let num_params = if bytes >= Layout::new(0).len {
-            Int32Array::new_with_byte_offset_and_length(&buffer, 0, CONTROL_WORDS)
-                .get_index(NUM_PARAMS)
+        let (num_params, image) = if bytes >= Layout::new(0, 0).len {
+            let control = Int32Array::new_with_byte_offset_and_length(&buffer, 0, CONTROL_WORDS);
+            (control.get_index(NUM_PARAMS), control.get_index(IMAGE_LEN))
         } else {
-            -1
+            (-1, -1)
         };
-        if num_params < 0 || Layout::new(num_params as usize).len != bytes {
+        let fits = num_params >= 0
+            && image >= 0
+            && Layout::new(num_params as usize, image as usize).len == bytes;
+        if !fits {
             return Err(Error::Invalid(
                 "that is not a replica's shared buffer (Replica.buffer())".into(),
             ));
         }
-        Ok(Self::views(buffer, num_params as usize))
+        Ok(Self::views(buffer, num_params as usize, image as usize))
     }
 
-    fn views(buffer: SharedArrayBuffer, num_params: usize) -> Self {
-        let at = Layout::new(num_params);
+    fn views(buffer: SharedArrayBuffer, num_params: usize, image: usize) -> Self {
+        let at = Layout::new(num_params, image);
         let f32s = |offset: usize, len: usize| {
             Float32Array::new_with_byte_offset_and_length(&buffer, offset as u32, len as u32)
         };
@@ -119,7 +125,7 @@ impl Exchange {
             ),
             loss: f32s(at.loss, 1),
             labels: u8s(at.labels, MAX_HALF),
-            pixels: u8s(at.pixels, MAX_HALF * IMAGE),
+            pixels: u8s(at.pixels, MAX_HALF * image),
             params: f32s(at.params, num_params),
             grads: f32s(at.grads, num_params),
             buffer,
@@ -185,7 +191,7 @@ pub(crate) struct RemotePeer {
 }
 
 impl RemotePeer {
-    /// Connects to a replica's buffer; its network must have `model`'s parameter count.
+    /// Connects to a replica's buffer; its network must have `model`'s parameter count and input.
     pub(crate) fn connect(buffer: SharedArrayBuffer, model: &Model) -> Result<Self> {
         let exchange = Exchange::open(buffer)?;
         if exchange.params.length() as usize != model.num_params() {
@@ -194,6 +200,12 @@ impl RemotePeer {
                 exchange.params.length(),
                 model.num_params()
             )));
+        }
+        let image: usize = model.spec().input.iter().product();
+        if exchange.pixels.length() as usize != MAX_HALF * image {
+            return Err(Error::Invalid(
+                "the replica's network takes images of another size than this one's".into(),
+            ));
         }
         let request = exchange.load(REQUEST);
         Ok(RemotePeer {
@@ -220,7 +232,7 @@ impl RemotePeer {
 }
 
 impl Peer for RemotePeer {
-    fn start(&mut self, model: &Model, data: &Dataset, indices: &[usize]) -> Result<()> {
+    fn start(&mut self, model: &Model, data: &Examples, indices: &[usize]) -> Result<()> {
         let e = &self.exchange;
         if indices.len() > MAX_HALF {
             return Err(Error::Invalid(format!(
@@ -283,7 +295,7 @@ impl Peer for RemotePeer {
 pub struct Replica {
     trainer: Trainer,
     exchange: Exchange,
-    data: Dataset,
+    data: Examples,
     indices: Vec<usize>,
 }
 
@@ -298,12 +310,14 @@ impl Replica {
             super::from_js_or(config, "training settings", TrainConfig::default)?;
         config.seed = seed as u64;
         let model = Model::new(&spec, seed as u64).map_err(js_err)?;
-        let exchange = Exchange::new(model.num_params());
+        let shape = ImageShape::from_dims(spec.input).map_err(js_err)?;
+        let exchange = Exchange::new(model.num_params(), shape.len());
+        let data = Examples::empty(shape, model.classes().min(MAX_CLASSES));
         let trainer = Trainer::new(model, config, 1).map_err(js_err)?;
         Ok(Replica {
             trainer,
             exchange,
-            data: Dataset::empty(SIDE, SIDE),
+            data,
             indices: Vec::new(),
         })
     }
@@ -363,9 +377,10 @@ impl Replica {
                 .params_mut()
                 .map(|p| p.value.as_slice_mut().expect("standard layout")),
         );
-        self.data.images.resize(count * IMAGE, 0);
+        let image = self.data.shape.len();
+        self.data.images.resize(count * image, 0);
         e.pixels
-            .subarray(0, (count * IMAGE) as u32)
+            .subarray(0, (count * image) as u32)
             .copy_to(&mut self.data.images);
         self.data.labels.resize(count, 0);
         e.labels

@@ -1,12 +1,12 @@
 //! A model with its trainer and its data, behind one opaque handle: the page's worker owns a
-//! `Session`, feeds it MNIST as the bytes arrive, and asks it for a few training steps at a time
-//! so it can report progress and hear "pause" between calls. Large data stays in wasm memory;
-//! JavaScript gets small results and typed arrays.
+//! `Session`, feeds it a dataset as the bytes arrive, and asks it for a few training steps at a
+//! time so it can report progress and hear "pause" between calls. Large data stays in wasm
+//! memory; JavaScript gets small results and typed arrays.
 
-use super::catalogue::{fits_mnist, mnist_misfit};
 use super::replica::RemotePeer;
-use super::{from_js, from_js_or, invalid, js_err, to_js, Tensor, SIDE};
-use crate::data::{idx, Dataset, Epoch};
+use super::{from_js, from_js_or, invalid, js_err, to_js, Tensor};
+use crate::data::builtin::MNIST;
+use crate::data::{idx, About, Epoch, Examples};
 use crate::error::Error;
 use crate::io::checkpoint;
 use crate::nn::{Model, ModelSpec};
@@ -14,19 +14,20 @@ use crate::train::{Evaluation, History, TrainConfig, Trainer};
 use js_sys::SharedArrayBuffer;
 use wasm_bindgen::prelude::*;
 
-/// MNIST's training set size: assumed until the labels file's header says otherwise.
-const MNIST_TRAIN: usize = 60_000;
+/// The most examples of a split taken at a header's word, before they arrive (MNIST's
+/// training set): a header that claims more only makes the split grow as examples come.
+const EXPECTED: usize = 60_000;
 
 /// A training or test split as it loads: the examples so far and whether all have arrived.
 pub(super) struct Split {
-    pub(super) data: Dataset,
+    pub(super) data: Examples,
     pub(super) complete: bool,
 }
 
 impl Split {
-    fn new() -> Self {
+    fn new(about: &About) -> Self {
         Split {
-            data: Dataset::empty(SIDE, SIDE),
+            data: Examples::empty(about.shape, about.classes.len()),
             complete: false,
         }
     }
@@ -35,6 +36,8 @@ impl Split {
 #[wasm_bindgen]
 pub struct Session {
     pub(super) trainer: Trainer,
+    /// The dataset it trains on: its name, image shape and classes.
+    pub(super) about: About,
     /// The model's story: where it came from, its curves and scores (see [`History`]).
     pub(super) history: History,
     /// A measurement of the test set under way, if any.
@@ -54,30 +57,42 @@ pub struct Session {
 
 #[wasm_bindgen]
 impl Session {
-    /// A fresh model. `spec` is a model spec (null: the tutorial's), `config` a training config
-    /// (null: the tutorial's recipe); `seed` initialises the weights.
+    /// A fresh model for a dataset. `spec` is a model spec (null: the tutorial's), fitted to the
+    /// data ([`ModelSpec::for_data`]); `config` a training config (null: the tutorial's recipe);
+    /// `seed` initialises the weights; `data` what the dataset is, as [`About`] (null: MNIST).
     #[wasm_bindgen(constructor)]
-    pub fn new(spec: JsValue, config: JsValue, seed: u32) -> Result<Session, JsValue> {
+    pub fn new(
+        spec: JsValue,
+        config: JsValue,
+        seed: u32,
+        data: JsValue,
+    ) -> Result<Session, JsValue> {
         let spec: ModelSpec = from_js_or(spec, "architecture", ModelSpec::tutorial)?;
         let config: TrainConfig = from_js_or(config, "training settings", TrainConfig::default)?;
-        let mut model = Model::new(&spec, seed as u64).map_err(js_err)?;
-        fits_mnist(&model)?;
+        let about: About = from_js_or(data, "dataset", || MNIST.about())?;
+        let mut model = fitted_model(&spec, &about, seed)?;
         model.prove().map_err(js_err)?;
         let mut history = History::initialised(seed as u64);
         history.start_run(config.clone());
-        Self::with_model(model, config, history)
+        Self::with_model(model, config, history, about)
     }
 
-    fn with_model(model: Model, config: TrainConfig, history: History) -> Result<Session, JsValue> {
+    fn with_model(
+        model: Model,
+        config: TrainConfig,
+        history: History,
+        about: About,
+    ) -> Result<Session, JsValue> {
         let batch = config.batch_size;
-        let mut trainer = Trainer::new(model, config, MNIST_TRAIN).map_err(js_err)?;
+        let mut trainer = Trainer::new(model, config, EXPECTED).map_err(js_err)?;
         let epoch = trainer.epoch();
         Ok(Session {
             trainer,
             history,
             evaluation: None,
-            train: Split::new(),
-            test: Split::new(),
+            train: Split::new(&about),
+            test: Split::new(&about),
+            about,
             epoch,
             epoch_index: 1,
             epoch_seen: 0,
@@ -96,8 +111,8 @@ impl Session {
         }
     }
 
-    /// Appends examples to a split as they arrive: `images` holds whole 28×28 images (bytes),
-    /// one per label. Returns the split's size.
+    /// Appends examples to a split as they arrive: `images` holds whole images of the dataset's
+    /// shape (bytes, C×H×W), one per label. Returns the split's size.
     pub fn add_examples(
         &mut self,
         split: &str,
@@ -115,12 +130,11 @@ impl Session {
 
     /// Says how many examples of a split will come (from the IDX header), before they arrive:
     /// room is made for them at once, and progress and the learning-rate schedule count on the
-    /// training set's. At most MNIST's sizes are taken at their word: a header that claims more
-    /// only makes the split grow as examples come.
+    /// training set's. At most [`EXPECTED`] are taken at their word.
     pub fn expect_examples(&mut self, split: &str, count: u32) -> Result<(), JsValue> {
         let count = count as usize;
         let data = &mut self.split(split)?.data;
-        data.reserve(count.min(MNIST_TRAIN).saturating_sub(data.len()));
+        data.reserve(count.min(EXPECTED).saturating_sub(data.len()));
         if split == "train" {
             self.trainer.set_train_len(count);
         }
@@ -230,10 +244,15 @@ impl Session {
     pub fn load(&mut self, bytes: &[u8], file: Option<String>) -> Result<Option<String>, JsValue> {
         let loaded =
             checkpoint::load_onto(bytes, Some(self.trainer.model.spec())).map_err(js_err)?;
-        if let Some(why) = mnist_misfit(&loaded.model) {
+        let about = &self.about;
+        if let Some(why) = loaded
+            .model
+            .misfit(&about.name, about.shape, about.classes.len())
+        {
             return Err(js_err(Error::File {
                 message: format!(
-                    "This file holds a network the playground cannot train on MNIST. {why}"
+                    "This file holds a network the playground cannot train on {}. {why}",
+                    about.name
                 ),
                 detail: format!("architecture: {}", loaded.model.spec().to_json()),
             }));
@@ -244,7 +263,12 @@ impl Session {
         }
         // The page reads the history as JSON numbers: check it converts before anything changes.
         to_js(&history)?;
-        let mut fresh = Self::with_model(loaded.model, self.trainer.config().clone(), history)?;
+        let mut fresh = Self::with_model(
+            loaded.model,
+            self.trainer.config().clone(),
+            history,
+            self.about.clone(),
+        )?;
         fresh.trainer.model.prove().map_err(|e| {
             js_err(Error::File {
                 message: format!("The model in this file cannot run: {}.", e.reason()),
@@ -255,9 +279,10 @@ impl Session {
         Ok(loaded.history_error)
     }
 
-    /// A new model and training settings, as [`Session::new`] takes them; the loaded data stays.
+    /// A new model and training settings, as [`Session::new`] takes them, for the dataset in
+    /// use; the loaded data stays.
     pub fn reset(&mut self, spec: JsValue, config: JsValue, seed: u32) -> Result<(), JsValue> {
-        let fresh = Session::new(spec, config, seed)?;
+        let fresh = Session::new(spec, config, seed, to_js(&self.about)?)?;
         self.replace(fresh);
         Ok(())
     }
@@ -301,7 +326,15 @@ impl Session {
         *self = fresh;
     }
 
-    /// A test image's pixels (28×28 bytes) and its label.
+    /// What the dataset in use is ([`About`]), its splits' sizes as loaded so far.
+    pub fn dataset(&self) -> Result<JsValue, JsValue> {
+        let mut about = self.about.clone();
+        about.train = self.train.data.len();
+        about.test = self.test.data.len();
+        to_js(&about)
+    }
+
+    /// A test image's pixels (C×H×W bytes) and its label.
     pub fn test_image(&self, index: u32) -> Result<Vec<u8>, JsValue> {
         let i = index as usize;
         if i >= self.test.data.len() {
@@ -328,4 +361,16 @@ impl Session {
 pub fn idx_dims(header: &[u8]) -> Result<Vec<u32>, JsValue> {
     let (dims, _) = idx::parse_header(header).map_err(js_err)?;
     Ok(dims.into_iter().map(|d| d as u32).collect())
+}
+
+/// A model of `spec` fitted to a dataset ([`ModelSpec::for_data`]), refused in the core's words
+/// if it still does not fit.
+pub(super) fn fitted_model(spec: &ModelSpec, about: &About, seed: u32) -> Result<Model, JsValue> {
+    about.check().map_err(js_err)?;
+    let spec = spec.for_data(about.shape, about.classes.len());
+    let model = Model::new(&spec, seed as u64).map_err(js_err)?;
+    match model.misfit(&about.name, about.shape, about.classes.len()) {
+        Some(why) => Err(invalid(why)),
+        None => Ok(model),
+    }
 }

@@ -2,7 +2,8 @@
 //! tests run natively and in the browser) and comparing tensors with a printed largest difference.
 #![allow(dead_code)]
 
-use cnn_playground::data::Dataset;
+use cnn_playground::data::builtin::MNIST;
+use cnn_playground::data::Examples;
 use cnn_playground::rng::Rng;
 use safetensors::{Dtype, SafeTensors};
 
@@ -110,9 +111,10 @@ pub fn check_grad(label: &str, got: &[f32], want: &[f32], rel: f32) {
 }
 
 /// Random digit-sized images and labels (no files needed, so it serves the browser's tests too).
-pub fn synthetic(n: usize, seed: u64) -> Dataset {
+pub fn synthetic(n: usize, seed: u64) -> Examples {
     let mut rng = Rng::new(seed);
-    let images = (0..n * 784).map(|_| rng.below(256) as u8).collect();
+    let shape = MNIST.shape();
+    let images = (0..n * shape.len()).map(|_| rng.below(256) as u8).collect();
     let labels = (0..n).map(|_| rng.below(10) as u8).collect();
-    Dataset::new(images, labels, 28, 28).unwrap()
+    Examples::new(images, labels, shape, MNIST.classes.len()).unwrap()
 }

@@ -18,7 +18,7 @@ pub fn event(events: &JsValue, kind: &str) -> Option<JsValue> {
 }
 
 pub fn noisy_session(train: usize, test: usize) -> Session {
-    let mut session = Session::new(JsValue::NULL, JsValue::NULL, 0).unwrap();
+    let mut session = Session::new(JsValue::NULL, JsValue::NULL, 0, JsValue::NULL).unwrap();
     for (split, n) in [("train", train), ("test", test)] {
         if n == 0 {
             continue;

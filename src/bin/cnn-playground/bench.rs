@@ -4,7 +4,8 @@
 
 use crate::args::Args;
 use crate::output;
-use cnn_playground::data::Dataset;
+use cnn_playground::data::builtin::MNIST;
+use cnn_playground::data::Examples;
 use cnn_playground::image::{filters::Filter, Image};
 use cnn_playground::nn::{Mode, Model, ModelSpec};
 use cnn_playground::ops::conv::{conv2d_backward, conv2d_forward, Conv2dGeometry};
@@ -120,7 +121,7 @@ fn conv_paths(batch: usize, runs: usize, rng: &mut Rng) -> Vec<ConvTimes> {
 fn threaded(
     trainer: &mut Trainer,
     spec: &ModelSpec,
-    data: &Dataset,
+    data: &Examples,
     batch: &[usize],
     threads: usize,
     runs: usize,
@@ -184,9 +185,10 @@ pub fn run(args: &Args) -> Result<(), String> {
     let mut rng = Rng::new(1);
     // Random pixels: the speed does not depend on what the images show.
     let n = batch * 16;
-    let images: Vec<u8> = (0..n * 784).map(|_| rng.below(256) as u8).collect();
+    let shape = MNIST.shape();
+    let images: Vec<u8> = (0..n * shape.len()).map(|_| rng.below(256) as u8).collect();
     let labels: Vec<u8> = (0..n).map(|_| rng.below(10) as u8).collect();
-    let data = Dataset::new(images, labels, 28, 28).map_err(|e| e.to_string())?;
+    let data = Examples::new(images, labels, shape, 10).map_err(|e| e.to_string())?;
     match args.get_or("device", "cpu".to_string())?.as_str() {
         "cpu" => {}
         #[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
@@ -353,7 +355,7 @@ fn write_json(args: &Args, report: &impl Serialize) -> Result<(), String> {
 #[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
 mod gpu {
     use super::median;
-    use cnn_playground::data::Dataset;
+    use cnn_playground::data::Examples;
     use cnn_playground::gpu::train::READ_EVERY;
     use cnn_playground::gpu::{AdapterInfo, Gpu, GpuModel, GpuTrainer};
     use cnn_playground::nn::{Model, ModelSpec};
@@ -379,7 +381,7 @@ mod gpu {
         runs_images_per_s: Vec<f64>,
     }
 
-    pub fn run(data: &Dataset, runs: usize, steps: usize, batch: usize) -> Result<Report, String> {
+    pub fn run(data: &Examples, runs: usize, steps: usize, batch: usize) -> Result<Report, String> {
         let err = |e: cnn_playground::Error| e.to_string();
         let gpu = Rc::new(Gpu::blocking().map_err(err)?);
         let info = gpu.info().clone();

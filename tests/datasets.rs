@@ -1,0 +1,308 @@
+//! Every dataset format the playground reads, from the fixtures `scripts/data_fixtures.py`
+//! writes (tests/fixtures/data/): the readers that take bytes run natively and in the browser
+//! (the page's worker calls the same), the folder and file-system ones natively. Each pixel is
+//! checked against `pixel()`, the script's own rule; each hostile variant must be refused or
+//! skipped in words.
+
+use cnn_playground::data::cifar::Cifar;
+use cnn_playground::data::idx::read_set;
+use cnn_playground::data::{Dataset, Examples, TestSplit};
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+/// The value of one pixel, as `scripts/data_fixtures.py` draws it.
+fn pixel(label: usize, index: usize, channel: usize, y: usize, x: usize) -> u8 {
+    ((label * 80 + channel * 40 + ((y + index) / (label + 1) % 2) * 100 + x * 3) % 256) as u8
+}
+
+/// Whether example `at` of `split` is image `index` of class `label` as the script drew it.
+fn drawn(split: &Examples, at: usize, label: usize, index: usize) -> bool {
+    drawn_as(split, at, label, label, index)
+}
+
+/// Whether example `at` of `split`, labelled `label`, is image `index` drawn as class `drawn`.
+fn drawn_as(split: &Examples, at: usize, label: usize, drawn: usize, index: usize) -> bool {
+    let s = split.shape;
+    let image = split.image(at);
+    split.labels[at] as usize == label
+        && (0..s.channels).all(|c| {
+            (0..s.height).all(|y| {
+                (0..s.width).all(|x| {
+                    image[(c * s.height + y) * s.width + x] == pixel(drawn, index, c, y, x)
+                })
+            })
+        })
+}
+
+macro_rules! fixture {
+    ($path:literal) => {
+        (
+            $path.rsplit('/').next().unwrap().to_string(),
+            include_bytes!(concat!("fixtures/data/", $path)).to_vec(),
+        )
+    };
+}
+
+fn cifar(name: &str, bytes: &[u8], piece: usize) -> cnn_playground::error::Result<Dataset> {
+    let mut c = Cifar::new(name);
+    for chunk in bytes.chunks(piece) {
+        c.push(chunk)?;
+    }
+    c.finish()
+}
+
+#[test]
+fn an_idx_set_reads_gzipped_and_plain_files_alike() {
+    let files = [
+        fixture!("idx/train-images-idx3-ubyte.gz"),
+        fixture!("idx/train-labels-idx1-ubyte.gz"),
+        fixture!("idx/t10k-images-idx3-ubyte"),
+        fixture!("idx/t10k-labels-idx1-ubyte"),
+    ];
+    let d = read_set("idx", "fixtures", &files, 0).unwrap();
+    assert_eq!(d.shape().dims(), [1, 10, 12], "rows, then columns");
+    assert_eq!(
+        (d.train.len(), d.test.len(), d.classes.clone()),
+        (30, 9, vec!["0".into(), "1".into(), "2".into()])
+    );
+    assert_eq!(d.split, TestSplit::Official);
+    assert!((0..30).all(|i| drawn(&d.train, i, i % 3, i)));
+    assert!((0..9).all(|i| drawn(&d.test, i, i % 3, i)));
+    // Without the test files, a seeded seventh of each class is held out.
+    let d = read_set("idx", "fixtures", &files[..2], 0).unwrap();
+    assert_eq!((d.train.len(), d.test.len()), (27, 3));
+    assert!(d.about().test_note().contains("not an official test set"));
+}
+
+#[test]
+fn emnist_is_read_as_torchvision_reads_it() {
+    let files = [
+        fixture!("emnist/emnist-letters-train-images-idx3-ubyte.gz"),
+        fixture!("emnist/emnist-letters-train-labels-idx1-ubyte.gz"),
+        fixture!("emnist/emnist-letters-mapping.txt"),
+    ];
+    let d = read_set("emnist", "fixtures", &files, 0).unwrap();
+    // Labels 1–3 named by the mapping; class 0 has no images and is left out, in words.
+    assert_eq!(d.classes, ["A", "B", "C"]);
+    assert!(
+        d.skipped[0].contains("label 0, which no image has"),
+        "{:?}",
+        d.skipped
+    );
+    // Transposed back: the first training image (of the shuffled split's order) is upright.
+    let all = Examples::new(
+        [d.train.images.clone(), d.test.images.clone()].concat(),
+        [d.train.labels.clone(), d.test.labels.clone()].concat(),
+        d.shape(),
+        3,
+    )
+    .unwrap();
+    assert_eq!(d.shape().dims(), [1, 10, 12]);
+    let upright = (0..all.len())
+        .filter(|&i| (0..21).any(|k| drawn_as(&all, i, k % 3, 1 + k % 3, k)))
+        .count();
+    assert_eq!(upright, 21);
+}
+
+#[test]
+fn cifar_archives_stream_in_any_pieces() {
+    let (name, bytes) = fixture!("cifar-10-binary.tar.gz");
+    for piece in [1, 333, 1 << 20] {
+        let d = cifar(&name, &bytes, piece).unwrap();
+        assert_eq!(
+            (d.name.as_str(), d.shape().dims()),
+            ("CIFAR-10", [3, 32, 32])
+        );
+        assert_eq!(d.classes[0], "airplane");
+        assert_eq!(d.classes[9], "truck");
+        assert_eq!((d.train.len(), d.test.len()), (20, 10));
+        // Batch b holds labels (2b + i) % 10, each image drawn with its index in its batch.
+        for b in 1..=5 {
+            for i in 0..4 {
+                assert!(
+                    drawn(&d.train, (b - 1) * 4 + i, (b * 2 + i) % 10, i),
+                    "batch {b}, {i}"
+                );
+            }
+        }
+        assert!((0..10).all(|i| drawn(&d.test, i, i, i)));
+    }
+    let (name, bytes) = fixture!("cifar-100-binary.tar.gz");
+    let d = cifar(&name, &bytes, 4096).unwrap();
+    assert_eq!(
+        (d.name.as_str(), d.classes.len(), d.classes[42].as_str()),
+        ("CIFAR-100", 100, "fine42")
+    );
+    assert_eq!((d.train.len(), d.test.len()), (100, 7));
+    assert!(
+        (0..100).all(|i| drawn(&d.train, i, i, i)),
+        "the fine labels are used"
+    );
+}
+
+#[test]
+fn bad_cifar_archives_are_refused_in_words() {
+    let cases = [
+        (
+            fixture!("hostile/not-cifar.tar.gz"),
+            "its first files are 'photos/notes.txt'",
+        ),
+        (fixture!("hostile/cifar-bad-label.tar.gz"), "label is 12"),
+        (
+            fixture!("hostile/cifar-ragged.tar.gz"),
+            "not a whole number of 3073-byte records",
+        ),
+        (fixture!("hostile/cifar-cut.tar.gz"), "cut short"),
+        (fixture!("hostile/plain.tar.gz"), "not a readable gzip file"),
+        (
+            fixture!("idx/train-images-idx3-ubyte.gz"),
+            "not a tar archive",
+        ),
+    ];
+    for ((name, bytes), says) in cases {
+        let e = cifar(&name, &bytes, 1000).unwrap_err().to_string();
+        assert!(e.contains(says), "{name}: {e}");
+    }
+}
+
+#[test]
+fn an_idx_set_with_splits_of_two_shapes_is_refused() {
+    let files = [
+        fixture!("hostile/idx-mismatch/train-images-idx3-ubyte"),
+        fixture!("hostile/idx-mismatch/train-labels-idx1-ubyte"),
+        fixture!("hostile/idx-mismatch/t10k-images-idx3-ubyte"),
+        fixture!("hostile/idx-mismatch/t10k-labels-idx1-ubyte"),
+    ];
+    let e = read_set("m", "fixtures", &files, 0)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("the training images are 1×10×12 but the test images 1×12×10"),
+        "{e}"
+    );
+    let e = read_set("m", "fixtures", &files[2..], 0)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("needs at least its training images and labels"),
+        "{e}"
+    );
+}
+
+/// Folders and zips, read from the file system with the `image` crate as the CLI reads them.
+#[cfg(not(target_arch = "wasm32"))]
+mod files {
+    use super::*;
+    use cnn_playground::data::local::load;
+
+    fn path(p: &str) -> String {
+        format!("{}/tests/fixtures/data/{p}", env!("CARGO_MANIFEST_DIR"))
+    }
+
+    /// Every example of both splits as (label, pixels), sorted.
+    fn all(d: &Dataset) -> Vec<(u8, Vec<u8>)> {
+        let mut v: Vec<_> = [&d.train, &d.test]
+            .iter()
+            .flat_map(|s| (0..s.len()).map(|i| (s.labels[i], s.image(i).to_vec())))
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_folder_of_class_folders_and_its_zip_give_the_same_dataset() {
+        let folder = load(&path("shapes")).unwrap();
+        assert_eq!(folder.classes, ["circle", "cross", "line"]);
+        assert_eq!(
+            folder.shape().dims(),
+            [3, 16, 16],
+            "colour, at the images' own size"
+        );
+        // 7 PNGs a class, a JPEG in cross/ and a WebP in line/; circle/broken.png is skipped.
+        assert_eq!(folder.train.len() + folder.test.len(), 23);
+        assert!(matches!(folder.split, TestSplit::Seeded { of: 23, .. }));
+        let skipped = folder.skipped.join("; ");
+        assert!(
+            skipped.contains("1 file that is not an image in a class folder"),
+            "{skipped}"
+        );
+        assert!(
+            skipped.contains("1 file that could not be read as an image"),
+            "{skipped}"
+        );
+        // The PNGs are exact; the WebP is lossless.
+        let png = |d: &Dataset, label, i| {
+            [&d.train, &d.test]
+                .iter()
+                .any(|s| (0..s.len()).any(|k| drawn(s, k, label, i)))
+        };
+        assert!((0..7).all(|i| png(&folder, 0, i) && png(&folder, 2, i)));
+        assert!(png(&folder, 2, 7), "the WebP");
+        let zip = load(&path("shapes.zip")).unwrap();
+        assert_eq!(all(&zip), all(&folder));
+        assert_eq!(
+            (zip.name.as_str(), zip.classes.clone()),
+            ("shapes", folder.classes.clone())
+        );
+        let skipped = zip.skipped.join("; ");
+        assert!(
+            skipped.contains("1 file with a name that reaches outside the folder"),
+            "{skipped}"
+        );
+    }
+
+    #[test]
+    fn a_folder_with_train_and_test_keeps_its_split_and_gray_stays_gray() {
+        let d = load(&path("split")).unwrap();
+        assert_eq!(d.shape().dims(), [1, 12, 20]);
+        assert_eq!(
+            (d.train.len(), d.test.len(), d.split.clone()),
+            (10, 4, TestSplit::Official)
+        );
+        assert!(drawn(&d.test, 0, 0, 0));
+    }
+
+    #[test]
+    fn mixed_sizes_and_modes_become_one_shape() {
+        let d = load(&path("hostile/mixed")).unwrap();
+        assert_eq!(d.shape().dims(), [3, 32, 32]);
+        assert_eq!(d.train.len() + d.test.len(), 4);
+    }
+
+    #[test]
+    fn bad_folders_and_zips_are_refused_or_skipped_in_words() {
+        let e = load(&path("hostile/one-class")).unwrap_err().to_string();
+        assert!(e.contains("one class folder ('cats')"), "{e}");
+        let bomb = load(&path("hostile/bomb.zip")).unwrap();
+        let skipped = bomb.skipped.join("; ");
+        assert!(
+            skipped.contains("'bomb/a/big.png' in the zip archive is 256 MB once inflated"),
+            "{skipped}"
+        );
+        let liar = load(&path("hostile/liar.zip")).unwrap();
+        let skipped = liar.skipped.join("; ");
+        assert!(
+            skipped.contains("inflates to 101 or more bytes, but the archive says 100"),
+            "{skipped}"
+        );
+        let e = load(&path("nowhere")).unwrap_err().to_string();
+        assert!(e.contains("nowhere"), "{e}");
+        let e = load(&path("idx/t10k-labels-idx1-ubyte"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a dataset here"), "{e}");
+    }
+
+    #[test]
+    fn the_built_in_datasets_are_found_by_name() {
+        let mnist = load("mnist").unwrap();
+        assert_eq!((mnist.train.len(), mnist.test.len()), (60_000, 10_000));
+        assert_eq!(
+            mnist.shape().dims(),
+            cnn_playground::data::builtin::MNIST.shape
+        );
+    }
+}
