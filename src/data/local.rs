@@ -1,7 +1,8 @@
 //! Datasets from the file system, for the CLI's `--data PATH` and the native tests: a built-in
 //! dataset by name, a folder of IDX files, a CIFAR `.tar.gz`, or a folder or `.zip` of class
 //! folders. Images are decoded by the `image` crate (the page lets the browser decode them);
-//! everything else goes through the same readers as the page's.
+//! everything else goes through the same readers as the page's. It builds in wasm too, for
+//! the CLI the wasm tests build, though there is no file system there.
 
 use super::builtin::{Builtin, SPLIT_SEED};
 use super::cifar::Cifar;
@@ -9,7 +10,7 @@ use super::dataset::{Dataset, MAX_BYTES};
 use super::folder::{plan, FolderReader, MAX_IMAGES};
 use super::idx::{is_idx_name, read_set};
 use crate::error::{quote, Error, Result};
-use crate::image::{Image, MAX_SIDE};
+use crate::image::Image;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -216,9 +217,17 @@ fn read_folder(
     reader.finish(source, SPLIT_SEED)
 }
 
-/// An image file decoded by the `image` crate: gray (with or without alpha) as one channel, the
-/// rest as RGB or RGBA, at most [`MAX_SIDE`] a side.
+/// In wasm (where only the tests build the CLI; the page lets the browser decode): PNG alone.
+#[cfg(target_arch = "wasm32")]
 pub fn decode(bytes: &[u8]) -> Result<Image> {
+    crate::image::png::decode(bytes)
+}
+
+/// An image file decoded by the `image` crate: gray (with or without alpha) as one channel, the
+/// rest as RGB or RGBA, at most [`crate::image::MAX_SIDE`] a side.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn decode(bytes: &[u8]) -> Result<Image> {
+    use crate::image::MAX_SIDE;
     let plain = |e: image::ImageError| {
         Error::Format(match e {
             image::ImageError::Limits(_) => format!("larger than {MAX_SIDE} pixels a side"),

@@ -8,7 +8,6 @@ pub mod cifar;
 pub mod dataset;
 pub mod folder;
 pub mod idx;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod local;
 pub mod tar;
 
