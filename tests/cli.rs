@@ -132,7 +132,10 @@ fn eval_reads_a_pytorch_state_dict_and_filter_writes_a_png() {
     ]);
     assert!(ok, "{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
-    let at = lines.iter().position(|l| l.starts_with("test accuracy: ")).expect(&stdout);
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("test accuracy: "))
+        .expect(&stdout);
     assert!(lines[at].ends_with("/10000)"), "{stdout}");
     // Then each class's accuracy, by name.
     assert_eq!(lines.len(), at + 11, "{stdout}");

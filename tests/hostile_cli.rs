@@ -268,7 +268,10 @@ fn images_of_no_pixels_are_refused() {
         dir.to_str().unwrap(),
     ]));
     assert_eq!(code, Some(1), "{stderr}");
-    assert!(stderr.contains("images 0 pixels high: each side must be 8 to 64 pixels"), "{stderr}");
+    assert!(
+        stderr.contains("images 0 pixels high: each side must be 8 to 64 pixels"),
+        "{stderr}"
+    );
 }
 
 /// `filter` with the kernel JSON `kernel` (saved as NAME.json) on the file `input`.

@@ -22,6 +22,8 @@ pub const IMAGE_EXTENSIONS: [&str; 4] = ["png", "jpg", "jpeg", "webp"];
 #[derive(Clone, Debug, PartialEq)]
 pub struct Planned {
     pub path: usize,
+    /// Its path, for messages.
+    pub name: String,
     pub class: u8,
     pub test: bool,
 }
@@ -138,6 +140,7 @@ pub fn plan(name: &str, paths: &[&str]) -> Result<Plan> {
         .iter()
         .map(|(i, p)| Planned {
             path: *i,
+            name: paths[*i].to_string(),
             class: classes.binary_search(&class_of(p)).expect("listed") as u8,
             test: own_split && p[root].eq_ignore_ascii_case("test"),
         })

@@ -9,6 +9,7 @@ pub mod dataset;
 pub mod folder;
 pub mod idx;
 pub mod local;
+pub mod stored;
 pub mod tar;
 
 pub use batches::Epoch;

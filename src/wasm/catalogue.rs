@@ -87,10 +87,46 @@ pub fn check_config(config: JsValue) -> Option<String> {
     config.check().err().map(|e| e.reason())
 }
 
-/// The datasets the page ships: `[{key, name, shape, classes, files, note}]`, MNIST first.
+/// The datasets the page ships: `[{key, name, shape, classes, files, note, about}]`, MNIST
+/// first; `about` is what a session takes ([`About`]).
 #[wasm_bindgen]
 pub fn builtin_datasets() -> Result<JsValue, JsValue> {
-    to_js(&BUILTIN)
+    #[derive(Serialize)]
+    struct Shipped {
+        #[serde(flatten)]
+        builtin: &'static crate::data::Builtin,
+        about: About,
+    }
+    let all: Vec<_> = BUILTIN
+        .iter()
+        .map(|builtin| Shipped {
+            builtin,
+            about: builtin.about(),
+        })
+        .collect();
+    to_js(&all)
+}
+
+/// An architecture fitted to a dataset (`data`, as [`About`]) as a session fits it
+/// ([`ModelSpec::for_data`]): its input the images' shape and, when it ends in a linear layer,
+/// an output for each class. The rest of the object is left as the page wrote it (the fields it
+/// leaves out stay out, taking PyTorch's defaults).
+#[wasm_bindgen]
+pub fn fit_spec(spec: JsValue, data: JsValue) -> Result<JsValue, JsValue> {
+    let mut json: serde_json::Value = from_js(spec.clone(), "architecture")?;
+    let parsed: ModelSpec = from_js(spec, "architecture")?;
+    let about: About = from_js(data, "dataset")?;
+    let fitted = parsed.for_data(about.shape, about.classes.len());
+    json["input"] = fitted
+        .input
+        .iter()
+        .map(|&d| serde_json::Value::from(d))
+        .collect();
+    let last = json["layers"].as_array_mut().and_then(|l| l.last_mut());
+    if let (Some(LayerSpec::Linear(linear)), Some(last)) = (fitted.layers.last(), last) {
+        last["out_features"] = linear.out_features.into();
+    }
+    to_js(&json)
 }
 
 /// Checks an architecture for a dataset (`data`, as [`About`]; null: MNIST) without building a

@@ -95,3 +95,27 @@ impl Photo {
         self.filtered.as_ptr()
     }
 }
+
+/// An image (`pixels`: `width×height` of `channels` interleaved bytes, as a canvas gives RGBA)
+/// as a dataset's input of `shape` ({channels, height, width}): centre-cropped and resized by
+/// area averaging as a folder's images are ([`crate::image::resize::fit`]), alpha dropped,
+/// gray taken from the red channel for a 1-channel dataset; C×H×W values in [0, 1].
+#[wasm_bindgen]
+pub fn fit_input(
+    pixels: Vec<u8>,
+    width: u32,
+    height: u32,
+    channels: u32,
+    shape: JsValue,
+) -> Result<Vec<f32>, JsValue> {
+    let shape: crate::data::ImageShape = super::from_js(shape, "image shape")?;
+    let shape = crate::data::ImageShape::from_dims(shape.dims()).map_err(js_err)?;
+    let image =
+        Image::new(width as usize, height as usize, channels as usize, pixels).map_err(js_err)?;
+    let fitted = crate::image::resize::fit(&image, shape.width, shape.height);
+    let (plane, c) = (shape.width * shape.height, fitted.channels);
+    Ok((0..shape.channels)
+        .flat_map(|k| (0..plane).map(move |i| (i, k.min(c - 1))))
+        .map(|(i, k)| fitted.pixels[i * c + k] as f32 / 255.0)
+        .collect())
+}

@@ -10,6 +10,7 @@
 //! - `gpu` (feature `gpu`): the session trained on the browser's GPU, through WebGPU.
 
 pub mod catalogue;
+pub mod dataset;
 pub mod evaluation;
 pub mod filters;
 #[cfg(feature = "gpu")]

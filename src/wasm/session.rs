@@ -292,46 +292,26 @@ impl Session {
     /// history stay. A replica is let go: the page starts one with the new settings.
     pub fn configure(&mut self, config: JsValue) -> Result<(), JsValue> {
         let config: TrainConfig = from_js(config, "training settings")?;
-        self.trainer.restart(config.clone()).map_err(js_err)?;
-        self.detach_replica();
-        #[cfg(feature = "gpu")]
-        if let Some(g) = &mut self.gpu {
-            g.invalidate();
-        }
-        self.history.start_run(config);
-        self.evaluation = None;
-        self.epoch = self.trainer.epoch();
-        self.epoch.extend_to(self.train.data.len());
-        self.epoch_index = 1;
-        self.epoch_seen = 0;
-        Ok(())
+        self.restart_run(config)
     }
+}
 
-    /// Takes `fresh`'s model, trainer and epoch, keeping this session's data. A replica is let
-    /// go: the page starts one for the new network.
-    fn replace(&mut self, mut fresh: Session) {
-        self.detach_replica();
-        std::mem::swap(&mut fresh.train, &mut self.train);
-        std::mem::swap(&mut fresh.test, &mut self.test);
-        fresh.trainer.set_train_len(self.trainer.train_len());
-        fresh.epoch.extend_to(fresh.train.data.len());
-        // The device stays; the new model goes to it at the next step.
-        #[cfg(feature = "gpu")]
-        {
-            fresh.gpu = self.gpu.take();
-            if let Some(g) = &mut fresh.gpu {
-                g.invalidate();
-            }
-        }
-        *self = fresh;
-    }
-
-    /// What the dataset in use is ([`About`]), its splits' sizes as loaded so far.
+#[wasm_bindgen]
+impl Session {
+    /// What the dataset in use is ([`About`]), its splits' sizes as loaded so far, and
+    /// `test_note`: how its test set was made, for wherever accuracy is reported.
     pub fn dataset(&self) -> Result<JsValue, JsValue> {
+        #[derive(serde::Serialize)]
+        struct Described {
+            #[serde(flatten)]
+            about: About,
+            test_note: String,
+        }
         let mut about = self.about.clone();
         about.train = self.train.data.len();
         about.test = self.test.data.len();
-        to_js(&about)
+        let test_note = about.test_note();
+        to_js(&Described { about, test_note })
     }
 
     /// A test image's pixels (C×H×W bytes) and its label.
@@ -353,6 +333,73 @@ impl Session {
             .get(index as usize)
             .copied()
             .ok_or_else(|| invalid("test image not loaded"))
+    }
+}
+
+impl Session {
+    /// A new run of the current weights with `config` (see [`Session::configure`]).
+    fn restart_run(&mut self, config: TrainConfig) -> Result<(), JsValue> {
+        self.trainer.restart(config.clone()).map_err(js_err)?;
+        self.detach_replica();
+        #[cfg(feature = "gpu")]
+        if let Some(g) = &mut self.gpu {
+            g.invalidate();
+        }
+        self.history.start_run(config);
+        self.evaluation = None;
+        self.epoch = self.trainer.epoch();
+        self.epoch.extend_to(self.train.data.len());
+        self.epoch_index = 1;
+        self.epoch_seen = 0;
+        Ok(())
+    }
+
+    /// A new run on the data now in use, with the settings in use: the schedule counts on the
+    /// training set's size (the expected one while it streams in).
+    pub(super) fn restart_epoch(&mut self) -> Result<(), JsValue> {
+        let len = match self.train.complete {
+            true => self.train.data.len(),
+            false => EXPECTED,
+        };
+        self.trainer.set_train_len(len);
+        self.restart_run(self.trainer.config().clone())
+    }
+
+    /// The dataset is `about` from now on, its splits empty until examples come.
+    pub(super) fn set_about(&mut self, about: About) {
+        self.train = Split::new(&about);
+        self.test = Split::new(&about);
+        self.about = about;
+        self.evaluation = None;
+    }
+
+    /// A new model in place of this one, with a fresh story; the data stays.
+    pub(super) fn replace_model(&mut self, model: Model, seed: u32) -> Result<(), JsValue> {
+        let config = self.trainer.config().clone();
+        let mut history = History::initialised(seed as u64);
+        history.start_run(config.clone());
+        let fresh = Self::with_model(model, config, history, self.about.clone())?;
+        self.replace(fresh);
+        Ok(())
+    }
+
+    /// Takes `fresh`'s model, trainer and epoch, keeping this session's data. A replica is let
+    /// go: the page starts one for the new network.
+    fn replace(&mut self, mut fresh: Session) {
+        self.detach_replica();
+        std::mem::swap(&mut fresh.train, &mut self.train);
+        std::mem::swap(&mut fresh.test, &mut self.test);
+        fresh.trainer.set_train_len(self.trainer.train_len());
+        fresh.epoch.extend_to(fresh.train.data.len());
+        // The device stays; the new model goes to it at the next step.
+        #[cfg(feature = "gpu")]
+        {
+            fresh.gpu = self.gpu.take();
+            if let Some(g) = &mut fresh.gpu {
+                g.invalidate();
+            }
+        }
+        *self = fresh;
     }
 }
 

@@ -79,11 +79,23 @@ test('settings live in the URL, and a broken architecture is explained, not run'
   await page.waitForFunction(() => document.querySelector('[data-testid="arch"]').dataset.valid === 'true');
   assert.match(await page.textContent('[data-testid="arch-summary"]'), /206,922 parameters/);
   assert.ok(await page.isEnabled('[data-testid="train-start"]'));
-  // Fewer scores than MNIST has digits cannot be trained either.
+  // The last layer gives a score for each of the dataset's classes, whatever is typed there.
   await page.fill('[data-testid="arch-9-out_features"]', '5');
   await page.dispatchEvent('[data-testid="arch-9-out_features"]', 'change');
+  assert.equal(await page.inputValue('[data-testid="arch-9-out_features"]'), '10');
+  assert.match(await page.textContent('[data-testid="arch-summary"]'), /a score for each of MNIST's 10 classes/);
+  // A network that ends in anything else must give them itself: a pooled conv of 4 channels cannot.
+  for (const i of [9, 8, 7, 6]) await page.click(`[data-testid="arch-layer-${i}"] button[aria-label^="Remove"]`);
+  await page.fill('[data-testid="arch-3-out_channels"]', '4');
+  await page.dispatchEvent('[data-testid="arch-3-out_channels"]', 'change');
+  await page.selectOption('[data-testid="arch-add-type"]', 'adaptive_avg_pool2d');
+  await page.click('[data-testid="arch-insert-5"]');
+  await page.fill('[data-testid="arch-6-output_size"]', '1');
+  await page.dispatchEvent('[data-testid="arch-6-output_size"]', 'change');
+  await page.selectOption('[data-testid="arch-add-type"]', 'flatten');
+  await page.click('[data-testid="arch-insert-6"]');
   await page.waitForFunction(() => document.querySelector('[data-testid="arch"]').dataset.valid === 'false');
-  assert.match(await page.textContent('[data-testid="arch-error"]'), /gives 5 scores, but MNIST has 10 digits/);
+  assert.match(await page.textContent('[data-testid="arch-error"]'), /gives 4 scores, but MNIST has 10 classes: it needs at least 10 outputs/);
   assert.ok(await page.isDisabled('[data-testid="train-start"]'));
   assert.deepEqual(problems, []);
   await context.close();

@@ -68,6 +68,25 @@ export function paintMap(canvas, data, { offset = 0, width, height, cmap, lo, hi
   canvas.getContext('2d').putImageData(img, 0, 0);
 }
 
+/**
+ * A dataset's image as it is: C×H×W values (1 channel gray, 3 RGB) from `lo` (black) to `hi`
+ * (full), `shape` the core's {channels, height, width}.
+ */
+export function paintImage(canvas, data, shape, { lo = 0, hi = 255 } = {}) {
+  const { channels, height, width } = shape;
+  if (channels === 1) return paintMap(canvas, data, { width, height, cmap: 'gray', lo, hi });
+  if (canvas.width !== width) canvas.width = width;
+  if (canvas.height !== height) canvas.height = height;
+  const img = new ImageData(width, height);
+  const plane = width * height;
+  const span = hi - lo || 1;
+  for (let i = 0; i < plane; i++) {
+    for (let c = 0; c < 3; c++) img.data[4 * i + c] = Math.round((255 * (data[c * plane + i] - lo)) / span);
+    img.data[4 * i + 3] = 255;
+  }
+  canvas.getContext('2d').putImageData(img, 0, 0);
+}
+
 export const formatValue = (v) => (Math.abs(v) >= 100 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(1) : v.toFixed(2)).replace('-', '−');
 
 /** A legend: the colour bar between its two end values. Returns the element to place. */

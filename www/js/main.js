@@ -7,6 +7,7 @@ import { initialSettings, setupTrain, workerSettings } from './panels/train.js';
 import { setupDraw } from './panels/draw.js';
 import { setupLayers } from './panels/layers.js';
 import { setupModel } from './panels/model.js';
+import { setupData } from './panels/data.js';
 import { startService } from './service.js';
 
 const status = document.querySelector('[data-testid="core-status"]');
@@ -25,9 +26,10 @@ try {
   // The model lives in a worker shared by the panels below.
   const app = new App();
   const initial = initialSettings(core);
+  setupData(document.getElementById('data'), app, core);
   setupTrain(document.getElementById('train'), app, core, initial);
   // These wait for the worker's first 'model' event before they ask it anything.
-  setupDraw(document.getElementById('draw'), app);
+  setupDraw(document.getElementById('draw'), app, core);
   setupLayers(document.getElementById('layers'), app);
   setupModel(document.getElementById('model'), app, core);
   watchWorker(app);

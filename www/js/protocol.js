@@ -1,6 +1,6 @@
 // The messages between the page and the training worker (worker.js), in one place.
 //
-// The worker owns the model (a wasm `Session`) and the MNIST data; the page only asks and draws.
+// The worker owns the model (a wasm `Session`) and its dataset; the page only asks and draws.
 // Big arrays travel as transferable typed arrays, never JSON.
 //
 // Page → worker. Commands carry no id; requests carry one and get exactly one `reply`.
@@ -8,14 +8,21 @@
 //   start     {settings, fresh}          fresh: a new model from settings, then train; otherwise
 //                                        a new run of the current model with settings' training
 //   pause | resume | stop                settings (its weights and story kept)
-//   retryData {}                         downloads again the MNIST splits that failed
+//   retryData {}                         downloads again the built-in dataset's files that failed
+//   useData   {id, key | name | files, size}  → {about, replaced}: trains on a built-in dataset
+//                                        (key), one kept in this browser (name), or the user's
+//                                        files ([{file, path}], images made size [w, h], [0, 0]:
+//                                        their own), kept in the browser; `dataset` and `model`
+//                                        events follow. The dataset in use stays if it fails.
+//   datasets  {id}                       → [{name, about, size, savedAt}]: those kept here
+//   deleteData {id, name}                deletes one kept here (not the one in use)
 //   reset     {settings}                 a new, untrained model
 //   set       {lr?, batchSize?, epochs?, threads?}   while a run goes on
-//   predict   {id, pixels: Float32Array(784)}        → {probabilities: Float32Array(10)}
+//   predict   {id, pixels: Float32Array(C·H·W)}      → {probabilities: Float32Array(classes)}
 //   inspect   {id, pixels}               → {layers: [{name, kind, signed, kernels, shape, data}], kernels:
 //                                           [{name, shape, data}], saliency, probabilities}
 //                                          (both computed on the device that holds the model)
-//   testImage {id, index}                → {index, pixels: Uint8Array(784), label}
+//   testImage {id, index}                → {index, pixels: Uint8Array(C·H·W), shape, label}
 //   save      {id, format}               → {bytes: Uint8Array}: the model in one of the core's
 //                                          export_formats (safetensors, onnx, pytorch, pdparams)
 //   load      {id, bytes, name}          → {historyNote}   and a `model` event
@@ -23,7 +30,8 @@
 //   diagnostics {id}                     → {wasmBytes, steps}: the worker's wasm memory
 //   keep      {id}                       → the model kept in the browser now (before the page
 //                                          replaces the worker to train on another device)
-// where settings = {spec, config, seed, epochs, threads, device} (train.js's `workerSettings`);
+// where settings = {spec, config, seed, epochs, threads, device, data} (train.js's
+// `workerSettings`; data: a built-in's key or a kept dataset's name, else the last one used);
 // device 'gpu' starts the worker with the GPU build (core.js's `workerUrl`).
 //
 // Worker → page. A reply answers one request; every other message is an event, which never
@@ -32,12 +40,18 @@
 //              the core's (src/error.rs: invalid, format, file, …) or '' for the worker's own
 //   model      {reason, layers, params, spec, history, restored}: the model was replaced or its
 //              story changed. reason: 'new' | 'restored' | 'uploaded' | 'reset' | 'configured'
-//              (a new run on its weights) | 'trained' | 'evaluated'; restored: {savedAt} while
+//              (a new run on its weights) | 'trained' | 'evaluated' | 'data' (another dataset,
+//              the model kept: it fits); restored: {savedAt} while
 //              the model is the one restored from the browser, else null; history: the core's
 //              History (src/train/history.rs).
 //   state      {state}: the run's state moved (RUN_STATES below)
-//   data       {split, loaded, total, bytes, bytesTotal, source}: bytes as transferred (gzip);
+//   data       {split, name, loaded, total, bytes, bytesTotal, source}: a built-in dataset
+//              arriving, bytes as transferred (gzip; total 0 while a whole-read one downloads);
 //              source 'network' or 'cache' (this browser's copy from an earlier visit)
+//   dataset    {about, choice}: the dataset in use (the core's About with test_note, the
+//              splits' sizes so far) and how it was chosen ({kind: 'builtin', key} |
+//              {kind: 'stored', name}); said at init and whenever it changes
+//   dataProgress {stage: 'reading' | 'decoding' | 'checking', done, total}: the user's files
 //   dataError  {split, message}: a split's download failed; what arrived is kept
 //   progress   {epoch, epochs, epochProgress, steps, loss, accuracy, imagesPerSecond, lr,
 //               etaSeconds, points, redraw}: points, the history's new curve points
@@ -54,12 +68,12 @@
 // A test report: {accuracy, correct, total, loss, confusion, misclassified: [{index, label,
 // predicted}]}.
 
-// Relative to this module, so the worker (in js/) and the page resolve the same files.
-const data = (file) => new URL(`../data/mnist/${file}`, import.meta.url).href;
-export const MNIST = {
-  train: { images: data('train-images-idx3-ubyte.gz'), labels: data('train-labels-idx1-ubyte.gz') },
-  test: { images: data('t10k-images-idx3-ubyte.gz'), labels: data('t10k-labels-idx1-ubyte.gz') },
-};
+/** Each built-in dataset's file (`key/file`) as the site names it: scripts/build-site.mjs fills
+ * this in with content-hashed names; in www/ the files keep their own. */
+const DATA_FILES = {};
+/** The address of a built-in dataset's file (the core's `builtin_datasets` lists them),
+ * relative to this module, so the worker (in js/) and the page resolve the same files. */
+export const dataUrl = (key, file) => new URL(`../data/${DATA_FILES[`${key}/${file}`] ?? `${key}/${file}`}`, import.meta.url).href;
 
 /**
  * A run's states, and where each may move (run.js enforces it). A run starts while MNIST is

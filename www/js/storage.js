@@ -1,24 +1,32 @@
-// The latest model, kept in the browser's IndexedDB so a reload restores it. Works in the page and
-// in workers. Nothing leaves the browser.
+// The latest model and the datasets the user brought, kept in the browser's IndexedDB so a reload
+// restores them. Works in the page and in workers. Nothing leaves the browser.
 
 const DB = 'cnn-playground';
 const STORE = 'models';
+/** Datasets by name: {about, bytes (the core's dataset file), savedAt}. */
+const DATASETS = 'datasets';
 const KEY = 'latest';
 const RESTORING = 'restoring';
+/** Which dataset is in use: {kind: 'builtin', key} or {kind: 'stored', name}. */
+const IN_USE = 'dataset';
 
 function open() {
   return new Promise((resolve, reject) => {
-    const req = indexedDB.open(DB, 1);
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+    const req = indexedDB.open(DB, 2);
+    req.onupgradeneeded = () => {
+      const db = req.result;
+      if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE);
+      if (!db.objectStoreNames.contains(DATASETS)) db.createObjectStore(DATASETS);
+    };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
   });
 }
 
-function run(mode, action) {
+function run(mode, action, store = STORE) {
   return open().then((db) => new Promise((resolve, reject) => {
-    const tx = db.transaction(STORE, mode);
-    const req = action(tx.objectStore(STORE));
+    const tx = db.transaction(store, mode);
+    const req = action(tx.objectStore(store));
     tx.oncomplete = () => { db.close(); resolve(req.result); };
     tx.onerror = () => { db.close(); reject(tx.error); };
     // A transaction that fails as it commits (over the storage quota) aborts without an error
@@ -53,4 +61,33 @@ export function markRestoring(on) {
 /** Whether a restore was under way when its worker died. */
 export function restoreDied() {
   return run('readonly', (s) => s.get(RESTORING)).then(Boolean);
+}
+
+/** Keeps a dataset the user brought, by its name (one of the same name is replaced). */
+export function saveDataset(about, bytes) {
+  return run('readwrite', (s) => s.put({ about, bytes, savedAt: Date.now() }, about.name), DATASETS);
+}
+
+/** Resolves to {about, bytes, savedAt} or undefined. */
+export function loadDataset(name) {
+  return run('readonly', (s) => s.get(name), DATASETS);
+}
+
+/** Every kept dataset as {name, about, size, savedAt}, without its bytes. */
+export async function listDatasets() {
+  const all = await run('readonly', (s) => s.getAll(), DATASETS);
+  return all.map(({ about, bytes, savedAt }) => ({ name: about.name, about, size: bytes.byteLength, savedAt }));
+}
+
+export function deleteDataset(name) {
+  return run('readwrite', (s) => s.delete(name), DATASETS);
+}
+
+/** Remembers which dataset is in use ({kind, key|name}), for the next visit. */
+export function saveDatasetInUse(choice) {
+  return run('readwrite', (s) => s.put(choice, IN_USE));
+}
+
+export function loadDatasetInUse() {
+  return run('readonly', (s) => s.get(IN_USE));
 }

@@ -1,16 +1,19 @@
-// The training worker: owns the model (a wasm Session) and MNIST, streams the data in as it
-// downloads, trains a few steps at a time so it can answer the page between them, and keeps the
-// latest model in IndexedDB. Started with the GPU build (core.js), it trains on the browser's
+// The training worker: owns the model (a wasm Session) and its dataset, streams MNIST in as it
+// downloads (or reads another dataset whole: datasets.js), trains a few steps at a time so it can
+// answer the page between them, and keeps the latest model and the user's datasets in IndexedDB. Started with the GPU build (core.js), it trains on the browser's
 // GPU through WebGPU, and falls back to the CPU, saying why, where it cannot. Messages: see
 // protocol.js.
 import { build, loadCore, wasmMemoryBytes } from './core.js';
-import { MNIST, PROGRESS_INTERVAL_MS, RUN_STATES } from './protocol.js';
+import { dataUrl, PROGRESS_INTERVAL_MS, RUN_STATES } from './protocol.js';
 import { openData } from './data-files.js';
+import { readBuiltin, readFiles } from './datasets.js';
 import { Run } from './run.js';
-import { saveModel, loadModel, clearModel, markRestoring, restoreDied } from './storage.js';
+import {
+  saveModel, loadModel, clearModel, markRestoring, restoreDied,
+  saveDataset, loadDataset, listDatasets, deleteDataset, saveDatasetInUse, loadDatasetInUse,
+} from './storage.js';
 import { singleThreadReason, startReplica } from './threads.js';
 
-const IMAGE = 28 * 28;
 /** Test images measured between two looks at the message queue. */
 const EVAL_SLICE = 500;
 let core = null;
@@ -21,8 +24,10 @@ let generation = 0; // bumped whenever the model is replaced or a run begins: a 
 let replica = null; // the replica worker computing half of each batch, starting or attached
 let replicaGeneration = 0; // bumped whenever the replica is replaced: a late 'ready' is dropped
 let gpuAhead = false; // the GPU has trained steps the session's CPU copy of the model lacks
-const loaded = { train: null, test: null }; // promises, resolved when each split is complete
-const counts = { train: 0, test: 0 };
+let loaded = { train: null, test: null }; // promises, resolved when each split is complete
+let counts = { train: 0, test: 0 };
+let choice = null; // the dataset in use: {kind: 'builtin', key} | {kind: 'stored', name}
+let dataGeneration = 0; // bumped when the dataset changes: a download of the old one stops adding
 
 const post = (type, body = {}, transfer = []) => postMessage({ type, ...body }, transfer);
 const run = new Run((state) => post('state', { state }));
@@ -59,17 +64,85 @@ function announce(reason) {
 }
 
 /**
- * A session from the page's settings. A network the core refuses (a link's architecture that
- * cannot be built, say) is explained, and the tutorial's is used instead.
+ * A session from the page's settings for a dataset (the core's About). A network the core
+ * refuses (a link's architecture that cannot be built, say) is explained, and the tutorial's is
+ * used instead.
  */
-function newSession(settings) {
+function newSession(settings, about) {
   try {
-    return new core.Session(settings.spec ?? null, settings.config ?? null, settings.seed ?? 0);
+    return new core.Session(settings.spec ?? null, settings.config ?? null, settings.seed ?? 0, about);
   } catch (err) {
     if (isTrap(err)) throw err;
     post('error', { message: `The architecture asked for cannot be used (${err.message}); the tutorial's network is used instead.`, fatal: false });
-    return new core.Session(null, null, 0);
+    return new core.Session(null, null, 0, about);
   }
+}
+
+const builtin = (key) => core.builtin_datasets().find((b) => b.key === key);
+/** The seed a model fitted to new data is initialised with: the run's. */
+const seed = () => run.config?.seed ?? 0;
+
+/**
+ * The dataset to start with: the one the link names (a built-in's key, or the name of one kept
+ * in this browser), else the one in use at the last visit, else MNIST. Resolves to {choice,
+ * about, reader}: a kept dataset is read now (its reader waits for the session).
+ */
+async function firstDataset(asked) {
+  let wanted = asked ? (builtin(asked) ? { kind: 'builtin', key: asked } : { kind: 'stored', name: asked }) : null;
+  wanted ??= await loadDatasetInUse().catch(() => null);
+  if (wanted?.kind === 'stored') {
+    try {
+      const stored = await loadDataset(wanted.name);
+      if (!stored) throw new Error('it is not kept in this browser');
+      const reader = core.DatasetReader.stored(stored.bytes);
+      return { choice: wanted, about: reader.finish(), reader };
+    } catch (err) {
+      if (isTrap(err)) throw err;
+      post('error', { message: `The dataset “${wanted.name}” could not be opened (${err.message}); MNIST is used instead.`, fatal: false });
+    }
+  }
+  const b = builtin(wanted?.key) ?? builtin('mnist');
+  return { choice: { kind: 'builtin', key: b.key }, about: b.about, reader: null };
+}
+
+/** The session holds the whole dataset: whatever was loading for the one before stops. */
+function dataReady() {
+  dataGeneration++;
+  counts = { train: session.examples('train'), test: session.examples('test') };
+  loaded = { train: Promise.resolve(true), test: Promise.resolve(true) };
+}
+
+/**
+ * Starts loading the dataset chosen: a built-in with its own test set streams in (training can
+ * start before it has all arrived); another is read whole, then handed to the session.
+ */
+function startData(reader) {
+  if (reader) {
+    session.use_dataset(reader, seed());
+    return dataReady();
+  }
+  dataGeneration++;
+  counts = { train: 0, test: 0 };
+  loaded = { train: null, test: null };
+  const b = builtin(choice.key);
+  if (b.files.length === 4) return startLoading();
+  const mine = dataGeneration;
+  const whole = readBuiltin(core, b, (bytes, bytesTotal) => {
+    for (const split of ['train', 'test']) post('data', { split, name: b.name, loaded: 0, total: 0, bytes, bytesTotal, source: 'network' });
+  }).then(({ reader, source, bytes }) => {
+    if (mine !== dataGeneration) return false;
+    session.use_dataset(reader, seed());
+    counts = { train: session.examples('train'), test: session.examples('test') };
+    // The bytes counted once, with the training split's report.
+    for (const split of ['train', 'test']) post('data', { split, name: b.name, loaded: counts[split], total: counts[split], bytes: split === 'train' ? bytes : 0, bytesTotal: bytes, source });
+    post('dataset', { about: session.dataset(), choice });
+    return true;
+  }).catch((err) => {
+    if (isTrap(err)) throw err;
+    if (mine === dataGeneration) post('dataError', { split: 'train', message: err.message });
+    return false;
+  });
+  loaded = { train: whole, test: whole };
 }
 
 /**
@@ -122,12 +195,19 @@ async function newModel(settings) {
 }
 
 /**
- * Streams one split of MNIST into the session: training can start before it has all arrived.
+ * Streams one split of a built-in dataset with its own test set (MNIST) into the session:
+ * training can start before it has all arrived.
  * After a failed attempt the download starts over, and the images the session already has are
  * skipped. The files come from this browser's cache after the first visit (data-files.js).
  */
 async function loadSplit(split) {
-  const urls = MNIST[split];
+  const mine = dataGeneration;
+  const b = builtin(choice.key);
+  // A built-in's files: training images and labels, then test images and labels.
+  const [imageFile, labelName] = split === 'train' ? b.files.slice(0, 2) : b.files.slice(2, 4);
+  const urls = { images: dataUrl(b.key, imageFile), labels: dataUrl(b.key, labelName) };
+  const [channels, rows, cols] = b.shape;
+  const IMAGE = channels * rows * cols;
   const labelFile = await openData(urls.labels);
   const labelBytes = new Uint8Array(await new Response(labelFile.stream).arrayBuffer());
   const [n] = core.idx_dims(labelBytes.subarray(0, 8));
@@ -144,14 +224,15 @@ async function loadSplit(split) {
     // A connection that breaks off ends the stream early, or cuts the compressed data short.
     const { done, value } = await reader.read().catch(() => { throw ended(); });
     if (done) break;
+    if (mine !== dataGeneration) return reader.cancel(); // another dataset was chosen
     const joined = new Uint8Array(pending.length + value.length);
     joined.set(pending);
     joined.set(value, pending.length);
     pending = joined;
     if (!header && pending.length >= 16) {
       const dims = core.idx_dims(pending.subarray(0, 16));
-      if (dims[0] !== n || dims[1] !== 28 || dims[2] !== 28) {
-        throw new Error(`${urls.images}: images of shape ${dims.join('×')} do not match ${n} labels of 28×28`);
+      if (dims[0] !== n || dims[1] !== rows || dims[2] !== cols) {
+        throw new Error(`${urls.images}: images of shape ${dims.join('×')} do not match ${n} labels of ${rows}×${cols}`);
       }
       pending = pending.slice(16);
       header = true;
@@ -167,7 +248,7 @@ async function loadSplit(split) {
       pending = pending.slice(whole * IMAGE);
     }
     const bytes = images.bytesRead();
-    post('data', { split, loaded: counts[split], total: n, bytes, bytesTotal: Math.max(images.bytesTotal, bytes), source: images.source });
+    post('data', { split, name: b.name, loaded: counts[split], total: n, bytes, bytesTotal: Math.max(images.bytesTotal, bytes), source: images.source });
   }
   if (counts[split] !== n || pending.length > 0) throw ended();
   session.set_complete(split);
@@ -179,10 +260,11 @@ async function loadSplit(split) {
  * complete, false when its download failed (the page says so, and can ask to retry).
  */
 function startLoading() {
+  const mine = dataGeneration;
   for (const split of ['train', 'test']) {
-    loaded[split] ??= loadSplit(split).then(() => true, (err) => {
+    loaded[split] ??= loadSplit(split).then(() => mine === dataGeneration, (err) => {
       if (isTrap(err)) throw err;
-      post('dataError', { split, message: err.message });
+      if (mine === dataGeneration) post('dataError', { split, message: err.message });
       return false;
     });
   }
@@ -398,14 +480,79 @@ class Transfer {
 
 const handlers = {
   async init({ settings }) {
-    session = newSession(settings);
+    const first = await firstDataset(settings.data);
+    choice = first.choice;
+    session = newSession(settings, first.about);
     run.apply(settings);
+    if (first.reader) startData(first.reader); // before the restore: the model is checked against it
     const reason = (await restore()) ? 'restored' : 'new';
     await chooseDevice();
     run.moveTo('idle'); // a restarted worker starts idle, whatever the old one was doing
     announce(reason);
+    post('dataset', { about: session.dataset(), choice });
     syncThreads();
-    startLoading();
+    if (!first.reader) startData(null);
+  },
+  /**
+   * Trains on another dataset: a built-in (`key`), one kept in this browser (`name`), or the
+   * user's `files` ([{file, path}], images made `size` [width, height], [0, 0] for their own).
+   * The dataset in use and the model stay until the new one is read whole; the model stays if
+   * it fits the new data, else a new one of its architecture is fitted to it.
+   */
+  async useData({ key, name, files, size }) {
+    if (!['idle', 'paused', 'done'].includes(run.state)) throw new Error('stop training first: the dataset changes what the model learns');
+    let reader = null;
+    let next;
+    if (key) {
+      const b = builtin(key);
+      if (!b) throw new Error(`there is no built-in dataset '${key}'`);
+      next = { kind: 'builtin', key };
+    } else if (name) {
+      const stored = await loadDataset(name);
+      if (!stored) throw new Error(`the dataset “${name}” is not kept in this browser`);
+      reader = core.DatasetReader.stored(stored.bytes);
+      reader.finish();
+      next = { kind: 'stored', name };
+    } else {
+      ({ reader } = await readFiles(core, files, size ?? [0, 0], (stage, done, total) => post('dataProgress', { stage, done, total })));
+    }
+    run.end();
+    run.moveTo('idle');
+    await syncFromGpu();
+    let replaced;
+    if (reader) {
+      replaced = session.use_dataset(reader, seed());
+    } else {
+      replaced = session.expect_dataset(builtin(key).about, seed());
+    }
+    if (!next) {
+      const about = session.dataset();
+      next = { kind: 'stored', name: about.name };
+      try {
+        await saveDataset(about, session.dataset_file());
+      } catch (err) {
+        post('storage', { ok: false, reason: `the dataset could not be kept in this browser (${err.message ?? err}); it is used until the page is closed` });
+      }
+    }
+    choice = next;
+    await saveDatasetInUse(choice).catch(() => {});
+    if (reader) dataReady();
+    else startData(null);
+    if (replaced) restored = null;
+    generation++;
+    announce(replaced ? 'reset' : 'data');
+    post('dataset', { about: session.dataset(), choice });
+    syncThreads();
+    await persist();
+    return { about: session.dataset(), replaced };
+  },
+  /** The datasets kept in this browser: [{name, about, size, savedAt}]. */
+  datasets() {
+    return listDatasets();
+  },
+  async deleteData({ name }) {
+    if (choice?.kind === 'stored' && choice.name === name) throw new Error('that dataset is in use: choose another first');
+    await deleteDataset(name);
   },
   async start({ settings, fresh }) {
     if (!['idle', 'paused', 'done'].includes(run.state)) return;
@@ -431,6 +578,11 @@ const handlers = {
   },
   // Downloads again what failed; what has arrived is kept.
   async retryData() {
+    if (choice.kind !== 'builtin') return;
+    if (builtin(choice.key).files.length !== 4) {
+      if (!(await loaded.train)) startData(null);
+      return;
+    }
     for (const split of ['train', 'test']) {
       if (loaded[split] && !(await loaded[split])) loaded[split] = null;
     }
@@ -478,7 +630,8 @@ const handlers = {
     loaded.test?.then(() => { ended = true; });
     while (session.examples('test') <= index && !ended) await sleep(50);
     const pixels = session.test_image(index);
-    return new Transfer({ index, pixels, label: session.test_label(index) }, [pixels.buffer]);
+    const { shape } = session.dataset();
+    return new Transfer({ index, pixels, shape, label: session.test_label(index) }, [pixels.buffer]);
   },
   diagnostics() {
     return { wasmBytes: wasmMemoryBytes(), steps: session.history().steps };
@@ -512,7 +665,7 @@ const handlers = {
     try {
       const report = await measure(() => run.state === 'evaluating');
       if (!report) {
-        throw new Error((await loaded.test) ? 'the measurement was interrupted: the model changed' : 'the MNIST test set could not be loaded');
+        throw new Error((await loaded.test) ? 'the measurement was interrupted: the model changed' : `the ${session.dataset().name} test set could not be loaded`);
       }
       announce('evaluated');
       await persist();

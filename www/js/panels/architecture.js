@@ -84,6 +84,7 @@ export class ArchitectureEditor {
     this.core = core;
     this.onChange = onChange;
     this.spec = null;
+    this.data = null; // the dataset it is for (the core's About): MNIST until told
     this.types = new Map(core.layer_types().map((t) => [t.type, t]));
     this.list = root.querySelector('[data-testid="arch-layers"]');
     this.summary = root.querySelector('[data-testid="arch-summary"]');
@@ -103,14 +104,38 @@ export class ArchitectureEditor {
   }
 
   set(spec) {
-    this.spec = structuredClone(spec);
+    this.spec = this.fitted(structuredClone(spec));
     this.render();
+  }
+
+  /** The network is for `data` from now on: its input and last layer are fitted to it. */
+  setData(data) {
+    this.data = data;
+    if (this.spec) this.set(this.spec);
+  }
+
+  /**
+   * `spec` fitted to the dataset as the core fits it, in place: the rows' fields edit its layer
+   * objects, so only what the fit changes (the input, the last layer's outputs) is copied in. An
+   * unreadable spec is left to check().
+   */
+  fitted(spec) {
+    if (!this.data) return spec;
+    try {
+      const fit = this.core.fit_spec(spec, this.data);
+      spec.input = fit.input;
+      const outputs = fit.layers.at(-1)?.out_features;
+      if (outputs !== undefined) spec.layers.at(-1).out_features = outputs;
+    } catch {
+      // check() says why it cannot be read.
+    }
+    return spec;
   }
 
   /** Validates with the core; returns the layer infos or null with the reason shown. */
   check() {
     try {
-      const infos = this.core.describe_model(this.spec);
+      const infos = this.core.describe_model(this.spec, this.data);
       this.error.textContent = '';
       return infos;
     } catch (err) {
@@ -120,11 +145,15 @@ export class ArchitectureEditor {
   }
 
   render() {
+    // Its input and last layer are the data's, whatever was typed there.
+    this.spec = this.fitted(this.spec);
     const infos = this.check();
     this.list.replaceChildren(...this.spec.layers.map((layer, i) => this.row(layer, i, infos?.[i])));
     const params = infos ? infos.reduce((n, l) => n + l.params, 0) : null;
+    const [c, h, w] = this.spec.input;
+    const classes = this.data ? `, a score for each of ${this.data.name}'s ${this.data.classes.length} classes` : '';
     this.summary.textContent = infos
-      ? `${this.spec.layers.length} layers, ${params.toLocaleString('en')} parameters`
+      ? `${this.spec.layers.length} layers, ${params.toLocaleString('en')} parameters, on ${c}×${h}×${w} inputs${classes}`
       : 'this architecture cannot run (see below)';
     this.root.dataset.valid = String(Boolean(infos));
     this.onChange(this.spec, Boolean(infos));

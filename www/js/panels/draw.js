@@ -1,11 +1,13 @@
-// The draw panel: draw a digit, or pick one of MNIST's test digits, and watch the network read it
-// live. A drawing is prepared exactly as MNIST's digits were (mnist-preprocess.js) and the 28×28
-// image the network sees is shown beside it. Whatever the panel shows is shared with the other
-// panels as the App event 'input' {pixels, source, label}.
+// The draw panel: draw (gray datasets), pick one of the dataset's test images, or use a photo, and
+// watch the network read it live. A drawing is prepared exactly as MNIST's digits were
+// (mnist-preprocess.js), then fitted to the dataset's size; a photo is centre-cropped and resized
+// as a folder's images are (the core's fit_input). The image the network sees is shown beside
+// it. Whatever the panel shows is shared with the other panels as the App event 'input'
+// {pixels, shape, source, label}.
 import { Sketchpad } from '../sketchpad.js';
 import { toMnist, SIDE } from '../mnist-preprocess.js';
 import { latestOnly } from '../latest.js';
-import { paintMap } from '../colormap.js';
+import { paintImage } from '../colormap.js';
 import { isUntrained, showModelStory } from '../model-story.js';
 import { byTestId, statusLine } from '../panel.js';
 
@@ -18,7 +20,10 @@ const TEST_IMAGES = 10000;
 /** While training, the prediction follows the model at most this often. */
 const PROGRESS_REFRESH_MS = 2000;
 
-export function setupDraw(panel, app) {
+/** MNIST's shape, which a drawing is prepared in before it is fitted to the dataset's. */
+const DRAWN = { channels: 1, height: SIDE, width: SIDE };
+
+export function setupDraw(panel, app, core) {
   const $ = byTestId(panel);
   const status = $('draw-status');
   const digit = $('draw-prediction');
@@ -28,7 +33,12 @@ export function setupDraw(panel, app) {
   const untrained = $('draw-untrained');
   const seen = $('draw-input');
   const buttons = [$('draw-random'), $('draw-example')];
-  const bars = buildBars($('draw-probs'));
+  const mode = $('draw-mode');
+  let bars = buildBars($('draw-probs'), DIGITS);
+  let dataset = { name: 'MNIST', shape: DRAWN, classes: DIGITS, test: TEST_IMAGES };
+  const shape = () => dataset.shape;
+  const drawable = () => shape().channels === 1;
+  const isMnistShape = () => shape().height === SIDE && shape().width === SIDE && drawable();
 
   let ready = false;
   let testCount = 0;
@@ -37,9 +47,10 @@ export function setupDraw(panel, app) {
   let predictions = 0;
   // Bumped when the input is replaced (cleared, a test image): answers for the old one are dropped.
   let generation = 0;
-  /** {kind: 'empty'} | {kind: 'drawing'} | {kind: 'test', index, label, pixels: Uint8Array} */
+  /** {kind: 'empty'} | {kind: 'drawing'} | {kind: 'test', index, label, pixels: Uint8Array} |
+   * {kind: 'photo', name, pixels: Float32Array} */
   let source = { kind: 'empty' };
-  let current = null; // the network's input, Float32Array(784), or null when there is nothing
+  let current = null; // the network's input, Float32Array (C×H×W), or null when there is nothing
 
   const setLabel = (l) => {
     label.textContent = l === null ? '' : String(l);
@@ -82,15 +93,19 @@ export function setupDraw(panel, app) {
 
   function networkInput() {
     if (source.kind === 'test') return Float32Array.from(source.pixels, (v) => v / 255);
-    if (pad.empty) return null;
+    if (source.kind === 'photo') return source.pixels;
+    if (pad.empty || !drawable()) return null;
     const { gray, width, height } = pad.gray();
     const pixels = toMnist(gray, width, height);
-    return pixels.some((v) => v > 0) ? pixels : null;
+    if (!pixels.some((v) => v > 0)) return null;
+    if (isMnistShape()) return pixels;
+    // Prepared as MNIST's digits, then fitted to the dataset's size.
+    return core.fit_input(Uint8Array.from(pixels, (v) => Math.round(255 * v)), SIDE, SIDE, 1, shape());
   }
 
   function update() {
     current = networkInput();
-    paintSeen(seen, current);
+    paintImage(seen, current ?? new Float32Array(shape().channels * shape().height * shape().width), shape(), { lo: 0, hi: 1 });
     panel.dataset.source = source.kind === 'test' ? `test:${source.index}` : source.kind;
     if (!current) {
       showProbabilities(null);
@@ -98,7 +113,8 @@ export function setupDraw(panel, app) {
     }
     app.emit('input', {
       pixels: current,
-      source: source.kind === 'test' ? `test image ${source.index}` : 'your drawing',
+      shape: shape(),
+      source: { test: `test image ${source.index}`, photo: `your photo ${source.name}` }[source.kind] ?? 'your drawing',
       label: source.kind === 'test' ? source.label : null,
     });
     refresh();
@@ -111,7 +127,7 @@ export function setupDraw(panel, app) {
 
   function showProbabilities(p) {
     const best = p ? p.indexOf(Math.max(...p)) : -1;
-    digit.textContent = p ? String(best) : '–';
+    digit.textContent = p ? (dataset.classes[best] ?? String(best)) : '–';
     confidence.textContent = p ? `${(100 * p[best]).toFixed(1)}% sure` : '';
     bars.forEach(({ row, fill, text }, d) => {
       const v = p ? p[d] : 0;
@@ -130,11 +146,12 @@ export function setupDraw(panel, app) {
       generation++;
       source = { kind: 'test', index, label: trueLabel, pixels };
       pad.clear();
-      pad.showImage(pixels, SIDE);
-      setLabel(trueLabel);
-      say(index === TUTORIAL_EXAMPLE
+      if (isMnistShape()) pad.showImage(pixels, SIDE);
+      setLabel(dataset.classes[trueLabel] ?? trueLabel);
+      const of = `of ${dataset.name}'s ${dataset.test.toLocaleString('en')}`;
+      say(index === TUTORIAL_EXAMPLE && dataset.name === 'MNIST'
         ? `Test image ${index}: the tutorial's imgs[3] (the 4th digit of its last test batch).`
-        : `Test image ${index} of MNIST's 10,000. Draw over it, or clear it and draw your own.`);
+        : `Test image ${index} ${of}.${drawable() ? ' Draw over it, or clear it and draw your own.' : ''}`);
       update();
     } catch (err) {
       say(`Could not fetch test image ${index}: ${err.message}`, 'error');
@@ -152,7 +169,54 @@ export function setupDraw(panel, app) {
   $('draw-example').addEventListener('click', () => showTestImage(TUTORIAL_EXAMPLE));
   $('draw-random').addEventListener('click', () => {
     // Only images already downloaded, so the answer is immediate while the test set streams in.
-    showTestImage(Math.floor(Math.random() * (testCount || TEST_IMAGES)));
+    showTestImage(Math.floor(Math.random() * (testCount || dataset.test || 1)));
+  });
+  // A photo: centre-cropped and resized to the dataset's images by the core, as a folder's are.
+  $('draw-photo').addEventListener('change', async (e) => {
+    const file = e.target.files[0];
+    e.target.value = '';
+    if (!file) return;
+    try {
+      const bitmap = await createImageBitmap(file);
+      const scale = Math.min(1, 512 / Math.max(bitmap.width, bitmap.height));
+      const canvas = document.createElement('canvas');
+      canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+      canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+      const ctx = canvas.getContext('2d', { willReadFrequently: true });
+      ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      const rgba = new Uint8Array(ctx.getImageData(0, 0, canvas.width, canvas.height).data.buffer);
+      generation++;
+      source = { kind: 'photo', name: file.name, pixels: core.fit_input(rgba, canvas.width, canvas.height, 4, shape()) };
+      pad.clear();
+      setLabel(null);
+      say(`Your photo ${file.name}, centre-cropped and resized to ${shape().width}×${shape().height}.`);
+      update();
+    } catch (err) {
+      say(`That photo could not be read: ${err.message ?? err}.`, 'error');
+    }
+  });
+
+  /** The panel follows the dataset: its classes, its images' size, and whether one can draw. */
+  app.on('dataset', ({ about }) => {
+    const changed = JSON.stringify(about.shape) !== JSON.stringify(dataset.shape) || about.classes.join('\n') !== dataset.classes.join('\n');
+    dataset = about;
+    panel.dataset.dataset = about.name;
+    $('draw-example').hidden = about.name !== 'MNIST';
+    panel.querySelector('#draw-title').textContent = about.name === 'MNIST' ? 'Draw a digit' : drawable() ? 'Draw' : 'Show it an image';
+    const s = shape();
+    $('draw-input-caption').textContent = `What the network sees (${s.width}×${s.height}${s.channels === 3 ? ', colour' : ''})`;
+    mode.textContent = drawable()
+      ? (isMnistShape() ? '' : `Drawings are prepared as MNIST's digits, then fitted to ${s.width}×${s.height}.`)
+      : `${about.name} is in colour: pick a test image or use a photo of your own (drawing is for gray datasets).`;
+    panel.classList.toggle('no-drawing', !drawable());
+    if (!changed) return;
+    bars = buildBars($('draw-probs'), about.classes);
+    generation++;
+    source = { kind: 'empty' };
+    pad.clear();
+    setLabel(null);
+    say('');
+    update();
   });
 
   const enable = () => buttons.forEach((b) => { b.disabled = !ready; });
@@ -174,19 +238,23 @@ export function setupDraw(panel, app) {
     }
   });
   app.on('data', ({ split, loaded }) => { if (split === 'test') testCount = loaded; });
+  app.on('dataset', ({ about }) => { testCount = about.test; });
 
   enable();
   update();
 }
 
-/** Ten rows, one per digit: label, bar, percentage (the Train panel's bar style). */
-function buildBars(container) {
-  return Array.from({ length: 10 }, (_, d) => {
+const DIGITS = Array.from({ length: 10 }, (_, d) => String(d));
+
+/** A row per class: its name, bar, percentage (the Train panel's bar style). */
+function buildBars(container, classes) {
+  container.replaceChildren();
+  return classes.map((c, d) => {
     const row = document.createElement('div');
     row.className = 'bar-row draw-prob';
     row.dataset.testid = `draw-prob-${d}`;
     const name = document.createElement('span');
-    name.textContent = String(d);
+    name.textContent = c;
     const track = document.createElement('span');
     track.className = 'bar-track';
     const fill = document.createElement('span');
@@ -199,7 +267,3 @@ function buildBars(container) {
   });
 }
 
-/** The 28×28 input as the network gets it, white ink on black (black when there is none). */
-function paintSeen(canvas, pixels) {
-  paintMap(canvas, pixels ?? new Float32Array(SIDE * SIDE), { width: SIDE, height: SIDE, cmap: 'gray', lo: 0, hi: 1 });
-}

@@ -1,11 +1,10 @@
 // The layers panel: the tutorial's show_Features, live. For the input the Draw panel last showed
 // (test image 9987, the tutorial's imgs[3], until then) it draws every layer's feature maps, the
 // conv kernels and the saliency map, and draws them again whenever the model changes.
-import { paintMap, layerScale, valueRange, legend, formatValue } from '../colormap.js';
+import { paintImage, paintMap, layerScale, valueRange, legend, formatValue } from '../colormap.js';
 import { layerBlock, mapGrid, stripTicks, tileKernels } from '../feature-maps.js';
 import { latestOnly } from '../latest.js';
 import { showModelStory } from '../model-story.js';
-import { SIDE } from '../mnist-preprocess.js';
 import { TUTORIAL_EXAMPLE } from './draw.js';
 import { byTestId, statusLine } from '../panel.js';
 
@@ -22,7 +21,9 @@ export function setupLayers(panel, app) {
   const dialog = $('layers-dialog');
   const dialogCanvas = $('layers-dialog-canvas');
 
-  let input = null; // {pixels: Float32Array(784), source, label}
+  let input = null; // {pixels: Float32Array (C×H×W), shape, source, label}
+  let classes = null; // the dataset's class names, once it is known
+  let datasetName = 'MNIST';
   let ready = false;
   let builtKey = '';
   let blocks = []; // per layer and kernel tensor: {canvases, legendSlot, name}
@@ -89,10 +90,21 @@ export function setupLayers(panel, app) {
       build(layers, kernels);
       builtKey = key;
     }
-    paintMap(inputCanvas, asked.pixels, { width: SIDE, height: SIDE, cmap: 'gray', lo: 0, hi: 1 });
-    show(inputCanvas, 'input · 1×28×28', asked.pixels, 0, SIDE, SIDE, { cmap: 'gray', lo: 0, hi: 1 });
-    const sal = { cmap: 'heat', lo: 0, hi: valueRange(saliency)[1] || 1 };
-    show(saliencyCanvas, 'saliency · |∂ logit / ∂ pixel|', saliency, 0, SIDE, SIDE, sal);
+    const { channels, height, width } = asked.shape;
+    const dims = `${channels}×${height}×${width}`;
+    if (channels === 1) {
+      show(inputCanvas, `input · ${dims}`, asked.pixels, 0, width, height, { cmap: 'gray', lo: 0, hi: 1 });
+    } else {
+      // In its colours; the enlarged view has no colour scale for it, so it is not offered.
+      paintImage(inputCanvas, asked.pixels, asked.shape, { lo: 0, hi: 1 });
+      shown.delete(inputCanvas);
+    }
+    // One map whatever the channels: each pixel's strongest.
+    const plane = width * height;
+    const strongest = channels === 1 ? saliency
+      : Float32Array.from({ length: plane }, (_, i) => Math.max(...Array.from({ length: channels }, (_, c) => saliency[c * plane + i])));
+    const sal = { cmap: 'heat', lo: 0, hi: valueRange(strongest)[1] || 1 };
+    show(saliencyCanvas, `saliency · |∂ logit / ∂ pixel|${channels > 1 ? ', the largest of its channels' : ''}`, strongest, 0, width, height, sal);
     setLegend($('saliency-legend'), sal);
 
     layers.forEach((l, b) => {
@@ -120,8 +132,9 @@ export function setupLayers(panel, app) {
     });
 
     const best = probabilities.indexOf(Math.max(...probabilities));
-    $('layers-input-caption').textContent = `Input: ${asked.source}${asked.label != null ? ` (label ${asked.label})` : ''}`;
-    $('layers-prediction').textContent = `Predicted ${best} (${(100 * probabilities[best]).toFixed(1)}%)`;
+    const name = (c) => classes?.[c] ?? String(c);
+    $('layers-input-caption').textContent = `Input: ${asked.source}${asked.label != null ? ` (label ${name(asked.label)})` : ''}`;
+    $('layers-prediction').textContent = `Predicted ${name(best)} (${(100 * probabilities[best]).toFixed(1)}%)`;
     panel.dataset.source = asked.source;
     panel.dataset.renders = String(++renders);
     if (openCanvas) fillDialog();
@@ -188,15 +201,30 @@ export function setupLayers(panel, app) {
       refresh();
       return;
     }
-    // Until something is drawn: the digit the tutorial shows its feature maps for.
+    showFirst();
+  });
+  /** Until something is drawn or picked: the digit the tutorial shows its feature maps for, or
+   * another dataset's first test image. */
+  async function showFirst() {
+    const index = datasetName === 'MNIST' ? TUTORIAL_EXAMPLE : 0;
     try {
-      const { pixels, label } = await app.request('testImage', { index: TUTORIAL_EXAMPLE });
+      const { pixels, shape, label } = await app.request('testImage', { index });
       if (input) return; // the Draw panel was quicker
-      input = { pixels: Float32Array.from(pixels, (v) => v / 255), source: `test image ${TUTORIAL_EXAMPLE}`, label };
+      input = { pixels: Float32Array.from(pixels, (v) => v / 255), shape, source: `test image ${index}`, label };
       refresh();
     } catch (err) {
-      say(`Could not fetch test image ${TUTORIAL_EXAMPLE}: ${err.message}`, 'error');
+      say(`Could not fetch test image ${index}: ${err.message}`, 'error');
     }
+  }
+  // Another dataset: what was shown is of the old one.
+  app.on('dataset', ({ about }) => {
+    const same = classes && classes.join('\n') === about.classes.join('\n') && input?.shape
+      && JSON.stringify(input.shape) === JSON.stringify(about.shape);
+    classes = about.classes;
+    datasetName = about.name;
+    if (same) return;
+    input = null;
+    if (ready) showFirst();
   });
   app.on('crash', () => { ready = false; });
   app.on('progress', () => {

@@ -1,12 +1,11 @@
 // The training panel: settings (kept in the URL so a setup can be shared), the architecture,
 // start / pause / resume / stop / reset, live progress, the model's loss and accuracy curves
 // (its history, so they come back after a reload or an upload), and after each epoch or an
-// evaluation of any model the test accuracy, a confusion matrix, per-class accuracy and the
-// misclassified digits.
+// evaluation of any model the test accuracy, a confusion matrix and per-class accuracy under the
+// dataset's class names, and the misclassified images as they are (in colour for colour data).
 import { LineChart } from '../chart.js';
-import { paintMap } from '../colormap.js';
+import { paintImage } from '../colormap.js';
 import { isUntrained, percent, showModelStory } from '../model-story.js';
-import { SIDE } from '../mnist-preprocess.js';
 import { ArchitectureEditor } from './architecture.js';
 import { readHash, writeHash } from '../settings.js';
 import { probeGpu } from '../gpu.js';
@@ -48,6 +47,7 @@ export function workerSettings(s, spec) {
     epochs: s.epochs,
     threads: s.threads,
     device: s.device,
+    data: s.data,
   };
 }
 
@@ -115,6 +115,7 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
   let evaluations = 0;
   let showing = ''; // what the shown test report describes: 'epoch', 'evaluation', or nothing
   let storageOk = true;
+  let dataset = null; // the dataset in use (the core's About, with its test_note)
   const kept = () => (storageOk
     ? 'the model is kept in this browser and restored on reload.'
     : 'this browser cannot keep the model, so download it in Save and load to keep it.');
@@ -138,6 +139,7 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
       optimizer: inputs.optimizer.value, schedule: inputs.schedule.value, shift: n(inputs.shift), smoothing: n(inputs.smoothing),
       threads: n(inputs.threads),
       device: inputs.device.value,
+      data: settings.data,
     };
   }
 
@@ -261,11 +263,13 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
   function showReport(kind, heading, test) {
     showing = kind;
     $('epoch-results').hidden = false;
-    $('test-accuracy').textContent = `${heading}: test accuracy ${percent(test.accuracy)} (${test.correct.toLocaleString('en')} of ${test.total.toLocaleString('en')})`;
+    const note = dataset?.test_note ? ` — ${dataset.test_note}` : '';
+    $('test-accuracy').textContent = `${heading}: test accuracy ${percent(test.accuracy)} (${test.correct.toLocaleString('en')} of ${test.total.toLocaleString('en')})${note}`;
     panel.dataset.testAccuracy = String(test.accuracy);
     panel.dataset.testCorrect = String(test.correct);
-    renderConfusion($('confusion'), $('per-class'), test.confusion);
-    renderMisclassified($('misclassified'), app, test.misclassified);
+    const names = dataset?.classes ?? [];
+    renderConfusion($('confusion'), $('per-class'), test.confusion, names);
+    renderMisclassified($('misclassified'), app, test.misclassified, names);
   }
 
   buttons.start.addEventListener('click', () => {
@@ -281,7 +285,7 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
     say('A fresh, untrained model.');
   });
   buttons.evaluate.addEventListener('click', async () => {
-    say('Measuring the model on the 10,000 test images…');
+    say(`Measuring the model on the ${(dataset?.test ?? 0).toLocaleString('en')} test images…`);
     try {
       const test = await app.request('evaluate');
       showReport('evaluation', 'The current model', test);
@@ -320,33 +324,35 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
     failed.clear();
     retry.hidden = true;
     dataStatus.classList.remove('error');
-    dataStatus.textContent = 'Downloading MNIST again…';
+    dataStatus.textContent = `Downloading ${dataset?.name ?? 'the data'} again…`;
     app.send('retryData');
   });
   app.on('dataError', ({ split, message }) => {
     failed.add(split);
     const what = split === 'train' ? 'training' : 'test';
-    dataStatus.textContent = `The MNIST ${what} images could not be downloaded (${message}). What arrived is kept; ${split === 'train' ? 'training waits for the rest' : 'test scores wait for them'}. Check the connection and retry.`;
+    dataStatus.textContent = `The ${dataset?.name ?? ''} ${what} images could not be downloaded (${message}). What arrived is kept; ${split === 'train' ? 'training waits for the rest' : 'test scores wait for them'}. Check the connection and retry.`;
     dataStatus.classList.add('error');
     retry.hidden = false;
   });
   const transferred = { train: 0, test: 0 };
   const sources = { train: '', test: '' };
-  app.on('data', ({ split, loaded, total, bytes, bytesTotal, source }) => {
+  app.on('data', ({ split, name, loaded, total, bytes, bytesTotal, source }) => {
     panel.dataset[`${split}Loaded`] = String(loaded);
     transferred[split] = bytes;
     sources[split] = source;
     panel.dataset[`${split}Source`] = source;
     if (failed.size) return; // the failure stays in view until Retry
-    const pct = Math.round((100 * bytes) / bytesTotal);
+    const pct = Math.round((100 * bytes) / (bytesTotal || 1));
     const what = split === 'train' ? 'training' : 'test';
     const mb = ((transferred.train + transferred.test) / 1e6).toFixed(1);
     const from = sources.train === 'cache' && sources.test === 'cache'
       ? "from this browser's copy: no download"
       : `from the network: ${mb} MB, kept in this browser for the next visit`;
-    dataStatus.textContent = loaded < total
-      ? `${source === 'cache' ? "Reading this browser's copy of" : 'Downloading'} the MNIST ${what} images: ${loaded.toLocaleString('en')} of ${total.toLocaleString('en')} (${pct}%)`
-      : `MNIST loaded: ${Number(panel.dataset.trainLoaded ?? 0).toLocaleString('en')} training and ${Number(panel.dataset.testLoaded ?? 0).toLocaleString('en')} test images, ${from}.`;
+    dataStatus.textContent = total === 0
+      ? `Downloading ${name}: ${(bytes / 1e6).toFixed(1)} of ${(bytesTotal / 1e6).toFixed(1)} MB (${pct}%)`
+      : loaded < total
+        ? `${source === 'cache' ? "Reading this browser's copy of" : 'Downloading'} the ${name} ${what} images: ${loaded.toLocaleString('en')} of ${total.toLocaleString('en')} (${pct}%)`
+        : `${name} loaded: ${Number(panel.dataset.trainLoaded ?? 0).toLocaleString('en')} training and ${Number(panel.dataset.testLoaded ?? 0).toLocaleString('en')} test images, ${from}.`;
   });
   app.on('progress', (p) => {
     const done = (p.epoch - 1 + p.epochProgress) / p.epochs;
@@ -403,12 +409,28 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
   app.on('error', ({ message, diverged }) => {
     say(diverged ? `${message} Training stopped; the model before this step is kept.` : message, 'error');
   });
+  app.on('dataset', ({ about, choice }) => {
+    dataset = about;
+    editor.setData(about);
+    panel.dataset.dataset = about.name;
+    // A dataset the user brought has no download to report.
+    if (choice.kind === 'stored') {
+      dataStatus.classList.remove('error');
+      dataStatus.textContent = `${about.name}: ${about.train.toLocaleString('en')} training and ${about.test.toLocaleString('en')} test images, kept in this browser.`;
+      panel.dataset.trainLoaded = String(about.train);
+      panel.dataset.testLoaded = String(about.test);
+    }
+    // Into the URL: a link names the dataset (a built-in's key, or the name of one kept here).
+    settings = { ...read(), data: choice.key ?? choice.name };
+    writeHash(settings, spec, recipes);
+    $('per-class-title').textContent = `Accuracy per class of ${about.name}`;
+  });
   app.on('model', (m) => {
     model = m;
     panel.dataset.params = String(m.params);
     panel.dataset.steps = String(m.history.steps);
     drawHistory(m.history);
-    if (m.reason === 'uploaded' || m.reason === 'restored' || m.reason === 'reset') clearResults();
+    if (['uploaded', 'restored', 'reset', 'data'].includes(m.reason)) clearResults();
     // An upload is the model the user wants to go on with: the form shows its network. A model
     // restored on a plain visit comes back with its settings; a link's settings are kept.
     if (m.reason === 'uploaded') adopt(m, false);
@@ -424,17 +446,18 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
   updateButtons();
 }
 
-function renderConfusion(table, perClass, confusion) {
+function renderConfusion(table, perClass, confusion, names) {
   const k = Math.round(Math.sqrt(confusion.length));
+  const name = (c) => names[c] ?? String(c);
   const max = Math.max(...confusion);
   const head = document.createElement('tr');
   head.append(cell('th', 'true ↓ predicted →'));
-  for (let j = 0; j < k; j++) head.append(cell('th', String(j)));
+  for (let j = 0; j < k; j++) head.append(cell('th', name(j)));
   const rows = [head];
   const accs = [];
   for (let i = 0; i < k; i++) {
     const tr = document.createElement('tr');
-    tr.append(cell('th', String(i)));
+    tr.append(cell('th', name(i)));
     let total = 0;
     for (let j = 0; j < k; j++) {
       const n = confusion[i * k + j];
@@ -450,10 +473,10 @@ function renderConfusion(table, perClass, confusion) {
     rows.push(tr);
   }
   table.replaceChildren(...rows);
-  perClass.replaceChildren(...accs.map((a, digit) => {
+  perClass.replaceChildren(...accs.map((a, c) => {
     const row = document.createElement('div');
     row.className = 'bar-row';
-    const label = cell('span', String(digit));
+    const label = cell('span', name(c));
     const track = document.createElement('span');
     track.className = 'bar-track';
     const fill = document.createElement('span');
@@ -471,16 +494,17 @@ function cell(tag, text) {
   return el;
 }
 
-async function renderMisclassified(gallery, app, misclassified) {
+async function renderMisclassified(gallery, app, misclassified, names) {
+  const name = (c) => names[c] ?? String(c);
   const items = await Promise.all(misclassified.slice(0, 32).map(async (m) => {
-    const { pixels } = await app.request('testImage', { index: m.index });
+    const { pixels, shape } = await app.request('testImage', { index: m.index });
     const fig = document.createElement('figure');
     const canvas = document.createElement('canvas');
-    // White ink on black, as every other digit on the page.
-    paintMap(canvas, pixels, { width: SIDE, height: SIDE, cmap: 'gray', lo: 0, hi: 255 });
+    // As the dataset holds it: MNIST's white ink on black, a photo in its colours.
+    paintImage(canvas, pixels, shape);
     const cap = document.createElement('figcaption');
-    cap.textContent = `${m.label}→${m.predicted}`;
-    cap.title = `test image ${m.index}: a ${m.label}, predicted ${m.predicted}`;
+    cap.textContent = `${name(m.label)}→${name(m.predicted)}`;
+    cap.title = `test image ${m.index}: ${name(m.label)}, predicted ${name(m.predicted)}`;
     fig.append(canvas, cap);
     return fig;
   })).catch(() => []);
