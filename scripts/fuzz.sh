@@ -13,7 +13,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 minutes=${1:-10}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(idx checkpoint pickle architecture kernel png history)
+[ ${#targets[@]} -gt 0 ] || targets=(idx checkpoint pickle architecture kernel png history dataset)
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 rustup toolchain list | grep -q nightly || die "cargo fuzz needs the nightly toolchain: rustup toolchain install nightly"
 cd "$ROOT/fuzz"

@@ -306,3 +306,80 @@ mod files {
         );
     }
 }
+
+/// The page's worker's side: a reader of the user's files, swapped into a session whole; a
+/// reader that fails leaves the session's dataset and model as they were.
+#[cfg(target_arch = "wasm32")]
+mod page {
+    use cnn_playground::wasm::dataset::{dataset_kind, DatasetReader};
+    use cnn_playground::wasm::session::Session;
+    use wasm_bindgen::JsValue;
+
+    fn reader_of(name: &str, bytes: &[u8]) -> DatasetReader {
+        let mut r = DatasetReader::cifar(name);
+        for piece in bytes.chunks(1000) {
+            r.push(piece).unwrap();
+        }
+        r
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn a_cifar_archive_becomes_the_sessions_dataset_and_the_model_is_fitted_to_it() {
+        let (name, bytes) = fixture!("cifar-10-binary.tar.gz");
+        assert_eq!(dataset_kind(vec![name.clone()]), "cifar");
+        let mut s = Session::new(JsValue::NULL, JsValue::NULL, 0, JsValue::NULL).unwrap();
+        let mut r = reader_of(&name, &bytes);
+        r.finish().unwrap();
+        assert!(
+            s.use_dataset(&mut r, 1).unwrap(),
+            "MNIST's network cannot take 3×32×32"
+        );
+        assert_eq!((s.examples("train"), s.examples("test")), (20, 10));
+        assert_eq!(s.test_image(0).unwrap().len(), 3 * 32 * 32);
+        let p = s.predict(&vec![0.5; 3 * 32 * 32]).unwrap();
+        assert_eq!(p.len(), 10);
+        // Kept as one file, read back as the same dataset.
+        let file = s.dataset_file().unwrap();
+        let mut again = DatasetReader::stored(&file).unwrap();
+        again.finish().unwrap();
+        assert!(
+            !s.use_dataset(&mut again, 1).unwrap(),
+            "the model fits: it stays"
+        );
+        assert_eq!(s.examples("train"), 20);
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn a_reader_that_fails_changes_nothing() {
+        let mut s = Session::new(JsValue::NULL, JsValue::NULL, 0, JsValue::NULL).unwrap();
+        let params = s.num_params();
+        let (name, bytes) = fixture!("hostile/not-cifar.tar.gz");
+        let mut r = DatasetReader::cifar(&name);
+        let failed = bytes.chunks(1000).map(|p| r.push(p)).find(|r| r.is_err());
+        assert!(failed.is_some() || r.finish().is_err());
+        assert!(
+            s.use_dataset(&mut r, 0).is_err(),
+            "an unfinished reader is refused"
+        );
+        assert_eq!((s.num_params(), s.examples("train")), (params, 0));
+        // A folder of one class is refused before any image is read.
+        let one = vec!["cats/1.png".to_string(), "cats/2.png".to_string()];
+        assert!(DatasetReader::folder("x", one, 0, 0).is_err());
+        // Images the browser decoded: a folder of two classes, one image it could not.
+        let paths = ["a/1.png", "a/2.png", "b/3.png", "b/4.png", "b/5.png"];
+        let mut f = DatasetReader::folder("x", paths.map(String::from).to_vec(), 0, 0).unwrap();
+        assert_eq!(f.images(), [0, 1, 2, 3, 4]);
+        for i in 0..4 {
+            f.add_image(i, vec![(i * 40) as u8; 12 * 10 * 4], 12, 10)
+                .unwrap();
+        }
+        f.skip_image(4, "not an image the browser can decode")
+            .unwrap();
+        assert!(f.add_image(9, vec![0; 4], 1, 1).is_err(), "no image 9");
+        let about = f.finish().unwrap();
+        let skipped = js_sys::Reflect::get(&about, &"skipped".into()).unwrap();
+        assert!(format!("{skipped:?}").contains("'b/5.png': not an image the browser can decode"));
+        s.use_dataset(&mut f, 0).unwrap();
+        assert_eq!(s.examples("train") + s.examples("test"), 4);
+    }
+}

@@ -6,10 +6,11 @@
 #![cfg(target_arch = "wasm32")]
 
 use cnn_playground::wasm::catalogue::{
-    check_config, check_setting, describe_model, layer_types, recipes, same_architecture,
+    check_config, check_setting, describe_model, fit_spec, layer_types, recipes, same_architecture,
     schedules, training_fields,
 };
-use cnn_playground::wasm::filters::{conv2d, filter_names, Photo};
+use cnn_playground::wasm::dataset::DatasetReader;
+use cnn_playground::wasm::filters::{conv2d, filter_names, fit_input, Photo};
 use cnn_playground::wasm::replica::{replica_failed, Replica};
 use cnn_playground::wasm::session::{idx_dims, Session};
 use js_sys::{Reflect, SharedArrayBuffer, JSON};
@@ -80,6 +81,18 @@ fn constructors_and_free_functions_refuse_what_they_cannot_use() {
         let _ = Replica::new(v.clone(), v.clone(), u32::MAX);
         let _ = describe_model(v.clone(), JsValue::NULL);
         let _ = describe_model(JsValue::NULL, v.clone());
+        let _ = fit_spec(v.clone(), v.clone());
+        let _ = fit_input(vec![0; 16], 2, 2, 4, v.clone());
+        let _ = DatasetReader::builtin(&format!("{v:?}"));
+        let _ = DatasetReader::stored(&[1, 2, 3]);
+        let _ = DatasetReader::zip("x.zip", vec![0; 30], 0, 0);
+        let mut s = Session::new(JsValue::NULL, JsValue::NULL, 0, JsValue::NULL).unwrap();
+        let _ = s.expect_dataset(v.clone(), 0);
+        assert_eq!(
+            s.num_params(),
+            206_922,
+            "a dataset that cannot be read changes nothing"
+        );
         assert!(!same_architecture(v.clone(), JsValue::NULL));
         let mut photo = Photo::new(vec![0; 16], 2, 2).unwrap();
         let _ = photo.filter(v.clone());

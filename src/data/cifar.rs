@@ -17,6 +17,8 @@ const SHAPE: [usize; 3] = [3, 32, 32];
 const MAX_PREAMBLE: u64 = 1 << 20;
 /// The longest class-name file read.
 const MAX_NAMES: u64 = 64 << 10;
+/// The most records a file's header makes room for before they arrive: a CIFAR-10 batch's.
+const MAX_RESERVED: u64 = 10_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Version {
@@ -115,13 +117,17 @@ impl TarSink for Collector {
                         MAX_BYTES >> 20
                     )));
                 }
+                // Room for the file at once, as far as a real batch needs (10,000 records): a
+                // header that claims more gets its room as its bytes arrive.
+                let records = (size / record).min(MAX_RESERVED) as usize;
+                let image = self.shape.len();
                 let split = if test {
                     &mut self.test
                 } else {
                     &mut self.train
                 };
-                split.0.reserve_exact(adds as usize);
-                split.1.reserve_exact((size / record) as usize);
+                split.0.reserve_exact(records * image);
+                split.1.reserve_exact(records);
                 Current::Records { version, test }
             }
             None if name == "batches.meta.txt" || name == "fine_label_names.txt" => {

@@ -34,8 +34,8 @@ export class Sketchpad {
     this.empty = true;
   }
 
-  /** Shows a 28×28 8-bit image (MNIST's test digits) scaled up, each pixel a crisp square. */
-  showImage(pixels, side = 28) {
+  /** Shows a side×side 8-bit gray image (MNIST's test digits) scaled up, each pixel a crisp square. */
+  showImage(pixels, side) {
     const small = document.createElement('canvas');
     small.width = small.height = side;
     const img = new ImageData(side, side);

@@ -253,9 +253,10 @@ pub fn run(args: &Args) -> Result<(), String> {
         .transpose()?;
 
     let mut model = trainer.model;
+    let [c, h, w] = MNIST.shape;
     let x = ArrayD::from_shape_vec(
-        vec![1, 1, 28, 28],
-        (0..784).map(|i| (i % 255) as f32 / 255.0).collect(),
+        vec![1, c, h, w],
+        (0..c * h * w).map(|i| (i % 255) as f32 / 255.0).collect(),
     )
     .unwrap();
     let reps = 200;
