@@ -128,7 +128,7 @@ test('crafted checkpoints are refused at upload, and one already in storage is d
 
   // A stored model that cannot be restored (written by some older page, say) is discarded once.
   await page.evaluate((bytes) => new Promise((resolve, reject) => {
-    const open = indexedDB.open('cnn-playground', 1);
+    const open = indexedDB.open('cnn-playground');
     open.onsuccess = () => {
       const tx = open.result.transaction('models', 'readwrite');
       tx.objectStore('models').put({ bytes: new Uint8Array(bytes), savedAt: Date.now() }, 'latest');
@@ -178,11 +178,12 @@ test('hostile PyTorch and Paddle files are refused on one line; the worker never
 });
 
 test('a link with an absurd architecture is explained, and the page runs the tutorial\'s network', async () => {
-  const arch = { input: [1, 1048576, 1048576], layers: [{ type: 'flatten' }, { type: 'linear', out_features: 10 }] };
+  // Its input is the data's whatever the link says; its first layer's padding is absurd.
+  const arch = { input: [1, 1048576, 1048576], layers: [{ type: 'conv2d', out_channels: 1024, kernel_size: 3, padding: 1000 }, { type: 'flatten' }, { type: 'linear', out_features: 10 }] };
   const { page, context, problems } = await openPage(env.browser, `${env.server.url}#recipe=custom&arch=${encodeURIComponent(JSON.stringify(arch))}`);
-  // 2^40 values a sample: more than wasm32 can even count (natively: more memory than allowed).
-  await page.waitForFunction(() => /The architecture asked for cannot be used \(layer 1 \(flat\): \[1, 1048576, 1048576\] is too large to flatten\)/.test(document.querySelector('[data-testid="train-status"]').textContent));
-  assert.equal(await page.textContent('[data-testid="arch-error"]'), 'layer 1 (flat): [1, 1048576, 1048576] is too large to flatten');
+  const why = 'layer 1 (conv1): one sample would need 47.0 GiB of memory to train, more than the 2.0 GiB allowed';
+  await page.waitForFunction((w) => document.querySelector('[data-testid="train-status"]').textContent.includes(`The architecture asked for cannot be used (${w})`), why);
+  assert.equal(await page.textContent('[data-testid="arch-error"]'), why);
   assert.ok(await page.isDisabled('[data-testid="train-start"]'), 'the absurd network cannot be started');
   assert.match(await page.textContent('[data-testid="model-summary"]'), /conv1 → relu1 → pool1 .* 206,922 parameters/);
   assert.equal((await predictExample(page)).length, 10, 'the page predicts');
@@ -238,7 +239,7 @@ test('a stored model too large for this device stops one worker, then is discard
     const file = new Uint8Array(8 + json.length + offset);
     new DataView(file.buffer).setBigUint64(0, BigInt(json.length), true);
     file.set(json, 8);
-    const open = indexedDB.open('cnn-playground', 1);
+    const open = indexedDB.open('cnn-playground');
     open.onsuccess = () => {
       const tx = open.result.transaction('models', 'readwrite');
       tx.objectStore('models').put({ bytes: file, savedAt: Date.now() }, 'latest');

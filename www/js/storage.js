@@ -20,6 +20,9 @@ function open() {
     };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
+    // An older page in another tab holds the version this one must upgrade: it closes its
+    // connection after each transaction, so this only lasts while that tab is writing.
+    req.onblocked = () => reject(new Error('another tab of this page, an older version, is using the browser storage: close it and reload'));
   });
 }
 

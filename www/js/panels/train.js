@@ -156,6 +156,7 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
   }
 
   const say = statusLine(status);
+  let shownProblem = ''; // the form's complaint on show, if any
 
   /** Whether Start makes a new model: the current one is untrained, or the form's network differs. */
   function startsFresh() {
@@ -181,8 +182,11 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
     settings = read();
     writeHash(settings, spec, recipes);
     const problem = validate(settings);
-    if (problem) say(problem, 'error');
-    else if (status.classList.contains('error')) say('');
+    // A complaint is said once (not again over the worker's newer news), and only the form's
+    // own goes when the form is right again.
+    if (problem && problem !== shownProblem) say(problem, 'error');
+    else if (!problem && shownProblem && status.textContent === shownProblem) say('');
+    shownProblem = problem;
     updatePlan();
     updateButtons();
   }
