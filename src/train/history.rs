@@ -43,6 +43,8 @@ pub struct History {
     pub epochs: Vec<EpochRecord>,
     /// The latest score on the test set.
     pub evaluation: Option<Evaluated>,
+    /// The dataset it was last trained on: what its outputs mean, in a file's metadata too.
+    pub data: Option<TrainedOn>,
     /// The open curve point and the open epoch's sums, and where the current run's epoch began
     /// on the curve (not saved: a run starts them afresh).
     #[serde(skip)]
@@ -51,6 +53,15 @@ pub struct History {
     epoch: Sums,
     #[serde(skip)]
     epoch_start: Option<f64>,
+}
+
+/// The dataset a model was trained on: its name and its classes, in the order of the model's
+/// outputs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainedOn {
+    pub name: String,
+    pub classes: Vec<String>,
 }
 
 /// `[epochs, loss, accuracy]`: how many epochs of training the weights had had (1.5: one and a
@@ -215,6 +226,20 @@ impl History {
             .map(|e| &e.score)
     }
 
+    /// Records that the steps that follow train on the dataset `name` of `classes`.
+    pub fn trained_on(&mut self, name: &str, classes: &[String]) {
+        let same = self
+            .data
+            .as_ref()
+            .is_some_and(|d| d.name == name && d.classes == classes);
+        if !same {
+            self.data = Some(TrainedOn {
+                name: name.to_string(),
+                classes: classes.to_vec(),
+            });
+        }
+    }
+
     /// Marks the model as loaded from the file `name` (only its last path component is kept).
     pub fn loaded_from(&mut self, name: &str) {
         let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
@@ -282,6 +307,17 @@ impl History {
                     e.reason()
                 ))
             })?;
+        }
+        if let Some(d) = &h.data {
+            let long = |s: &String| s.chars().count() > MAX_FILE_NAME;
+            if d.classes.len() > crate::data::dataset::MAX_CLASSES
+                || long(&d.name)
+                || d.classes.iter().any(long)
+            {
+                return Err(Error::Format(
+                    "the training history's dataset has too many classes or too long a name".into(),
+                ));
+            }
         }
         if h.curve.len() > MAX_CURVE_POINTS || h.epochs.len() > MAX_EPOCHS {
             return Err(Error::Format(format!(
@@ -431,8 +467,10 @@ mod tests {
         run_epoch(&mut h, 1.5);
         h.add_seconds(12.5);
         h.loaded_from("C:\\Users\\me\\model.safetensors");
+        h.trained_on("CIFAR-10", &["airplane".to_string(), "truck".to_string()]);
         let back = History::from_json(&h.to_json()).unwrap();
         assert_eq!(back, h);
+        assert_eq!(back.data.as_ref().unwrap().classes[1], "truck");
         // Found by scripts/fuzz.sh: a long decimal must read as the float it writes back as.
         let long = format!(r#"{{"curve": [[1{}.0, 2.1, 0.2]]}}"#, "3".repeat(60));
         let once = History::from_json(&long).unwrap();
@@ -451,10 +489,16 @@ mod tests {
             r#"{"config": {"sshift": 5}}"#,
             r#"{"curve": [[1e999, 0, 0]]}"#,
             r#"{"unknown": 1}"#,
+            r#"{"data": {"name": "x", "classes": ["a"], "more": 1}}"#,
             "not json",
         ] {
             assert!(History::from_json(bad).is_err(), "{bad}");
         }
+        let many = format!(
+            r#"{{"data": {{"name": "x", "classes": [{}]}}}}"#,
+            vec!["\"c\""; 300].join(",")
+        );
+        assert!(History::from_json(&many).is_err(), "300 classes");
         let long = format!("{{\"file\": \"{}\"}}", "x".repeat(10_000));
         assert_eq!(
             History::from_json(&long).unwrap().file.unwrap().len(),

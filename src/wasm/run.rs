@@ -141,6 +141,10 @@ impl Session {
             self.trainer.train_len()
         };
         let curve_before = self.history.curve.len();
+        if !taken.is_empty() {
+            self.history
+                .trained_on(&self.about.name, &self.about.classes);
+        }
         let mut events = Vec::new();
         let (mut steps, mut correct, mut seen, mut loss_sum) = (0, 0, 0, 0.0f64);
         for t in taken {

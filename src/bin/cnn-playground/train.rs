@@ -229,6 +229,7 @@ pub fn train(args: &Args) -> Result<(), String> {
     // The file written at the end tells the page how this model was trained.
     let mut history = History::initialised(config.seed);
     history.start_run(config.clone());
+    history.trained_on(&data.name, &data.classes);
     let trainer =
         Trainer::new(model, config.clone(), train_set.len()).map_err(|e| e.to_string())?;
     let mut device = Device::new(args, trainer)?;
