@@ -40,6 +40,11 @@ pub struct Plan {
     pub skipped: Vec<String>,
 }
 
+/// A zip's dataset name: its file name without `.zip`.
+pub fn zip_name(file: &str) -> &str {
+    file.trim_end_matches(".zip").trim_end_matches(".ZIP")
+}
+
 fn is_image(name: &str) -> bool {
     let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     ext.is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.as_str()))

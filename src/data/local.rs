@@ -145,9 +145,8 @@ pub fn load(what: &str) -> Result<Dataset> {
         let bytes = std::fs::read(path).map_err(io(path))?;
         let members = crate::io::zip::members(&bytes)?;
         let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
-        let stem = name.trim_end_matches(".zip").trim_end_matches(".ZIP");
         return read_folder(
-            stem,
+            super::folder::zip_name(&name),
             &source,
             &names,
             |i| Ok(members[i].contents(MAX_IMAGE_FILE)?.into_owned()),

@@ -123,7 +123,7 @@ impl DatasetReader {
             .map(|m| m.name)
             .collect();
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        let stem = name.trim_end_matches(".zip").trim_end_matches(".ZIP");
+        let stem = crate::data::folder::zip_name(name);
         let plan = plan(stem, &refs).map_err(js_err)?;
         let reader = FolderReader::new(plan, size(width, height)).map_err(js_err)?;
         Ok(Self::with(

@@ -101,8 +101,9 @@ async function decodeAll(reader, blobOf, progress) {
   for (let i = 0; i < planned.length; i++) await one(i);
 }
 
-/** An image file's RGBA pixels, scaled down by the browser to at most DECODE_SIDE a side. */
-async function decode(blob) {
+/** An image file's RGBA pixels, scaled down by the browser to at most DECODE_SIDE a side (the
+ * worker's for a folder, the Draw panel's for a photo). */
+export async function decode(blob) {
   const bitmap = await createImageBitmap(blob);
   const scale = Math.min(1, DECODE_SIDE / Math.max(bitmap.width, bitmap.height));
   const width = Math.max(1, Math.round(bitmap.width * scale));

@@ -8,6 +8,7 @@ import { Sketchpad } from '../sketchpad.js';
 import { toMnist, SIDE } from '../mnist-preprocess.js';
 import { latestOnly } from '../latest.js';
 import { paintImage } from '../colormap.js';
+import { decode } from '../datasets.js';
 import { isUntrained, showModelStory } from '../model-story.js';
 import { byTestId, statusLine } from '../panel.js';
 
@@ -158,14 +159,17 @@ export function setupDraw(panel, app, core) {
     }
   }
 
-  $('draw-clear').addEventListener('click', () => {
+  /** Replaces what the network is shown: the pad cleared, answers for the old input dropped. */
+  function replaceInput(next, message = '') {
     generation++;
-    source = { kind: 'empty' };
+    source = next;
     pad.clear();
     setLabel(null);
-    say('');
+    say(message);
     update();
-  });
+  }
+
+  $('draw-clear').addEventListener('click', () => replaceInput({ kind: 'empty' }));
   $('draw-example').addEventListener('click', () => showTestImage(TUTORIAL_EXAMPLE));
   $('draw-random').addEventListener('click', () => {
     // Only images already downloaded, so the answer is immediate while the test set streams in.
@@ -177,20 +181,9 @@ export function setupDraw(panel, app, core) {
     e.target.value = '';
     if (!file) return;
     try {
-      const bitmap = await createImageBitmap(file);
-      const scale = Math.min(1, 512 / Math.max(bitmap.width, bitmap.height));
-      const canvas = document.createElement('canvas');
-      canvas.width = Math.max(1, Math.round(bitmap.width * scale));
-      canvas.height = Math.max(1, Math.round(bitmap.height * scale));
-      const ctx = canvas.getContext('2d', { willReadFrequently: true });
-      ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-      const rgba = new Uint8Array(ctx.getImageData(0, 0, canvas.width, canvas.height).data.buffer);
-      generation++;
-      source = { kind: 'photo', name: file.name, pixels: core.fit_input(rgba, canvas.width, canvas.height, 4, shape()) };
-      pad.clear();
-      setLabel(null);
-      say(`Your photo ${file.name}, centre-cropped and resized to ${shape().width}×${shape().height}.`);
-      update();
+      const { rgba, width, height } = await decode(file);
+      const pixels = core.fit_input(rgba, width, height, 4, shape());
+      replaceInput({ kind: 'photo', name: file.name, pixels }, `Your photo ${file.name}, centre-cropped and resized to ${shape().width}×${shape().height}.`);
     } catch (err) {
       say(`That photo could not be read: ${err.message ?? err}.`, 'error');
     }
@@ -211,12 +204,7 @@ export function setupDraw(panel, app, core) {
     panel.classList.toggle('no-drawing', !drawable());
     if (!changed) return;
     bars = buildBars($('draw-probs'), about.classes);
-    generation++;
-    source = { kind: 'empty' };
-    pad.clear();
-    setLabel(null);
-    say('');
-    update();
+    replaceInput({ kind: 'empty' });
   });
 
   const enable = () => buttons.forEach((b) => { b.disabled = !ready; });
