@@ -382,4 +382,147 @@ mod page {
         s.use_dataset(&mut f, 0).unwrap();
         assert_eq!(s.examples("train") + s.examples("test"), 4);
     }
+
+    /// A drawing of `shape` (0: a ring, 1: a cross, 2: a line) as the page prepares one: white
+    /// ink on black, 28×28 bytes; `k` moves and sizes it a little.
+    fn drawing(shape: usize, k: usize) -> Vec<u8> {
+        let (cx, cy) = (14.0 + (k % 3) as f32 - 1.0, 14.0 + (k % 4) as f32 - 1.5);
+        let r = 7.0 + (k % 5) as f32 * 0.5;
+        let mut image = vec![0u8; 784];
+        for y in 0..28 {
+            for x in 0..28 {
+                let (dx, dy) = (x as f32 - cx, y as f32 - cy);
+                let ink = match shape {
+                    0 => ((dx * dx + dy * dy).sqrt() - r).abs() < 1.5,
+                    1 => (dx.abs() - dy.abs()).abs() < 1.5 && dx.abs() < r,
+                    _ => dy.abs() < 1.5 && dx.abs() < r,
+                };
+                if ink {
+                    image[y * 28 + x] = 255;
+                }
+            }
+        }
+        image
+    }
+
+    fn drawings(per: usize) -> (Vec<u8>, Vec<u8>) {
+        let (mut images, mut labels) = (Vec::new(), Vec::new());
+        for k in 0..per {
+            for c in 0..3 {
+                images.extend(drawing(c, k));
+                labels.push(c as u8);
+            }
+        }
+        (images, labels)
+    }
+
+    fn classes() -> Vec<String> {
+        ["circle", "cross", "line"].map(String::from).to_vec()
+    }
+
+    fn best(p: &[f32]) -> usize {
+        (0..p.len()).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap()
+    }
+
+    fn to_input(image: &[u8]) -> Vec<f32> {
+        image.iter().map(|&v| v as f32 / 255.0).collect()
+    }
+
+    /// Trains a few epochs of the drawings.
+    fn train_epochs(s: &mut Session, epochs: usize) {
+        for _ in 0..epochs {
+            s.train(100).unwrap();
+        }
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn classes_drawn_in_the_page_are_learnt_from_scratch_or_by_fine_tuning() {
+        let (images, labels) = drawings(8);
+        for fine_tune in [false, true] {
+            let mut s = Session::new(JsValue::NULL, JsValue::NULL, 0, JsValue::NULL).unwrap();
+            let before = s.param("conv1.weight").unwrap().data();
+            let mut r = DatasetReader::drawn("Your drawings", classes(), &images, &labels).unwrap();
+            let taken = s.teach(&mut r, fine_tune, 3).unwrap();
+            assert_eq!((s.examples("train"), s.examples("test")), (3 * 7 * 25, 3));
+            assert_eq!(s.predict(&to_input(&drawing(0, 0))).unwrap().len(), 3);
+            let kept = s.param("conv1.weight").unwrap().data() == before;
+            match fine_tune {
+                true => assert_eq!(
+                    (taken, kept),
+                    (vec!["conv1".into(), "conv2".into(), "fc1".into()], true)
+                ),
+                false => assert!(taken.is_empty() && !kept),
+            }
+            let story = format!("{:?}", s.history().unwrap());
+            assert_eq!(
+                story.contains("a model trained on") || story.contains("an untrained model"),
+                fine_tune,
+                "{story}"
+            );
+            train_epochs(&mut s, 12);
+            for t in 0..3 {
+                let p = s.predict(&to_input(&s.test_image(t).unwrap())).unwrap();
+                assert_eq!(
+                    best(&p),
+                    s.test_label(t).unwrap() as usize,
+                    "held-out drawing {t}, fine-tuned: {fine_tune}"
+                );
+            }
+            // New drawings, at places and sizes it has not seen.
+            for c in 0..3 {
+                let p = s.predict(&to_input(&drawing(c, 11))).unwrap();
+                assert_eq!(
+                    best(&p),
+                    c,
+                    "a new drawing of class {c}, fine-tuned: {fine_tune}"
+                );
+            }
+        }
+        let mut s = Session::new(JsValue::NULL, JsValue::NULL, 0, JsValue::NULL).unwrap();
+        let (few, few_labels) = drawings(2);
+        let refused = DatasetReader::drawn("d", classes(), &few, &few_labels);
+        assert!(refused.is_err(), "two of each: none to test on");
+        let mut r = DatasetReader::drawn("d", classes(), &images, &labels).unwrap();
+        r.finish().unwrap();
+        s.teach(&mut r, false, 0).unwrap();
+        assert!(s.teach(&mut r, false, 0).is_err(), "a reader is used once");
+    }
+
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn a_correction_changes_the_models_mind_about_that_drawing() {
+        let (images, labels) = drawings(8);
+        let mut s = Session::new(JsValue::NULL, JsValue::NULL, 0, JsValue::NULL).unwrap();
+        let mut r = DatasetReader::drawn("Your drawings", classes(), &images, &labels).unwrap();
+        s.teach(&mut r, false, 1).unwrap();
+        train_epochs(&mut s, 4);
+        let odd = to_input(&drawing(0, 13));
+        let said = best(&s.predict(&odd).unwrap());
+        let truth = (said + 1) % 3;
+        let steps_before = s.history().unwrap();
+        let answer = s.correct(&odd, truth as u32).unwrap();
+        let field = |name: &str| js_sys::Reflect::get(&answer, &name.into()).unwrap();
+        assert_eq!(field("learnt").as_bool(), Some(true), "{answer:?}");
+        assert_eq!(field("corrections").as_f64(), Some(1.0));
+        assert_eq!(
+            best(&s.predict(&odd).unwrap()),
+            truth,
+            "the model's mind changed"
+        );
+        assert_eq!(s.corrections(), 1);
+        let story = s.history().unwrap();
+        let number = |h: &JsValue, f: &str| {
+            js_sys::Reflect::get(h, &f.into())
+                .unwrap()
+                .as_f64()
+                .unwrap()
+        };
+        assert_eq!(number(&story, "corrections"), 1.0);
+        assert!(number(&story, "steps") > number(&steps_before, "steps"));
+        // Refused in words: the wrong size, a class it does not have; nothing is added.
+        assert!(s.correct(&odd[1..], 0).is_err());
+        assert!(s.correct(&odd, 3).is_err());
+        assert_eq!(s.corrections(), 1);
+        // The run goes on afterwards, with its settings.
+        train_epochs(&mut s, 1);
+    }
 }

@@ -10,6 +10,12 @@ pub fn random_shift(image: &mut [f32], shape: ImageShape, max_shift: usize, rng:
     let span = 2 * max_shift + 1;
     let dy = rng.below(span) as isize - max_shift as isize;
     let dx = rng.below(span) as isize - max_shift as isize;
+    shift_by(image, shape, dy, dx);
+}
+
+/// Moves an image (C×H×W) `dy` rows down and `dx` columns right, every channel alike; zeros come
+/// in at the edges.
+pub fn shift_by<T: Copy + Default>(image: &mut [T], shape: ImageShape, dy: isize, dx: isize) {
     let (rows, cols) = (shape.height, shape.width);
     for plane in image.chunks_exact_mut(rows * cols) {
         shift(plane, rows, cols, dy, dx);
@@ -18,7 +24,7 @@ pub fn random_shift(image: &mut [f32], shape: ImageShape, max_shift: usize, rng:
 
 /// Moves every pixel `dy` rows down and `dx` columns right; zeros come in at the edges. In place,
 /// a row at a time, in the order that reads each source row before it is overwritten.
-fn shift(image: &mut [f32], rows: usize, cols: usize, dy: isize, dx: isize) {
+fn shift<T: Copy + Default>(image: &mut [T], rows: usize, cols: usize, dy: isize, dx: isize) {
     if dx == 0 && dy == 0 {
         return;
     }
@@ -32,10 +38,10 @@ fn shift(image: &mut [f32], rows: usize, cols: usize, dy: isize, dx: isize) {
             Some(sr) => {
                 let src = sr * cols + from;
                 image.copy_within(src..src + width, dst + to);
-                image[dst..dst + to].fill(0.0);
-                image[dst + to + width..dst + cols].fill(0.0);
+                image[dst..dst + to].fill(T::default());
+                image[dst + to + width..dst + cols].fill(T::default());
             }
-            None => image[dst..dst + cols].fill(0.0),
+            None => image[dst..dst + cols].fill(T::default()),
         }
     }
 }

@@ -318,6 +318,14 @@ impl Dataset {
         if let Some(c) = self.classes.iter().position(|c| c.trim().is_empty()) {
             return Err(Error::Invalid(format!("class {c} has no name")));
         }
+        for (i, c) in self.classes.iter().enumerate() {
+            if self.classes[..i].iter().any(|d| d.trim() == c.trim()) {
+                return Err(Error::Invalid(format!(
+                    "two classes are named {}: each needs its own name",
+                    quote(c.trim())
+                )));
+            }
+        }
         for split in [&self.train, &self.test] {
             if split.classes != n {
                 return Err(crate::shape_err!(

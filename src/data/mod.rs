@@ -6,6 +6,7 @@ pub mod batches;
 pub mod builtin;
 pub mod cifar;
 pub mod dataset;
+pub mod drawn;
 pub mod folder;
 pub mod idx;
 pub mod local;

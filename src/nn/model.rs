@@ -314,6 +314,46 @@ impl Model {
         params.chain(buffers).collect()
     }
 
+    /// Fine-tuning's start: takes `other`'s weights (and buffers) for every layer of the same name
+    /// whose tensors all have the same shapes here, except this network's last layer with
+    /// parameters, which stays as initialised to learn new classes. Returns the layers taken.
+    pub fn take_features(&mut self, other: &Model) -> Vec<String> {
+        let head = (self.nodes.iter().zip(&self.plan.layers))
+            .rfind(|(n, _)| !n.layer.params().is_empty())
+            .map(|(_, l)| l.name.clone());
+        let theirs = other.named_tensors();
+        let of = |layer: &str| {
+            let prefix = format!("{layer}.");
+            theirs
+                .iter()
+                .filter(move |(name, _)| name.starts_with(&prefix))
+                .collect::<Vec<_>>()
+        };
+        let mut taken = Vec::new();
+        let names: Vec<String> = self.plan.layers.iter().map(|l| l.name.clone()).collect();
+        for layer in names.into_iter().filter(|l| Some(l) != head.as_ref()) {
+            let tensors = of(&layer);
+            let fits = !tensors.is_empty()
+                && tensors.len()
+                    == self
+                        .named_tensors()
+                        .iter()
+                        .filter(|(n, _)| n.starts_with(&format!("{layer}.")))
+                        .count()
+                && tensors.iter().all(|(name, value)| {
+                    self.tensor_mut(name)
+                        .is_some_and(|mine| mine.shape() == value.shape())
+                });
+            if fits {
+                for (name, value) in tensors {
+                    self.tensor_mut(name).expect("checked above").assign(value);
+                }
+                taken.push(layer);
+            }
+        }
+        taken
+    }
+
     /// Mutable access to a parameter or buffer by full name, for loading checkpoints.
     pub fn tensor_mut(&mut self, name: &str) -> Option<&mut ArrayD<f32>> {
         let (layer, local) = name.split_once('.')?;
@@ -332,6 +372,24 @@ mod tests {
     use super::*;
     use crate::nn::flatten::FlattenSpec;
     use crate::nn::linear::LinearSpec;
+
+    #[test]
+    fn fine_tuning_takes_every_layer_that_fits_but_the_last() {
+        let gray = ImageShape::new(1, 28, 28).unwrap();
+        let digits = Model::new(&ModelSpec::tutorial(), 1).unwrap();
+        let mut three = Model::new(&ModelSpec::tutorial().for_data(gray, 3), 2).unwrap();
+        let head = three.named_tensors()[6].1.clone();
+        assert_eq!(three.take_features(&digits), ["conv1", "conv2", "fc1"]);
+        for (name, value) in digits.named_tensors().into_iter().take(6) {
+            assert_eq!(three.tensor_mut(&name).unwrap(), value, "{name}");
+        }
+        assert_eq!(three.named_tensors()[6], ("fc2.weight".into(), &head));
+        assert_eq!(three.classes(), 3);
+        // A colour network takes nothing of conv1 (3 input channels), nor fc1 (another size).
+        let colour = ImageShape::new(3, 32, 32).unwrap();
+        let mut photos = Model::new(&ModelSpec::tutorial().for_data(colour, 3), 2).unwrap();
+        assert_eq!(photos.take_features(&digits), ["conv2"]);
+    }
 
     #[test]
     fn backward_skips_the_input_gradient_even_when_the_input_is_the_largest_tensor() {

@@ -45,6 +45,11 @@ pub struct History {
     pub evaluation: Option<Evaluated>,
     /// The dataset it was last trained on: what its outputs mean, in a file's metadata too.
     pub data: Option<TrainedOn>,
+    /// Where its first layers came from when it was made to fine-tune another model's, in
+    /// words ("a model trained on MNIST: conv1, conv2, fc1").
+    pub fine_tuned_from: Option<String>,
+    /// Corrections learnt ("that was a 7"): drawings the user labelled, fine-tuned on.
+    pub corrections: u64,
     /// The open curve point and the open epoch's sums, and where the current run's epoch began
     /// on the curve (not saved: a run starts them afresh).
     #[serde(skip)]
@@ -240,6 +245,15 @@ impl History {
         }
     }
 
+    /// Records a correction learnt in `steps` steps of `images` images (no curve point: they
+    /// are not an epoch's).
+    pub fn corrected(&mut self, steps: u64, images: u64) {
+        self.steps = self.steps.saturating_add(steps).min(MAX_COUNT);
+        self.images = self.images.saturating_add(images).min(MAX_COUNT);
+        self.corrections = self.corrections.saturating_add(1).min(MAX_COUNT);
+        self.evaluation = None;
+    }
+
     /// Marks the model as loaded from the file `name` (only its last path component is kept).
     pub fn loaded_from(&mut self, name: &str) {
         let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
@@ -327,7 +341,7 @@ impl History {
             )));
         }
         // Counts the page reads as JavaScript numbers, and that training adds one to.
-        let counts = [h.steps, h.images, h.seed.unwrap_or(0)]
+        let counts = [h.steps, h.images, h.corrections, h.seed.unwrap_or(0)]
             .into_iter()
             .chain(h.config.iter().map(|c| c.seed))
             .chain(h.evaluation.iter().map(|e| e.steps))
@@ -339,6 +353,9 @@ impl History {
         }
         if let Some(name) = h.file.take() {
             h.loaded_from(&name);
+        }
+        if let Some(from) = h.fine_tuned_from.take() {
+            h.fine_tuned_from = Some(from.chars().take(MAX_FILE_NAME).collect());
         }
         Ok(h)
     }

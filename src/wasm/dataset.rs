@@ -135,6 +135,19 @@ impl DatasetReader {
         ))
     }
 
+    /// Classes the user drew ("Teach it", `data::drawn`): `images` holds one drawing per label,
+    /// prepared as MNIST's digits are (its shape, bytes).
+    pub fn drawn(
+        name: &str,
+        classes: Vec<String>,
+        images: &[u8],
+        labels: &[u8],
+    ) -> Result<DatasetReader, JsValue> {
+        let d = crate::data::drawn::dataset(name, classes, images, labels, SPLIT_SEED)
+            .map_err(js_err)?;
+        Ok(Self::with(name, Source::Ready(d)))
+    }
+
     /// A dataset the page kept in the browser ([`Session::dataset_file`]).
     pub fn stored(bytes: &[u8]) -> Result<DatasetReader, JsValue> {
         let d = stored::load(bytes).map_err(js_err)?;
@@ -276,14 +289,7 @@ impl Session {
     /// `seed`). True when the model was replaced. The run starts over, unless this is the dataset
     /// the session was made for (its name, shape and classes), arriving.
     pub fn use_dataset(&mut self, reader: &mut DatasetReader, seed: u32) -> Result<bool, JsValue> {
-        let Source::Ready(_) = &reader.source else {
-            return Err(invalid(
-                "the dataset is not read yet (finish the reader first)",
-            ));
-        };
-        let Source::Ready(dataset) = std::mem::replace(&mut reader.source, Source::Done) else {
-            unreachable!("matched above")
-        };
+        let dataset = reader.take()?;
         let arriving = self.expects(&dataset.about());
         let replaced = match arriving {
             // The replica, if any, goes on: the network and its input are as they were.
@@ -293,15 +299,13 @@ impl Session {
             }
             false => self.take_data(dataset.about(), seed)?,
         };
-        let len = dataset.train.len();
-        self.train.data = dataset.train;
-        self.test.data = dataset.test;
-        self.train.complete = true;
-        self.test.complete = true;
         if arriving {
+            let len = dataset.train.len();
+            self.hold(dataset);
             self.trainer.set_train_len(len);
             self.epoch.extend_to(len);
         } else {
+            self.hold(dataset);
             self.restart_epoch()?;
         }
         Ok(replaced)
@@ -335,7 +339,30 @@ impl Session {
     }
 }
 
+impl DatasetReader {
+    /// The finished dataset, taken out of the reader.
+    pub(super) fn take(&mut self) -> Result<Dataset, JsValue> {
+        match std::mem::replace(&mut self.source, Source::Done) {
+            Source::Ready(dataset) => Ok(dataset),
+            other => {
+                self.source = other;
+                Err(invalid(
+                    "the dataset is not read yet (finish the reader first)",
+                ))
+            }
+        }
+    }
+}
+
 impl Session {
+    /// Holds `dataset`'s splits, whole, as the data in use (its [`About`] already is).
+    pub(super) fn hold(&mut self, dataset: Dataset) {
+        self.train.data = dataset.train;
+        self.test.data = dataset.test;
+        self.train.complete = true;
+        self.test.complete = true;
+    }
+
     /// Whether `about` is the dataset this session was made for, none of it loaded yet.
     fn expects(&self, about: &About) -> bool {
         let mine = &self.about;

@@ -19,6 +19,7 @@ pub mod inspect;
 pub mod replica;
 pub mod run;
 pub mod session;
+pub mod teach;
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;

@@ -44,6 +44,8 @@ pub struct Session {
     pub(super) evaluation: Option<Evaluation>,
     pub(super) train: Split,
     pub(super) test: Split,
+    /// Drawings the user labelled to correct the model ([`Session::correct`]).
+    pub(super) corrections: Examples,
     pub(super) epoch: Epoch,
     pub(super) epoch_index: usize,
     pub(super) epoch_seen: usize,
@@ -92,6 +94,7 @@ impl Session {
             evaluation: None,
             train: Split::new(&about),
             test: Split::new(&about),
+            corrections: Examples::empty(about.shape, about.classes.len()),
             about,
             epoch,
             epoch_index: 1,
@@ -338,7 +341,7 @@ impl Session {
 
 impl Session {
     /// A new run of the current weights with `config` (see [`Session::configure`]).
-    fn restart_run(&mut self, config: TrainConfig) -> Result<(), JsValue> {
+    pub(super) fn restart_run(&mut self, config: TrainConfig) -> Result<(), JsValue> {
         self.trainer.restart(config.clone()).map_err(js_err)?;
         self.detach_replica();
         #[cfg(feature = "gpu")]
@@ -369,6 +372,7 @@ impl Session {
     pub(super) fn set_about(&mut self, about: About) {
         self.train = Split::new(&about);
         self.test = Split::new(&about);
+        self.corrections = Examples::empty(about.shape, about.classes.len());
         self.about = about;
         self.evaluation = None;
     }
@@ -389,6 +393,7 @@ impl Session {
         self.detach_replica();
         std::mem::swap(&mut fresh.train, &mut self.train);
         std::mem::swap(&mut fresh.test, &mut self.test);
+        std::mem::swap(&mut fresh.corrections, &mut self.corrections);
         fresh.trainer.set_train_len(self.trainer.train_len());
         fresh.epoch.extend_to(fresh.train.data.len());
         // The device stays; the new model goes to it at the next step.
