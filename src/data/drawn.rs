@@ -8,6 +8,8 @@ use super::builtin::MNIST;
 use super::dataset::{Dataset, Examples, TEST_SHARE};
 use crate::error::{Error, Result};
 
+/// What a drawn dataset is called, in every panel and in the browser's storage.
+pub const NAME: &str = "Your drawings";
 pub const MAX_CLASSES: usize = 10;
 /// Drawings of each class at least: two to learn from, one to test on.
 pub const MIN_PER_CLASS: usize = 3;

@@ -37,6 +37,28 @@ pub fn export_formats() -> Result<JsValue, JsValue> {
     to_js(&crate::export::FORMATS)
 }
 
+/// What "Teach it" asks of the drawings (`data::drawn`): `{max_classes, min_per_class,
+/// max_drawings, shift, name}`, `name` being what the drawn dataset is called.
+#[wasm_bindgen]
+pub fn teach_limits() -> Result<JsValue, JsValue> {
+    use crate::data::drawn;
+    #[derive(Serialize)]
+    struct Limits {
+        max_classes: usize,
+        min_per_class: usize,
+        max_drawings: usize,
+        shift: isize,
+        name: &'static str,
+    }
+    to_js(&Limits {
+        max_classes: drawn::MAX_CLASSES,
+        min_per_class: drawn::MIN_PER_CLASS,
+        max_drawings: drawn::MAX_DRAWINGS,
+        shift: drawn::SHIFT,
+        name: drawn::NAME,
+    })
+}
+
 /// The recipes: `[{name, label, spec, config}]`, the tutorial's first.
 #[wasm_bindgen]
 pub fn recipes() -> Result<JsValue, JsValue> {

@@ -27,12 +27,12 @@ export async function canvasPoints(page, fractions) {
 /** A "1": one slightly slanted stroke from top to bottom. */
 export const ONE = [[0.56, 0.15], [0.5, 0.5], [0.44, 0.85]];
 
-/** Draws a stroke through `points` (page pixels) with the mouse. */
-export async function drawWithMouse(page, points) {
+/** Draws a stroke through `points` (page pixels) with the mouse, `steps` moves between two. */
+export async function drawWithMouse(page, points, steps = 12) {
   const [[x0, y0], ...rest] = points;
   await page.mouse.move(x0, y0);
   await page.mouse.down();
-  for (const [x, y] of rest) await page.mouse.move(x, y, { steps: 12 });
+  for (const [x, y] of rest) await page.mouse.move(x, y, { steps });
   await page.mouse.up();
 }
 

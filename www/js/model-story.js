@@ -4,7 +4,8 @@
 
 /** Random weights, never trained, not from a file. */
 export function isUntrained(model) {
-  return model.history.steps === 0 && !model.history.file;
+  const h = model.history;
+  return h.steps === 0 && !h.file && !h.fine_tuned_from;
 }
 
 /** A test accuracy as the page writes it everywhere: 98.91%. */
@@ -42,11 +43,15 @@ export function modelStory(model) {
   if (h.file) {
     const training = h.steps > 0 ? `trained ${trainingLength(h)}` : 'no training history in the file';
     text = `Uploaded ${h.file}: ${[training, score].filter(Boolean).join(', ')}.`;
-  } else if (h.steps === 0) {
+  } else if (h.steps === 0 && !h.fine_tuned_from) {
     text = `Untrained: random weights (seed ${h.seed ?? 0})${score ? `, ${score}` : ''}.`;
+  } else if (h.steps === 0) {
+    text = `A new last layer, not trained yet${score ? `, ${score}` : ''}.`;
   } else {
     text = `Trained here: ${trainingLength(h)}${score ? `, ${score}` : ', not measured on the test set yet'}.`;
   }
+  if (h.fine_tuned_from) text += ` Fine-tuned from ${h.fine_tuned_from}.`;
+  if (h.corrections > 0) text += ` Corrected ${h.corrections === 1 ? 'once' : `${h.corrections} times`} by you.`;
   if (model.restored) text += ` Restored from this browser (saved ${new Date(model.restored.savedAt).toLocaleString()}).`;
   return text;
 }

@@ -16,6 +16,13 @@
 //                                        events follow. The dataset in use stays if it fails.
 //   datasets  {id}                       → [{name, about, size, savedAt}]: those kept here
 //   deleteData {id, name}                deletes one kept here (not the one in use)
+//   teach     {id, name, classes, images: Uint8Array (one MNIST-shaped drawing per label), labels,
+//              fineTune}                 → {about, taken}: the drawings become the dataset (kept
+//                                          here) and a model fitted to them, from the current
+//                                          one's layers (`taken`) when fine-tuned; `dataset` and
+//                                          `model` (reason 'reset') follow
+//   correct   {id, pixels, label}        → {steps, corrections, learnt, seconds}: "that was a 7",
+//                                          learnt now ('corrected' model event)
 //   reset     {settings}                 a new, untrained model
 //   set       {lr?, batchSize?, epochs?, threads?}   while a run goes on
 //   predict   {id, pixels: Float32Array(C·H·W)}      → {probabilities: Float32Array(classes)}
@@ -40,7 +47,7 @@
 //              the core's (src/error.rs: invalid, format, file, …) or '' for the worker's own
 //   model      {reason, layers, params, spec, history, restored}: the model was replaced or its
 //              story changed. reason: 'new' | 'restored' | 'uploaded' | 'reset' | 'configured'
-//              (a new run on its weights) | 'trained' | 'evaluated' | 'data' (another dataset,
+//              (a new run on its weights) | 'trained' | 'evaluated' | 'corrected' | 'data' (another dataset,
 //              the model kept: it fits); restored: {savedAt} while
 //              the model is the one restored from the browser, else null; history: the core's
 //              History (src/train/history.rs).

@@ -146,6 +146,32 @@ function startData(reader) {
 }
 
 /**
+ * The session holds a new dataset (`next`, the choice to remember; null: the one it read, kept in
+ * the browser now under its name); `replaced`: whether the model was replaced with it. Every
+ * panel hears of both.
+ */
+async function adoptData(next, replaced) {
+  if (!next) {
+    const about = session.dataset();
+    next = { kind: 'stored', name: about.name };
+    try {
+      await saveDataset(about, session.dataset_file());
+    } catch (err) {
+      post('storage', { ok: false, reason: `the dataset could not be kept in this browser (${err.message ?? err}); it is used until the page is closed` });
+    }
+  }
+  choice = next;
+  await saveDatasetInUse(choice).catch(() => {});
+  if (session.examples('train') > 0) dataReady();
+  if (replaced) restored = null;
+  generation++;
+  announce(replaced ? 'reset' : 'data');
+  post('dataset', { about: session.dataset(), choice });
+  syncThreads();
+  await persist();
+}
+
+/**
  * Restores the model kept in the browser; true when it did. A stored model that cannot be
  * loaded — or that killed the worker the last time it was restored — is discarded with a
  * message, so it can never stop the page from starting.
@@ -525,26 +551,40 @@ const handlers = {
     } else {
       replaced = session.expect_dataset(builtin(key).about, seed());
     }
-    if (!next) {
-      const about = session.dataset();
-      next = { kind: 'stored', name: about.name };
-      try {
-        await saveDataset(about, session.dataset_file());
-      } catch (err) {
-        post('storage', { ok: false, reason: `the dataset could not be kept in this browser (${err.message ?? err}); it is used until the page is closed` });
-      }
-    }
-    choice = next;
-    await saveDatasetInUse(choice).catch(() => {});
-    if (reader) dataReady();
-    else startData(null);
-    if (replaced) restored = null;
-    generation++;
-    announce(replaced ? 'reset' : 'data');
-    post('dataset', { about: session.dataset(), choice });
-    syncThreads();
-    await persist();
+    await adoptData(next, replaced);
+    if (!reader) startData(null);
     return { about: session.dataset(), replaced };
+  },
+  /**
+   * Teaches the classes drawn in the Draw panel: `images` holds one drawing per label, prepared
+   * as MNIST's digits (bytes). They become the dataset, kept in the browser, and a new model of
+   * the current architecture is fitted to them; with `fineTune` it starts from the current
+   * model's layers (all that fit but the last). Returns the layers taken.
+   */
+  async teach({ name, classes, images, labels, fineTune }) {
+    if (!['idle', 'paused', 'done'].includes(run.state)) throw new Error('stop training first: teaching makes a new model');
+    const reader = core.DatasetReader.drawn(name, classes, images, labels);
+    run.end();
+    run.moveTo('idle');
+    await syncFromGpu();
+    const taken = session.teach(reader, fineTune, seed());
+    await adoptData(null, true);
+    return { about: session.dataset(), taken };
+  },
+  /**
+   * Learns that the input `pixels` is of class `label` ("that was a 7"): the model is fine-tuned
+   * on the corrections so far until it reads each right (src/wasm/teach.rs). A paused run ends.
+   */
+  async correct({ pixels, label }) {
+    if (!['idle', 'paused', 'done'].includes(run.state)) throw new Error('pause or stop training first');
+    await syncFromGpu();
+    const result = session.correct(pixels, label);
+    run.end();
+    run.moveTo('idle');
+    generation++;
+    announce('corrected');
+    await persist();
+    return result;
   },
   /** The datasets kept in this browser: [{name, about, size, savedAt}]. */
   datasets() {

@@ -11,6 +11,7 @@ import { paintImage } from '../colormap.js';
 import { decode } from '../datasets.js';
 import { isUntrained, showModelStory } from '../model-story.js';
 import { byTestId, statusLine } from '../panel.js';
+import { setupTeach } from './teach.js';
 
 /**
  * The tutorial's `imgs[3]`: `imgs` is the last batch its test loop saw (batch 64, no shuffling,
@@ -52,6 +53,7 @@ export function setupDraw(panel, app, core) {
    * {kind: 'photo', name, pixels: Float32Array} */
   let source = { kind: 'empty' };
   let current = null; // the network's input, Float32Array (C×H×W), or null when there is nothing
+  let teaching = false; // the Teach section is open: the canvas takes drawings whatever the data
 
   const setLabel = (l) => {
     label.textContent = l === null ? '' : String(l);
@@ -92,13 +94,20 @@ export function setupDraw(panel, app, core) {
     });
   }
 
+  /** The drawing prepared as MNIST's digits (floats in [0, 1]), or null when there is no ink. */
+  function prepared() {
+    if (pad.empty) return null;
+    const { gray, width, height } = pad.gray();
+    const pixels = toMnist(gray, width, height);
+    return pixels.some((v) => v > 0) ? pixels : null;
+  }
+
   function networkInput() {
     if (source.kind === 'test') return Float32Array.from(source.pixels, (v) => v / 255);
     if (source.kind === 'photo') return source.pixels;
-    if (pad.empty || !drawable()) return null;
-    const { gray, width, height } = pad.gray();
-    const pixels = toMnist(gray, width, height);
-    if (!pixels.some((v) => v > 0)) return null;
+    if (!(drawable() || teaching)) return null;
+    const pixels = prepared();
+    if (!pixels) return null;
     if (isMnistShape()) return pixels;
     // Prepared as MNIST's digits, then fitted to the dataset's size.
     return core.fit_input(Uint8Array.from(pixels, (v) => Math.round(255 * v)), SIDE, SIDE, 1, shape());
@@ -169,6 +178,35 @@ export function setupDraw(panel, app, core) {
     update();
   }
 
+  // "That was a 7": the input with the class the user says joins the corrections the model
+  // is fine-tuned on, now.
+  const truthSelect = $('draw-truth-select');
+  const correctButton = $('draw-correct');
+  correctButton.addEventListener('click', async () => {
+    if (!current) return say('Draw something first, or pick an image.', 'error');
+    const label = Number(truthSelect.value);
+    const name = dataset.classes[label];
+    correctButton.disabled = true;
+    say(`Learning that this is “${name}”…`);
+    try {
+      const r = await app.request('correct', { pixels: current, label });
+      const steps = `${r.steps} step${r.steps === 1 ? '' : 's'}`;
+      const held = `${r.corrections} correction${r.corrections === 1 ? '' : 's'}`;
+      say(r.learnt
+        ? `Learnt in ${steps} (${r.seconds.toFixed(1)} s): it now reads each of your ${held} as you said.`
+        : `After ${steps} it still misreads some of your ${held}: say it again, or train more.`, r.learnt ? 'ok' : 'error');
+      panel.dataset.corrections = String(r.corrections);
+    } catch (err) {
+      say(`Could not learn it: ${err.message}.`, 'error');
+    } finally {
+      correctButton.disabled = !ready;
+    }
+  });
+  function fillTruths() {
+    truthSelect.replaceChildren(...dataset.classes.map((c, i) => new Option(c, String(i))));
+  }
+  fillTruths();
+
   $('draw-clear').addEventListener('click', () => replaceInput({ kind: 'empty' }));
   $('draw-example').addEventListener('click', () => showTestImage(TUTORIAL_EXAMPLE));
   $('draw-random').addEventListener('click', () => {
@@ -203,11 +241,26 @@ export function setupDraw(panel, app, core) {
       : `${about.name} is in colour: pick a test image or use a photo of your own (drawing is for gray datasets).`;
     panel.classList.toggle('no-drawing', !drawable());
     if (!changed) return;
+    fillTruths();
     bars = buildBars($('draw-probs'), about.classes);
     replaceInput({ kind: 'empty' });
   });
 
-  const enable = () => buttons.forEach((b) => { b.disabled = !ready; });
+  setupTeach(panel, app, core, {
+    drawing: () => {
+      const pixels = prepared();
+      return pixels && Uint8Array.from(pixels, (v) => Math.round(255 * v));
+    },
+    clear: () => replaceInput({ kind: 'empty' }),
+    setTeaching: (on) => {
+      teaching = on;
+      panel.classList.toggle('teaching', on);
+      schedule();
+    },
+    shape: DRAWN,
+  });
+
+  const enable = () => [...buttons, correctButton].forEach((b) => { b.disabled = !ready; });
   showModelStory($('draw-model'), app);
   // Whatever replaced the model (an upload, a reset, an epoch's end…), the prediction follows.
   app.on('model', (model) => {

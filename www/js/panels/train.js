@@ -280,6 +280,14 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
     clearResults(); // they described the model before this run
     app.send('start', { settings: workerSettings(read(), spec), fresh: startsFresh() });
   });
+  // "Teach it" (teach.js) trains what it made here, so these charts show it: enough epochs of
+  // the drawings for its steps, with the form's other settings.
+  app.on('teachTrain', ({ steps, train }) => {
+    const perEpoch = Math.ceil(train / Number(inputs.batch.value));
+    inputs.epochs.value = String(Math.max(1, Math.ceil(steps / perEpoch)));
+    changed();
+    buttons.start.click();
+  });
   buttons.pause.addEventListener('click', () => app.send('pause'));
   buttons.resume.addEventListener('click', () => app.send('resume'));
   buttons.stop.addEventListener('click', () => app.send('stop'));
