@@ -266,3 +266,88 @@ fn export_writes_each_format_and_python_that_parses() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_model_trained_on_a_folder_exports_its_input_and_class_names() {
+    let dir = std::env::temp_dir().join(format!("cnn-playground-shapes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = |name: &str| dir.join(name).to_string_lossy().into_owned();
+    let (ok, _, stderr) = run(&[
+        "train",
+        "--data",
+        "tests/fixtures/data/shapes",
+        "--epochs",
+        "1",
+        "--out",
+        &out("shapes.safetensors"),
+    ]);
+    assert!(ok, "{stderr}");
+    for (format, name) in [("onnx", "shapes.onnx"), ("pytorch", "project")] {
+        let (ok, _, stderr) = run(&[
+            "export",
+            "--weights",
+            &out("shapes.safetensors"),
+            "--format",
+            format,
+            "--out",
+            &out(name),
+        ]);
+        assert!(ok, "{format}: {stderr}");
+    }
+    // ONNX's metadata names the dataset and its classes in the order of the outputs.
+    let onnx = std::fs::read(out("shapes.onnx")).unwrap();
+    let has = |text: &str| onnx.windows(text.len()).any(|w| w == text.as_bytes());
+    assert!(has("classes") && has(r#"["circle","cross","line"]"#) && has("dataset"));
+    // The PyTorch project: the input shape, the dataset and the classes; train.py reads a folder.
+    let model = std::fs::read_to_string(out("project/model.py")).unwrap();
+    assert!(model.contains("INPUT_SHAPE = (3, 16, 16)"), "{model}");
+    assert!(model.contains(r#"DATASET = "shapes""#), "{model}");
+    assert!(
+        model.contains(r#"CLASSES = ["circle","cross","line"]"#),
+        "{model}"
+    );
+    assert!(model.contains("self.fc2 = nn.Linear(128, 3)"), "{model}");
+    let train = std::fs::read_to_string(out("project/train.py")).unwrap();
+    assert!(train.contains("datasets.ImageFolder"), "{train}");
+    let compiled = Command::new("python3")
+        .args([
+            "-m",
+            "py_compile",
+            &out("project/model.py"),
+            &out("project/train.py"),
+        ])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        compiled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&compiled.stderr)
+    );
+    // Its weights alone, as train.py writes them (no architecture named), are read as the
+    // tutorial's network fitted to the data.
+    let bytes = std::fs::read(out("shapes.safetensors")).unwrap();
+    let loaded = cnn_playground::io::checkpoint::load(&bytes).unwrap();
+    let tensors = loaded.model.named_tensors();
+    let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = tensors
+        .iter()
+        .map(|(name, t)| {
+            let le = t.iter().flat_map(|v| v.to_le_bytes()).collect();
+            (name.clone(), le, t.shape().to_vec())
+        })
+        .collect();
+    let views = bytes.iter().map(|(name, data, shape)| {
+        let view =
+            safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), data);
+        (name.clone(), view.unwrap())
+    });
+    let plain = safetensors::serialize(views, None).unwrap();
+    std::fs::write(out("plain.safetensors"), plain).unwrap();
+    let (ok, stdout, stderr) = run(&[
+        "eval",
+        "--weights",
+        &out("plain.safetensors"),
+        "--data",
+        "tests/fixtures/data/shapes",
+    ]);
+    assert!(ok && stdout.contains("test accuracy"), "{stdout}{stderr}");
+}

@@ -50,19 +50,21 @@ pub const FORMATS: [Format; 4] = [
 ];
 
 /// The model written in format `name`: one file's bytes (the PyTorch project as a zip of its
-/// folder). `config` is the recipe the PyTorch project's train.py follows.
+/// folder). `config` is the recipe the PyTorch project's train.py follows, `dataset` the file of
+/// the dataset it trains on, if the project is to hold it ([`pytorch::export`]).
 pub fn write(
     name: &str,
     model: &Model,
     config: &TrainConfig,
     history: Option<&History>,
+    dataset: Option<Vec<u8>>,
 ) -> Result<Vec<u8>> {
     Ok(match name {
         "safetensors" => checkpoint::save(model, history),
-        "onnx" => onnx::export(model)?,
+        "onnx" => onnx::export(model, history.and_then(|h| h.data.as_ref()))?,
         "pdparams" => paddle::save(model),
         "pytorch" => {
-            let files: Vec<(String, Vec<u8>)> = pytorch::export(model, config, history)
+            let files: Vec<(String, Vec<u8>)> = pytorch::export(model, config, history, dataset)
                 .into_iter()
                 .map(|(n, data)| (format!("{}/{n}", pytorch::FOLDER), data))
                 .collect();

@@ -3,13 +3,16 @@
 //! The protobuf is written by hand: a handful of ONNX's messages, each field by its number in
 //! `onnx.proto`.
 //!
-//! Input `input` (N, C, H, W) float32; output `logits` (N, classes). Dropout is the identity at
-//! inference and writes no node; GELU and adaptive average pooling, which opset 17 lacks, are
+//! Input `input` (N, C, H, W) float32; output `logits` (N, classes). The metadata says the
+//! architecture (the playground's spec) and, when the model's story knows them, the dataset it
+//! was trained on (`dataset`) and its class names in the order of the outputs (`classes`, a JSON
+//! array). Dropout is the identity at inference and writes no node; GELU and adaptive average pooling, which opset 17 lacks, are
 //! written as the operators they are made of.
 
 use crate::error::{Error, Result};
 use crate::nn::spec::LayerSpec;
 use crate::nn::Model;
+use crate::train::history::TrainedOn;
 
 pub const OPSET: i64 = 17;
 /// ONNX's IR version for opset 17.
@@ -177,7 +180,7 @@ fn value_info(name: &str, dims: &[Dim]) -> Message {
 }
 
 /// The model as an ONNX file.
-pub fn export(model: &Model) -> Result<Vec<u8>> {
+pub fn export(model: &Model, data: Option<&TrainedOn>) -> Result<Vec<u8>> {
     let spec = model.spec();
     let tensors = model.named_tensors();
     let mut g = Graph {
@@ -301,17 +304,23 @@ pub fn export(model: &Model) -> Result<Vec<u8>> {
 
     let mut opset = Message::default();
     opset.text(1, "").int(2, OPSET);
-    let mut architecture = Message::default();
-    architecture
-        .text(1, "architecture")
-        .text(2, &spec.to_json());
     let mut m = Message::default();
     m.int(1, IR_VERSION)
         .text(2, "cnn-playground")
         .text(3, env!("CARGO_PKG_VERSION"))
         .message(7, &graph)
-        .message(8, &opset)
-        .message(14, &architecture);
+        .message(8, &opset);
+    let mut metadata = vec![("architecture", spec.to_json())];
+    if let Some(d) = data {
+        metadata.push(("dataset", d.name.clone()));
+        let names = serde_json::to_string(&d.classes).expect("names serialise");
+        metadata.push(("classes", names));
+    }
+    for (key, value) in metadata {
+        let mut entry = Message::default();
+        entry.text(1, key).text(2, &value);
+        m.message(14, &entry);
+    }
     if m.0.len() > u32::MAX as usize {
         return Err(Error::Invalid(
             "the model is too large for one ONNX file".into(),

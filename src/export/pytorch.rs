@@ -1,7 +1,10 @@
 //! The model as a PyTorch project, for a user who outgrows the tab: `model.py` (an `nn.Module`
 //! with the same layers and parameter names, so `load_state_dict(load_file("model.safetensors"))`
-//! just works), `train.py` (the recipe it was trained with, MNIST through torchvision, on one
-//! process or many under `torchrun` with `DistributedDataParallel`), the weights, and a README.
+//! just works), `train.py` (the recipe it was trained with, on one process or many under
+//! `torchrun` with `DistributedDataParallel`), the weights, and a README. train.py trains on the
+//! dataset the model was: torchvision's copy of a dataset it has, the playground's own file of
+//! the dataset (`dataset.safetensors`, in the project when the page had it), or a folder of class
+//! folders fitted to the network's input.
 //!
 //! Each layer is written from its spec: PyTorch's class (the layer type's label) and its fields,
 //! which carry PyTorch's names and defaults; only the sizes PyTorch wants that the playground
@@ -12,24 +15,63 @@ use crate::io::checkpoint;
 use crate::nn::spec::LayerSpec;
 use crate::nn::Model;
 use crate::optim::OptimizerSpec;
+use crate::train::history::TrainedOn;
 use crate::train::{History, TrainConfig};
 use serde_json::Value;
 
 /// The folder the files are written to (the zip's top folder in the page's download).
 pub const FOLDER: &str = "cnn-playground-pytorch";
 
-/// The project's files: name and contents.
+/// The datasets torchvision has, by the playground's name: its class in `torchvision.datasets`.
+pub const TORCHVISION: [(&str, &str); 4] = [
+    ("MNIST", "MNIST"),
+    ("Fashion-MNIST", "FashionMNIST"),
+    ("CIFAR-10", "CIFAR10"),
+    ("CIFAR-100", "CIFAR100"),
+];
+
+/// The file of the dataset in the project, as the playground keeps one (`data::stored`).
+pub const DATASET_FILE: &str = "dataset.safetensors";
+
+/// The project's files: name and contents. `dataset`: the dataset's file, to train on as it is
+/// (none: torchvision's copy or a folder, see the module's comment).
 pub fn export(
     model: &Model,
     config: &TrainConfig,
     history: Option<&History>,
+    dataset: Option<Vec<u8>>,
 ) -> Vec<(String, Vec<u8>)> {
-    vec![
-        ("model.py".into(), model_py(model).into_bytes()),
+    let data = trained_on(model, history);
+    let mut files = vec![
+        ("model.py".into(), model_py(model, &data).into_bytes()),
         ("train.py".into(), train_py(config).into_bytes()),
         ("model.safetensors".into(), checkpoint::save(model, history)),
         ("README.md".into(), README.into()),
-    ]
+    ];
+    if let Some(bytes) = dataset {
+        files.push((DATASET_FILE.into(), bytes));
+    }
+    files
+}
+
+/// What the model was trained on, from its story; a story that does not say (a file from before
+/// datasets) with MNIST's input and ten outputs was MNIST's.
+fn trained_on(model: &Model, history: Option<&History>) -> Option<TrainedOn> {
+    if let Some(d) = history.and_then(|h| h.data.clone()) {
+        return Some(d);
+    }
+    let mnist = crate::data::builtin::MNIST;
+    (model.spec().input == mnist.shape && model.classes() == mnist.classes.len()).then(|| {
+        TrainedOn {
+            name: mnist.name.into(),
+            classes: mnist.classes.iter().map(|c| c.to_string()).collect(),
+        }
+    })
+}
+
+/// Whether train.py gets the dataset `name` from torchvision.
+pub fn in_torchvision(name: &str) -> bool {
+    TORCHVISION.iter().any(|(n, _)| *n == name)
 }
 
 /// `nn.Conv2d(1, 16, 3, padding=1)`: the size PyTorch needs that the network infers, then the
@@ -87,7 +129,7 @@ fn python(f: &Field, value: &Value) -> String {
     }
 }
 
-fn model_py(model: &Model) -> String {
+fn model_py(model: &Model, data: &Option<TrainedOn>) -> String {
     let spec = model.spec();
     let mut layers = String::new();
     let mut forward = String::new();
@@ -102,6 +144,14 @@ fn model_py(model: &Model) -> String {
         input = info.output_shape;
     }
     let [c, h, w] = spec.input;
+    // JSON's strings are Python's.
+    let (dataset, classes) = match data {
+        Some(d) => (
+            serde_json::to_string(&d.name).expect("a name serialises"),
+            serde_json::to_string(&d.classes).expect("names serialise"),
+        ),
+        None => ("None".into(), "None".into()),
+    };
     format!(
         r#""""The network exported from cnn-playground, as a PyTorch module.
 
@@ -112,11 +162,14 @@ Its layers and parameter names are the playground's, so the exported weights loa
     model.load_state_dict(load_file("model.safetensors"))
 
 Input: float32 images of shape (N, {c}, {h}, {w}), values in [0, 1] (torchvision's ToTensor);
-output: the {classes} classes' scores (logits).
+output: the {outputs} classes' scores (logits), named in CLASSES.
 """
 from torch import nn
 
 INPUT_SHAPE = ({c}, {h}, {w})
+# What it was trained on, and the classes its outputs score, in order (None: not recorded).
+DATASET = {dataset}
+CLASSES = {classes}
 
 
 class Net(nn.Module):
@@ -130,7 +183,7 @@ class Net(nn.Module):
 if __name__ == "__main__":
     print(Net())
 "#,
-        classes = model.classes(),
+        outputs = model.classes(),
     )
 }
 
@@ -170,13 +223,25 @@ fn train_py(config: &TrainConfig) -> String {
         .replace("{SEED}", &config.seed.to_string())
         .replace("{SCHEDULE}", config.schedule.name())
         .replace("{OPTIMIZER}", &optimizer)
+        .replace(
+            "{TORCHVISION}",
+            &serde_json::to_string(&std::collections::BTreeMap::from(TORCHVISION))
+                .expect("names serialise"),
+        )
+        .replace("{DATASET_FILE}", DATASET_FILE)
 }
 
-const TRAIN_PY: &str = r#""""Trains model.py's network on MNIST with the recipe it was exported with, on one process or
-many:
+const TRAIN_PY: &str = r#""""Trains model.py's network on its dataset with the recipe it was exported with, on one process
+or many:
 
     python train.py                              # one process (the GPU if there is one)
     torchrun --nproc_per_node=4 train.py         # four, with DistributedDataParallel
+
+The data (--data): the playground's file of the dataset ({DATASET_FILE}, in this folder when
+the page had it); else torchvision's copy of MNIST, Fashion-MNIST or CIFAR, downloaded (its
+Fashion-MNIST test set is Zalando's official one; the playground's is a seeded split); else a
+folder of class folders (under train/ and test/, or a seeded seventh held out), fitted to the
+network's input as the playground fits images (centre-cropped, resized, gray for one channel).
 
 Each process computes its share of every batch (the batch size is the whole step's), as the
 playground's two workers do. It starts from model.safetensors (--fresh: from new weights) and
@@ -191,10 +256,12 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from torch.nn.parallel import DistributedDataParallel
-from torch.utils.data import DataLoader, DistributedSampler, Subset
+from torch.utils.data import DataLoader, Dataset, DistributedSampler, Subset
 from torchvision import datasets, transforms
 
-from model import Net
+from model import CLASSES, DATASET, INPUT_SHAPE, Net
+
+TORCHVISION = {TORCHVISION}  # the playground's names of the datasets torchvision has
 
 EPOCHS = {EPOCHS}
 BATCH_SIZE = {BATCH}
@@ -230,12 +297,60 @@ class Shift:
         return out
 
 
+class Stored(Dataset):
+    """A split of a dataset as the playground writes one: uint8 images (N, C, H, W), labels (N)."""
+
+    def __init__(self, path, split, transform):
+        tensors = load_file(path)
+        self.images, self.labels = tensors[f"{split}_images"], tensors[f"{split}_labels"].long()
+        self.transform = transform
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        image = self.images[i].float() / 255
+        return self.transform(image), int(self.labels[i])
+
+
+def splits(data, augment, rank, distributed):
+    """The training and test sets (see the top of this file)."""
+    if data.endswith(".safetensors"):
+        return Stored(data, "train", transforms.Compose(augment)), Stored(data, "test", lambda x: x)
+    if DATASET in TORCHVISION:
+        kind = getattr(datasets, TORCHVISION[DATASET])
+        if rank == 0:  # one download, before the others look
+            kind(data, train=True, download=True)
+            kind(data, train=False, download=True)
+        if distributed:
+            dist.barrier()
+        tensor = transforms.ToTensor()
+        return (kind(data, train=True, transform=transforms.Compose([tensor, *augment])),
+                kind(data, train=False, transform=tensor))
+    c, h, w = INPUT_SHAPE
+    mode = transforms.Grayscale() if c == 1 else transforms.Lambda(lambda image: image.convert("RGB"))
+    fit = [transforms.Resize(min(h, w)), transforms.CenterCrop((h, w)), mode, transforms.ToTensor()]
+    folders = [os.path.join(data, split) for split in ("train", "test")]
+    split = all(os.path.isdir(f) for f in folders)
+    train_set, test_set = (datasets.ImageFolder(folder, transforms.Compose(fit + extra))
+                           for folder, extra in zip(folders if split else [data, data], (augment, [])))
+    if CLASSES is not None and train_set.classes != CLASSES:
+        raise SystemExit(f"{data}: its classes {train_set.classes} are not the model's {CLASSES}")
+    if not split:  # one folder: a seeded seventh held out to test on (not the playground's own pick)
+        order = torch.randperm(len(train_set), generator=torch.Generator().manual_seed(0)).tolist()
+        held = len(order) // 7
+        train_set, test_set = Subset(train_set, order[held:]), Subset(test_set, order[:held])
+    return train_set, test_set
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="images per step, all processes together")
     parser.add_argument("--lr", type=float, default=LR)
-    parser.add_argument("--data", default="data", help="where torchvision keeps (or downloads) MNIST")
+    stored = os.path.exists("{DATASET_FILE}")
+    parser.add_argument("--data", default="{DATASET_FILE}" if stored else "data",
+                        help="the playground's dataset file, where torchvision keeps its copy, or a folder")
     parser.add_argument("--weights", default="model.safetensors")
     parser.add_argument("--fresh", action="store_true", help="start from new weights")
     parser.add_argument("--limit", type=int, help="train on the first N images only (a quick check)")
@@ -258,13 +373,7 @@ def main():
     net = DistributedDataParallel(model, device_ids=[local] if device.type == "cuda" else None) if distributed else model
 
     augment = [Shift(SHIFT)] if SHIFT else []
-    if rank == 0:  # one download, before the others look
-        datasets.MNIST(args.data, train=True, download=True)
-        datasets.MNIST(args.data, train=False, download=True)
-    if distributed:
-        dist.barrier()
-    train_set = datasets.MNIST(args.data, train=True, transform=transforms.Compose([transforms.ToTensor(), *augment]))
-    test_set = datasets.MNIST(args.data, train=False, transform=transforms.ToTensor())
+    train_set, test_set = splits(args.data, augment, rank, distributed)
     if args.limit:
         train_set = Subset(train_set, range(args.limit))
     sampler = DistributedSampler(train_set, seed=SEED) if distributed else None
@@ -314,7 +423,10 @@ const README: &str = "# The network, exported from cnn-playground
 
 - `model.py`: the network as a PyTorch module, with the playground's layer and parameter names.
 - `model.safetensors`: its weights (`model.load_state_dict(safetensors.torch.load_file(...))`).
-- `train.py`: the recipe it was trained with, on MNIST through torchvision.
+- `train.py`: the recipe it was trained with, on its dataset: `dataset.safetensors` when it is
+  here (the playground's own file of it), else torchvision's copy (MNIST, Fashion-MNIST, CIFAR),
+  else `--data FOLDER` with `train/` and `test/` folders of class folders.
+- `model.py` names the dataset and the classes its outputs score (`DATASET`, `CLASSES`).
 
 ```sh
 pip install torch torchvision safetensors

@@ -250,9 +250,17 @@ pub fn load_onto(bytes: &[u8], current: Option<&ModelSpec>) -> Result<Checkpoint
             if let Some(current) = current {
                 candidates.push((current.clone(), "the network in use"));
             }
-            for recipe in Recipe::all() {
-                if !candidates.iter().any(|(spec, _)| *spec == recipe.spec) {
-                    candidates.push((recipe.spec, recipe.network));
+            // The recipes' networks fitted to the data in use, then as they are (MNIST's).
+            let recipes = Recipe::all().into_iter().flat_map(|r| {
+                let fitted = current.map(|c| r.spec.fitted_like(c));
+                fitted
+                    .into_iter()
+                    .chain([r.spec])
+                    .map(move |s| (s, r.network))
+            });
+            for (spec, network) in recipes {
+                if !candidates.iter().any(|(s, _)| *s == spec) {
+                    candidates.push((spec, network));
                 }
             }
             let mut first_error = None;

@@ -226,6 +226,19 @@ impl ModelSpec {
         spec
     }
 
+    /// This network fitted to the data `other` is fitted to: its input, and its last linear
+    /// layer's outputs.
+    pub fn fitted_like(&self, other: &ModelSpec) -> Self {
+        let mut spec = self.clone();
+        spec.input = other.input;
+        if let (Some(LayerSpec::Linear(mine)), Some(LayerSpec::Linear(theirs))) =
+            (spec.layers.last_mut(), other.layers.last())
+        {
+            mine.out_features = theirs.out_features;
+        }
+        spec
+    }
+
     pub fn from_json(text: &str) -> Result<Self> {
         serde_json::from_str(text).map_err(|e| Error::Format(format!("architecture JSON: {e}")))
     }

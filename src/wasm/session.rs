@@ -17,6 +17,9 @@ use wasm_bindgen::prelude::*;
 /// The most examples of a split taken at a header's word, before they arrive (MNIST's
 /// training set): a header that claims more only makes the split grow as examples come.
 const EXPECTED: usize = 60_000;
+/// The largest dataset the PyTorch project holds (its images' bytes); a larger one is trained on
+/// from its folder.
+const PROJECT_DATA: usize = 64 << 20;
 
 /// A training or test split as it loads: the examples so far and whether all have arrived.
 pub(super) struct Split {
@@ -227,13 +230,23 @@ impl Session {
     }
 
     /// The model in one of [`crate::export::FORMATS`]; the PyTorch project trains with the
-    /// settings in use.
+    /// settings in use, on the dataset in use: torchvision's copy, or the dataset's own file in
+    /// the project when it is at most [`PROJECT_DATA`] bytes.
     pub fn export(&self, format: &str) -> Result<Vec<u8>, JsValue> {
+        let bytes = (self.train.data.images.len()).saturating_add(self.test.data.images.len());
+        let dataset = match format == "pytorch"
+            && !crate::export::pytorch::in_torchvision(&self.about.name)
+            && bytes <= PROJECT_DATA
+        {
+            true => Some(self.dataset_file()?),
+            false => None,
+        };
         crate::export::write(
             format,
             &self.trainer.model,
             self.trainer.config(),
             Some(&self.history),
+            dataset,
         )
         .map_err(js_err)
     }

@@ -5,7 +5,9 @@
 // The files are scripts/data_fixtures.py's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
+import * as ort from 'onnxruntime-web';
 import { serverAndBrowser, openPage, ROOT } from './harness.mjs';
 
 const env = serverAndBrowser();
@@ -27,6 +29,21 @@ async function choose(page, files, testid = 'data-files') {
     return s.textContent !== b && /^(Using|.* could not be used)/.test(s.textContent);
   }, before, { timeout: 120_000 });
   return dataStatus(page);
+}
+
+/** Clicks a download button; resolves to the file's bytes as text (the zips are stored). */
+async function download(page, testid) {
+  const [file] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid="${testid}"]`)]);
+  return fs.readFileSync(await file.path());
+}
+
+/** The logits' shape ONNX Runtime gives for a batch of two of `shape`. */
+async function onnxOutput(bytes, shape) {
+  ort.env.wasm.numThreads = 1;
+  const session = await ort.InferenceSession.create(bytes);
+  const n = 2 * shape.reduce((a, b) => a * b);
+  const { logits } = await session.run({ input: new ort.Tensor('float32', new Float32Array(n).fill(0.5), [2, ...shape]) });
+  return logits.dims;
 }
 
 /** Trains `steps` steps, then evaluates; resolves to the Train panel's report. */
@@ -84,6 +101,10 @@ test('a CIFAR-10 archive trains in colour; a bad one is refused and the dataset 
   assert.match(await page.textContent('[data-testid="arch-summary"]'), /3×32×32|32×32/);
   const report = await trainAndEvaluate(page, 3);
   assert.deepEqual(report.heading.slice(1, 3), ['airplane', 'automobile']);
+  // The PyTorch project trains on torchvision's CIFAR-10: no copy of the data travels with it.
+  const project = (await download(page, 'export-pytorch')).toString('latin1');
+  assert.ok(project.includes('DATASET = "CIFAR-10"') && project.includes('"airplane","automobile"'));
+  assert.ok(!project.includes('cnn-playground-pytorch/dataset.safetensors'));
   // The misclassified images are drawn as they are: 32×32, in colour.
   const gallery = await page.evaluate(() => [...document.querySelectorAll('[data-testid="misclassified"] canvas')].map((c) => [c.width, c.height]));
   assert.ok(gallery.length > 0 && gallery.every(([w, h]) => w === 32 && h === 32), JSON.stringify(gallery));
@@ -123,6 +144,15 @@ test('a folder, a zip and an IDX set of the user\'s own each become the dataset'
   assert.match(await about(page), /colour images of 16×16 px, 3 classes/);
   assert.match(await about(page), /Classes: circle, cross, line/);
   await trainAndEvaluate(page, 5);
+  // Its exports carry the input and the class names: ONNX's metadata; the PyTorch project's
+  // model.py, with the dataset's own file for train.py.
+  const onnx = await download(page, 'export-onnx');
+  assert.deepEqual(await onnxOutput(onnx, [3, 16, 16]), [2, 3]);
+  assert.ok(onnx.includes('["circle","cross","line"]'), 'class names in the ONNX metadata');
+  const project = (await download(page, 'export-pytorch')).toString('latin1');
+  assert.ok(project.includes('CLASSES = ["circle","cross","line"]'));
+  assert.ok(project.includes('INPUT_SHAPE = (3, 16, 16)'));
+  assert.ok(project.includes('cnn-playground-pytorch/dataset.safetensors'), 'the dataset travels with the project');
   // The same as a zip, at a size chosen.
   await page.selectOption('[data-testid="data-size"]', '28');
   said = await choose(page, fixture('shapes.zip'));

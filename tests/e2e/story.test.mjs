@@ -126,7 +126,7 @@ test('a model keeps its story: a CLI-trained file brings its curves, and a reloa
 
   const { page, context, problems } = await openPage(env.browser, env.server.url);
   assert.match(await upload(page, file), /Loaded "cli-trained.safetensors"/);
-  const story = new RegExp(`^Uploaded cli-trained\\.safetensors: trained 1 epoch in (\\d+ s|under a second), test accuracy ${trained[1]}%\\.$`);
+  const story = new RegExp(`^Uploaded cli-trained\\.safetensors: trained 1 epoch in (\\d+ s|under a second) on MNIST, test accuracy ${trained[1]}%\\.$`);
   assert.match((await stories(page)).train, story);
   // 1,280 images in batches of 64: 20 steps, each closing a point of the curve; one test score.
   const shown = await chart(page);

@@ -41,7 +41,8 @@ export function modelStory(model) {
   const score = scoreText(h);
   let text;
   if (h.file) {
-    const training = h.steps > 0 ? `trained ${trainingLength(h)}` : 'no training history in the file';
+    const on = h.data ? ` on ${h.data.name}` : '';
+    const training = h.steps > 0 ? `trained ${trainingLength(h)}${on}` : 'no training history in the file';
     text = `Uploaded ${h.file}: ${[training, score].filter(Boolean).join(', ')}.`;
   } else if (h.steps === 0 && !h.fine_tuned_from) {
     text = `Untrained: random weights (seed ${h.seed ?? 0})${score ? `, ${score}` : ''}.`;

@@ -31,11 +31,11 @@ pub fn run(args: &Args) -> Result<(), String> {
     if format == "pytorch" {
         // A folder here; the page downloads it as a zip.
         std::fs::create_dir_all(&out).map_err(|e| format!("{out}: {e}"))?;
-        for (name, contents) in pytorch::export(&model, &config, history) {
+        for (name, contents) in pytorch::export(&model, &config, history, None) {
             output::write(&format!("{out}/{name}"), &contents)?;
         }
     } else {
-        let bytes = export::write(&format, &model, &config, history)
+        let bytes = export::write(&format, &model, &config, history, None)
             .map_err(|e| format!("--format: {}", e.reason()))?;
         output::write(&out, &bytes)?;
     }

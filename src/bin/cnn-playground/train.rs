@@ -286,13 +286,15 @@ pub fn train(args: &Args) -> Result<(), String> {
 pub fn eval(args: &Args) -> Result<(), String> {
     let weights: String = args.require("weights")?;
     let bytes = std::fs::read(&weights).map_err(|e| format!("{weights}: {e}"))?;
-    let mut model = checkpoint::load(&bytes)
+    let data = load_data(args)?;
+    // A file that names no network is tried as the recipes' networks fitted to the data.
+    let fitted = ModelSpec::tutorial().for_data(data.shape(), data.classes.len());
+    let mut model = checkpoint::load_onto(&bytes, Some(&fitted))
         .map_err(|e| match e.detail() {
             Some(detail) => format!("{weights}: {e} (detail: {detail})"),
             None => format!("{weights}: {e}"),
         })?
         .model;
-    let data = load_data(args)?;
     check_fit(&model, &data)?;
     let result = evaluate(&mut model, &data.test).map_err(|e| e.to_string())?;
     if let Some(path) = args.get::<String>("predictions")? {
