@@ -17,7 +17,7 @@ import struct
 import tarfile
 import zipfile
 
-from PIL import Image
+from PIL import Image, ImageDraw
 
 OUT = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "data"
 
@@ -232,10 +232,43 @@ def liar():
     return bytes(data)
 
 
+def colour_shapes(per_class=150, side=20):
+    """A learnable colour dataset: red and blue discs and crosses, each at a place, size and
+    shade of its own on a noisy gray background, so that colour and shape both decide the class."""
+    import random
+
+    rng = random.Random(7)
+    buf = io.BytesIO()
+    red, blue = (220, 40, 40), (40, 70, 230)
+    classes = [("red disc", red, "disc"), ("red cross", red, "cross"),
+               ("blue disc", blue, "disc"), ("blue cross", blue, "cross")]
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for i in range(per_class):
+            for name, colour, shape in classes:
+                image = Image.new("RGB", (side, side))
+                base = rng.randrange(40, 110)
+                image.putdata([(base + rng.choice((0, 24)),) * 3 for _ in range(side * side)])
+                draw = ImageDraw.Draw(image)
+                r = rng.randrange(4, 8)
+                x, y = rng.randrange(r + 1, side - r - 1), rng.randrange(r + 1, side - r - 1)
+                fill = tuple(max(0, min(255, c + rng.randrange(-30, 31))) for c in colour)
+                if shape == "disc":
+                    draw.ellipse([x - r, y - r, x + r, y + r], fill=fill)
+                else:
+                    draw.line([x - r, y - r, x + r, y + r], fill=fill, width=2)
+                    draw.line([x - r, y + r, x + r, y - r], fill=fill, width=2)
+                data = io.BytesIO()
+                image.save(data, "PNG")
+                info = zipfile.ZipInfo(f"colour-shapes/{name}/{i}.png", (1980, 1, 1, 0, 0, 0))
+                z.writestr(info, data.getvalue(), zipfile.ZIP_DEFLATED)
+    write(OUT / "colour-shapes.zip", buf.getvalue())
+
+
 def main():
     idx_sets()
     cifar()
     folders()
+    colour_shapes()
     total = sum(p.stat().st_size for p in OUT.rglob("*") if p.is_file())
     print(f"wrote {OUT} ({total // 1024} KB)")
 

@@ -36,7 +36,7 @@ impl Recipe {
             Recipe {
                 name: "improved",
                 label: "Improved (batch norm, dropout…)",
-                help: "Batch norm after each conv, dropout before the classifier, Adam 0.002 with a cosine rate, digits shifted by up to 2 px",
+                help: "Batch norm after each conv, dropout before the classifier, Adam 0.002 with a cosine rate, images shifted by up to 2 px",
                 network: "the improved recipe's network (batch norm, dropout)",
                 spec: ModelSpec::improved(),
                 config: TrainConfig {

@@ -177,3 +177,34 @@ test('a folder, a zip and an IDX set of the user\'s own each become the dataset'
   assert.deepEqual(problems, []);
   await page.context().close();
 });
+
+test('a colour dataset of the user\'s is learnt to 95% in the page', async () => {
+  const { page, problems } = await openPage(env.browser, env.server.url, { viewport: { width: 1280, height: 1000 } });
+  await ready(page);
+  await inUse(page, 'MNIST');
+  // scripts/data_fixtures.py's red and blue discs and crosses: colour and shape both decide.
+  const said = await choose(page, fixture('colour-shapes.zip'));
+  assert.match(said, /Using colour-shapes\./);
+  assert.match(await about(page), /colour images of 20×20 px, 4 classes/);
+  await page.selectOption('[data-testid="train-recipe"]', 'improved');
+  await page.fill('[data-testid="train-epochs"]', '10');
+  await page.dispatchEvent('[data-testid="train-epochs"]', 'change');
+  await page.click('[data-testid="train-start"]');
+  await page.waitForFunction(() => document.getElementById('train').dataset.state === 'done', null, { timeout: 240_000 });
+  await page.waitForFunction(() => !document.querySelector('[data-testid="epoch-results"]').hidden);
+  const accuracy = Number(await page.evaluate(() => document.getElementById('train').dataset.testAccuracy));
+  assert.ok(accuracy >= 0.95, `test accuracy ${accuracy}`);
+  const heading = await page.$$eval('[data-testid="confusion"] tr:first-child th', (ths) => ths.map((th) => th.textContent));
+  assert.deepEqual(heading.slice(1), ['blue cross', 'blue disc', 'red cross', 'red disc']);
+  // The Data panel shows a sample, each image under its class.
+  await page.waitForFunction(() => Number(document.getElementById('data').dataset.samples) === 16);
+  assert.match(await page.textContent('[data-testid="data-samples"]'), /(red|blue) (disc|cross)/);
+  // The README's picture of a colour dataset trained: the Data panel's sample, then Train's.
+  const clip = await page.evaluate(() => {
+    const [data, train] = ['data', 'train'].map((id) => document.getElementById(id).getBoundingClientRect());
+    return { x: data.x, y: data.y + window.scrollY, width: data.width, height: train.bottom - data.top };
+  });
+  await page.screenshot({ path: path.join(ROOT, 'docs/colour-dataset.png'), fullPage: true, clip });
+  assert.deepEqual(problems, []);
+  await page.context().close();
+});

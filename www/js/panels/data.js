@@ -2,8 +2,11 @@
 // (a folder or zip of class folders, CIFAR's tar.gz, an IDX set), read by the worker and the core
 // and kept in this browser — what it is (its images, classes, splits and what was left out), and
 // the datasets kept here, with their sizes, to use again or delete.
+import { paintImage } from '../colormap.js';
 import { byTestId, statusLine } from '../panel.js';
 
+/** Test images shown as a sample of the dataset. */
+const SAMPLES = 16;
 const MB = (bytes) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
 const count = (n) => n.toLocaleString('en');
 
@@ -120,13 +123,44 @@ export function setupData(panel, app, core) {
     const words = { reading: 'Reading', decoding: 'Decoding images', checking: 'Checking the dataset' }[stage] ?? stage;
     say(total ? `${words}: ${count(done)} of ${count(total)}${stage === 'reading' && total > 1e5 ? ' bytes' : ''}…` : `${words}…`);
   });
+  // A sample of the dataset: its first test images as they are, each under its class's name.
+  const samples = $('data-samples');
+  let sampled = null; // the dataset whose images are shown, or are being fetched
+  async function showSamples(a, available) {
+    if (sampled === a || available < Math.min(SAMPLES, a.test || SAMPLES)) return;
+    sampled = a;
+    const figures = [];
+    for (let index = 0; index < Math.min(SAMPLES, available); index++) {
+      let image;
+      try {
+        image = await app.request('testImage', { index });
+      } catch {
+        return;
+      }
+      if (sampled !== a) return; // another dataset came meanwhile
+      const figure = document.createElement('figure');
+      const canvas = document.createElement('canvas');
+      paintImage(canvas, image.pixels, image.shape);
+      const caption = Object.assign(document.createElement('figcaption'), { textContent: a.classes[image.label] ?? String(image.label) });
+      figure.append(canvas, caption);
+      figures.push(figure);
+    }
+    samples.replaceChildren(...figures);
+    panel.dataset.samples = String(figures.length);
+  }
+  let inUse = null;
   app.on('dataset', ({ about: a, choice: c }) => {
     current = c;
+    inUse = a;
     panel.dataset.dataset = a.name;
     panel.dataset.shape = `${a.shape.channels}x${a.shape.height}x${a.shape.width}`;
     showAbout(about, a);
+    samples.replaceChildren();
+    showSamples(a, a.test);
     fillChoices(); // which sets the select to it
   });
+  // A built-in dataset streaming in: its sample once enough test images have come.
+  app.on('data', ({ split, loaded }) => { if (split === 'test' && inUse) showSamples(inUse, loaded); });
 }
 
 /** What a dataset is, in a few lines. */

@@ -521,4 +521,5 @@ async function renderMisclassified(gallery, app, misclassified, names) {
     return fig;
   })).catch(() => []);
   gallery.replaceChildren(...items);
+  if (!misclassified.length) gallery.replaceChildren(Object.assign(document.createElement('p'), { className: 'hint', textContent: 'None: every test image was read right.' }));
 }
