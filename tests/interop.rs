@@ -105,7 +105,7 @@ fn paddle_takes_back_what_it_gave() {
     let mut model = checkpoint::load(&fixture("tutorial.pdparams"))
         .unwrap()
         .model;
-    let written = paddle::save(&model);
+    let written = paddle::save(&model, None);
     let mut again = checkpoint::load(&written).unwrap().model;
     let bytes = reference();
     let reference = SafeTensors::deserialize(&bytes).unwrap();
@@ -116,6 +116,20 @@ fn paddle_takes_back_what_it_gave() {
     // Paddle's names and layout: fc1.weight in×out.
     let file = paddle::read(&written).unwrap();
     assert_eq!(file.tensors["fc1.weight"].shape, [1568, 128]);
+    // What it was trained on, under a key Paddle's set_state_dict passes over; read back the same.
+    let digits = cnn_playground::train::history::TrainedOn {
+        name: "MNIST".into(),
+        classes: (0..10).map(|d| d.to_string()).collect(),
+    };
+    let named = paddle::save(&model, Some(&digits));
+    let text = String::from_utf8_lossy(&named);
+    assert!(text.contains(r#"cnn_playground@@"#) && text.contains(r#""classes":["0","1","#));
+    assert!(text.contains(r#""input":[1,28,28]"#));
+    let mut read_back = checkpoint::load(&named).unwrap().model;
+    assert_eq!(
+        logits(&mut read_back, &reference),
+        logits(&mut again, &reference)
+    );
 }
 
 /// A pickle as a `.pt` holds it: inside a zip with PyTorch's layout.

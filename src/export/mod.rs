@@ -62,7 +62,7 @@ pub fn write(
     Ok(match name {
         "safetensors" => checkpoint::save(model, history),
         "onnx" => onnx::export(model, history.and_then(|h| h.data.as_ref()))?,
-        "pdparams" => paddle::save(model),
+        "pdparams" => paddle::save(model, history.and_then(|h| h.data.as_ref())),
         "pytorch" => {
             let files: Vec<(String, Vec<u8>)> = pytorch::export(model, config, history, dataset)
                 .into_iter()

@@ -10,6 +10,7 @@ use super::pickle::{self, Id, Object, Pickle, Work};
 use super::tensors::{too_many, DType, Format, RawTensor, TensorFile, MAX_TENSORS};
 use crate::error::{quote, Error, Result};
 use crate::nn::Model;
+use crate::train::history::TrainedOn;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -157,9 +158,14 @@ pub fn transposed(model: &Model) -> Vec<String> {
         .collect()
 }
 
+/// The key under which the file says what the model was trained on: a JSON text `{"dataset",
+/// "classes", "input"}`. Paddle's own bookkeeping keys end in `@@` too, and `set_state_dict`
+/// passes over keys the network lacks.
+pub const ABOUT_KEY: &str = "cnn_playground@@";
+
 /// The model as a `.pdparams` file for Paddle's network of the same layers: Paddle's names, its
-/// Linear weights in×out.
-pub fn save(model: &Model) -> Vec<u8> {
+/// Linear weights in×out; with `data`, what it was trained on under [`ABOUT_KEY`].
+pub fn save(model: &Model, data: Option<&TrainedOn>) -> Vec<u8> {
     let transposed = transposed(model);
     let tensors: Vec<(String, Vec<usize>, Vec<f32>)> = model
         .named_tensors()
@@ -174,12 +180,20 @@ pub fn save(model: &Model) -> Vec<u8> {
             Some((theirs, t.shape().to_vec(), t.iter().copied().collect()))
         })
         .collect();
-    write(&tensors)
+    let about = data.map(|d| {
+        let about = serde_json::json!({
+            "dataset": d.name,
+            "classes": d.classes,
+            "input": model.spec().input,
+        });
+        (ABOUT_KEY, about.to_string())
+    });
+    write(&tensors, about.as_slice())
 }
 
 /// A `.pdparams` file of `tensors` (Paddle's names, Paddle's layouts), as Paddle writes one:
-/// pickle protocol 4, a dict of float32 NumPy arrays.
-pub fn write(tensors: &[(String, Vec<usize>, Vec<f32>)]) -> Vec<u8> {
+/// pickle protocol 4, a dict of float32 NumPy arrays; then `texts`, keys with text values.
+pub fn write(tensors: &[(String, Vec<usize>, Vec<f32>)], texts: &[(&str, String)]) -> Vec<u8> {
     let mut out = vec![0x80, 4, b'}', b'('];
     let text = |out: &mut Vec<u8>, s: &str| {
         out.push(b'X');
@@ -214,6 +228,10 @@ pub fn write(tensors: &[(String, Vec<usize>, Vec<f32>)]) -> Vec<u8> {
         out.extend(values.iter().flat_map(|v| v.to_le_bytes()));
         out.extend_from_slice(b"tb");
     }
+    for (key, value) in texts {
+        text(&mut out, key);
+        text(&mut out, value);
+    }
     out.extend_from_slice(b"u.");
     out
 }
@@ -235,14 +253,17 @@ mod tests {
 
     #[test]
     fn what_it_writes_it_reads() {
-        let bytes = write(&[
-            (
-                "fc1.weight".into(),
-                vec![3, 2],
-                vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
-            ),
-            ("fc1.bias".into(), vec![2], vec![-1.0, 0.5]),
-        ]);
+        let bytes = write(
+            &[
+                (
+                    "fc1.weight".into(),
+                    vec![3, 2],
+                    vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+                ),
+                ("fc1.bias".into(), vec![2], vec![-1.0, 0.5]),
+            ],
+            &[(ABOUT_KEY, r#"{"classes":["a","b"]}"#.into())],
+        );
         let file = read(&bytes).unwrap();
         let w = &file.tensors["fc1.weight"];
         assert_eq!(w.shape, [3, 2]);
