@@ -19,6 +19,8 @@ const MAX_PREAMBLE: u64 = 1 << 20;
 const MAX_NAMES: u64 = 64 << 10;
 /// The most records a file's header makes room for before they arrive: a CIFAR-10 batch's.
 const MAX_RESERVED: u64 = 10_000;
+/// CIFAR-10's training batches (`data_batch_1.bin` to `data_batch_5.bin`).
+const TEN_TRAIN_BATCHES: u64 = 5;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Version {
@@ -118,14 +120,20 @@ impl TarSink for Collector {
                     )));
                 }
                 // Room for the file at once, as far as a real batch needs (10,000 records): a
-                // header that claims more gets its room as its bytes arrive.
-                let records = (size / record).min(MAX_RESERVED) as usize;
+                // header that claims more gets its room as its bytes arrive. CIFAR-10's training
+                // set comes as five such batches: room for all five at the first, so it is never
+                // copied as it grows (in wasm each copy's memory would stay taken).
                 let image = self.shape.len();
                 let split = if test {
                     &mut self.test
                 } else {
                     &mut self.train
                 };
+                let batches = match (version, test, split.1.is_empty()) {
+                    (Version::Ten, false, true) => TEN_TRAIN_BATCHES,
+                    _ => 1,
+                };
+                let records = ((size / record).min(MAX_RESERVED) * batches) as usize;
                 split.0.reserve_exact(records * image);
                 split.1.reserve_exact(records);
                 Current::Records { version, test }

@@ -15,8 +15,14 @@ const MAX_HEADER: u64 = 1 << 20;
 
 /// The dataset as a safetensors file.
 pub fn save(d: &Dataset) -> Vec<u8> {
-    let [c, h, w] = d.shape().dims();
-    let views: Vec<(String, TensorView)> = [("train", &d.train), ("test", &d.test)]
+    save_splits(&d.about(), &d.train, &d.test)
+}
+
+/// The dataset `about` says, its splits `train` and `test`, as a safetensors file; nothing is
+/// copied but into the file.
+pub fn save_splits(about: &About, train: &Examples, test: &Examples) -> Vec<u8> {
+    let [c, h, w] = about.shape.dims();
+    let views: Vec<(String, TensorView)> = [("train", train), ("test", test)]
         .into_iter()
         .flat_map(|(name, split)| {
             let n = split.len();
@@ -33,7 +39,7 @@ pub fn save(d: &Dataset) -> Vec<u8> {
         })
         .map(|(name, view)| (name, view.expect("sizes agree")))
         .collect();
-    let about = serde_json::to_string(&d.about()).expect("an About serialises");
+    let about = serde_json::to_string(about).expect("an About serialises");
     let metadata = HashMap::from([(ABOUT.to_string(), about)]);
     safetensors::serialize(views, Some(metadata)).expect("a dataset serialises")
 }
