@@ -3,6 +3,7 @@
 
 use crate::args::Args;
 use crate::output;
+use cnn_playground::data::{local, stored};
 use cnn_playground::export::{self, pytorch};
 use cnn_playground::io::checkpoint;
 use cnn_playground::train::Recipe;
@@ -28,10 +29,19 @@ pub fn run(args: &Args) -> Result<(), String> {
                 .map(|r| r.config)
         })
         .unwrap_or_default();
+    // The dataset's own file in the PyTorch project, for train.py to train on as it is.
+    let data: Option<String> = args.get("data")?;
+    if data.is_some() && format != "pytorch" {
+        return Err("--data goes with --format pytorch: the project's train.py trains on it".into());
+    }
     if format == "pytorch" {
+        let dataset = match data {
+            Some(what) => Some(stored::save(&local::load(&what).map_err(|e| e.reason())?)),
+            None => None,
+        };
         // A folder here; the page downloads it as a zip.
         std::fs::create_dir_all(&out).map_err(|e| format!("{out}: {e}"))?;
-        for (name, contents) in pytorch::export(&model, &config, history, None) {
+        for (name, contents) in pytorch::export(&model, &config, history, dataset) {
             output::write(&format!("{out}/{name}"), &contents)?;
         }
     } else {

@@ -42,9 +42,10 @@ commands:
   or .zip of class folders (root/<class>/<image>.png|jpg|webp, optionally under train/ and
   test/; images fitted by centre crop and area averaging to their own size if they share one
   of 8–64 px, else 32×32). Without a test set, a seeded seventh of each class is held out.
-  export --weights FILE --format onnx|pytorch|pdparams|safetensors --out PATH
+  export --weights FILE --format onnx|pytorch|pdparams|safetensors --out PATH [--data DATA]
          the model for another framework: ONNX (opset 17), a PyTorch project folder (model.py,
-         train.py for torchrun, the weights), Paddle's .pdparams
+         train.py for torchrun, the weights; with --data, the dataset as train.py reads it),
+         Paddle's .pdparams
   bench  [--runs 5] [--steps 20] [--batch 64] [--json OUT.json] [--device cpu|gpu] [--threads N]
          training images/s (with --threads N also on N threads), batch-1 latency and the mean
          filter's time on this machine; on the GPU, training at the batch and at 512, and
@@ -74,7 +75,7 @@ fn main() -> ExitCode {
         "eval" => {
             Args::parse(rest, &["weights", "predictions", "data"]).and_then(|a| train::eval(&a))
         }
-        "export" => Args::parse(rest, &["weights", "format", "out"]).and_then(|a| export::run(&a)),
+        "export" => Args::parse(rest, &["weights", "format", "out", "data"]).and_then(|a| export::run(&a)),
         "bench" => Args::parse(
             rest,
             &["runs", "steps", "batch", "json", "device", "threads"],
