@@ -115,6 +115,13 @@ test('a CIFAR-10 archive trains in colour; a bad one is refused and the dataset 
   await page.waitForFunction(() => /airplane|automobile|bird|cat|deer|dog|frog|horse|ship|truck/.test(document.querySelector('[data-testid="draw-prediction"]').textContent));
   // Layers follows: the input in colour, 32×32.
   await page.waitForFunction(() => document.querySelector('[data-testid="layers-input"]').width === 32);
+  // A photo of the user's, 100×80: centre-cropped to 80×80 and resized to 32×32, then read.
+  const before = Number(await page.evaluate(() => document.getElementById('draw').dataset.predictions ?? 0));
+  await page.setInputFiles('[data-testid="draw-photo"]', fixture('hostile/mixed/b/1.png'));
+  await page.waitForFunction(() => document.getElementById('draw').dataset.source === 'photo');
+  assert.match(await page.textContent('[data-testid="draw-status"]'), /Your photo 1\.png, centre-cropped and resized to 32×32/);
+  await page.waitForFunction((n) => Number(document.getElementById('draw').dataset.predictions) > n, before);
+  assert.match(await page.textContent('[data-testid="draw-prediction"]'), /airplane|automobile|bird|cat|deer|dog|frog|horse|ship|truck/);
   // A file that is not CIFAR: refused in words; CIFAR-10 and its model stay.
   const params = await page.evaluate(() => document.getElementById('train').dataset.params);
   const refused = await choose(page, fixture('hostile/not-cifar.tar.gz'));
