@@ -32,7 +32,9 @@ pub fn run(args: &Args) -> Result<(), String> {
     // The dataset's own file in the PyTorch project, for train.py to train on as it is.
     let data: Option<String> = args.get("data")?;
     if data.is_some() && format != "pytorch" {
-        return Err("--data goes with --format pytorch: the project's train.py trains on it".into());
+        return Err(
+            "--data goes with --format pytorch: the project's train.py trains on it".into(),
+        );
     }
     if format == "pytorch" {
         let dataset = match data {

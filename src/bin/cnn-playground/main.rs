@@ -75,7 +75,9 @@ fn main() -> ExitCode {
         "eval" => {
             Args::parse(rest, &["weights", "predictions", "data"]).and_then(|a| train::eval(&a))
         }
-        "export" => Args::parse(rest, &["weights", "format", "out", "data"]).and_then(|a| export::run(&a)),
+        "export" => {
+            Args::parse(rest, &["weights", "format", "out", "data"]).and_then(|a| export::run(&a))
+        }
         "bench" => Args::parse(
             rest,
             &["runs", "steps", "batch", "json", "device", "threads"],
