@@ -294,6 +294,36 @@ fn a_model_trained_on_a_folder_exports_its_input_and_class_names() {
         ]);
         assert!(ok, "{format}: {stderr}");
     }
+    // With --data the project holds the dataset as the playground keeps one; ONNX takes none.
+    let (ok, _, stderr) = run(&[
+        "export",
+        "--weights",
+        &out("shapes.safetensors"),
+        "--format",
+        "pytorch",
+        "--out",
+        &out("with-data"),
+        "--data",
+        "tests/fixtures/data/shapes",
+    ]);
+    assert!(ok, "{stderr}");
+    let stored = std::fs::read(out("with-data/dataset.safetensors")).unwrap();
+    let dataset = cnn_playground::data::stored::load(&stored).unwrap();
+    assert_eq!(dataset.classes, ["circle", "cross", "line"]);
+    assert_clean_error(
+        &[
+            "export",
+            "--weights",
+            &out("shapes.safetensors"),
+            "--format",
+            "onnx",
+            "--out",
+            &out("x.onnx"),
+            "--data",
+            "tests/fixtures/data/shapes",
+        ],
+        "--data goes with --format pytorch",
+    );
     // ONNX's metadata names the dataset and its classes in the order of the outputs.
     let onnx = std::fs::read(out("shapes.onnx")).unwrap();
     let has = |text: &str| onnx.windows(text.len()).any(|w| w == text.as_bytes());
