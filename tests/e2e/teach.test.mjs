@@ -15,7 +15,7 @@ function strokes(shape, k) {
   const cy = 0.5 + ((k % 4) - 1.5) * 0.05;
   const r = 0.22 + (k % 5) * 0.025;
   if (shape === 'circle') {
-    return [Array.from({ length: 17 }, (_, i) => [cx + r * Math.cos((i / 16) * 2 * Math.PI), cy + r * Math.sin((i / 16) * 2 * Math.PI)])];
+    return [Array.from({ length: 11 }, (_, i) => [cx + r * Math.cos((i / 10) * 2 * Math.PI), cy + r * Math.sin((i / 10) * 2 * Math.PI)])];
   }
   if (shape === 'cross') return [[[cx - r, cy - r], [cx + r, cy + r]], [[cx + r, cy - r], [cx - r, cy + r]]];
   return [[[cx - r, cy + (k % 2) * 0.04], [cx + r, cy - (k % 2) * 0.04]]];
@@ -23,7 +23,7 @@ function strokes(shape, k) {
 
 async function draw(page, shape, k) {
   await page.click('[data-testid="draw-clear"]');
-  for (const stroke of strokes(shape, k)) await drawWithMouse(page, await canvasPoints(page, stroke), 3);
+  for (const stroke of strokes(shape, k)) await drawWithMouse(page, await canvasPoints(page, stroke), 2);
 }
 
 /** What the Draw panel reads once its answers have settled. */
@@ -62,6 +62,12 @@ test('three classes drawn eight times each are learnt, and new drawings are read
   await page.waitForFunction(() => !document.querySelector('[data-testid="epoch-results"]').hidden, null, { timeout: 60_000 });
   const heading = await page.$$eval('[data-testid="confusion"] tr:first-child th', (ths) => ths.map((th) => th.textContent));
   assert.deepEqual(heading.slice(1), CLASSES);
+  // The drawings are kept for the next visit, with the classes' names.
+  await page.reload();
+  await ready(page);
+  await page.waitForFunction(() => Number(document.getElementById('draw').dataset.teachDrawings) === 24);
+  assert.match(await page.textContent('[data-testid="teach-add-2"]'), /Add to “line” \(8\)/);
+  await page.waitForFunction(() => document.getElementById('data').dataset.dataset === 'Your drawings', null, { timeout: 60_000 });
   // New drawings, at places and sizes not drawn before.
   for (const k of [9, 10]) {
     for (const shape of CLASSES) {

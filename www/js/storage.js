@@ -1,5 +1,5 @@
-// The latest model and the datasets the user brought, kept in the browser's IndexedDB so a reload
-// restores them. Works in the page and in workers. Nothing leaves the browser.
+// The latest model, the datasets the user brought and the drawings made to teach it, kept in the
+// browser's IndexedDB so a reload restores them. Works in the page and in workers. Nothing leaves the browser.
 
 const DB = 'cnn-playground';
 const STORE = 'models';
@@ -9,6 +9,8 @@ const KEY = 'latest';
 const RESTORING = 'restoring';
 /** Which dataset is in use: {kind: 'builtin', key} or {kind: 'stored', name}. */
 const IN_USE = 'dataset';
+/** The Draw panel's "Teach it": {classes (the text typed), drawings: [{name, pixels}]}. */
+const DRAWINGS = 'drawings';
 
 function open() {
   return new Promise((resolve, reject) => {
@@ -93,4 +95,13 @@ export function saveDatasetInUse(choice) {
 
 export function loadDatasetInUse() {
   return run('readonly', (s) => s.get(IN_USE));
+}
+
+/** Keeps the drawings made to teach classes, with the class names typed. */
+export function saveDrawings(teaching) {
+  return run('readwrite', (s) => s.put(teaching, DRAWINGS));
+}
+
+export function loadDrawings() {
+  return run('readonly', (s) => s.get(DRAWINGS));
 }

@@ -4,6 +4,7 @@
 // follows (src/data/drawn.rs); the Train panel runs the training, so its charts show it.
 import { paintImage } from '../colormap.js';
 import { byTestId, statusLine } from '../panel.js';
+import { loadDrawings, saveDrawings } from '../storage.js';
 
 /** Steps the first training of the drawings lasts at least, however few they are. */
 export const TEACH_STEPS = 200;
@@ -55,12 +56,19 @@ export function setupTeach(panel, app, core, { drawing, clear, setTeaching, shap
       b.append(canvas);
       b.addEventListener('click', () => {
         drawings.splice(i, 1);
-        render();
+        changed();
       });
       return b;
     }));
     panel.dataset.teachDrawings = String(drawings.length);
     buttons.forEach((b) => { b.disabled = busy; });
+  }
+
+  /** The drawings and the names typed change: shown, and kept for the next visit. */
+  function changed() {
+    render();
+    // Storage refused (a private window): the drawings last as long as the page.
+    saveDrawings({ classes: namesInput.value, drawings }).catch(() => {});
   }
 
   function add(name) {
@@ -70,7 +78,7 @@ export function setupTeach(panel, app, core, { drawing, clear, setTeaching, shap
     drawings.push({ name, pixels });
     clear();
     say(`Added to “${name}”. Draw the next one.`);
-    render();
+    changed();
   }
 
   /** Why the drawings cannot be taught yet, in words; '' when they can. */
@@ -107,14 +115,21 @@ export function setupTeach(panel, app, core, { drawing, clear, setTeaching, shap
     }
   }
 
-  namesInput.addEventListener('input', render);
+  namesInput.addEventListener('input', changed);
   buttons[0].addEventListener('click', () => teach(false));
   buttons[1].addEventListener('click', () => teach(true));
   $('teach-clear').addEventListener('click', () => {
     drawings = [];
     say('');
-    render();
+    changed();
   });
   section.addEventListener('toggle', () => setTeaching(section.open));
   render();
+  // The drawings of an earlier visit, unless some were made meanwhile.
+  loadDrawings().then((kept) => {
+    if (!kept || drawings.length) return;
+    namesInput.value = kept.classes;
+    drawings = kept.drawings;
+    render();
+  }).catch(() => {});
 }
