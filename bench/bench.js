@@ -3,7 +3,8 @@
 // 4.22 on its wasm backend train the tutorial's CNN on the same MNIST images, predict single
 // images, and run the tutorial's mean filter, in alternating runs. Ours trains in a worker as on
 // the playground (train-worker.js), on one thread and on two, and where the relaxed build runs,
-// the strict SIMD build (www/pkg) trains beside it on one thread. Then, where
+// the strict SIMD build (www/pkg) trains beside it on one thread. Then the same network fitted to
+// 3×32×32 colour images (CIFAR's size; generated pixels) trains in both, on the CPU. Then, where
 // the browser has WebGPU, the same on the GPU: our GPU build (www/pkg-gpu) in a worker beside
 // TensorFlow.js's webgpu backend, on the same adapter.
 // A benchmark: it measures and reports, it asserts nothing. `window.bench` resolves to the figures.
@@ -106,18 +107,18 @@ async function loadMnist(count) {
 // (on the GPU: in the worker, which holds the model there).
 
 /**
- * Our training worker, set up on `mnist` with the page's build, or the one `wasm` names ('gpu',
- * 'simd'); `train(device, steps)` resolves to {ms, loss}, `predict(images, count)` (GPU) to each
+ * Our training worker, set up on `mnist` (or images of the dataset `about` says: the core's
+ * About) with the page's build, or the one `wasm` names ('gpu', 'simd'); `train(device, steps)` resolves to {ms, loss}, `predict(images, count)` (GPU) to each
  * prediction's milliseconds.
  */
-async function ourTrainer(mnist, { wasm = null } = {}) {
+async function ourTrainer(mnist, { wasm = null, about = null } = {}) {
   const worker = new Worker(`/bench/train-worker.js${wasm ? `?wasm=${wasm}` : ''}`, { type: 'module' });
   const call = (message) => new Promise((resolve, reject) => {
     worker.onmessage = ({ data }) => (data.ok ? resolve(data.result) : reject(new Error(`train-worker: ${data.message}`)));
     worker.onerror = (e) => reject(new Error(`train-worker: ${e.message}`));
     worker.postMessage(message);
   });
-  const info = await call({ setup: { images: mnist.images, labels: mnist.labels } });
+  const info = await call({ setup: { images: mnist.images, labels: mnist.labels, about } });
   return {
     ...info,
     train: (device, steps) => call({ train: { device, steps } }),
@@ -256,17 +257,26 @@ async function startTfjs() {
   };
 }
 
-/** The tutorial's CNN in TF.js ops, with PyTorch's default initialisation (as ours). */
-function tfjsModel(pool) {
+/** MNIST's shape: what the tutorial's network takes. */
+const DIGITS = { channels: 1, height: SIDE, width: SIDE };
+
+/**
+ * The tutorial's CNN in TF.js ops, with PyTorch's default initialisation (as ours), fitted to
+ * images of `shape` (its input channels and first linear layer's size; NHWC, as TF.js takes it).
+ */
+function tfjsModel(pool, shape = DIGITS) {
+  const { channels: c, height: h, width: w } = shape;
+  const image = c * h * w;
+  const flat = (h / 4) * (w / 4) * 32;
   let seed = 0;
   const uniform = (shape, fanIn) => {
     const bound = 1 / Math.sqrt(fanIn); // kaiming_uniform(a=√5) and the bias rule: both 1/√fan_in
     return tf.variable(tf.randomUniform(shape, -bound, bound, 'float32', seed++));
   };
   const p = {
-    conv1W: uniform([3, 3, 1, 16], 9), conv1B: uniform([16], 9),
+    conv1W: uniform([3, 3, c, 16], 9 * c), conv1B: uniform([16], 9 * c),
     conv2W: uniform([3, 3, 16, 32], 144), conv2B: uniform([32], 144),
-    fc1W: uniform([7 * 7 * 32, 128], 7 * 7 * 32), fc1B: uniform([128], 7 * 7 * 32),
+    fc1W: uniform([flat, 128], flat), fc1B: uniform([128], flat),
     fc2W: uniform([128, CLASSES], 128), fc2B: uniform([CLASSES], 128),
   };
   // Fused ops, as tf.layers uses them (TF.js unfuses them itself while taking gradients).
@@ -275,19 +285,19 @@ function tfjsModel(pool) {
     h = tf.maxPool(h, 2, 2, 'valid');
     h = tf.fused.conv2d({ x: h, filter: p.conv2W, strides: 1, pad: 1, bias: p.conv2B, activation: 'relu' });
     h = tf.maxPool(h, 2, 2, 'valid');
-    h = tf.reshape(h, [-1, 7 * 7 * 32]);
+    h = tf.reshape(h, [-1, flat]);
     h = tf.fused.matMul({ a: h, b: p.fc1W, bias: p.fc1B, activation: 'relu' });
     return tf.fused.matMul({ a: h, b: p.fc2W, bias: p.fc2B });
   };
   const optimizer = tf.train.adam(1e-3, 0.9, 0.999, 1e-8); // PyTorch's defaults, as ours
   const variables = Object.values(p);
-  const batches = pool.images.length / (BATCH * IMAGE);
+  const batches = pool.images.length / (BATCH * image);
   let next = 0;
   /** One training step on the pool's next batch; returns its loss, a tensor. */
   const step = () => {
     const b = next++ % batches;
     return tf.tidy(() => {
-      const x = tf.tensor4d(pool.images.subarray(b * BATCH * IMAGE, (b + 1) * BATCH * IMAGE), [BATCH, SIDE, SIDE, 1]);
+      const x = tf.tensor4d(pool.images.subarray(b * BATCH * image, (b + 1) * BATCH * image), [BATCH, h, w, c]);
       const y = tf.tensor2d(pool.oneHot.subarray(b * BATCH * CLASSES, (b + 1) * BATCH * CLASSES), [BATCH, CLASSES]);
       return optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, forward(x)), true, variables);
     });
@@ -303,7 +313,7 @@ function tfjsModel(pool) {
     tensor.dispose();
     return values;
   };
-  const probabilities = (pixels) => tf.tidy(() => tf.softmax(forward(tf.tensor4d(pixels, [1, SIDE, SIDE, 1]))));
+  const probabilities = (pixels) => tf.tidy(() => tf.softmax(forward(tf.tensor4d(pixels, [1, h, w, c]))));
   return {
     /** `steps` training steps over the pool's batches in order, each loss read; the last one. */
     train(steps) {
@@ -516,6 +526,10 @@ async function main() {
   kernel.dispose();
   photo.dispose();
 
+  trainer.stop(); // its workers would compete with the colour runs
+  strict?.stop();
+  const colour = await colourBench({ runs, steps, warmup, poolImages });
+
   const figures = (key, inferMs, filterMs) => ({
     ...train[key],
     infer_batch1_ms: median(inferMs.flat()),
@@ -523,8 +537,6 @@ async function main() {
     mean_filter_1133x1700_ms: median(filterMs),
     mean_filter_runs_ms: filterMs,
   });
-  trainer.stop(); // its workers would compete with the GPU part's
-  strict?.stop();
   const gpu = await gpuBench(mnist, pool, forwardFlop);
   return {
     page: {
@@ -547,8 +559,51 @@ async function main() {
       meanFilterBytesDifferingFromOurs: differing,
       ...figures('tfjs', infer[1], filter[1]),
     },
+    colour,
     gpu,
   };
+}
+
+/**
+ * Training on 3×32×32 colour images (CIFAR's size, generated pixels and labels: the time does not
+ * depend on them): the tutorial's network fitted to them, ours on one worker and on two beside
+ * TF.js's wasm backend, taking turns.
+ */
+async function colourBench({ runs, steps, warmup, poolImages }) {
+  const shape = { channels: 3, height: 32, width: 32 };
+  const image = shape.channels * shape.height * shape.width;
+  const bytes = new Uint8Array(randomArray(poolImages * image, 5).map((v) => Math.floor((v + 0.5) * 256)));
+  const labels = Uint8Array.from({ length: poolImages }, (_, i) => i % CLASSES);
+  const about = { name: 'generated 3×32×32', shape, classes: Array.from({ length: CLASSES }, (_, i) => String(i)) };
+  const pool = { images: Float32Array.from(bytes, (v) => v / 255), oneHot: new Float32Array(poolImages * CLASSES) };
+  labels.forEach((label, i) => { pool.oneHot[i * CLASSES + label] = 1; });
+  const trainer = await ourTrainer({ images: bytes, labels }, { about });
+  const theirs = tfjsModel(pool, shape);
+  log(`3×32×32 colour: ${poolImages} generated images; the network: ${(trainer.forwardFlop / 1e6).toFixed(3)} MFLOP/image forward`);
+  try {
+    const { figures } = await trainingRuns([
+      { key: 'ours', run: (n) => trainer.train(1, n) },
+      ...(trainer.twoThreads ? [{ key: 'ours×2', run: (n) => trainer.train(2, n) }] : []),
+      {
+        key: 'tfjs',
+        run: async (n) => {
+          let loss;
+          const ms = timeMs(() => { loss = theirs.train(n); });
+          return { ms, loss };
+        },
+      },
+    ], { runs, steps, warmup, forwardFlop: trainer.forwardFlop });
+    return {
+      shape: [shape.channels, shape.height, shape.width],
+      forwardFlopPerImage: trainer.forwardFlop,
+      ours: figures.ours,
+      ours_2_threads: trainer.twoThreads ? figures['ours×2'] : { not_run: trainer.reason },
+      tfjs: figures.tfjs,
+    };
+  } finally {
+    trainer.stop();
+    theirs.dispose();
+  }
 }
 
 window.bench = main();

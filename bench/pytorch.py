@@ -1,7 +1,8 @@
 """The native PyTorch peer of scripts/bench.sh: the tutorial's CNN trained with PyTorch's own loop
 (batch 64, Adam 1e-3, random pixels, as `cnn-playground bench` does), single-image inference, and
 the mean filter of a 1133×1700×3 photo (`conv2d(groups=3)` on floats, then back to bytes), on 1
-thread and on 2. Prints one JSON object to stdout; progress goes to stderr.
+thread and on 2; and the same network fitted to 3×32×32 colour images (CIFAR's), trained the same
+way. Prints one JSON object to stdout; progress goes to stderr.
 
     python3 bench/pytorch.py [--runs 5] [--steps 20] [--warmup 3] [--infer 200] [--threads 1,2]
 
@@ -17,6 +18,7 @@ import time
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "scripts"))
 from tutorial_cnn import CNN  # noqa: E402  (the network the fixtures are written with)
@@ -28,12 +30,20 @@ def timed(fn):
     return time.perf_counter() - start
 
 
-def measure(threads, args):
-    torch.set_num_threads(threads)
-    torch.manual_seed(0)
-    net = CNN()
+def colour_cnn():
+    """The tutorial's network fitted to 3×32×32 (as the playground fits it to CIFAR-10)."""
+    return nn.Sequential(
+        nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(32 * 8 * 8, 128), nn.ReLU(), nn.Linear(128, 10),
+    )
+
+
+def training(net, shape, args):
+    """Images/s of `runs` runs of `steps` Adam steps at batch 64 (after a warm-up), and the
+    first step's loss, and a function for one more step."""
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
-    x = torch.rand(64, 1, 28, 28)
+    x = torch.rand(64, *shape)
     y = torch.randint(0, 10, (64,))
 
     def step():
@@ -46,10 +56,19 @@ def measure(threads, args):
     first_loss = step().item()
     for _ in range(args.warmup):
         step()
-    train = [
+    rates = [
         args.steps * 64 / timed(lambda: [step() for _ in range(args.steps)])
         for _ in range(args.runs)
     ]
+    return rates, first_loss, step
+
+
+def measure(threads, args):
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    net = CNN()
+    train, first_loss, step = training(net, (1, 28, 28), args)
+    colour, _, _ = training(colour_cnn(), (3, 32, 32), args)
 
     net.eval()
     one = torch.rand(1, 1, 28, 28)
@@ -71,10 +90,12 @@ def measure(threads, args):
         mean_filter()
         filter_ms = [timed(mean_filter) * 1e3 for _ in range(args.runs)]
 
-    print(f"[pytorch] {threads} thread(s): {statistics.median(train):.0f} images/s", file=sys.stderr)
+    print(f"[pytorch] {threads} thread(s): {statistics.median(train):.0f} images/s, "
+          f"3×32×32 {statistics.median(colour):.0f}", file=sys.stderr)
     return {
         "threads": threads,
         "train_images_per_s": statistics.median(train),
+        "colour_train_images_per_s": statistics.median(colour),
         "infer_batch1_ms": statistics.median(infer),
         "mean_filter_1133x1700_ms": statistics.median(filter_ms),
         "loss": {"first_step": first_loss, "after_last_run": step().item()},

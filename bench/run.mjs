@@ -1,7 +1,8 @@
 // The driver of scripts/bench.sh: runs the native benchmark (the CPU, then the GPU through wgpu),
 // then serves the repository's bench/, www/ and node_modules/ with our own server and opens
 // bench/index.html in Debian's headless Chromium, where our wasm core and TensorFlow.js's wasm
-// backend take turns, then our GPU build and TensorFlow.js's webgpu backend. Prints two tables to
+// backend take turns (the tutorial's network on MNIST, then fitted to 3×32×32 colour images),
+// then our GPU build and TensorFlow.js's webgpu backend. Prints four tables to
 // stdout (progress goes to stderr) and writes every figure to bench/results.json.
 // A benchmark, not a test: it asserts nothing about speed.
 //
@@ -264,6 +265,28 @@ function pytorchTable({ ours, ours_2_threads: ours2, native, pytorch }) {
   ].join('\n');
 }
 
+/** The colour table: the tutorial's network fitted to 3×32×32, in the tab, in TF.js and in PyTorch. */
+function colourTable({ colour, pytorch }) {
+  if (!colour) return '3×32×32: not run.';
+  const [one, two] = [1, 2].map((n) => pytorch.by_threads?.find((t) => t.threads === n)?.colour_train_images_per_s);
+  const ours2 = colour.ours_2_threads.train_images_per_s;
+  const best = Math.max(colour.ours.train_images_per_s, ours2 ?? 0);
+  const header = [
+    ['', 'ours, tab', 'ours, tab', 'TF.js 4.22', 'PyTorch', 'PyTorch', 'tab (best)', 'tab (best)'],
+    ['', '1 thread', '2 workers', 'wasm', '1 thread', '2 threads', '÷ TF.js', '÷ PyTorch 2'],
+  ];
+  const rows = [[
+    'training images/s', fixed(0)(colour.ours.train_images_per_s), fixed(0)(ours2), fixed(0)(colour.tfjs.train_images_per_s),
+    fixed(0)(one), fixed(0)(two), ratio(best, colour.tfjs.train_images_per_s), ratio(best, two),
+  ]];
+  const { line, rule } = columns([...header, ...rows]);
+  return [
+    `Colour: the tutorial's network fitted to 3×32×32 (CIFAR's size; ${(colour.forwardFlopPerImage / 1e6).toFixed(2)} MFLOP/image forward), ` +
+      `batch 64, Adam 1e-3, generated pixels; medians, taking turns in the page${pytorch.not_run ? `; PyTorch not run (${pytorch.not_run})` : ''}.`,
+    rule, ...header.map(line), rule, ...rows.map(line), rule,
+  ].join('\n');
+}
+
 /** The second table: the GPU, in the page (ours and TF.js's webgpu backend) and natively. */
 function gpuTable({ gpu, native_gpu: native }) {
   if (gpu.not_run && native.not_run) return `GPU: not run (in Chromium: ${gpu.not_run}; natively: ${native.not_run}).`;
@@ -328,6 +351,7 @@ async function main() {
   };
   console.log(table(results));
   console.log(`\n${pytorchTable(results)}`);
+  console.log(`\n${colourTable(results)}`);
   console.log(`\n${gpuTable(results)}`);
   progress(`\nall figures: ${path.relative(process.cwd(), options.out) || options.out}`);
 }

@@ -2,17 +2,19 @@
 // thread or on two (a replica worker computing half of each batch: www/js/threads.js) — or,
 // started as `train-worker.js?wasm=gpu`, on the GPU through WebGPU with the GPU build, driven as
 // the playground's worker drives it (submit a chunk, read its losses back, report). The page
-// sends {setup: {images, labels}} once, then {train: {device, steps}} per timed run (device 1,
+// sends {setup: {images, labels, about}} once, then {train: {device, steps}} per timed run (device 1,
 // 2 or 'gpu') and, on the GPU, {predict: {images, count}} for batch-1 inference timed here.
 import { build, loadCore } from '/www/js/core.js';
 import { singleThreadReason, startReplica } from '/www/js/threads.js';
 
 const sessions = {}; // by device: 1 and 2 (threads), or 'gpu'
 
-async function setup({ images, labels }) {
+async function setup({ images, labels, about = null }) {
   const core = await loadCore();
   const make = () => {
-    const session = new core.Session(null, null, 0); // the tutorial's CNN and recipe: batch 64, Adam 1e-3
+    // The tutorial's CNN and recipe (batch 64, Adam 1e-3), fitted to the dataset `about` says
+    // (the core's About; null: MNIST).
+    const session = new core.Session(null, null, 0, about);
     session.add_examples('train', images, labels);
     session.set_complete('train');
     return session;
