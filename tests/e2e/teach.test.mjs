@@ -23,6 +23,7 @@ function strokes(shape, k) {
 
 async function draw(page, shape, k) {
   await page.click('[data-testid="draw-clear"]');
+  await page.locator('[data-testid="draw-canvas"]').scrollIntoViewIfNeeded();
   for (const stroke of strokes(shape, k)) await drawWithMouse(page, await canvasPoints(page, stroke), 2);
 }
 

@@ -27,7 +27,7 @@ export function setupTeach(panel, app, core, { drawing, clear, setTeaching, shap
   let drawings = [];
   let busy = false;
 
-  panel.querySelector('.teach .hint').textContent = `Name 2 to ${limits.max_classes} classes, then draw at least ${limits.min_per_class} examples of each on the canvas above, adding each to its class. One drawing of each class in seven is held out to test on; every other one is learnt at every shift of up to ${limits.shift} pixels. Train a new network from scratch, or fine-tune the current one: its layers are kept and only a new last layer starts afresh.`;
+  panel.querySelector('.teach .hint').textContent = `Name 2 to ${limits.max_classes} classes, then draw at least ${limits.min_per_class} examples of each on the canvas below, adding each to its class. One drawing of each class in seven is held out to test on; every other one is learnt at every shift of up to ${limits.shift} pixels. Train a new network from scratch, or fine-tune the current one: its layers are kept and only a new last layer starts afresh.`;
 
   /** The class names typed, trimmed, empty ones left out. */
   const classes = () => namesInput.value.split(',').map((c) => c.trim()).filter(Boolean);
