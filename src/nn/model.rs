@@ -321,35 +321,27 @@ impl Model {
         let head = (self.nodes.iter().zip(&self.plan.layers))
             .rfind(|(n, _)| !n.layer.params().is_empty())
             .map(|(_, l)| l.name.clone());
-        let theirs = other.named_tensors();
-        let of = |layer: &str| {
+        /// A layer's tensors in a model: their names and shapes.
+        fn shapes(model: &Model, layer: &str) -> Vec<(String, Vec<usize>)> {
             let prefix = format!("{layer}.");
-            theirs
-                .iter()
-                .filter(move |(name, _)| name.starts_with(&prefix))
-                .collect::<Vec<_>>()
-        };
-        let mut taken = Vec::new();
+            (model.named_tensors().into_iter())
+                .filter(|(name, _)| name.starts_with(&prefix))
+                .map(|(name, t)| (name, t.shape().to_vec()))
+                .collect()
+        }
         let names: Vec<String> = self.plan.layers.iter().map(|l| l.name.clone()).collect();
+        let mut taken = Vec::new();
         for layer in names.into_iter().filter(|l| Some(l) != head.as_ref()) {
-            let tensors = of(&layer);
-            let fits = !tensors.is_empty()
-                && tensors.len()
-                    == self
-                        .named_tensors()
-                        .iter()
-                        .filter(|(n, _)| n.starts_with(&format!("{layer}.")))
-                        .count()
-                && tensors.iter().all(|(name, value)| {
-                    self.tensor_mut(name)
-                        .is_some_and(|mine| mine.shape() == value.shape())
-                });
-            if fits {
-                for (name, value) in tensors {
-                    self.tensor_mut(name).expect("checked above").assign(value);
-                }
-                taken.push(layer);
+            let mine = shapes(self, &layer);
+            if mine.is_empty() || mine != shapes(other, &layer) {
+                continue;
             }
+            for (name, value) in other.named_tensors() {
+                if mine.iter().any(|(n, _)| *n == name) {
+                    self.tensor_mut(&name).expect("the same name").assign(value);
+                }
+            }
+            taken.push(layer);
         }
         taken
     }
