@@ -6,7 +6,12 @@ use crate::rng::Rng;
 
 /// Shifts an image (C×H×W) by up to `max_shift` pixels in each direction, chosen by `rng`, every
 /// channel alike.
-pub fn random_shift(image: &mut [f32], shape: ImageShape, max_shift: usize, rng: &mut Rng) {
+pub fn random_shift<T: Copy + Default>(
+    image: &mut [T],
+    shape: ImageShape,
+    max_shift: usize,
+    rng: &mut Rng,
+) {
     let span = 2 * max_shift + 1;
     let dy = rng.below(span) as isize - max_shift as isize;
     let dx = rng.below(span) as isize - max_shift as isize;

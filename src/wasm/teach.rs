@@ -7,7 +7,7 @@ use super::dataset::DatasetReader;
 use super::run::now_seconds;
 use super::session::{fitted_model, Session};
 use super::{invalid, js_err, to_js};
-use crate::data::augment::shift_by;
+use crate::data::augment::random_shift;
 use crate::data::drawn::SHIFT;
 use crate::data::Examples;
 use crate::nn::Mode;
@@ -122,15 +122,19 @@ impl Session {
         let mut mix = Examples::empty(shape, classes);
         let all: Vec<usize> = (0..BATCH).collect();
         let (mut steps, mut learnt) = (0, false);
+        // A failure ends the tuning, but the run's settings come back all the same.
         let mut failure = None;
         while steps < MAX_STEPS && !(learnt && steps >= MIN_STEPS) {
             self.mixed_batch(&mut mix, &mut rng);
-            if let Err(e) = self.trainer.step(&mix, &all[..mix.len()]) {
-                failure = Some(e);
-                break;
+            let stepped = self.trainer.step(&mix, &all[..mix.len()]);
+            steps += stepped.is_ok() as usize;
+            match stepped.and_then(|_| self.reads_corrections()) {
+                Ok(read) => learnt = read,
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
             }
-            steps += 1;
-            learnt = self.reads_corrections().map_err(js_err)?;
         }
         self.history.corrected(steps as u64, (steps * BATCH) as u64);
         self.history.add_seconds(now_seconds() - started);
@@ -164,14 +168,11 @@ impl Session {
             true => 0,
             false => BATCH / 2,
         };
-        let span = 2 * SHIFT as usize + 1;
         for _ in from_train..BATCH {
             let i = rng.below(self.corrections.len());
             let at = mix.images.len();
             mix.images.extend_from_slice(self.corrections.image(i));
-            let dy = rng.below(span) as isize - SHIFT;
-            let dx = rng.below(span) as isize - SHIFT;
-            shift_by(&mut mix.images[at..], shape, dy, dx);
+            random_shift(&mut mix.images[at..], shape, SHIFT as usize, rng);
             mix.labels.push(self.corrections.labels[i]);
         }
         for _ in 0..from_train {
