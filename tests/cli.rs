@@ -177,6 +177,20 @@ fn eval_reads_a_pytorch_state_dict_and_filter_writes_a_png() {
     assert_eq!((reader.info().width, reader.info().height), (2, 2));
 }
 
+/// The PyTorch project in `dir`: its model.py and train.py are Python that parses.
+fn assert_project_parses(dir: &str) {
+    let compiled = Command::new("python3")
+        .args(["-m", "py_compile"])
+        .args(["model.py", "train.py"].map(|f| format!("{dir}/{f}")))
+        .output()
+        .expect("python3 runs (scripts/setup.sh installs it)");
+    assert!(
+        compiled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&compiled.stderr)
+    );
+}
+
 #[test]
 fn export_writes_each_format_and_python_that_parses() {
     let dir = std::env::temp_dir().join(format!("cnn-playground-export-{}", std::process::id()));
@@ -210,19 +224,7 @@ fn export_writes_each_format_and_python_that_parses() {
     assert!(onnx.windows(14).any(|w| w == b"cnn-playground"));
     // The PyTorch project: Python that parses, the playground's layer names, the recipe.
     for project in ["improved", "sequential"] {
-        let files: Vec<String> = ["model.py", "train.py"]
-            .iter()
-            .map(|f| out(&format!("{project}/{f}")))
-            .collect();
-        let compiled = Command::new("python3")
-            .args(["-m", "py_compile", &files[0], &files[1]])
-            .output()
-            .expect("python3 runs (scripts/setup.sh installs it)");
-        assert!(
-            compiled.status.success(),
-            "{}",
-            String::from_utf8_lossy(&compiled.stderr)
-        );
+        assert_project_parses(&out(project));
     }
     let model = std::fs::read_to_string(out("improved/model.py")).unwrap();
     assert!(model.contains("self.bn1 = nn.BatchNorm2d(16)"), "{model}");
@@ -339,20 +341,7 @@ fn a_model_trained_on_a_folder_exports_its_input_and_class_names() {
     assert!(model.contains("self.fc2 = nn.Linear(128, 3)"), "{model}");
     let train = std::fs::read_to_string(out("project/train.py")).unwrap();
     assert!(train.contains("datasets.ImageFolder"), "{train}");
-    let compiled = Command::new("python3")
-        .args([
-            "-m",
-            "py_compile",
-            &out("project/model.py"),
-            &out("project/train.py"),
-        ])
-        .output()
-        .expect("python3 runs");
-    assert!(
-        compiled.status.success(),
-        "{}",
-        String::from_utf8_lossy(&compiled.stderr)
-    );
+    assert_project_parses(&out("project"));
     // Its weights alone, as train.py writes them (no architecture named), are read as the
     // tutorial's network fitted to the data.
     let bytes = std::fs::read(out("shapes.safetensors")).unwrap();
