@@ -31,6 +31,8 @@ let dataGeneration = 0; // bumped when the dataset changes: a download of the ol
 
 const post = (type, body = {}, transfer = []) => postMessage({ type, ...body }, transfer);
 const run = new Run((state) => post('state', { state }));
+/** No step is being taken: the run is idle, paused or done. */
+const atRest = () => ['idle', 'paused', 'done'].includes(run.state);
 
 /**
  * A trap (wasm's `unreachable`, or memory that cannot grow) leaves the wasm instance unusable:
@@ -526,7 +528,7 @@ const handlers = {
    * it fits the new data, else a new one of its architecture is fitted to it.
    */
   async useData({ key, name, files, size }) {
-    if (!['idle', 'paused', 'done'].includes(run.state)) throw new Error('stop training first: the dataset changes what the model learns');
+    if (!atRest()) throw new Error('stop training first: the dataset changes what the model learns');
     let reader = null;
     let next;
     if (key) {
@@ -562,7 +564,7 @@ const handlers = {
    * model's layers (all that fit but the last). Returns the layers taken.
    */
   async teach({ name, classes, images, labels, fineTune }) {
-    if (!['idle', 'paused', 'done'].includes(run.state)) throw new Error('stop training first: teaching makes a new model');
+    if (!atRest()) throw new Error('stop training first: teaching makes a new model');
     const reader = core.DatasetReader.drawn(name, classes, images, labels);
     run.end();
     run.moveTo('idle');
@@ -576,7 +578,7 @@ const handlers = {
    * on the corrections so far until it reads each right (src/wasm/teach.rs). A paused run ends.
    */
   async correct({ pixels, label }) {
-    if (!['idle', 'paused', 'done'].includes(run.state)) throw new Error('pause or stop training first');
+    if (!atRest()) throw new Error('pause or stop training first');
     await syncFromGpu();
     const result = session.correct(pixels, label);
     run.end();
@@ -595,7 +597,7 @@ const handlers = {
     await deleteDataset(name);
   },
   async start({ settings, fresh }) {
-    if (!['idle', 'paused', 'done'].includes(run.state)) return;
+    if (!atRest()) return;
     restored = null; // from here on it is a model trained here
     if (fresh) {
       await newModel(settings);
@@ -608,7 +610,7 @@ const handlers = {
       syncThreads();
     }
     // Unless a reset, an upload or a measurement came meanwhile.
-    if (['idle', 'paused', 'done'].includes(run.state)) run.train(trainLoop);
+    if (atRest()) run.train(trainLoop);
   },
   resume() {
     if (run.state === 'paused') run.train(trainLoop);
