@@ -115,7 +115,9 @@ export function setupTeach(panel, app, core, { drawing, clear, setTeaching, shap
     }
   }
 
-  namesInput.addEventListener('input', changed);
+  // The buttons follow each keystroke; the names are kept once the field is left.
+  namesInput.addEventListener('input', render);
+  namesInput.addEventListener('change', changed);
   buttons[0].addEventListener('click', () => teach(false));
   buttons[1].addEventListener('click', () => teach(true));
   $('teach-clear').addEventListener('click', () => {
