@@ -149,22 +149,22 @@ function startData(reader) {
 
 /**
  * The session holds a new dataset (`next`, the choice to remember; null: the one it read, kept in
- * the browser now under its name); `replaced`: whether the model was replaced with it. Every
- * panel hears of both.
+ * the browser now under its name), whole or (`whole` false) a built-in one to load now;
+ * `replaced`: whether the model was replaced with it. Every panel hears of both.
  */
-async function adoptData(next, replaced) {
+async function adoptData(next, replaced, whole) {
+  choice = next ?? { kind: 'stored', name: session.dataset().name };
+  // Before anything waits: what was loading for the dataset before stops adding to this one.
+  if (whole) dataReady();
+  else startData(null);
   if (!next) {
-    const about = session.dataset();
-    next = { kind: 'stored', name: about.name };
     try {
-      await saveDataset(about, session.dataset_file());
+      await saveDataset(session.dataset(), session.dataset_file());
     } catch (err) {
       post('storage', { ok: false, reason: `the dataset could not be kept in this browser (${err.message ?? err}); it is used until the page is closed` });
     }
   }
-  choice = next;
   await saveDatasetInUse(choice).catch(() => {});
-  if (session.examples('train') > 0) dataReady();
   if (replaced) restored = null;
   generation++;
   announce(replaced ? 'reset' : 'data');
@@ -553,8 +553,7 @@ const handlers = {
     } else {
       replaced = session.expect_dataset(builtin(key).about, seed());
     }
-    await adoptData(next, replaced);
-    if (!reader) startData(null);
+    await adoptData(next, replaced, Boolean(reader));
     return { about: session.dataset(), replaced };
   },
   /**
@@ -570,7 +569,7 @@ const handlers = {
     run.moveTo('idle');
     await syncFromGpu();
     const taken = session.teach(reader, fineTune, seed());
-    await adoptData(null, true);
+    await adoptData(null, true, true);
     return { about: session.dataset(), taken };
   },
   /**
