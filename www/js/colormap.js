@@ -87,6 +87,17 @@ export function paintImage(canvas, data, shape, { lo = 0, hi = 255 } = {}) {
   canvas.getContext('2d').putImageData(img, 0, 0);
 }
 
+/** A dataset's image as it is (paintImage), in a figure under `caption`; `title` on the caption. */
+export function imageFigure(pixels, shape, caption, title = '') {
+  const figure = document.createElement('figure');
+  const canvas = document.createElement('canvas');
+  paintImage(canvas, pixels, shape);
+  const text = Object.assign(document.createElement('figcaption'), { textContent: caption });
+  if (title) text.title = title;
+  figure.append(canvas, text);
+  return figure;
+}
+
 export const formatValue = (v) => (Math.abs(v) >= 100 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(1) : v.toFixed(2)).replace('-', '−');
 
 /** A legend: the colour bar between its two end values. Returns the element to place. */

@@ -2,7 +2,7 @@
 // (a folder or zip of class folders, CIFAR's tar.gz, an IDX set), read by the worker and the core
 // and kept in this browser — what it is (its images, classes, splits and what was left out), and
 // the datasets kept here, with their sizes, to use again or delete.
-import { paintImage } from '../colormap.js';
+import { imageFigure } from '../colormap.js';
 import { byTestId, statusLine } from '../panel.js';
 
 /** Test images shown as a sample of the dataset. */
@@ -138,12 +138,7 @@ export function setupData(panel, app, core) {
         return;
       }
       if (sampled !== a) return; // another dataset came meanwhile
-      const figure = document.createElement('figure');
-      const canvas = document.createElement('canvas');
-      paintImage(canvas, image.pixels, image.shape);
-      const caption = Object.assign(document.createElement('figcaption'), { textContent: a.classes[image.label] ?? String(image.label) });
-      figure.append(canvas, caption);
-      figures.push(figure);
+      figures.push(imageFigure(image.pixels, image.shape, a.classes[image.label] ?? String(image.label)));
     }
     samples.replaceChildren(...figures);
     panel.dataset.samples = String(figures.length);

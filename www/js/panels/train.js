@@ -4,7 +4,7 @@
 // evaluation of any model the test accuracy, a confusion matrix and per-class accuracy under the
 // dataset's class names, and the misclassified images as they are (in colour for colour data).
 import { LineChart } from '../chart.js';
-import { paintImage } from '../colormap.js';
+import { imageFigure } from '../colormap.js';
 import { isUntrained, percent, showModelStory } from '../model-story.js';
 import { ArchitectureEditor } from './architecture.js';
 import { readHash, writeHash } from '../settings.js';
@@ -510,15 +510,8 @@ async function renderMisclassified(gallery, app, misclassified, names) {
   const name = (c) => names[c] ?? String(c);
   const items = await Promise.all(misclassified.slice(0, 32).map(async (m) => {
     const { pixels, shape } = await app.request('testImage', { index: m.index });
-    const fig = document.createElement('figure');
-    const canvas = document.createElement('canvas');
     // As the dataset holds it: MNIST's white ink on black, a photo in its colours.
-    paintImage(canvas, pixels, shape);
-    const cap = document.createElement('figcaption');
-    cap.textContent = `${name(m.label)}→${name(m.predicted)}`;
-    cap.title = `test image ${m.index}: ${name(m.label)}, predicted ${name(m.predicted)}`;
-    fig.append(canvas, cap);
-    return fig;
+    return imageFigure(pixels, shape, `${name(m.label)}→${name(m.predicted)}`, `test image ${m.index}: ${name(m.label)}, predicted ${name(m.predicted)}`);
   })).catch(() => []);
   gallery.replaceChildren(...items);
   if (!misclassified.length) gallery.replaceChildren(Object.assign(document.createElement('p'), { className: 'hint', textContent: 'None: every test image was read right.' }));
