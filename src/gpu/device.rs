@@ -7,7 +7,7 @@
 //! web it would only warn): natively at once, on the web when the browser reports them, by the
 //! next read.
 
-use super::kernel::{Access, Args, Kernel, Shader};
+use super::kernel::{uniform_bytes, Access, Kernel, Launch, Shader};
 use crate::error::{Error, Result};
 use serde::Serialize;
 use std::cell::RefCell;
@@ -47,7 +47,8 @@ pub struct Gpu {
     /// The largest storage buffer one binding may hold, in bytes.
     max_binding: u64,
     pipelines: RefCell<HashMap<(&'static str, &'static str), wgpu::ComputePipeline>>,
-    layouts: RefCell<HashMap<&'static [Access], wgpu::PipelineLayout>>,
+    /// By shader: its bindings are the same for each of its entry points.
+    layouts: RefCell<HashMap<&'static str, wgpu::PipelineLayout>>,
     /// Stand-ins for the bindings a kernel does not use: distinct, so that no buffer is bound
     /// twice in one dispatch.
     spare: [wgpu::Buffer; 4],
@@ -202,10 +203,10 @@ impl Gpu {
             .write_buffer(buffer, 0, &bytes_of(data, u32::to_le_bytes));
     }
 
-    fn layout(&self, bindings: &'static [Access]) -> wgpu::PipelineLayout {
+    fn layout(&self, shader: &'static Shader) -> wgpu::PipelineLayout {
         let mut layouts = self.layouts.borrow_mut();
         layouts
-            .entry(bindings)
+            .entry(shader.name)
             .or_insert_with(|| {
                 let uniform = wgpu::BindGroupLayoutEntry {
                     binding: 0,
@@ -217,22 +218,20 @@ impl Gpu {
                     },
                     count: None,
                 };
-                let storage =
-                    bindings
-                        .iter()
-                        .enumerate()
-                        .map(|(i, access)| wgpu::BindGroupLayoutEntry {
-                            binding: i as u32 + 1,
-                            visibility: wgpu::ShaderStages::COMPUTE,
-                            ty: wgpu::BindingType::Buffer {
-                                ty: wgpu::BufferBindingType::Storage {
-                                    read_only: *access == Access::Read,
-                                },
-                                has_dynamic_offset: false,
-                                min_binding_size: None,
+                let storage = shader.bindings.iter().enumerate().map(|(i, (_, access))| {
+                    wgpu::BindGroupLayoutEntry {
+                        binding: i as u32 + 1,
+                        visibility: wgpu::ShaderStages::COMPUTE,
+                        ty: wgpu::BindingType::Buffer {
+                            ty: wgpu::BufferBindingType::Storage {
+                                read_only: *access == Access::Read,
                             },
-                            count: None,
-                        });
+                            has_dynamic_offset: false,
+                            min_binding_size: None,
+                        },
+                        count: None,
+                    }
+                });
                 let entries: Vec<_> = std::iter::once(uniform).chain(storage).collect();
                 let group =
                     self.device
@@ -250,16 +249,13 @@ impl Gpu {
             .clone()
     }
 
-    fn pipeline(&self, kernel: Kernel) -> wgpu::ComputePipeline {
-        let key = (kernel.shader.name, kernel.entry);
+    fn pipeline<L: Launch>(&self, kernel: Kernel<L>) -> wgpu::ComputePipeline {
+        let shader = kernel.shader();
+        let key = (shader.name, kernel.entry);
         if let Some(p) = self.pipelines.borrow().get(&key) {
             return p.clone();
         }
-        let Shader {
-            name,
-            source,
-            bindings,
-        } = *kernel.shader;
+        let Shader { name, source, .. } = *shader;
         let module = self
             .device
             .create_shader_module(wgpu::ShaderModuleDescriptor {
@@ -272,7 +268,7 @@ impl Gpu {
             .device
             .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                 label: Some(kernel.entry),
-                layout: Some(&self.layout(bindings)),
+                layout: Some(&self.layout(shader)),
                 module: &module,
                 entry_point: Some(kernel.entry),
                 compilation_options: Default::default(),
@@ -283,31 +279,25 @@ impl Gpu {
     }
 
     /// Records a launch of `kernel` over `groups` workgroups with `args` and the storage
-    /// `buffers` its file declares, in order (`None`: a binding this entry point leaves unused).
-    pub(crate) fn dispatch(
+    /// `buffers` its file declares.
+    pub(crate) fn dispatch<L: Launch>(
         &self,
-        kernel: Kernel,
-        args: Args,
-        buffers: &[Option<&wgpu::Buffer>],
+        kernel: Kernel<L>,
+        args: &L::Args,
+        buffers: L::Buffers<'_>,
         groups: (u32, u32, u32),
     ) -> Dispatch {
-        assert_eq!(
-            buffers.len(),
-            kernel.shader.bindings.len(),
-            "{}: one buffer per binding",
-            kernel.entry
-        );
         let uniform = self
             .device
             .create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some(kernel.entry),
-                contents: &args.bytes(),
+                contents: &uniform_bytes(args),
                 usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             });
         let mut spare = self.spare.iter();
         let entries: Vec<_> = std::iter::once(&uniform)
-            .chain(buffers.iter().map(|b| match b {
-                Some(b) => *b,
+            .chain(L::bindings(&buffers).into_iter().map(|b| match b {
+                Some(b) => b,
                 None => spare.next().expect("at most four unused bindings"),
             }))
             .enumerate()
@@ -331,8 +321,9 @@ impl Gpu {
     }
 
     /// Replaces a recorded launch's arguments, from the next submission on.
-    pub(crate) fn set_args(&self, dispatch: &Dispatch, args: Args) {
-        self.queue.write_buffer(&dispatch.uniform, 0, &args.bytes());
+    pub(crate) fn set_args<A: bytemuck::Pod>(&self, dispatch: &Dispatch, args: &A) {
+        self.queue
+            .write_buffer(&dispatch.uniform, 0, &uniform_bytes(args));
     }
 
     /// Records `dispatches` into one compute pass.

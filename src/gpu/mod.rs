@@ -6,7 +6,9 @@
 //! every layer type and seeded training runs against it.
 //!
 //! - [`device`]: the adapter, device and queue; kernels compiled once; reading back;
-//! - [`layers`]: each layer's launches, forward and backward;
+//! - [`kernel`]: each WGSL file's arguments and bindings, by name;
+//! - [`ops`]: the launches layers share (GEMM, im2col, layout moves, pooling windows);
+//! - [`layers`]: each layer's launches, forward and backward, one file per layer as in `nn`;
 //! - [`model`]: a network's arenas and its recorded programs, one per batch size;
 //! - [`train`]: the training step and epoch, driven by the CPU trainer's settings and batches.
 
@@ -15,6 +17,7 @@ mod kernel;
 pub mod layers;
 pub mod model;
 mod oneshot;
+pub mod ops;
 pub mod train;
 
 pub use device::{AdapterInfo, GemmKernel, Gpu};

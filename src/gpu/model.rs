@@ -6,11 +6,11 @@
 //! [`GpuModel::upload`] and [`GpuModel::download`].
 
 use super::device::{line_groups, Gpu};
-use super::kernel::{Args, LOSS};
-use super::layers::{Io, Op, Pass, Step};
+use super::kernel::{loss, u};
+use super::layers::{GpuLayer, Io, Place, Step};
 use crate::error::{Error, Result};
 use crate::nn::plan::Plan;
-use crate::nn::{Model, ModelSpec};
+use crate::nn::{Mode, Model, ModelSpec};
 use crate::train::StepStats;
 use std::collections::HashMap;
 use std::future::Future;
@@ -38,24 +38,17 @@ pub(crate) struct Program {
     /// Per row (loss, correct), then the mean loss and the number correct.
     pub(crate) rows: wgpu::Buffer,
     own: Vec<wgpu::Buffer>,
-    forward: HashMap<PassKey, Vec<Step>>,
+    forward: HashMap<Mode, Vec<Step>>,
     loss: Vec<Step>,
     /// For explaining: dL/dlogits set to the top class's one-hot, so that the backward pass
     /// gives ∂ top logit / ∂ input.
     explain: Step,
-    /// By pass and whether dL/dinput is wanted; and which buffer that ends in.
-    backward: HashMap<(PassKey, bool), (Vec<Step>, usize)>,
+    /// By mode and whether dL/dinput is wanted; and which buffer that ends in.
+    backward: HashMap<(Mode, bool), (Vec<Step>, usize)>,
     cols: wgpu::Buffer,
     dcols: wgpu::Buffer,
     tmp: wgpu::Buffer,
     partial: wgpu::Buffer,
-}
-
-/// [`Pass`] as a map key.
-type PassKey = bool;
-
-fn key(pass: Pass) -> PassKey {
-    pass == Pass::Train
 }
 
 /// What [`GpuModel::inspect`] reads back.
@@ -73,7 +66,7 @@ pub struct GpuModel {
     gpu: Rc<Gpu>,
     spec: ModelSpec,
     plan: Plan,
-    ops: Vec<Op>,
+    layers: Vec<Box<dyn GpuLayer>>,
     pub(crate) params: wgpu::Buffer,
     pub(crate) grads: wgpu::Buffer,
     buffers: wgpu::Buffer,
@@ -122,7 +115,7 @@ impl GpuModel {
                 gpu.max_floats()
             )));
         }
-        let mut ops = Vec::with_capacity(spec.layers.len());
+        let mut layers = Vec::with_capacity(spec.layers.len());
         let mut input = spec.input.to_vec();
         for (i, (layer, planned)) in spec.layers.iter().zip(&plan.layers).enumerate() {
             let find = |slots: &[Slot], local: &str| {
@@ -131,7 +124,12 @@ impl GpuModel {
             };
             let offset =
                 |local: &str| find(&param_slots, local).or_else(|| find(&buffer_slots, local));
-            ops.push(Op::new(layer, &input, seed, i, &offset)?);
+            layers.push(layer.gpu(&Place {
+                input: &input,
+                seed,
+                index: i,
+                offset: &offset,
+            })?);
             input.clone_from(&planned.output_shape);
         }
         let gpu_model = GpuModel {
@@ -141,7 +139,7 @@ impl GpuModel {
             gpu,
             spec,
             plan,
-            ops,
+            layers,
             param_slots,
             buffer_slots,
             programs: HashMap::new(),
@@ -258,11 +256,10 @@ impl GpuModel {
             .chain(self.plan.layers.iter().map(|l| l.output_len))
             .collect();
         let largest = per_sample.iter().max().copied().unwrap_or(0) * batch;
-        let [cols, tmp, partial] = self
-            .ops
-            .iter()
-            .map(|op| op.scratch(batch))
-            .fold([0; 3], |a, b| std::array::from_fn(|i| a[i].max(b[i])));
+        let (mut cols, mut tmp, mut partial) = (0, 0, 0);
+        for s in self.layers.iter().map(|l| l.scratch(batch)) {
+            (cols, tmp, partial) = (cols.max(s.cols), tmp.max(s.tmp), partial.max(s.partial));
+        }
         let needed = largest.max(cols).max(tmp).max(partial);
         if needed > gpu.max_floats() {
             return Err(Error::Gpu(format!(
@@ -273,8 +270,8 @@ impl GpuModel {
             )));
         }
         let mut acts = vec![gpu.buffer("input", batch * self.plan.input_len)];
-        for (op, l) in self.ops.iter().zip(&self.plan.layers) {
-            let buffer = if op.is_view() {
+        for (layer, l) in self.layers.iter().zip(&self.plan.layers) {
+            let buffer = if layer.is_view() {
                 acts.last().expect("the input comes first").clone()
             } else {
                 gpu.buffer(&l.name, batch * l.output_len)
@@ -282,36 +279,40 @@ impl GpuModel {
             acts.push(buffer);
         }
         let own = self
-            .ops
+            .layers
             .iter()
             .zip(&self.plan.layers)
-            .map(|(op, l)| gpu.buffer(&l.name, op.own_len(batch, l.output_len)))
+            .map(|(layer, l)| gpu.buffer(&l.name, layer.own_len(batch, l.output_len)))
             .collect();
         let classes = self.plan.classes();
         let labels = gpu.buffer("labels", batch);
         let rows = gpu.buffer("rows", 2 * batch + 2);
         let grad = [gpu.buffer("dy", largest), gpu.buffer("dx", largest)];
-        let loss_buffers = [
-            Some(&acts[self.ops.len()]),
-            Some(&labels),
-            Some(&grad[0]),
-            Some(&rows),
-        ];
-        let loss_args = Args::new().u(batch).u(classes);
+        let loss_buffers = loss::Buffers {
+            logits: Some(&acts[self.layers.len()]),
+            labels: Some(&labels),
+            dlogits: Some(&grad[0]),
+            rows: Some(&rows),
+        };
+        let loss_args = loss::Args {
+            rows: u(batch),
+            classes: u(classes),
+            smoothing: 0.0,
+        };
         let explain = Step::Run(gpu.dispatch(
-            LOSS.entry("top_one_hot"),
-            loss_args,
-            &loss_buffers,
+            loss::entry("top_one_hot"),
+            &loss_args,
+            loss_buffers,
             line_groups(batch),
         ));
         let loss = vec![
             Step::Run(gpu.dispatch(
-                LOSS.entry("softmax_cross_entropy"),
-                loss_args,
-                &loss_buffers,
+                loss::entry("softmax_cross_entropy"),
+                &loss_args,
+                loss_buffers,
                 line_groups(batch),
             )),
-            Step::Run(gpu.dispatch(LOSS.entry("totals"), loss_args, &loss_buffers, (1, 1, 1))),
+            Step::Run(gpu.dispatch(loss::entry("totals"), &loss_args, loss_buffers, (1, 1, 1))),
         ];
         Ok(Program {
             acts,
@@ -333,6 +334,8 @@ impl GpuModel {
     fn io<'a>(&'a self, program: &'a Program, batch: usize, i: usize) -> Io<'a> {
         Io {
             batch,
+            input_len: self.input_len(i),
+            output_len: self.plan.layers[i].output_len,
             x: &program.acts[i],
             y: &program.acts[i + 1],
             params: &self.params,
@@ -360,7 +363,7 @@ impl GpuModel {
         encoder: &mut wgpu::CommandEncoder,
         x: &[f32],
         batch: usize,
-        pass: Pass,
+        mode: Mode,
     ) -> Result<()> {
         let input_len = self.plan.input_len;
         if batch.checked_mul(input_len) != Some(x.len()) {
@@ -373,28 +376,27 @@ impl GpuModel {
         self.program(batch)?;
         let program = &self.programs[&batch];
         self.gpu.write(&program.acts[0], 0, x);
-        if !program.forward.contains_key(&key(pass)) {
-            let steps = (0..self.ops.len())
+        if !program.forward.contains_key(&mode) {
+            let steps = (0..self.layers.len())
                 .flat_map(|i| {
                     let io = self.io(program, batch, i);
-                    let out = self.plan.layers[i].output_len;
-                    self.ops[i].forward(&self.gpu, &io, pass, self.input_len(i), out)
+                    self.layers[i].forward(&self.gpu, &io, mode)
                 })
                 .collect();
             self.programs
                 .get_mut(&batch)
                 .expect("built above")
                 .forward
-                .insert(key(pass), steps);
+                .insert(mode, steps);
         }
-        if pass == Pass::Train {
-            for (i, op) in self.ops.iter_mut().enumerate() {
-                if let Some(mask) = op.draw_mask(batch * self.plan.layers[i].output_len) {
+        if mode == Mode::Train {
+            for (i, layer) in self.layers.iter_mut().enumerate() {
+                if let Some(mask) = layer.next_mask(batch * self.plan.layers[i].output_len) {
                     self.gpu.write(&self.programs[&batch].own[i], 0, &mask);
                 }
             }
         }
-        record(encoder, &self.programs[&batch].forward[&key(pass)]);
+        record(encoder, &self.programs[&batch].forward[&mode]);
         Ok(())
     }
 
@@ -411,9 +413,13 @@ impl GpuModel {
         let program = &self.programs[&batch];
         let labels: Vec<u32> = labels.iter().map(|&l| l as u32).collect();
         self.gpu.write_u32(&program.labels, &labels);
-        if let Step::Run(loss) = &program.loss[0] {
-            let args = Args::new().u(batch).u(classes).f(smoothing);
-            self.gpu.set_args(loss, args);
+        if let Step::Run(launch) = &program.loss[0] {
+            let args = loss::Args {
+                rows: u(batch),
+                classes: u(classes),
+                smoothing,
+            };
+            self.gpu.set_args(launch, &args);
         }
         record(encoder, &program.loss);
         Ok(())
@@ -425,31 +431,22 @@ impl GpuModel {
         &mut self,
         encoder: &mut wgpu::CommandEncoder,
         batch: usize,
-        pass: Pass,
+        mode: Mode,
         need_input_grad: bool,
     ) -> usize {
         let program = &self.programs[&batch];
-        let k = (key(pass), need_input_grad);
+        let k = (mode, need_input_grad);
         if !program.backward.contains_key(&k) {
             let mut steps = Vec::new();
             let mut cur = 0;
-            for i in (0..self.ops.len()).rev() {
-                let op = &self.ops[i];
-                if op.is_view() {
+            for i in (0..self.layers.len()).rev() {
+                let layer = &self.layers[i];
+                if layer.is_view() {
                     continue;
                 }
                 let io = self.io(program, batch, i);
                 let dx = (i > 0 || need_input_grad).then_some(&program.grad[1 - cur]);
-                let out = self.plan.layers[i].output_len;
-                steps.extend(op.backward(
-                    &self.gpu,
-                    &io,
-                    pass,
-                    &program.grad[cur],
-                    dx,
-                    self.input_len(i),
-                    out,
-                ));
+                steps.extend(layer.backward(&self.gpu, &io, mode, &program.grad[cur], dx));
                 cur = 1 - cur;
             }
             self.programs
@@ -473,9 +470,9 @@ impl GpuModel {
         smoothing: f32,
     ) -> Result<()> {
         let batch = labels.len();
-        self.record_forward(encoder, x, batch, Pass::Train)?;
+        self.record_forward(encoder, x, batch, Mode::Train)?;
         self.record_loss(encoder, labels, smoothing, batch)?;
-        self.record_backward(encoder, batch, Pass::Train, false);
+        self.record_backward(encoder, batch, Mode::Train, false);
         Ok(())
     }
 
@@ -487,8 +484,8 @@ impl GpuModel {
         batch: usize,
     ) -> Result<impl Future<Output = Result<Vec<f32>>> + 'static> {
         let mut encoder = self.gpu.encoder();
-        self.record_forward(&mut encoder, x, batch, Pass::Eval)?;
-        let logits = &self.programs[&batch].acts[self.ops.len()];
+        self.record_forward(&mut encoder, x, batch, Mode::Eval)?;
+        let logits = &self.programs[&batch].acts[self.layers.len()];
         let read = self
             .gpu
             .read_back(encoder, &[(logits, 0..batch * self.plan.classes())]);
@@ -508,14 +505,14 @@ impl GpuModel {
             .map(|name| self.param_range(name))
             .collect::<Result<Vec<_>>>()?;
         let mut encoder = self.gpu.encoder();
-        self.record_forward(&mut encoder, x, 1, Pass::Eval)?;
+        self.record_forward(&mut encoder, x, 1, Mode::Explain)?;
         record(
             &mut encoder,
             std::slice::from_ref(&self.programs[&1].explain),
         );
-        let at = self.record_backward(&mut encoder, 1, Pass::Eval, true);
+        let at = self.record_backward(&mut encoder, 1, Mode::Explain, true);
         let program = &self.programs[&1];
-        let layers = self.ops.len();
+        let layers = self.layers.len();
         let mut parts = vec![
             (&program.acts[layers], 0..self.plan.classes()),
             (&program.grad[at], 0..self.plan.input_len),
@@ -550,9 +547,9 @@ impl GpuModel {
     ) -> Result<(StepStats, Option<Vec<f32>>)> {
         let batch = labels.len();
         let mut encoder = self.gpu.encoder();
-        self.record_forward(&mut encoder, x, batch, Pass::Train)?;
+        self.record_forward(&mut encoder, x, batch, Mode::Train)?;
         self.record_loss(&mut encoder, labels, smoothing, batch)?;
-        let at = self.record_backward(&mut encoder, batch, Pass::Train, need_input_grad);
+        let at = self.record_backward(&mut encoder, batch, Mode::Train, need_input_grad);
         // The batch's mean loss and number correct, and dL/dinput when asked: one wait.
         let program = &self.programs[&batch];
         let input_grad_len = if need_input_grad { x.len() } else { 0 };

@@ -6,7 +6,7 @@
 //! another model) gets a new one.
 
 use super::device::{line_groups, Dispatch, Gpu};
-use super::kernel::{Args, OPTIM};
+use super::kernel::{optim, u};
 use super::model::GpuModel;
 use crate::data::Examples;
 use crate::error::{Error, Result};
@@ -66,8 +66,13 @@ impl GpuTrainer {
     }
 
     /// The update's arguments for the next step, at learning rate `lr`.
-    fn update_args(&self, optimizer: &OptimizerSpec, lr: f32, batch: usize) -> Args {
-        let args = Args::new().u(self.model.num_params()).f(lr);
+    fn update_args(&self, optimizer: &OptimizerSpec, lr: f32, batch: usize) -> optim::Args {
+        let args = optim::Args {
+            len: u(self.model.num_params()),
+            lr,
+            loss_at: u(2 * batch),
+            ..Default::default()
+        };
         match *optimizer {
             OptimizerSpec::Adam {
                 betas,
@@ -76,33 +81,28 @@ impl GpuTrainer {
                 ..
             } => {
                 let (step_size, bc2_sqrt) = adam::corrections(lr, betas, self.t);
-                args.f(betas.0)
-                    .f(betas.1)
-                    .f(eps)
-                    .f(weight_decay)
-                    .f(step_size)
-                    .f(bc2_sqrt)
-                    .f(0.0)
-                    .u(0)
-                    .u(0)
-                    .u(2 * batch)
+                optim::Args {
+                    beta1: betas.0,
+                    beta2: betas.1,
+                    eps,
+                    weight_decay,
+                    step_size,
+                    bc2_sqrt,
+                    ..args
+                }
             }
             OptimizerSpec::Sgd {
                 momentum,
                 weight_decay,
                 nesterov,
                 ..
-            } => args
-                .f(0.0)
-                .f(0.0)
-                .f(0.0)
-                .f(weight_decay)
-                .f(0.0)
-                .f(0.0)
-                .f(momentum)
-                .u(nesterov as usize)
-                .u((self.t > 1) as usize)
-                .u(2 * batch),
+            } => optim::Args {
+                weight_decay,
+                momentum,
+                nesterov: nesterov as u32,
+                started: (self.t > 1) as u32,
+                ..args
+            },
         }
     }
 
@@ -136,26 +136,26 @@ impl GpuTrainer {
                 OptimizerSpec::Adam { .. } => "adam",
                 OptimizerSpec::Sgd { .. } => "sgd",
             };
-            let buffers = [
-                Some(&self.model.grads),
-                Some(&rows),
-                Some(&self.model.params),
-                Some(&self.m),
-                Some(&self.v),
-                Some(&self.halt),
-            ];
-            let guard = gpu.dispatch(OPTIM.entry("guard"), args, &buffers, (1, 1, 1));
+            let buffers = optim::Buffers {
+                grads: Some(&self.model.grads),
+                rows: Some(&rows),
+                params: Some(&self.model.params),
+                m: Some(&self.m),
+                v: Some(&self.v),
+                halt: Some(&self.halt),
+            };
+            let guard = gpu.dispatch(optim::entry("guard"), &args, buffers, (1, 1, 1));
             let update = gpu.dispatch(
-                OPTIM.entry(entry),
-                args,
-                &buffers,
+                optim::entry(entry),
+                &args,
+                buffers,
                 line_groups(self.model.num_params()),
             );
             self.updates.insert(batch, [guard, update]);
         }
         let [guard, update] = &self.updates[&batch];
-        gpu.set_args(guard, args);
-        gpu.set_args(update, args);
+        gpu.set_args(guard, &args);
+        gpu.set_args(update, &args);
         Gpu::record(&mut encoder, [guard, update]);
         // The step's mean loss and number correct, into the log.
         let slot = 2 * self.pending.len() as u64;

@@ -48,6 +48,13 @@ impl LayerConfig for AdaptiveAvgPool2dSpec {
     fn build(&self, input: &[usize], _init: &mut Init) -> Result<Box<dyn Layer>> {
         Ok(Box::new(self.pool(input)?))
     }
+
+    #[cfg(feature = "gpu")]
+    fn gpu(&self, at: &crate::gpu::layers::Place) -> Result<Box<dyn crate::gpu::layers::GpuLayer>> {
+        Ok(Box::new(crate::gpu::layers::adaptive_avg_pool2d::new(
+            self, at,
+        )))
+    }
 }
 
 pub struct AdaptiveAvgPool2d {

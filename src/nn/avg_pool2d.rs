@@ -60,6 +60,13 @@ impl LayerConfig for AvgPool2dSpec {
     fn build(&self, input: &[usize], _init: &mut Init) -> Result<Box<dyn Layer>> {
         Ok(Box::new(self.pool(input)?))
     }
+
+    #[cfg(feature = "gpu")]
+    fn gpu(&self, at: &crate::gpu::layers::Place) -> Result<Box<dyn crate::gpu::layers::GpuLayer>> {
+        Ok(Box::new(crate::gpu::layers::avg_pool2d::AvgPool2d::new(
+            self, at,
+        )?))
+    }
 }
 
 pub struct AvgPool2d(pub PoolWindow);

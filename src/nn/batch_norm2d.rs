@@ -83,6 +83,13 @@ impl LayerConfig for BatchNorm2dSpec {
             self.momentum,
         )))
     }
+
+    #[cfg(feature = "gpu")]
+    fn gpu(&self, at: &crate::gpu::layers::Place) -> Result<Box<dyn crate::gpu::layers::GpuLayer>> {
+        Ok(Box::new(
+            crate::gpu::layers::batch_norm2d::BatchNorm2d::new(self, at),
+        ))
+    }
 }
 
 pub struct BatchNorm2d {

@@ -162,6 +162,11 @@ impl LayerConfig for Conv2dSpec {
             init.rng,
         )))
     }
+
+    #[cfg(feature = "gpu")]
+    fn gpu(&self, at: &crate::gpu::layers::Place) -> Result<Box<dyn crate::gpu::layers::GpuLayer>> {
+        Ok(Box::new(crate::gpu::layers::conv2d::Conv2d::new(self, at)?))
+    }
 }
 
 pub struct Conv2d {

@@ -25,6 +25,20 @@ fn p() -> f32 {
     P.default_number()
 }
 
+/// Tells dropout's generators from other layer types' ([`crate::nn::spec::own_rng`]).
+pub const SALT: u64 = 0xD50;
+
+/// A new mask of `len` values for a training step, on every device: each 0 with probability
+/// `p`, else 1/(1−p). Empty when p = 0 (the layer is the identity).
+pub fn draw_mask(p: f32, rng: &mut Rng, len: usize, mask: &mut Vec<f32>) {
+    mask.clear();
+    if p == 0.0 {
+        return;
+    }
+    let keep = 1.0 / (1.0 - p);
+    mask.extend((0..len).map(|_| if rng.next_f32() < p { 0.0 } else { keep }));
+}
+
 impl LayerConfig for DropoutSpec {
     const ABOUT: About = About {
         label: "Dropout",
@@ -45,7 +59,14 @@ impl LayerConfig for DropoutSpec {
     }
 
     fn build(&self, _input: &[usize], init: &mut Init) -> Result<Box<dyn Layer>> {
-        Ok(Box::new(Dropout::new(self.p, init.own_rng(0xD50))))
+        Ok(Box::new(Dropout::new(self.p, init.own_rng(SALT))))
+    }
+
+    #[cfg(feature = "gpu")]
+    fn gpu(&self, at: &crate::gpu::layers::Place) -> Result<Box<dyn crate::gpu::layers::GpuLayer>> {
+        Ok(Box::new(crate::gpu::layers::dropout::Dropout::new(
+            self, at,
+        )))
     }
 }
 
@@ -70,14 +91,13 @@ impl Dropout {
 impl Layer for Dropout {
     fn forward(&mut self, _batch: usize, x: &[f32], y: &mut [f32], mode: Mode) {
         self.mask.clear();
-        if mode != Mode::Train || self.p == 0.0 {
+        if mode == Mode::Train {
+            draw_mask(self.p, &mut self.rng, x.len(), &mut self.mask);
+        }
+        if self.mask.is_empty() {
             y.copy_from_slice(x);
             return;
         }
-        let keep = 1.0 / (1.0 - self.p);
-        let (p, rng) = (self.p, &mut self.rng);
-        self.mask
-            .extend((0..x.len()).map(|_| if rng.next_f32() < p { 0.0 } else { keep }));
         for ((y, &x), &m) in y.iter_mut().zip(x).zip(&self.mask) {
             *y = x * m;
         }

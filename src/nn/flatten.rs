@@ -32,6 +32,14 @@ impl LayerConfig for FlattenSpec {
     fn build(&self, _input: &[usize], _init: &mut Init) -> Result<Box<dyn Layer>> {
         Ok(Box::new(Flatten))
     }
+
+    #[cfg(feature = "gpu")]
+    fn gpu(
+        &self,
+        _at: &crate::gpu::layers::Place,
+    ) -> Result<Box<dyn crate::gpu::layers::GpuLayer>> {
+        Ok(Box::new(crate::gpu::layers::flatten::Flatten))
+    }
 }
 
 pub struct Flatten;

@@ -46,6 +46,16 @@ impl LayerConfig for GeluSpec {
     fn build(&self, _input: &[usize], _init: &mut Init) -> Result<Box<dyn Layer>> {
         Ok(Box::new(Activation(Gelu(self.approximate))))
     }
+
+    #[cfg(feature = "gpu")]
+    fn gpu(
+        &self,
+        _at: &crate::gpu::layers::Place,
+    ) -> Result<Box<dyn crate::gpu::layers::GpuLayer>> {
+        Ok(Box::new(crate::gpu::layers::activation::Activation::gelu(
+            self,
+        )))
+    }
 }
 
 pub struct Gelu(pub Approximate);

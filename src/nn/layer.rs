@@ -28,8 +28,9 @@ pub struct Buffer {
     pub value: ArrayD<f32>,
 }
 
-/// Training or evaluation: dropout and batch norm behave differently in each.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Training or evaluation: dropout and batch norm behave differently in each. The same on every
+/// device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Mode {
     Train,
     Eval,

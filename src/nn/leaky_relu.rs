@@ -42,6 +42,16 @@ impl LayerConfig for LeakyReluSpec {
     fn build(&self, _input: &[usize], _init: &mut Init) -> Result<Box<dyn Layer>> {
         Ok(Box::new(Activation(LeakyRelu(self.negative_slope))))
     }
+
+    #[cfg(feature = "gpu")]
+    fn gpu(
+        &self,
+        _at: &crate::gpu::layers::Place,
+    ) -> Result<Box<dyn crate::gpu::layers::GpuLayer>> {
+        Ok(Box::new(
+            crate::gpu::layers::activation::Activation::leaky_relu(self),
+        ))
+    }
 }
 
 /// The negative slope.

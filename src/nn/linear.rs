@@ -84,6 +84,11 @@ impl LayerConfig for LinearSpec {
             init.rng,
         )))
     }
+
+    #[cfg(feature = "gpu")]
+    fn gpu(&self, at: &crate::gpu::layers::Place) -> Result<Box<dyn crate::gpu::layers::GpuLayer>> {
+        Ok(Box::new(crate::gpu::layers::linear::Linear::new(self, at)))
+    }
 }
 
 pub struct Linear {

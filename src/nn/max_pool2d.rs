@@ -80,6 +80,13 @@ impl LayerConfig for MaxPool2dSpec {
     fn build(&self, input: &[usize], _init: &mut Init) -> Result<Box<dyn Layer>> {
         Ok(Box::new(self.pool(input)?))
     }
+
+    #[cfg(feature = "gpu")]
+    fn gpu(&self, at: &crate::gpu::layers::Place) -> Result<Box<dyn crate::gpu::layers::GpuLayer>> {
+        Ok(Box::new(crate::gpu::layers::max_pool2d::MaxPool2d::new(
+            self, at,
+        )?))
+    }
 }
 
 pub struct MaxPool2d {

@@ -28,6 +28,14 @@ impl LayerConfig for ReluSpec {
     fn build(&self, _input: &[usize], _init: &mut Init) -> Result<Box<dyn Layer>> {
         Ok(Box::new(Relu))
     }
+
+    #[cfg(feature = "gpu")]
+    fn gpu(
+        &self,
+        _at: &crate::gpu::layers::Place,
+    ) -> Result<Box<dyn crate::gpu::layers::GpuLayer>> {
+        Ok(Box::new(crate::gpu::layers::activation::Activation::RELU))
+    }
 }
 
 pub struct Relu;

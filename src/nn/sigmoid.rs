@@ -28,6 +28,16 @@ impl LayerConfig for SigmoidSpec {
     fn build(&self, _input: &[usize], _init: &mut Init) -> Result<Box<dyn Layer>> {
         Ok(Box::new(Activation(Sigmoid)))
     }
+
+    #[cfg(feature = "gpu")]
+    fn gpu(
+        &self,
+        _at: &crate::gpu::layers::Place,
+    ) -> Result<Box<dyn crate::gpu::layers::GpuLayer>> {
+        Ok(Box::new(
+            crate::gpu::layers::activation::Activation::SIGMOID,
+        ))
+    }
 }
 
 pub struct Sigmoid;

@@ -80,11 +80,17 @@ impl<'a> Init<'a> {
         Init { rng, seed, index }
     }
 
-    /// A generator for this layer alone (dropout's masks), so that drawing from it never shifts
-    /// any other layer's numbers; `salt` tells layer types apart.
+    /// See [`own_rng`].
     pub fn own_rng(&self, salt: u64) -> Rng {
-        Rng::new(self.seed ^ (salt + self.index as u64))
+        own_rng(self.seed, self.index, salt)
     }
+}
+
+/// A generator for layer `index` alone (dropout's masks), from the model's seed, so that
+/// drawing from it never shifts any other layer's numbers; `salt` tells layer types apart. The
+/// same on every device.
+pub fn own_rng(seed: u64, index: usize, salt: u64) -> Rng {
+    Rng::new(seed ^ (salt + index as u64))
 }
 
 /// A layer type's spec.
@@ -95,6 +101,10 @@ pub trait LayerConfig {
     fn plan(&self, input: &[usize]) -> Result<Planned>;
     /// The layer, for an input `plan` accepted.
     fn build(&self, input: &[usize], init: &mut Init) -> Result<Box<dyn Layer>>;
+    /// The layer's GPU half (`gpu/layers/`), for an input `plan` accepted, its tensors where
+    /// `at` says.
+    #[cfg(feature = "gpu")]
+    fn gpu(&self, at: &crate::gpu::layers::Place) -> Result<Box<dyn crate::gpu::layers::GpuLayer>>;
 }
 
 /// Declares [`LayerSpec`] from one line per layer type: `Variant(Spec) = "json type"`.
@@ -120,6 +130,15 @@ macro_rules! layer_specs {
             /// See [`LayerConfig::build`].
             pub fn build(&self, input: &[usize], init: &mut Init) -> Result<Box<dyn Layer>> {
                 match self { $(LayerSpec::$variant(s) => s.build(input, init),)* }
+            }
+
+            /// See [`LayerConfig::gpu`].
+            #[cfg(feature = "gpu")]
+            pub fn gpu(
+                &self,
+                at: &crate::gpu::layers::Place,
+            ) -> Result<Box<dyn crate::gpu::layers::GpuLayer>> {
+                match self { $(LayerSpec::$variant(s) => s.gpu(at),)* }
             }
 
             /// Every layer type, as the page learns them: `(JSON type, about)`.

@@ -6,7 +6,7 @@
 struct BatchNorm {
     channels: u32, spatial: u32, batch: u32, len: u32,
     param_off: u32, grad_off: u32, buf_off: u32, train: u32,
-    eps: f32, momentum: f32, _0: u32, _1: u32, _2: u32, _3: u32, _4: u32, _5: u32,
+    eps: f32, momentum: f32,
 }
 @group(0) @binding(0) var<uniform> b: BatchNorm;
 @group(0) @binding(1) var<storage, read> x: array<f32>;

@@ -3,8 +3,7 @@
 // Bindings: x, y, dy (read), out (read-write); a forward reads x and writes y into `out`, a
 // backward reads x, y and dy and writes dx into `out`.
 struct Elementwise {
-    len: u32, slope: f32, _0: u32, _1: u32,
-    _2: u32, _3: u32, _4: u32, _5: u32, _6: u32, _7: u32, _8: u32, _9: u32, _10: u32, _11: u32, _12: u32, _13: u32,
+    len: u32, slope: f32,
 }
 @group(0) @binding(0) var<uniform> e: Elementwise;
 @group(0) @binding(1) var<storage, read> x: array<f32>;

@@ -10,7 +10,7 @@ struct Gemm {
     m: u32, n: u32, k: u32, accumulate: u32,
     a_off: u32, a_rs: u32, a_cs: u32, b_off: u32,
     b_rs: u32, b_cs: u32, c_off: u32, c_rs: u32,
-    k_chunk: u32, c_slice: u32, _0: u32, _1: u32,
+    k_chunk: u32, c_slice: u32,
 }
 @group(0) @binding(0) var<uniform> p: Gemm;
 @group(0) @binding(1) var<storage, read> a: array<f32>;

@@ -4,8 +4,7 @@
 // Bindings: logits, labels (read; u32 labels), dlogits, rows (read-write). rows holds
 // (loss, correct) per row, then the mean loss and the number correct.
 struct Loss {
-    rows: u32, classes: u32, smoothing: f32, _1: u32,
-    _2: u32, _3: u32, _4: u32, _5: u32, _6: u32, _7: u32, _8: u32, _9: u32, _10: u32, _11: u32, _12: u32, _13: u32,
+    rows: u32, classes: u32, smoothing: f32,
 }
 @group(0) @binding(0) var<uniform> l: Loss;
 @group(0) @binding(1) var<storage, read> logits: array<f32>;

@@ -7,7 +7,7 @@
 struct Optim {
     len: u32, lr: f32, beta1: f32, beta2: f32,
     eps: f32, weight_decay: f32, step_size: f32, bc2_sqrt: f32,
-    momentum: f32, nesterov: u32, started: u32, loss_at: u32, _1: u32, _2: u32, _3: u32, _4: u32,
+    momentum: f32, nesterov: u32, started: u32, loss_at: u32,
 }
 @group(0) @binding(0) var<uniform> o: Optim;
 @group(0) @binding(1) var<storage, read> grads: array<f32>;

@@ -6,7 +6,7 @@ struct Pool {
     planes: u32, height: u32, width: u32, out_h: u32,
     out_w: u32, kernel: u32, stride: u32, padding: u32,
     // 1: adaptive windows (⌊o·size/out⌋ to ⌈(o+1)·size/out⌉), 0: kernel, stride, padding.
-    adaptive: u32, len: u32, _0: u32, _1: u32, _2: u32, _3: u32, _4: u32, _5: u32,
+    adaptive: u32, len: u32,
 }
 @group(0) @binding(0) var<uniform> q: Pool;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
