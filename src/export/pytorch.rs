@@ -80,10 +80,7 @@ fn constructor(layer: &LayerSpec, input: &[usize]) -> String {
     let about = layer.about();
     let json = serde_json::to_value(layer).expect("a spec serialises");
     let mut args: Vec<String> = Vec::new();
-    if matches!(
-        layer,
-        LayerSpec::Conv2d(_) | LayerSpec::Linear(_) | LayerSpec::BatchNorm2d(_)
-    ) {
+    if about.sized_by_input {
         args.push(input[0].to_string());
     }
     let mut positional = true;

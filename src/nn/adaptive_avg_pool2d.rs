@@ -6,6 +6,7 @@ use super::layer::{Layer, Mode};
 use super::plan::image;
 use super::spec::{About, Init, LayerConfig, Planned};
 use crate::error::Result;
+use crate::export::onnx::{Graph, Nodes, INT64};
 use crate::field::Field;
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +38,7 @@ impl LayerConfig for AdaptiveAvgPool2dSpec {
         fields: &[OUTPUT_SIZE],
         signed: false,
         kernels: false,
+        sized_by_input: false,
         help: "averages each map down to the size asked for",
     };
 
@@ -47,6 +49,10 @@ impl LayerConfig for AdaptiveAvgPool2dSpec {
 
     fn build(&self, input: &[usize], _init: &mut Init) -> Result<Box<dyn Layer>> {
         Ok(Box::new(self.pool(input)?))
+    }
+
+    fn onnx(&self, n: &mut Nodes) {
+        adaptive_nodes(n.graph, n.name, n.input, self.output_size);
     }
 
     #[cfg(feature = "gpu")]
@@ -123,4 +129,36 @@ impl Layer for AdaptiveAvgPool2d {
             }
         }
     }
+}
+
+/// Adaptive average pooling as a matrix product: each output cell averages its window of the
+/// H·W inputs (PyTorch's windows: from ⌊i·H/o⌋ to ⌈(i+1)·H/o⌉).
+fn adaptive_nodes(g: &mut Graph, name: &str, input: &[usize], out: usize) {
+    let (c, h, w) = (input[0], input[1], input[2]);
+    let window = |i: usize, n: usize| (i * n / out, ((i + 1) * n).div_ceil(out));
+    let mut matrix = vec![0.0f32; h * w * out * out];
+    for oy in 0..out {
+        for ox in 0..out {
+            let ((y0, y1), (x0, x1)) = (window(oy, h), window(ox, w));
+            let area = ((y1 - y0) * (x1 - x0)) as f32;
+            for y in y0..y1 {
+                for x in x0..x1 {
+                    matrix[(y * w + x) * out * out + oy * out + ox] = 1.0 / area;
+                }
+            }
+        }
+    }
+    let shape = |g: &mut Graph, tag: &str, dims: &[i64]| {
+        let raw = dims.iter().flat_map(|d| d.to_le_bytes()).collect();
+        g.tensor(&format!("{name}.{tag}"), &[dims.len()], INT64, raw)
+    };
+    let rows = shape(g, "rows", &[0, c as i64, (h * w) as i64]);
+    let grid = shape(g, "grid", &[0, c as i64, out as i64, out as i64]);
+    let m = g.floats(&format!("{name}.windows"), &[h * w, out * out], matrix);
+    let flat = g.fresh(name);
+    let x = g.value.clone();
+    g.node("Reshape", &[&x, &rows], &flat, &[]);
+    let pooled = g.fresh(name);
+    g.node("MatMul", &[&flat, &m], &pooled, &[]);
+    g.value = g.node("Reshape", &[&pooled, &grid], name, &[]);
 }

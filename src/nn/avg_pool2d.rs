@@ -5,6 +5,7 @@ use super::layer::{Layer, Mode};
 use super::pool_window::PoolWindow;
 use super::spec::{About, Init, LayerConfig, Planned};
 use crate::error::Result;
+use crate::export::onnx::{Attr, Nodes};
 use crate::field::Field;
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +50,7 @@ impl LayerConfig for AvgPool2dSpec {
         fields: &[KERNEL_SIZE, STRIDE, PADDING],
         signed: false,
         kernels: false,
+        sized_by_input: false,
         help: "keeps the mean of each window",
     };
 
@@ -59,6 +61,22 @@ impl LayerConfig for AvgPool2dSpec {
 
     fn build(&self, input: &[usize], _init: &mut Init) -> Result<Box<dyn Layer>> {
         Ok(Box::new(self.pool(input)?))
+    }
+
+    fn onnx(&self, n: &mut Nodes) {
+        n.op(
+            "AveragePool",
+            &[],
+            &[
+                ("kernel_shape", Attr::pair(self.kernel_size)),
+                (
+                    "strides",
+                    Attr::pair(self.stride.unwrap_or(self.kernel_size)),
+                ),
+                ("pads", Attr::pads(self.padding)),
+                ("count_include_pad", Attr::Int(1)),
+            ],
+        );
     }
 
     #[cfg(feature = "gpu")]

@@ -6,6 +6,7 @@ use super::layer::{Buffer, Layer, Mode, Param};
 use super::plan::{image, product};
 use super::spec::{About, Init, LayerConfig, Planned};
 use crate::error::Result;
+use crate::export::onnx::{Attr, Nodes};
 use crate::field::Field;
 use ndarray::ArrayD;
 use serde::{Deserialize, Serialize};
@@ -62,6 +63,7 @@ impl LayerConfig for BatchNorm2dSpec {
         fields: &[EPS, MOMENTUM],
         signed: true,
         kernels: false,
+        sized_by_input: true,
         help: "normalises each channel, then scales and shifts it",
     };
 
@@ -82,6 +84,15 @@ impl LayerConfig for BatchNorm2dSpec {
             self.eps,
             self.momentum,
         )))
+    }
+
+    fn onnx(&self, n: &mut Nodes) {
+        let tensors = ["weight", "bias", "running_mean", "running_var"];
+        n.op(
+            "BatchNormalization",
+            &tensors,
+            &[("epsilon", Attr::Float(self.eps))],
+        );
     }
 
     #[cfg(feature = "gpu")]

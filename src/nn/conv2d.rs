@@ -6,6 +6,7 @@ use super::layer::{flat, flat_mut, pytorch_uniform, Layer, Mode, Param};
 use super::plan::{image, product, MAX_PARAMS};
 use super::spec::{About, Init, LayerConfig, Planned};
 use crate::error::{Error, Result};
+use crate::export::onnx::{Attr, Nodes};
 use crate::field::{Field, Size2};
 use crate::ops::conv::{conv2d_backward, conv2d_forward, Conv2dGeometry};
 use crate::ops::winograd;
@@ -129,6 +130,7 @@ impl LayerConfig for Conv2dSpec {
         ],
         signed: true,
         kernels: true,
+        sized_by_input: true,
         help: "slides learned kernels over the image",
     };
 
@@ -161,6 +163,21 @@ impl LayerConfig for Conv2dSpec {
             self.bias,
             init.rng,
         )))
+    }
+
+    fn onnx(&self, n: &mut Nodes) {
+        let [kh, kw] = self.kernel_size.sides();
+        n.op(
+            "Conv",
+            &["weight", "bias"],
+            &[
+                ("kernel_shape", Attr::Ints(vec![kh as i64, kw as i64])),
+                ("strides", Attr::pair(self.stride)),
+                ("pads", Attr::pads(self.padding)),
+                ("dilations", Attr::pair(self.dilation)),
+                ("group", Attr::Int(self.groups as i64)),
+            ],
+        );
     }
 
     #[cfg(feature = "gpu")]

@@ -5,6 +5,7 @@ use super::layer::{Layer, Mode};
 use super::plan::product;
 use super::spec::{About, Init, LayerConfig, Planned};
 use crate::error::Result;
+use crate::export::onnx::Nodes;
 use crate::field::Field;
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
@@ -46,6 +47,7 @@ impl LayerConfig for DropoutSpec {
         fields: &[P],
         signed: false,
         kernels: false,
+        sized_by_input: false,
         help: "zeroes random values while training",
     };
 
@@ -60,6 +62,10 @@ impl LayerConfig for DropoutSpec {
 
     fn build(&self, _input: &[usize], init: &mut Init) -> Result<Box<dyn Layer>> {
         Ok(Box::new(Dropout::new(self.p, init.own_rng(SALT))))
+    }
+
+    fn onnx(&self, _n: &mut Nodes) {
+        // The identity at inference: no node.
     }
 
     #[cfg(feature = "gpu")]

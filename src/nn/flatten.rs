@@ -4,6 +4,7 @@
 use super::layer::{Layer, Mode};
 use super::spec::{About, Init, LayerConfig, Planned};
 use crate::error::{Error, Result};
+use crate::export::onnx::{Attr, Nodes};
 use serde::{Deserialize, Serialize};
 
 /// `nn.Flatten()`: every dimension but the batch's into one.
@@ -18,6 +19,7 @@ impl LayerConfig for FlattenSpec {
         fields: &[],
         signed: false,
         kernels: false,
+        sized_by_input: false,
         help: "lays the feature maps out as one vector",
     };
 
@@ -31,6 +33,10 @@ impl LayerConfig for FlattenSpec {
 
     fn build(&self, _input: &[usize], _init: &mut Init) -> Result<Box<dyn Layer>> {
         Ok(Box::new(Flatten))
+    }
+
+    fn onnx(&self, n: &mut Nodes) {
+        n.op("Flatten", &[], &[("axis", Attr::Int(1))]);
     }
 
     #[cfg(feature = "gpu")]

@@ -6,6 +6,7 @@ use super::activation::{Activation, Elementwise};
 use super::layer::Layer;
 use super::spec::{About, Init, LayerConfig, Planned};
 use crate::error::Result;
+use crate::export::onnx::{Graph, Nodes};
 use crate::field::Field;
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +37,7 @@ impl LayerConfig for GeluSpec {
         fields: &[APPROXIMATE],
         signed: true,
         kernels: false,
+        sized_by_input: false,
         help: "a smooth ReLU: each value weighted by how likely a normal draw is below it",
     };
 
@@ -45,6 +47,10 @@ impl LayerConfig for GeluSpec {
 
     fn build(&self, _input: &[usize], _init: &mut Init) -> Result<Box<dyn Layer>> {
         Ok(Box::new(Activation(Gelu(self.approximate))))
+    }
+
+    fn onnx(&self, n: &mut Nodes) {
+        gelu_nodes(n.graph, n.name, self.approximate == Approximate::Tanh);
     }
 
     #[cfg(feature = "gpu")]
@@ -92,4 +98,39 @@ impl Elementwise for Gelu {
             }
         }
     }
+}
+
+/// GELU from Erf (exact) or Tanh (approximate): x · ½(1 + erf(x/√2)), or
+/// x · ½(1 + tanh(√(2/π)(x + 0.044715x³))).
+fn gelu_nodes(g: &mut Graph, name: &str, tanh: bool) {
+    let x = g.value.clone();
+    let inner = if tanh {
+        let cube = g.fresh(name);
+        g.node("Mul", &[&x, &x], &cube, &[]);
+        let cube2 = g.fresh(name);
+        g.node("Mul", &[&cube, &x], &cube2, &[]);
+        let k = g.constant(0.044715);
+        let scaled = g.fresh(name);
+        g.node("Mul", &[&cube2, &k], &scaled, &[]);
+        let sum = g.fresh(name);
+        g.node("Add", &[&x, &scaled], &sum, &[]);
+        let s = g.constant((2.0 / std::f32::consts::PI).sqrt());
+        let arg = g.fresh(name);
+        g.node("Mul", &[&sum, &s], &arg, &[]);
+        let t = g.fresh(name);
+        g.node("Tanh", &[&arg], &t, &[])
+    } else {
+        let root2 = g.constant(std::f32::consts::SQRT_2);
+        let arg = g.fresh(name);
+        g.node("Div", &[&x, &root2], &arg, &[]);
+        let e = g.fresh(name);
+        g.node("Erf", &[&arg], &e, &[])
+    };
+    let one = g.constant(1.0);
+    let plus = g.fresh(name);
+    g.node("Add", &[&inner, &one], &plus, &[]);
+    let times = g.fresh(name);
+    g.node("Mul", &[&x, &plus], &times, &[]);
+    let half = g.constant(0.5);
+    g.value = g.node("Mul", &[&times, &half], name, &[]);
 }

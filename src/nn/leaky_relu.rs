@@ -5,6 +5,7 @@ use super::activation::{Activation, Elementwise};
 use super::layer::Layer;
 use super::spec::{About, Init, LayerConfig, Planned};
 use crate::error::Result;
+use crate::export::onnx::{Attr, Nodes};
 use crate::field::Field;
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +32,7 @@ impl LayerConfig for LeakyReluSpec {
         fields: &[NEGATIVE_SLOPE],
         signed: true,
         kernels: false,
+        sized_by_input: false,
         help: "keeps positive values, scales negative ones down",
     };
 
@@ -41,6 +43,14 @@ impl LayerConfig for LeakyReluSpec {
 
     fn build(&self, _input: &[usize], _init: &mut Init) -> Result<Box<dyn Layer>> {
         Ok(Box::new(Activation(LeakyRelu(self.negative_slope))))
+    }
+
+    fn onnx(&self, n: &mut Nodes) {
+        n.op(
+            "LeakyRelu",
+            &[],
+            &[("alpha", Attr::Float(self.negative_slope))],
+        );
     }
 
     #[cfg(feature = "gpu")]

@@ -4,6 +4,7 @@ use super::layer::{flat, flat_mut, pytorch_uniform, Layer, Mode, Param};
 use super::plan::{product, MAX_PARAMS};
 use super::spec::{About, Init, LayerConfig, Planned};
 use crate::error::{Error, Result};
+use crate::export::onnx::{Attr, Nodes};
 use crate::field::Field;
 use crate::ops::gemm::{gemm, MatRef};
 use crate::rng::Rng;
@@ -56,6 +57,7 @@ impl LayerConfig for LinearSpec {
         fields: &[OUT_FEATURES, BIAS],
         signed: true,
         kernels: false,
+        sized_by_input: true,
         help: "every output a weighted sum of every input",
     };
 
@@ -83,6 +85,10 @@ impl LayerConfig for LinearSpec {
             self.bias,
             init.rng,
         )))
+    }
+
+    fn onnx(&self, n: &mut Nodes) {
+        n.op("Gemm", &["weight", "bias"], &[("transB", Attr::Int(1))]);
     }
 
     #[cfg(feature = "gpu")]

@@ -6,6 +6,7 @@ use super::plan::product;
 use super::pool_window::PoolWindow;
 use super::spec::{About, Init, LayerConfig, Planned};
 use crate::error::Result;
+use crate::export::onnx::{Attr, Nodes};
 use crate::field::Field;
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +66,7 @@ impl LayerConfig for MaxPool2dSpec {
         fields: &[KERNEL_SIZE, STRIDE, PADDING],
         signed: false,
         kernels: false,
+        sized_by_input: false,
         help: "keeps the largest value of each window",
     };
 
@@ -79,6 +81,21 @@ impl LayerConfig for MaxPool2dSpec {
 
     fn build(&self, input: &[usize], _init: &mut Init) -> Result<Box<dyn Layer>> {
         Ok(Box::new(self.pool(input)?))
+    }
+
+    fn onnx(&self, n: &mut Nodes) {
+        n.op(
+            "MaxPool",
+            &[],
+            &[
+                ("kernel_shape", Attr::pair(self.kernel_size)),
+                (
+                    "strides",
+                    Attr::pair(self.stride.unwrap_or(self.kernel_size)),
+                ),
+                ("pads", Attr::pads(self.padding)),
+            ],
+        );
     }
 
     #[cfg(feature = "gpu")]

@@ -4,6 +4,7 @@
 use super::layer::{Layer, Mode};
 use super::spec::{About, Init, LayerConfig, Planned};
 use crate::error::Result;
+use crate::export::onnx::Nodes;
 use serde::{Deserialize, Serialize};
 
 /// `nn.ReLU()`.
@@ -18,6 +19,7 @@ impl LayerConfig for ReluSpec {
         fields: &[],
         signed: false,
         kernels: false,
+        sized_by_input: false,
         help: "keeps positive values, zeroes the rest",
     };
 
@@ -27,6 +29,10 @@ impl LayerConfig for ReluSpec {
 
     fn build(&self, _input: &[usize], _init: &mut Init) -> Result<Box<dyn Layer>> {
         Ok(Box::new(Relu))
+    }
+
+    fn onnx(&self, n: &mut Nodes) {
+        n.op("Relu", &[], &[]);
     }
 
     #[cfg(feature = "gpu")]

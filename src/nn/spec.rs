@@ -3,9 +3,16 @@
 //!
 //! Each layer's spec lives in the layer's own file and owns everything about it (burn's
 //! config-and-init pattern): its fields with PyTorch's names and defaults, their ranges, its
-//! output shape, parameters and FLOPs ([`LayerConfig::plan`]) and its construction
-//! ([`LayerConfig::build`]). [`LayerSpec`] is the list of them, one line per layer type; adding a
-//! layer is its file, its line below and its gradcheck case.
+//! output shape, parameters and FLOPs ([`LayerConfig::plan`]), its construction on the CPU
+//! ([`LayerConfig::build`]) and on the GPU ([`LayerConfig::gpu`], whose launches are its file in
+//! `gpu/layers/`), and its ONNX nodes ([`LayerConfig::onnx`]). [`LayerSpec`] is the list of them,
+//! one line per layer type.
+//!
+//! Adding a layer: its file in `nn/` (the spec, with PyTorch's name and fields in its `About`,
+//! and the CPU layer), its file in `gpu/layers/` with its WGSL entry points, its line below and
+//! its `mod` lines, and its test cases (`tests/gradcheck.rs`, `tests/gpu.rs`, and its case in
+//! `scripts/fixtures.py` for PyTorch's values). The compiler names every method a spec must answer; the page, the
+//! CLI and the exports learn the type from [`LayerSpec::types`].
 
 use super::batch_norm2d::BatchNorm2dSpec;
 use super::conv2d::Conv2dSpec;
@@ -35,6 +42,10 @@ pub struct About {
     pub signed: bool,
     /// Whether it has kernels to draw.
     pub kernels: bool,
+    /// Whether PyTorch's constructor takes the input's size first, which the playground infers
+    /// (in_channels, in_features, num_features): the PyTorch export writes it.
+    #[serde(skip)]
+    pub sized_by_input: bool,
     pub help: &'static str,
 }
 
@@ -101,6 +112,8 @@ pub trait LayerConfig {
     fn plan(&self, input: &[usize]) -> Result<Planned>;
     /// The layer, for an input `plan` accepted.
     fn build(&self, input: &[usize], init: &mut Init) -> Result<Box<dyn Layer>>;
+    /// The layer as ONNX nodes (`export/onnx.rs`), at inference.
+    fn onnx(&self, nodes: &mut crate::export::onnx::Nodes);
     /// The layer's GPU half (`gpu/layers/`), for an input `plan` accepted, its tensors where
     /// `at` says.
     #[cfg(feature = "gpu")]
@@ -130,6 +143,11 @@ macro_rules! layer_specs {
             /// See [`LayerConfig::build`].
             pub fn build(&self, input: &[usize], init: &mut Init) -> Result<Box<dyn Layer>> {
                 match self { $(LayerSpec::$variant(s) => s.build(input, init),)* }
+            }
+
+            /// See [`LayerConfig::onnx`].
+            pub fn onnx(&self, nodes: &mut crate::export::onnx::Nodes) {
+                match self { $(LayerSpec::$variant(s) => s.onnx(nodes),)* }
             }
 
             /// See [`LayerConfig::gpu`].

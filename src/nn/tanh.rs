@@ -4,6 +4,7 @@ use super::activation::{Activation, Elementwise};
 use super::layer::Layer;
 use super::spec::{About, Init, LayerConfig, Planned};
 use crate::error::Result;
+use crate::export::onnx::Nodes;
 use serde::{Deserialize, Serialize};
 
 /// `nn.Tanh()`.
@@ -18,6 +19,7 @@ impl LayerConfig for TanhSpec {
         fields: &[],
         signed: true,
         kernels: false,
+        sized_by_input: false,
         help: "squashes each value into (−1, 1)",
     };
 
@@ -27,6 +29,10 @@ impl LayerConfig for TanhSpec {
 
     fn build(&self, _input: &[usize], _init: &mut Init) -> Result<Box<dyn Layer>> {
         Ok(Box::new(Activation(Tanh)))
+    }
+
+    fn onnx(&self, n: &mut Nodes) {
+        n.op("Tanh", &[], &[]);
     }
 
     #[cfg(feature = "gpu")]
