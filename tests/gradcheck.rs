@@ -229,7 +229,7 @@ fn convolutions_of_every_shape_and_padded_pooling() {
             random(&[2, 2, 5, 6], &mut Rng::new(25)),
             {
                 let spec: LayerSpec = serde_json::from_str(conv).unwrap();
-                spec.plan(&[2, 5, 6]).unwrap().output.iter().product()
+                spec.plan(&[2, 5, 6]).unwrap().output_shape.iter().product()
             },
         );
     }

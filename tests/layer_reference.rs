@@ -43,7 +43,11 @@ fn every_layer_case_matches_pytorch_forward_and_backward() {
         }
         let (x, x_shape) = f32s(&st, &format!("{name}.x"));
         let (want_y, y_shape) = f32s(&st, &format!("{name}.y"));
-        assert_eq!(y_shape[1..], planned.output[..], "{name}: output shape");
+        assert_eq!(
+            y_shape[1..],
+            planned.output_shape[..],
+            "{name}: output shape"
+        );
         let batch = x_shape[0];
         let mut y = vec![f32::NAN; want_y.len()];
         layer.forward(batch, &x, &mut y, Mode::Train);

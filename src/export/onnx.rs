@@ -240,7 +240,7 @@ pub fn export(model: &Model, data: Option<&TrainedOn>) -> Result<Vec<u8>> {
             input: &shape,
             tensors: &tensors,
         });
-        shape.clone_from(&info.output_shape);
+        shape.clone_from(&info.sizes.output_shape);
     }
     let last = g.value.clone();
     g.node("Identity", &[&last], "logits", &[]);

@@ -138,7 +138,7 @@ fn model_py(model: &Model, data: &Option<TrainedOn>) -> String {
             constructor(layer, &input)
         );
         forward += &format!("        x = self.{}(x)\n", info.name);
-        input = info.output_shape;
+        input.clone_from(&info.sizes.output_shape);
     }
     let [c, h, w] = spec.input;
     // JSON's strings are Python's.

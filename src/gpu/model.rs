@@ -130,7 +130,7 @@ impl GpuModel {
                 index: i,
                 offset: &offset,
             })?);
-            input.clone_from(&planned.output_shape);
+            input.clone_from(&planned.sizes.output_shape);
         }
         let gpu_model = GpuModel {
             params: gpu.buffer("parameters", param_len),

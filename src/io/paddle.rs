@@ -152,8 +152,8 @@ fn numpy_dtype(p: &Pickle, id: Id) -> Option<DType> {
 pub fn transposed(model: &Model) -> Vec<String> {
     model
         .layers()
-        .into_iter()
-        .filter(|l| l.kind == "fc")
+        .iter()
+        .filter(|l| l.about.kind == "fc")
         .map(|l| format!("{}.weight", l.name))
         .collect()
 }

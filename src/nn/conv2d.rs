@@ -145,7 +145,7 @@ impl LayerConfig for Conv2dSpec {
                 Error::Invalid(format!("its weight has more than {MAX_PARAMS} values"))
             })?;
         Ok(Planned {
-            output: vec![oc, conv.out_h, conv.out_w],
+            output_shape: vec![oc, conv.out_h, conv.out_w],
             params: params as usize,
             flops: product("the FLOPs", &[2, oc, conv.patch_len(), conv.out_len()])?,
             cache: 0,

@@ -2,30 +2,15 @@
 //! inferred and checked when it is built, and every layer's activations on request.
 
 use super::layer::{flat, Buffer, Layer, Mode, Param};
-use super::plan::Plan;
+use super::plan::{LayerPlan, Plan};
 use super::spec::{Init, ModelSpec};
 use crate::data::ImageShape;
 use crate::error::{Error, Result};
 use crate::rng::Rng;
 use ndarray::ArrayD;
-use serde::Serialize;
 
 struct Node {
     layer: Box<dyn Layer>,
-}
-
-/// What the page shows of a layer.
-#[derive(Clone, Debug, Serialize)]
-pub struct LayerInfo {
-    pub name: String,
-    pub kind: &'static str,
-    pub output_shape: Vec<usize>,
-    pub params: usize,
-    /// Floating-point operations of one image's forward pass (a multiply-add counts 2).
-    pub flops: u64,
-    /// Whether its outputs are of both signs, and whether it has kernels to draw.
-    pub signed: bool,
-    pub kernels: bool,
 }
 
 pub struct Model {
@@ -58,7 +43,7 @@ impl Model {
         for (i, (layer, planned)) in spec.layers.iter().zip(&plan.layers).enumerate() {
             let layer = layer.build(&input, &mut Init::new(&mut rng, seed, i))?;
             nodes.push(Node { layer });
-            input.clone_from(&planned.output_shape);
+            input.clone_from(&planned.sizes.output_shape);
         }
         Ok(Model {
             spec: spec.clone(),
@@ -129,21 +114,9 @@ impl Model {
         })
     }
 
-    pub fn layers(&self) -> Vec<LayerInfo> {
-        self.plan
-            .layers
-            .iter()
-            .zip(&self.spec.layers)
-            .map(|(l, s)| LayerInfo {
-                name: l.name.clone(),
-                kind: s.kind(),
-                output_shape: l.output_shape.clone(),
-                params: l.params,
-                flops: l.flops,
-                signed: s.about().signed,
-                kernels: s.about().kernels,
-            })
-            .collect()
+    /// Every layer: its name, type and sizes.
+    pub fn layers(&self) -> &[LayerPlan] {
+        &self.plan.layers
     }
 
     pub fn num_params(&self) -> usize {
@@ -152,7 +125,7 @@ impl Model {
 
     /// Floating-point operations of one image's forward pass (convolutions and linear layers).
     pub fn flops_per_image(&self) -> u64 {
-        self.plan.layers.iter().map(|l| l.flops).sum()
+        self.plan.layers.iter().map(|l| l.sizes.flops).sum()
     }
 
     fn check_input(&self, x: &ArrayD<f32>) -> Result<()> {
@@ -218,7 +191,7 @@ impl Model {
             .zip(&self.acts[1..])
             .map(|(l, a)| {
                 let shape: Vec<usize> = std::iter::once(batch)
-                    .chain(l.output_shape.iter().copied())
+                    .chain(l.sizes.output_shape.iter().copied())
                     .collect();
                 let a =
                     ArrayD::from_shape_vec(shape, a.clone()).expect("activations fit their shape");

@@ -4,8 +4,9 @@
 //! `--arch` — can make the core ask for more memory than the page's wasm can have, or wrap a
 //! size around; a refusal names the layer and the number. Debug and release builds agree.
 
-use super::spec::{LayerSpec, ModelSpec};
+use super::spec::{About, LayerSpec, ModelSpec, Planned};
 use crate::error::{Error, Result};
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 /// Layers in a network.
 pub const MAX_LAYERS: usize = 100;
@@ -19,17 +20,32 @@ pub const MAX_CLASSES: usize = 1000;
 /// activations below 2^32 (MaxPool2d records its maxima as u32).
 pub const MAX_TRAINING_BYTES: u64 = 2 << 30;
 
-/// One layer of a plan.
+/// One layer of a plan: its name, its type and its sizes. The model's layers as every part of
+/// the core and the page sees them.
 #[derive(Clone, Debug)]
 pub struct LayerPlan {
     /// PyTorch's name: conv1, relu1, pool1, …, flat, fc1.
     pub name: String,
-    /// Per-sample output shape, and its number of values.
-    pub output_shape: Vec<usize>,
+    pub about: &'static About,
+    pub sizes: Planned,
+    /// Values in the per-sample output.
     pub output_len: usize,
-    pub params: usize,
-    /// Floating-point operations of one sample's forward pass (a multiply-add counts 2).
-    pub flops: u64,
+}
+
+/// What the page learns of a layer: `{name, kind, output_shape, params, flops, signed,
+/// kernels}`.
+impl Serialize for LayerPlan {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("LayerPlan", 7)?;
+        s.serialize_field("name", &self.name)?;
+        s.serialize_field("kind", self.about.kind)?;
+        s.serialize_field("output_shape", &self.sizes.output_shape)?;
+        s.serialize_field("params", &self.sizes.params)?;
+        s.serialize_field("flops", &self.sizes.flops)?;
+        s.serialize_field("signed", &self.about.signed)?;
+        s.serialize_field("kernels", &self.about.kernels)?;
+        s.end()
+    }
 }
 
 /// A network's checked sizes.
@@ -86,7 +102,7 @@ impl Plan {
             let planned = ls.plan(&shape).map_err(|e| fail(e.reason()))?;
             let layer_params = planned.params;
             let output_len =
-                product("the output shape", &planned.output).map_err(|e| fail(e.reason()))?;
+                product("the output shape", &planned.output_shape).map_err(|e| fail(e.reason()))?;
             params = params
                 .checked_add(layer_params)
                 .filter(|&p| p <= MAX_PARAMS)
@@ -117,13 +133,12 @@ impl Plan {
                     gib(MAX_TRAINING_BYTES)
                 )));
             }
-            shape = planned.output.clone();
+            shape = planned.output_shape.clone();
             layers.push(LayerPlan {
                 name,
+                about: ls.about(),
+                sizes: planned,
                 output_len: output_len as usize,
-                output_shape: planned.output,
-                params: layer_params,
-                flops: planned.flops,
             });
         }
         let classes = match shape[..] {

@@ -49,11 +49,12 @@ pub struct About {
     pub help: &'static str,
 }
 
-/// A layer's sizes for one per-sample input shape, checked.
+/// A layer's sizes for one per-sample input shape, checked: what its spec computes
+/// ([`LayerConfig::plan`]), and what the network's plan keeps of each layer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Planned {
     /// Per-sample output shape.
-    pub output: Vec<usize>,
+    pub output_shape: Vec<usize>,
     pub params: usize,
     /// Floating-point operations of one sample's forward pass (a multiply-add counts 2).
     pub flops: u64,
@@ -66,9 +67,9 @@ pub struct Planned {
 
 impl Planned {
     /// A layer without parameters or work of its own: output `shape`, nothing kept.
-    pub fn shape(output: Vec<usize>) -> Self {
+    pub fn shape(output_shape: Vec<usize>) -> Self {
         Planned {
-            output,
+            output_shape,
             params: 0,
             flops: 0,
             cache: 0,

@@ -227,14 +227,14 @@ impl Session {
         let pixels = self.image(pixels)?;
         let kernels = self.drawn_kernels();
         let names: Vec<&str> = kernels.iter().map(|(_, w, _)| w.as_str()).collect();
-        let infos = self.trainer.model.layers();
+        let infos = self.trainer.model.layers().to_vec();
         let read = self.gpu_model()?.inspect(pixels, &names).map_err(js_err)?;
         Ok(future_to_promise(async move {
             let seen = read.await.map_err(js_err)?;
             let layers = infos
                 .iter()
                 .zip(&seen.outputs)
-                .map(|(info, data)| layer_object(info, &info.output_shape, data))
+                .map(|(info, data)| layer_object(info, &info.sizes.output_shape, data))
                 .collect::<Result<Array, _>>()?;
             let kernels = kernels
                 .into_iter()

@@ -5,7 +5,7 @@
 use super::session::Session;
 use super::{invalid, js_err};
 use crate::nn::loss::softmax;
-use crate::nn::{LayerInfo, Mode};
+use crate::nn::{LayerPlan, Mode};
 use crate::train::argmax;
 use js_sys::{Array, Float32Array, Object, Reflect};
 use ndarray::ArrayD;
@@ -27,15 +27,15 @@ fn shape_array(shape: &[usize]) -> Array {
 /// One layer's output as the page draws it: `{name, kind, signed, kernels, shape, data}`,
 /// its shape without the batch dimension.
 pub(super) fn layer_object(
-    info: &LayerInfo,
+    info: &LayerPlan,
     shape: &[usize],
     data: &[f32],
 ) -> Result<Object, JsValue> {
     object(&[
         ("name", info.name.as_str().into()),
-        ("kind", info.kind.into()),
-        ("signed", info.signed.into()),
-        ("kernels", info.kernels.into()),
+        ("kind", info.about.kind.into()),
+        ("signed", info.about.signed.into()),
+        ("kernels", info.about.kernels.into()),
         ("shape", shape_array(shape).into()),
         ("data", Float32Array::from(data).into()),
     ])
@@ -93,12 +93,12 @@ impl Session {
         let params = model.named_params();
         model
             .layers()
-            .into_iter()
-            .filter(|info| info.kernels)
+            .iter()
+            .filter(|info| info.about.kernels)
             .filter_map(|info| {
                 let weight = format!("{}.weight", info.name);
                 let (_, p) = params.iter().find(|(n, _)| *n == weight)?;
-                Some((info.name, weight, p.value.shape().to_vec()))
+                Some((info.name.clone(), weight, p.value.shape().to_vec()))
             })
             .collect()
     }
@@ -123,7 +123,7 @@ impl Session {
         let acts = self.trainer.model.activations(&image).map_err(js_err)?;
         let infos = self.trainer.model.layers();
         acts.iter()
-            .zip(&infos)
+            .zip(infos)
             .map(|((_, a), info)| {
                 layer_object(
                     info,
