@@ -1,3 +1,4 @@
+// @ts-check
 // Full CIFAR-10 in the page: drops a CIFAR-10 binary archive of the real size (60,000 records of
 // 3,072 bytes; bench/cifar_sized.py writes one with generated pixels, or give the real one),
 // times reading it, trains a few hundred steps, and reports the training worker's wasm memory

@@ -1,3 +1,4 @@
+// @ts-check
 // The driver of scripts/bench.sh: runs the native benchmark (the CPU, then the GPU through wgpu),
 // then serves the repository's bench/, www/ and node_modules/ with our own server and opens
 // bench/index.html in Debian's headless Chromium, where our wasm core and TensorFlow.js's wasm
@@ -163,7 +164,7 @@ async function browserBench(options) {
     });
     if (options.threads) query.set('threads', options.threads);
     await page.goto(`${server.url}bench/index.html?${query}`);
-    const figures = await page.evaluate(() => window.bench);
+    const figures = await page.evaluate(() => /** @type {any} the page's figures */ (window).bench);
     if (problems.length || !figures) throw new Error(problems.join('\n') || 'the page did not start the benchmark (window.bench is missing)');
     return { chromium: browser.version(), ...figures };
   } finally {
@@ -191,12 +192,12 @@ function table(results) {
   const { ours, ours_2_threads: ours2, ours_strict_simd: strict, tfjs, native, wasm_size: size } = results;
   const build = tfjs.wasmFile?.replace(/^tfjs-backend-wasm-?|\.wasm$/g, '') || 'plain';
   const best = (key) => Math.max(ours[key] ?? 0, ours2[key] ?? 0) || null;
-  const rows = [
+  const rows = /** @type {[string, (v: number) => string, string, ((key: string) => number)?][]} */ ([
     ['training images/s', fixed(0), 'train_images_per_s', best],
     ['training GFLOP/s', fixed(2), 'train_gflops', best],
     ['batch-1 inference ms', fixed(3), 'infer_batch1_ms'],
     ['mean filter 1133×1700×3 ms', fixed(1), 'mean_filter_1133x1700_ms'],
-  ].map(([label, format, key, pick = (k) => ours[k]]) => [
+  ]).map(([label, format, key, pick = (k) => ours[k]]) => [
     label, format(ours[key]), format(ours2[key]), format(strict[key]), format(tfjs[key]), ratio(pick(key), tfjs[key]), format(native[key]),
   ]);
   rows.push(['wasm KiB, raw / gzip -9', kib(size.ours), '(same)', '—', kib(size.tfjs), `${(size.ours.bytes / size.tfjs.bytes).toFixed(2)}× / ${(size.ours.gzip_bytes / size.tfjs.gzip_bytes).toFixed(2)}×`, '—']);
@@ -241,11 +242,11 @@ function pytorchTable({ ours, ours_2_threads: ours2, native, pytorch }) {
   if (pytorch.not_run) return `PyTorch: not run (${pytorch.not_run}).`;
   const [one, two] = [1, 2].map((n) => pytorch.by_threads.find((t) => t.threads === n) ?? {});
   const native2 = { train_images_per_s: native.train_threads_images_per_s };
-  const rows = [
+  const rows = /** @type {[string, (v: number) => string, string, boolean][]} */ ([
     ['training images/s', fixed(0), 'train_images_per_s', true],
     ['batch-1 inference ms', fixed(3), 'infer_batch1_ms', false],
     ['mean filter 1133×1700×3 ms', fixed(1), 'mean_filter_1133x1700_ms', false],
-  ].map(([label, format, key, both]) => [
+  ]).map(([label, format, key, both]) => [
     label, format(ours[key]), both ? format(ours2[key]) : '—', format(native[key]), both ? format(native2[key]) : '—',
     format(one[key]), format(two[key]),
     ratio((both ? ours2 : ours)[key], two[key]), ratio(native[key], one[key]), both ? ratio(native2[key], two[key]) : '—',

@@ -1,3 +1,4 @@
+// @ts-check
 // Time to accuracy in the page, as a user meets it: opens the built site (dist/) in headless
 // Chromium with a fresh profile, picks a recipe, presses Start and times the test accuracy the
 // page shows until it reaches the target. The page measures the test set after each epoch, so a
@@ -16,6 +17,7 @@ import { launchBrowser, openPage, startServer } from '../tests/e2e/harness.mjs';
 const USAGE = 'usage: node bench/time-to-accuracy.mjs [--runs 3] [--threads 2] [RECIPE:TARGET%[@DATASET] …]';
 
 function parseArgs(argv) {
+  /** @type {{runs: number, threads: number, goals: {recipe: string, target: number, data: string}[]}} */
   const options = { runs: 3, threads: 2, goals: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -50,7 +52,7 @@ async function run(browser, url, { recipe, target, data }, threads, seed) {
     const epochs = [];
     for (;;) {
       const s = await page.evaluate(() => {
-        const p = document.getElementById('train');
+        const p = /** @type {any} the panel, with its charts */ (document.getElementById('train'));
         return {
           state: p.dataset.state, tests: p.charts.accuracy.series[1].points,
           status: document.querySelector('[data-testid="train-status"]').textContent,

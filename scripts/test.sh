@@ -49,6 +49,9 @@ stage "cargo fmt --check" cargo fmt --check
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}
 stage "cargo clippy" cargo clippy -q --all-targets --features gpu -- -D warnings
 stage "cargo clippy (wasm32)" wasm_clippy
+# The page's contract (protocol.js's types) and its lints, as clippy checks the core's (package.json).
+stage "tsc (the page)" npm run -s typecheck
+stage "eslint (the page)" npm run -s lint
 stage "cargo test (native)" cargo test -q --features gpu
 stage "wasm-pack test (Chromium)" wasm_tests_gpu
 stage "wasm-pack test (portable)" wasm_tests_portable

@@ -1,3 +1,4 @@
+// @ts-check
 // The page's service worker. It keeps this build of the page (the HTML, scripts, styles and both
 // wasm builds) in the browser, so a second visit transfers next to nothing and the page works
 // offline; and it gives every response the cross-origin isolation headers, so that on a host
@@ -11,35 +12,38 @@
 
 // The site build (scripts/build-site.mjs) writes this line: its hash, the files kept at install
 // (the page as a browser with SIMD runs it) and the rest of the build, kept when first asked for.
+/** @type {{version: string, install: string[], files: string[]}} */
 const BUILD = { version: 'source', install: [], files: [] };
 const PREFIX = 'cnn-playground-build-';
 const CACHE = `${PREFIX}${BUILD.version}`;
+/** This worker's global scope: the WebWorker lib types `self` as any worker's. */
+const scope = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 
-self.addEventListener('install', (event) => {
+scope.addEventListener('install', (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(BUILD.install.map((f) => new Request(f, { cache: 'reload' })))));
 });
 
-self.addEventListener('activate', (event) => {
+scope.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
     for (const key of await caches.keys()) {
       if (key.startsWith(PREFIX) && key !== CACHE) await caches.delete(key);
     }
-    await self.clients.claim();
+    await scope.clients.claim();
   })());
 });
 
 // A page that starts while this worker waits asks it to take over (js/service.js).
-self.addEventListener('message', (event) => {
-  if (event.data === 'takeOver') self.skipWaiting();
+scope.addEventListener('message', (event) => {
+  if (event.data === 'takeOver') scope.skipWaiting();
 });
 
-self.addEventListener('fetch', (event) => {
+scope.addEventListener('fetch', (event) => {
   const request = event.request;
-  if (request.method !== 'GET' || new URL(request.url).origin !== self.location.origin) return;
+  if (request.method !== 'GET' || new URL(request.url).origin !== scope.location.origin) return;
   event.respondWith(respond(event));
 });
 
-const BUILD_FILES = new Set(BUILD.files.map((f) => new URL(f, self.location).pathname));
+const BUILD_FILES = new Set(BUILD.files.map((f) => new URL(f, scope.location.href).pathname));
 
 async function respond(event) {
   const request = event.request;

@@ -1,3 +1,4 @@
+// @ts-check
 // The page loads the relaxed-SIMD build where the browser has relaxed SIMD (Chromium does), the
 // SIMD build where it has only SIMD (forced here with ?wasm=simd), and the portable build (the same
 // code without SIMD instructions) where it has neither (?wasm=portable): every part of the page,
@@ -12,7 +13,7 @@ const wasmFiles = (requests) => requests.filter((u) => u.endsWith('.wasm')).map(
 
 test('relaxed SIMD where the browser has it, the others on request, with the same pixels', async () => {
   const builds = {};
-  for (const [asked, simd, status] of [[null, 'relaxed', /relaxed SIMD/], ['simd', 'simd128', /with SIMD\)/], ['portable', 'none', /portable/]]) {
+  for (const [asked, simd, status] of /** @type {[string | null, string, RegExp][]} */ ([[null, 'relaxed', /relaxed SIMD/], ['simd', 'simd128', /with SIMD\)/], ['portable', 'none', /portable/]])) {
     const opened = await openPage(env.browser, `${env.server.url}${asked ? `?wasm=${asked}` : ''}`);
     const build = asked ?? 'relaxed';
     assert.equal(await opened.page.evaluate(() => document.body.dataset.wasm), build);

@@ -1,3 +1,4 @@
+// @ts-check
 // Datasets as a user brings them: the built-in Fashion-MNIST chosen from the menu, CIFAR-10's
 // archive, a folder and a zip of class folders, an IDX set, each dropped on the page; every panel
 // follows (the class names, the images in colour, what can be drawn); a bad file is refused in
@@ -56,7 +57,7 @@ async function trainAndEvaluate(page, steps) {
   await page.waitForFunction(() => ['idle', 'done'].includes(document.getElementById('train').dataset.state));
   await page.click('[data-testid="train-evaluate"]');
   await page.waitForFunction(() => document.getElementById('train').dataset.testAccuracy !== undefined
-    && !document.querySelector('[data-testid="epoch-results"]').hidden, null, { timeout: 120_000 });
+    && !/** @type {HTMLElement} */ (document.querySelector('[data-testid="epoch-results"]')).hidden, null, { timeout: 120_000 });
   return page.evaluate(() => ({
     heading: [...document.querySelectorAll('[data-testid="confusion"] tr:first-child th')].map((th) => th.textContent),
     accuracy: document.querySelector('[data-testid="test-accuracy"]').textContent,
@@ -106,7 +107,7 @@ test('a CIFAR-10 archive trains in colour; a bad one is refused and the dataset 
   assert.ok(project.includes('DATASET = "CIFAR-10"') && project.includes('"airplane","automobile"'));
   assert.ok(!project.includes('cnn-playground-pytorch/dataset.safetensors'));
   // The misclassified images are drawn as they are: 32×32, in colour.
-  const gallery = await page.evaluate(() => [...document.querySelectorAll('[data-testid="misclassified"] canvas')].map((c) => [c.width, c.height]));
+  const gallery = await page.evaluate(() => [.../** @type {NodeListOf<HTMLCanvasElement>} */ (document.querySelectorAll('[data-testid="misclassified"] canvas'))].map((c) => [c.width, c.height]));
   assert.ok(gallery.length > 0 && gallery.every(([w, h]) => w === 32 && h === 32), JSON.stringify(gallery));
   // Draw follows: no drawing on colour data, a test image instead, its prediction a class name.
   assert.match(await page.textContent('#draw-title'), /Show it an image/);
@@ -114,7 +115,7 @@ test('a CIFAR-10 archive trains in colour; a bad one is refused and the dataset 
   await page.waitForFunction(() => document.getElementById('draw').dataset.source?.startsWith('test:'));
   await page.waitForFunction(() => /airplane|automobile|bird|cat|deer|dog|frog|horse|ship|truck/.test(document.querySelector('[data-testid="draw-prediction"]').textContent));
   // Layers follows: the input in colour, 32×32.
-  await page.waitForFunction(() => document.querySelector('[data-testid="layers-input"]').width === 32);
+  await page.waitForFunction(() => /** @type {HTMLCanvasElement} */ (document.querySelector('[data-testid="layers-input"]')).width === 32);
   // A photo of the user's, 100×80: centre-cropped to 80×80 and resized to 32×32, then read.
   const before = Number(await page.evaluate(() => document.getElementById('draw').dataset.predictions ?? 0));
   await page.setInputFiles('[data-testid="draw-photo"]', fixture('hostile/mixed/b/1.png'));
@@ -198,7 +199,7 @@ test('a colour dataset of the user\'s is learnt to 95% in the page', async () =>
   await page.dispatchEvent('[data-testid="train-epochs"]', 'change');
   await page.click('[data-testid="train-start"]');
   await page.waitForFunction(() => document.getElementById('train').dataset.state === 'done', null, { timeout: 240_000 });
-  await page.waitForFunction(() => !document.querySelector('[data-testid="epoch-results"]').hidden);
+  await page.waitForFunction(() => !/** @type {HTMLElement} */ (document.querySelector('[data-testid="epoch-results"]')).hidden);
   const accuracy = Number(await page.evaluate(() => document.getElementById('train').dataset.testAccuracy));
   assert.ok(accuracy >= 0.95, `test accuracy ${accuracy}`);
   const heading = await page.$$eval('[data-testid="confusion"] tr:first-child th', (ths) => ths.map((th) => th.textContent));

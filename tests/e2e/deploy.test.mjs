@@ -1,3 +1,4 @@
+// @ts-check
 // The built site (dist/, scripts/build-site.sh) as a user meets it on an ordinary static host:
 // served by a plain server that sends no special headers, the page isolates itself through its
 // service worker and trains on two workers; a second visit transfers next to nothing and starts
@@ -20,7 +21,8 @@ const TYPES = {
  * counts the bytes it sends, and while `cut` matches a path it drops the connection half-way
  * through that file. */
 function staticServer(root) {
-  const server = http.createServer((req, res) => {
+  /** @type {http.Server & {paths: string[], sent: number, cut: RegExp | null}} */
+  const server = /** @type {any} */ (http.createServer((req, res) => {
     server.paths.push(req.url);
     let file = path.join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname));
     if (!file.startsWith(root)) return res.writeHead(403).end();
@@ -35,7 +37,7 @@ function staticServer(root) {
     }
     server.sent += body.length;
     res.end(body);
-  });
+  }));
   server.sent = 0;
   server.cut = null;
   server.paths = [];
@@ -158,7 +160,7 @@ test('a new deployment in the same folder is picked up on the next load, and the
   await page.waitForFunction(() => document.body.dataset.deployed === 'two', null, { timeout: 60_000 });
   await page.waitForSelector('body[data-ready="true"]');
   // The new page with the new script: never one without the other.
-  assert.equal(await page.evaluate(() => document.querySelector('meta[name="deployed"]')?.content), 'two');
+  assert.equal(await page.evaluate(() => /** @type {HTMLMetaElement} */ (document.querySelector('meta[name="deployed"]'))?.content), 'two');
   const caches = await page.evaluate(() => caches.keys());
   assert.ok(caches.some((k) => k.endsWith('-two')), `the new build's cache: ${caches}`);
   for (const old of oldCaches.filter((k) => k.startsWith('cnn-playground-build-'))) {

@@ -1,3 +1,4 @@
+// @ts-check
 // What the draw and layers tests share: a briefly trained model, digits drawn with a mouse or a
 // finger, MNIST's own test digits to compare the page against, and a wait for the prediction.
 import fs from 'node:fs';

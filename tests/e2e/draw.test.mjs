@@ -1,3 +1,4 @@
+// @ts-check
 // The draw panel as a user meets it: the tutorial's example digit and a random test digit shown
 // exactly as MNIST has them and read correctly by a briefly trained network, a "1" drawn with the
 // mouse and with a finger read as a 1, Clear, and the MNIST preprocessing checked on its own.
@@ -16,7 +17,7 @@ async function prediction(page) {
   return page.evaluate(() => ({
     digit: document.querySelector('[data-testid="draw-prediction"]').textContent,
     label: document.querySelector('[data-testid="draw-label"]').textContent,
-    probabilities: Array.from({ length: 10 }, (_, d) => document.querySelector(`[data-testid="draw-prob-${d}"]`).dataset.value),
+    probabilities: Array.from({ length: 10 }, (_, d) => /** @type {HTMLElement} */ (document.querySelector(`[data-testid="draw-prob-${d}"]`)).dataset.value),
   }));
 }
 
@@ -38,7 +39,7 @@ function assertProbabilities(p, digit) {
 test('the preprocessing makes a drawing the way MNIST digits were made', async () => {
   const { page, context, problems } = await openPage(env.browser, env.server.url);
   const results = await page.evaluate(async () => {
-    const { toMnist, inkBox, centreOfMass } = await import(new URL('js/mnist-preprocess.js', location.href));
+    const { toMnist, inkBox, centreOfMass } = await import(/** @type {any} */ (new URL('js/mnist-preprocess.js', location.href)));
     const W = 200, H = 160;
     const image = (fill) => {
       const g = new Float32Array(W * H);
@@ -127,7 +128,7 @@ test('a briefly trained network reads the tutorial\'s 4, a test digit, and a "1"
   await page.click('[data-testid="draw-clear"]');
   const cdp = await context.newCDPSession(page);
   await drawWithFinger(page, cdp, await canvasPoints(page, ONE));
-  n = await settled(page, 'draw', 'predictions', n);
+  await settled(page, 'draw', 'predictions', n);
   assert.equal(await page.evaluate(() => document.getElementById('draw').dataset.pointer), 'touch');
   assertProbabilities(await prediction(page), 1);
   assert.deepEqual(problems, []);

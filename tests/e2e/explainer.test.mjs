@@ -1,3 +1,4 @@
+// @ts-check
 // The convolution explainer as a user meets it: the tutorial's three animations must show
 // PyTorch's outputs (read from the fixture file, not copied), the formula must add up to the
 // highlighted cell, edits must change the output to the right value, impossible sizes must be
@@ -246,12 +247,12 @@ test('impossible settings are explained, and the page keeps working', async () =
   assert.deepEqual(got.values, conv2d(x, [3, 5, 5], w7, 7, 1, 1, 1).data);
 
   // Not whole numbers, or too big for the page: the control names the allowed range.
-  for (const [testid, value, message] of [
+  for (const [testid, value, message] of /** @type {[string, string, RegExp][]} */ ([
     ['explainer-padding', '', /Padding must be a whole number from 0 to 3/],
     ['explainer-padding', '9', /Padding must be a whole number from 0 to 3/],
     ['explainer-stride', '1.5', /Stride must be a whole number from 1 to 8/],
     ['explainer-input-size', '-1', /Input size must be a whole number from 1 to 8/],
-  ]) {
+  ])) {
     await page.fill(`[data-testid="${testid}"]`, value);
     assert.match(await error(page), message, `${testid} = "${value}"`);
     assert.equal((await outputGrid(page)).values.length, 0);

@@ -1,3 +1,4 @@
+// @ts-check
 // Faults as users meet them: a crafted checkpoint, a model in storage that cannot be restored, a
 // trap in the worker mid-training, browser storage that is full, a download that breaks off, and
 // memory that must stay flat over long training and many loads. The page keeps working and the
@@ -108,7 +109,7 @@ async function predictExample(page) {
   const before = await count(page, 'draw', 'predictions');
   await page.click('[data-testid="draw-example"]');
   await settled(page, 'draw', 'predictions', before);
-  return page.evaluate(() => Array.from({ length: 10 }, (_, d) => document.querySelector(`[data-testid="draw-prob-${d}"]`).dataset.value));
+  return page.evaluate(() => Array.from({ length: 10 }, (_, d) => /** @type {HTMLElement} */ (document.querySelector(`[data-testid="draw-prob-${d}"]`)).dataset.value));
 }
 
 test('crafted checkpoints are refused at upload, and one already in storage is discarded on load', async () => {
@@ -127,7 +128,7 @@ test('crafted checkpoints are refused at upload, and one already in storage is d
   assert.match(await story(page), /^Untrained/, 'nothing crafted was stored');
 
   // A stored model that cannot be restored (written by some older page, say) is discarded once.
-  await page.evaluate((bytes) => new Promise((resolve, reject) => {
+  await page.evaluate((bytes) => new Promise((/** @type {(value?: unknown) => void} */ resolve, reject) => {
     const open = indexedDB.open('cnn-playground');
     open.onsuccess = () => {
       const tx = open.result.transaction('models', 'readwrite');
@@ -164,6 +165,7 @@ test('hostile PyTorch and Paddle files are refused on one line; the worker never
   const forged = Buffer.concat([latin1('\x80\x02}'), pickleText('w\r\nerror: forged\x1b[2J'), latin1('ctorch._utils\n_rebuild_tensor_v2\n)Rs.')]);
   const said = await upload(page, 'forged.pt', torchFile(forged));
   assert.match(said, /'w\\r\\nerror: forged\\u\{1b\}\[2J' is not a tensor the playground can read/);
+  // eslint-disable-next-line no-control-regex -- the control characters are what it looks for
   assert.doesNotMatch(said, /[\x00-\x1f\x7f]/);
   // 24 MB of a one-byte opcode that makes an object each: refused before it takes gigabytes.
   const cheap = Buffer.alloc(24 << 20, 'N');
@@ -225,8 +227,9 @@ test('a stored model too large for this device stops one worker, then is discard
   // copy being read over 90 MB) cannot be restored, as on a phone with little memory.
   const browser = await browserWith(t, ['--js-flags=--wasm-max-mem-pages=1500']);
   const { page, context } = await openPage(browser, `${env.server.url}#threads=1`);
-  await page.evaluate(() => new Promise((resolve, reject) => {
+  await page.evaluate(() => new Promise((/** @type {(value?: unknown) => void} */ resolve, reject) => {
     const arch = { input: [1, 28, 28], layers: [{ type: 'flatten' }, { type: 'linear', out_features: 10000 }, { type: 'relu' }, { type: 'linear', out_features: 10 }] };
+    /** @type {[string, number[]][]} */
     const tensors = [['fc1.weight', [10000, 784]], ['fc1.bias', [10000]], ['fc2.weight', [10, 10000]], ['fc2.bias', [10]]];
     const header = { __metadata__: { architecture: JSON.stringify(arch) } };
     let offset = 0;
@@ -311,7 +314,7 @@ test('memory stays flat over 1,000 training steps and 50 model loads', async (t)
   /** The worker's wasm memory, and the JavaScript heaps of the page and the worker, in bytes. */
   const memory = () => page.evaluate(async () => {
     const { wasmBytes } = await globalThis.playground.request('diagnostics');
-    const { breakdown } = await performance.measureUserAgentSpecificMemory();
+    const { breakdown } = await /** @type {any} Chromium's, not yet in TypeScript's DOM */ (performance).measureUserAgentSpecificMemory();
     const heap = (scope) => breakdown.filter((b) => b.types.includes('JavaScript') && b.attribution.some((a) => a.scope === scope))
       .reduce((sum, b) => sum + b.bytes, 0);
     return { wasm: wasmBytes, page: heap('Window'), worker: heap('DedicatedWorkerGlobalScope') };

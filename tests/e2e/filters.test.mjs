@@ -1,3 +1,4 @@
+// @ts-check
 // The filter lab as a user meets it: the sample photo filtered on load, another filter chosen, a
 // PNG uploaded, and bad uploads that must leave the page working.
 import { test } from 'node:test';
@@ -129,6 +130,7 @@ test('a photo wider than 4096 px is scaled down with a notice and filtered', asy
 test('bad uploads give a clear message and the page keeps working', async () => {
   const { page, context, problems } = await openPage(env.browser, env.server.url);
   const status = page.locator('[data-testid="filter-status"]');
+  /** @type {[{name: string, mimeType: string, buffer: Buffer}, RegExp][]} */
   const cases = [
     [{ name: 'empty.png', mimeType: 'image/png', buffer: Buffer.alloc(0) }, /is empty/],
     [{ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image at all') }, /not an image/],

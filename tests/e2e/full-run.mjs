@@ -1,3 +1,4 @@
+// @ts-check
 // A whole training run in the page, as a user would start it: `node tests/e2e/full-run.mjs
 // [tutorial|fast|improved] [--screenshots]`. Prints each epoch's test accuracy and the wall time;
 // with --screenshots, also photographs every panel into docs/ for the README. Minutes long, so
@@ -16,7 +17,7 @@ try {
   let lastEpoch = 0;
   for (;;) {
     const s = await page.evaluate(() => {
-      const p = document.getElementById('train');
+      const p = /** @type {any} the panel, with its charts */ (document.getElementById('train'));
       return { state: p.dataset.state, epochs: p.charts.accuracy.series[1].points, text: document.querySelector('[data-testid="train-progress-text"]').textContent, status: document.querySelector('[data-testid="train-status"]').textContent };
     });
     for (const [epoch, accuracy] of s.epochs.slice(lastEpoch)) {

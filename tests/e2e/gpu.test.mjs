@@ -1,3 +1,4 @@
+// @ts-check
 // The GPU device in the page, in a Chromium with WebGPU on (headless, so its adapter is
 // SwiftShader's software fallback): offered and named, never chosen by default; chosen, the
 // model moves to a worker with the GPU build and trains there; every panel that asks the
@@ -46,7 +47,7 @@ test('the page trains on WebGPU when asked, and the model goes with it to every 
   await page.click('[data-testid="train-stop"]');
   await page.waitForFunction(() => document.getElementById('train').dataset.state === 'idle', null, { timeout: 60_000 });
   const trained = (await panel(page)).steps;
-  const losses = await page.evaluate(() => document.getElementById('train').charts.loss.series[0].points.map((q) => q[1]));
+  const losses = await page.evaluate(() => /** @type {any} the panel, with its charts */ (document.getElementById('train')).charts.loss.series[0].points.map((q) => q[1]));
   assert.ok(losses.length >= 2 && losses.every(Number.isFinite), `the loss chart: ${losses}`);
   assert.ok(losses.at(-1) < losses[0], `the loss fell on the GPU: ${losses[0]} → ${losses.at(-1)}`);
 

@@ -1,3 +1,4 @@
+// @ts-check
 // What every end-to-end test needs: the project's own server on a free loopback port, and
 // Debian's Chromium driven by playwright-core (never a downloaded browser).
 import { spawn } from 'node:child_process';
@@ -106,7 +107,7 @@ export async function openPage(browser, url, { viewport = { width: 1280, height:
 /** RGBA pixels of a canvas, by data-testid (moved as base64: a JSON array of a megapixel is slow). */
 export async function canvasPixels(page, testid) {
   const { width, height, base64 } = await page.evaluate((id) => {
-    const c = document.querySelector(`[data-testid="${id}"]`);
+    const c = /** @type {HTMLCanvasElement} */ (document.querySelector(`[data-testid="${id}"]`));
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     let binary = '';
     for (let i = 0; i < d.length; i += 0x8000) binary += String.fromCharCode(...d.subarray(i, i + 0x8000));

@@ -1,3 +1,4 @@
+// @ts-check
 // Other frameworks' files in, and the model out to them: PyTorch's .pt and Paddle's .pdparams,
 // dropped on the page, give their framework's test accuracy; the ONNX the CLI and the page write
 // runs in ONNX Runtime (onnxruntime-web, in Node) with PyTorch's logits; the PyTorch project

@@ -1,3 +1,4 @@
+// @ts-check
 // The layers panel as a user meets it: the tutorial's show_Features for its imgs[3] with a briefly
 // trained network: every stage's feature maps (the right number of them, not blank), the kernels,
 // the saliency map, a map enlarged and closed again, and new maps when a new digit is drawn.
@@ -18,7 +19,7 @@ const STRIPS = { flat: 1568, fc1: 128, relu3: 128, fc2: 10 };
  * pixel is painted, and a fingerprint of its pixels (to see that they change).
  */
 function canvases(page, id) {
-  return page.evaluate((testid) => [...document.querySelectorAll(`[data-testid="${testid}"] canvas, canvas[data-testid="${testid}"]`)].map((c) => {
+  return page.evaluate((testid) => [.../** @type {NodeListOf<HTMLCanvasElement>} */ (document.querySelectorAll(`[data-testid="${testid}"] canvas, canvas[data-testid="${testid}"]`))].map((c) => {
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     const colours = new Set();
     let opaque = 0, hash = 0;
@@ -81,7 +82,7 @@ test('every stage of the tutorial\'s network for its imgs[3], the kernels and th
   // A map enlarged by a click, closed with Escape; then by the keyboard.
   const dialog = page.locator('[data-testid="layers-dialog"]');
   await page.locator('[data-testid="layer-conv1"] canvas').nth(2).click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="layers-dialog"]').open);
+  await page.waitForFunction(() => /** @type {HTMLDialogElement} */ (document.querySelector('[data-testid="layers-dialog"]')).open);
   assert.match(await dialog.locator('h3').textContent(), /^conv1 · map 3 of 16 · 28×28$/);
   assert.match(await page.textContent('[data-testid="layers-dialog-range"]'), /^Values from −?[\d.]+(e[−+-]?\d+)? to −?[\d.]+/);
   const [enlarged] = await canvases(page, 'layers-dialog-canvas');
@@ -89,14 +90,14 @@ test('every stage of the tutorial\'s network for its imgs[3], the kernels and th
   assert.equal(enlarged.hash, (await canvases(page, 'layer-conv1'))[2].hash, 'the dialog shows the map clicked');
   await page.locator('[data-testid="layers-dialog"]').screenshot({ path: path.join(OUT, 'layers-dialog.png') });
   await page.keyboard.press('Escape');
-  await page.waitForFunction(() => !document.querySelector('[data-testid="layers-dialog"]').open);
+  await page.waitForFunction(() => !/** @type {HTMLDialogElement} */ (document.querySelector('[data-testid="layers-dialog"]')).open);
   await page.locator('[data-testid="layer-pool2"] canvas').first().focus();
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('Enter');
-  await page.waitForFunction(() => document.querySelector('[data-testid="layers-dialog"]').open);
+  await page.waitForFunction(() => /** @type {HTMLDialogElement} */ (document.querySelector('[data-testid="layers-dialog"]')).open);
   assert.match(await dialog.locator('h3').textContent(), /^pool2 · map 2 of 32 · 7×7$/);
   await page.keyboard.press('Escape');
-  await page.waitForFunction(() => !document.querySelector('[data-testid="layers-dialog"]').open);
+  await page.waitForFunction(() => !/** @type {HTMLDialogElement} */ (document.querySelector('[data-testid="layers-dialog"]')).open);
 
   // A digit drawn: the maps follow it.
   const old = { conv1: await canvases(page, 'layer-conv1'), pool2: await canvases(page, 'layer-pool2'), saliency };
@@ -127,7 +128,7 @@ test('on a phone the layers panel fits the screen; wide grids scroll inside them
   await page.locator('#layers').screenshot({ path: path.join(OUT, 'layers-phone.png') });
   // The dialog fits too.
   await page.locator('[data-testid="saliency"]').click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="layers-dialog"]').open);
+  await page.waitForFunction(() => /** @type {HTMLDialogElement} */ (document.querySelector('[data-testid="layers-dialog"]')).open);
   const box = await page.locator('[data-testid="layers-dialog"]').boundingBox();
   assert.ok(box.x >= 0 && box.x + box.width <= 390, `the dialog fits: ${JSON.stringify(box)}`);
   await page.keyboard.press('Escape');

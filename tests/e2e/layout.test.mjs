@@ -1,3 +1,4 @@
+// @ts-check
 // The whole page on a 390-px phone: no control is cut off and nothing scrolls sideways, in every
 // panel and in the views that appear later (the architecture editor, a test report).
 import { test } from 'node:test';
@@ -17,9 +18,10 @@ const cutOff = (page) => page.evaluate((width) => {
   const measure = document.createElement('canvas').getContext('2d');
   const ARROW = 20; // the menu's drop-down arrow
   const found = [];
-  for (const el of document.querySelectorAll('button, select, input, label.button, summary, canvas, table, [role="button"]')) {
+  for (const el of /** @type {NodeListOf<HTMLElement & Partial<HTMLSelectElement>>} */ (document.querySelectorAll('button, select, input, label.button, summary, canvas, table, [role="button"]'))) {
     if (el.closest('dialog:not([open])') || el.classList.contains('visually-hidden')) continue;
     if (el.getBoundingClientRect().width === 0) continue; // not shown
+    /** @type {HTMLElement} */
     let box = el;
     for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) if (scrolls(up)) box = up;
     const r = box.getBoundingClientRect();

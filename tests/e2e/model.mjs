@@ -1,3 +1,4 @@
+// @ts-check
 // What the tests that replace or measure the model share: an upload through the Save and load
 // panel, and Evaluate in the Train panel.
 import { count } from './digits.mjs';

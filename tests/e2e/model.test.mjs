@@ -1,3 +1,4 @@
+// @ts-check
 // Saving and loading the model: a downloaded file, uploaded again, gives the same predictions; a
 // PyTorch state_dict loads; a corrupt or mismatched file is refused with a message naming what
 // is wrong, and the page keeps working.
@@ -12,7 +13,7 @@ import { upload } from './model.mjs';
 const env = serverAndBrowser();
 
 const probabilities = (page) => page.evaluate(() =>
-  Array.from({ length: 10 }, (_, d) => Number(document.querySelector(`[data-testid="draw-prob-${d}"]`).dataset.value)));
+  Array.from({ length: 10 }, (_, d) => Number(/** @type {HTMLElement} */ (document.querySelector(`[data-testid="draw-prob-${d}"]`)).dataset.value)));
 
 /** Shows the tutorial's example digit and waits for its (new) prediction. */
 async function predictExample(page) {
@@ -48,6 +49,7 @@ test('a downloaded model, uploaded again, predicts exactly as before', async () 
 test("a PyTorch state_dict loads; corrupt and mismatched files are refused and change nothing", async () => {
   const { page, context, problems } = await openPage(env.browser, env.server.url);
   const before = await predictExample(page);
+  /** @type {[{name: string, mimeType: string, buffer: Buffer}, RegExp][]} */
   const cases = [
     [{ name: 'junk.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model at all, clearly') }, /not loaded\. This is a text file, not a model\./],
     [{ name: 'empty.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.alloc(0) }, /is empty/],

@@ -1,3 +1,4 @@
+// @ts-check
 // One model, one truth: whatever replaces the model, every panel shows the new one and says where
 // it came from; any model can be measured on the test set, with the accuracy the CLI's `eval`
 // gives for the same file; and a model keeps its story (curves, epochs, scores) through a
@@ -28,7 +29,7 @@ const stories = (page) => page.evaluate(() => Object.fromEntries(['train', 'draw
   .map((p) => [p, document.querySelector(`[data-testid="${p}-model"], [data-testid="${p}-story"]`).textContent])));
 
 const chart = (page) => page.evaluate(() => {
-  const { loss, accuracy } = document.getElementById('train').charts;
+  const { loss, accuracy } = /** @type {any} the panel, with its charts */ (document.getElementById('train')).charts;
   return { train: loss.count(0), test: loss.count(1), ticks: accuracy.ticks(), lossTicks: loss.ticks() };
 });
 
@@ -84,7 +85,7 @@ test('an uploaded PyTorch model reaches every panel, and Evaluate gives the CLI\
   assert.equal(await page.locator('[data-testid="confusion"] tr').count(), 11);
   // The misclassified digits look like every other digit here: white ink on black.
   await page.waitForSelector('[data-testid="misclassified"] canvas');
-  const corner = await page.evaluate(() => Array.from(document.querySelector('[data-testid="misclassified"] canvas')
+  const corner = await page.evaluate(() => Array.from(/** @type {HTMLCanvasElement} */ (document.querySelector('[data-testid="misclassified"] canvas'))
     .getContext('2d').getImageData(0, 0, 1, 1).data));
   assert.deepEqual(corner, [0, 0, 0, 255], 'a corner of the first digit is black');
 
@@ -162,6 +163,7 @@ test('a model keeps its story: a CLI-trained file brings its curves, and a reloa
 test('files that are not models are refused in plain words, with the detail kept', async () => {
   const { page, context, problems } = await openPage(env.browser, env.server.url);
   const good = fs.readFileSync(PYTORCH);
+  /** @type {[Buffer, string, RegExp][]} */
   const cases = [
     [Buffer.from('my notes about convolutions\n'), 'notes.txt', /This is a text file, not a model\. Models are \.safetensors files/],
     [good.subarray(0, good.length / 2), 'half.safetensors', /This safetensors file is cut short: its tensors need \d+ bytes, but it holds \d+\. The download or copy was probably interrupted/],

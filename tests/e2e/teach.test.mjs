@@ -1,3 +1,4 @@
+// @ts-check
 // "Teach it" as a user: three classes named and drawn with the mouse, eight drawings each, taught
 // from scratch; new drawings are then read as what they are, and every panel follows the drawn
 // dataset. And "that was a 7": a drawing the model misreads, labelled, changes its mind.
@@ -60,7 +61,7 @@ test('three classes drawn eight times each are learnt, and new drawings are read
   assert.match(await page.textContent('[data-testid="data-about"]'), /Your drawings.*3 classes/s);
   assert.match(page.url(), /data=Your(\+|%20)drawings/);
   await page.click('[data-testid="train-evaluate"]');
-  await page.waitForFunction(() => !document.querySelector('[data-testid="epoch-results"]').hidden, null, { timeout: 60_000 });
+  await page.waitForFunction(() => !/** @type {HTMLElement} */ (document.querySelector('[data-testid="epoch-results"]')).hidden, null, { timeout: 60_000 });
   const heading = await page.$$eval('[data-testid="confusion"] tr:first-child th', (ths) => ths.map((th) => th.textContent));
   assert.deepEqual(heading.slice(1), CLASSES);
   // The drawings are kept for the next visit, with the classes' names.

@@ -1,3 +1,4 @@
+// @ts-check
 // Training in the page as a user does it: start, watch the charts move and the accuracy rise,
 // pause and resume, settings that travel in the URL, an architecture that cannot work, a
 // learning rate that makes the loss explode, and a model that survives a reload.
@@ -8,7 +9,7 @@ import { serverAndBrowser, openPage } from './harness.mjs';
 const env = serverAndBrowser();
 
 const train = (page) => page.evaluate(() => {
-  const p = document.getElementById('train');
+  const p = /** @type {any} the panel, with its charts */ (document.getElementById('train'));
   return { steps: Number(p.dataset.steps ?? 0), state: p.dataset.state, points: p.charts.loss.count(0), accuracy: p.charts.accuracy.series[0].points.map((q) => q[1]) };
 });
 const waitSteps = (page, n) => page.waitForFunction((n) => Number(document.getElementById('train').dataset.steps ?? 0) >= n, n, { timeout: 120_000 });
@@ -17,8 +18,8 @@ test('training runs in a worker: charts move, accuracy rises, pause holds and re
   const { page, context, problems } = await openPage(env.browser, env.server.url);
   // Every state the run passes through, as the worker reports it.
   await page.evaluate(() => {
-    window.runStates = [];
-    globalThis.playground.on('state', ({ state }) => window.runStates.push(state));
+    /** @type {any} */ (window).runStates = [];
+    globalThis.playground.on('state', ({ state }) => /** @type {any} */ (window).runStates.push(state));
   });
   await page.click('[data-testid="train-start"]');
   await waitSteps(page, 250);
@@ -41,7 +42,8 @@ test('training runs in a worker: charts move, accuracy rises, pause holds and re
   await page.waitForFunction(() => document.getElementById('train').dataset.state === 'idle');
   // The moves are those protocol.js writes down, and Stop passes through 'stopping'.
   const { states, allowed } = await page.evaluate(async () => ({
-    states: window.runStates, allowed: (await import('./js/protocol.js')).RUN_STATES,
+    // @ts-expect-error: the page's module, found from its address, not from here
+    states: /** @type {any} */ (window).runStates, allowed: (await import('./js/protocol.js')).RUN_STATES,
   }));
   assert.deepEqual(states, ['training', 'paused', 'training', 'stopping', 'idle']);
   states.slice(1).forEach((s, i) => assert.ok(allowed[states[i]].includes(s), `${states[i]} → ${s}`));
@@ -71,12 +73,12 @@ test('settings live in the URL, and a broken architecture is explained, not run'
   // Removing the flatten layer leaves a linear layer with a 3-D input.
   await page.click('[data-testid="arch"] summary');
   await page.click('[data-testid="arch-layer-6"] button');
-  await page.waitForFunction(() => document.querySelector('[data-testid="arch"]').dataset.valid === 'false');
+  await page.waitForFunction(() => /** @type {HTMLElement} */ (document.querySelector('[data-testid="arch"]')).dataset.valid === 'false');
   assert.match(await page.textContent('[data-testid="arch-error"]'), /flatten/);
   assert.ok(await page.isDisabled('[data-testid="train-start"]'));
   // Choosing the tutorial's recipe again restores its network, and Start comes back.
   await page.selectOption('[data-testid="train-recipe"]', 'tutorial');
-  await page.waitForFunction(() => document.querySelector('[data-testid="arch"]').dataset.valid === 'true');
+  await page.waitForFunction(() => /** @type {HTMLElement} */ (document.querySelector('[data-testid="arch"]')).dataset.valid === 'true');
   assert.match(await page.textContent('[data-testid="arch-summary"]'), /206,922 parameters/);
   assert.ok(await page.isEnabled('[data-testid="train-start"]'));
   // The last layer gives a score for each of the dataset's classes, whatever is typed there.
@@ -94,7 +96,7 @@ test('settings live in the URL, and a broken architecture is explained, not run'
   await page.dispatchEvent('[data-testid="arch-6-output_size"]', 'change');
   await page.selectOption('[data-testid="arch-add-type"]', 'flatten');
   await page.click('[data-testid="arch-insert-6"]');
-  await page.waitForFunction(() => document.querySelector('[data-testid="arch"]').dataset.valid === 'false');
+  await page.waitForFunction(() => /** @type {HTMLElement} */ (document.querySelector('[data-testid="arch"]')).dataset.valid === 'false');
   assert.match(await page.textContent('[data-testid="arch-error"]'), /gives 4 scores, but MNIST has 10 classes: it needs at least 10 outputs/);
   assert.ok(await page.isDisabled('[data-testid="train-start"]'));
   assert.deepEqual(problems, []);
@@ -104,6 +106,7 @@ test('settings live in the URL, and a broken architecture is explained, not run'
 test('the editor and the form take their layers, fields, ranges and defaults from the core', async () => {
   const { page, context, problems } = await openPage(env.browser, env.server.url);
   const core = await page.evaluate(async () => {
+    // @ts-expect-error: the page's module, found from its address, not from here
     const c = await import('./js/core.js');
     const core = await c.loadCore();
     return { types: core.layer_types(), fields: core.training_fields(), recipes: core.recipes() };
@@ -130,7 +133,7 @@ test('the editor and the form take their layers, fields, ranges and defaults fro
     assert.equal(await page.getAttribute(input, 'placeholder'), f.required ? '' : String(f.value), f.name);
   }
   // Before the classifier a conv cannot work: the core says why.
-  await page.waitForFunction(() => document.querySelector('[data-testid="arch"]').dataset.valid === 'false');
+  await page.waitForFunction(() => /** @type {HTMLElement} */ (document.querySelector('[data-testid="arch"]')).dataset.valid === 'false');
   assert.match(await page.textContent('[data-testid="arch-error"]'), /layer 10 \(conv3\): needs a C×H×W input/);
   // A field out of its range is refused in the range the core states.
   await page.click('[data-testid="arch-layer-9"] button');
@@ -199,7 +202,7 @@ test('a network of the newer layers is built in the editor, trains, and shows in
   await page.dispatchEvent('[data-testid="arch-3-groups"]', 'change');
   await page.uncheck('[data-testid="arch-7-bias"]');
   await page.selectOption('[data-testid="arch-1-approximate"]', 'tanh');
-  await page.waitForFunction(() => document.querySelector('[data-testid="arch"]').dataset.valid === 'true');
+  await page.waitForFunction(() => /** @type {HTMLElement} */ (document.querySelector('[data-testid="arch"]')).dataset.valid === 'true');
   const names = await page.$$eval('[data-testid="arch-layers"] .arch-name', (els) => els.map((e) => e.textContent));
   assert.deepEqual(names, [
     'conv1 · Conv2d', 'gelu1 · GELU', 'avgpool1 · AvgPool2d', 'conv2 · Conv2d', 'lrelu1 · LeakyReLU',

@@ -1,3 +1,4 @@
+// @ts-check
 // A small line chart on a canvas: a few series, axes with round ticks on both sides, a legend.
 // Redraws at most once a frame however often data arrives.
 
@@ -24,14 +25,19 @@ export class LineChart {
   /**
    * `series`: [{name, color?}]; `yRange`: [min, max] that the y axis never goes beyond (e.g.
    * accuracy 0–1); `format(value, decimals)`: a y tick's label.
+   * @param {HTMLCanvasElement} canvas
+   * @param {{series: {name: string, color?: string}[], yRange?: [number, number] | null, xLabel?: string,
+   *   format?: (value: number, decimals: number) => string}} options
    */
   constructor(canvas, { series, yRange = null, xLabel = '', format = (v, d) => v.toFixed(d) }) {
     this.canvas = canvas;
+    /** @type {{name: string, color: string, points: [number, number][]}[]} */
     this.series = series.map((s, i) => ({ color: COLORS[i % COLORS.length], ...s, points: [] }));
     this.yRange = yRange;
     this.xLabel = xLabel;
     this.format = format;
     this.queued = false;
+    /** @type {{x: string[], y: string[]}} the tick labels drawn last */
     this.shownTicks = { x: [], y: [] };
     new ResizeObserver(() => this.draw()).observe(canvas);
   }
@@ -80,7 +86,8 @@ export class LineChart {
     }
     const ticks = niceTicks(lo, hi, 5);
     let values = ticks.values;
-    if (this.yRange) values = values.filter((v) => v >= this.yRange[0] - 1e-9 && v <= this.yRange[1] + 1e-9);
+    const range = this.yRange;
+    if (range) values = values.filter((v) => v >= range[0] - 1e-9 && v <= range[1] + 1e-9);
     if (values.length < 2) values = [Math.max(lo, this.yRange?.[0] ?? lo), Math.min(hi, this.yRange?.[1] ?? hi)];
     return { values, decimals: ticks.decimals, lo: Math.min(lo, values[0]), hi: Math.max(hi, values.at(-1)) };
   }
@@ -92,7 +99,7 @@ export class LineChart {
     const h = canvas.clientHeight || 160;
     canvas.width = Math.round(w * dpr);
     canvas.height = Math.round(h * dpr);
-    const ctx = canvas.getContext('2d');
+    const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
     const all = this.series.flatMap((s) => s.points);

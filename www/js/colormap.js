@@ -1,3 +1,4 @@
+// @ts-check
 // Colour maps for feature maps, kernels and saliency, and the legend that says what a colour
 // means. Signed values (conv outputs, kernels) get a diverging map centred on zero, so the sign
 // reads at a glance; non-negative ones (ReLU, pooling) a sequential one.

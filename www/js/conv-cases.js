@@ -1,3 +1,4 @@
+// @ts-check
 // The tutorial's three convolution animations (from CoolGPU's blog), as numbers. The values are
 // PyTorch's, the same as in tests/fixtures/conv_cases.safetensors (anim1, anim2, anim3); the
 // explainer panel starts from them and the e2e test checks the page against that file.

@@ -1,3 +1,4 @@
+// @ts-check
 // The arithmetic of one step of a convolution, for showing it: the output size, and the window's
 // products at one output position. The output values themselves always come from the Rust core;
 // this only explains them.

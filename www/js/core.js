@@ -1,3 +1,4 @@
+// @ts-check
 // Loads the Rust core once per page or worker: the relaxed-SIMD build (../pkg-relaxed, fused
 // multiply-add) where the browser runs relaxed SIMD, else the SIMD build (../pkg) where it runs
 // wasm SIMD, else the portable build (../pkg-portable), the same code without SIMD instructions.
@@ -26,8 +27,11 @@ const PACKAGES = {
   gpu: '../pkg-gpu/cnn_playground.js',
 };
 
-/** The URL of a worker script next to this module, carrying the build choice (`gpu`: the GPU
- * build, for the training worker that trains on the GPU). */
+/**
+ * The URL of a worker script next to this module, carrying the build choice (`gpu`: the GPU
+ * build, for the training worker that trains on the GPU).
+ * @param {string} file
+ */
 export function workerUrl(file, { gpu = false } = {}) {
   const url = new URL(file, import.meta.url);
   if (gpu) url.searchParams.set('wasm', 'gpu');
@@ -35,10 +39,16 @@ export function workerUrl(file, { gpu = false } = {}) {
   return url;
 }
 
+/** @type {Promise<any> | undefined} */
 let ready;
-let instance = null; // the wasm instance's own exports, its memory among them
+/** @type {any} the wasm instance's own exports, its memory among them */
+let instance = null;
 
-/** Resolves to the core's exports once the wasm module is compiled and instantiated. */
+/**
+ * Resolves to the core's exports once the wasm module is compiled and instantiated. Untyped:
+ * the build ships no TypeScript (scripts/lib.sh), and which build loads is known only here.
+ * @returns {Promise<any>}
+ */
 export function loadCore() {
   ready ??= import(PACKAGES[build])
     .then(async (core) => {
@@ -56,6 +66,8 @@ export function wasmMemoryBytes() {
 /**
  * `length` bytes of wasm memory from `ptr`, viewed where they lie, not copied: read them at once,
  * before the core is called again (its memory may grow and move).
+ * @param {number} ptr
+ * @param {number} length
  */
 export function wasmBytes(ptr, length) {
   return new Uint8ClampedArray(instance.memory.buffer, ptr, length);

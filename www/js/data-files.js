@@ -1,3 +1,4 @@
+// @ts-check
 // MNIST as the page downloads it: gzip-compressed IDX files (11 MB instead of 55), decompressed as
 // they stream in, and kept in this browser's Cache Storage once they have arrived whole and read
 // true, so that the next visit trains without touching the network.
@@ -18,6 +19,9 @@ async function openCache() {
  * `stream` (the decompressed bytes), `source` ('cache' or 'network'), `bytesTotal` and
  * `bytesRead()` (as transferred), and `keep()`, which stores a file from the network once the
  * caller has read it whole and found it sound (a file cut short is never kept).
+ * @param {string} url
+ * @returns {Promise<{stream: ReadableStream<Uint8Array>, source: 'cache' | 'network', bytesTotal: number,
+ *   bytesRead: () => number, keep: () => Promise<void>}>}
  */
 export async function openData(url) {
   const cache = await openCache();
@@ -29,7 +33,7 @@ export async function openData(url) {
   const encoding = res.headers.get('content-encoding') ?? '';
   const chunks = [];
   let read = 0;
-  const counted = res.body.pipeThrough(new TransformStream({
+  const counted = /** @type {ReadableStream<Uint8Array>} */ (res.body).pipeThrough(new TransformStream({
     transform(chunk, out) {
       if (!cached) chunks.push(chunk);
       read += chunk.length;

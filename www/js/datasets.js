@@ -1,3 +1,4 @@
+// @ts-check
 // Datasets as the training worker reads them into the core's DatasetReader (src/wasm/dataset.rs):
 // a built-in one from the site (its files fetched and kept like MNIST's), the user's own files
 // (an IDX set, CIFAR's tar.gz streamed, a folder or a zip of class folders whose images the
@@ -14,6 +15,7 @@ const DECODE_SIDE = 512;
  * A built-in dataset read whole (one whose test split the core draws, so all of it is needed
  * first): its files fetched, from this browser's cache after the first visit. `progress(done,
  * total)` hears the bytes. Resolves to {reader (finished), source ('cache' or 'network'), bytes}.
+ * @returns {Promise<{reader: any, source: 'cache' | 'network', bytes: number}>}
  */
 export async function readBuiltin(core, builtin, progress) {
   const reader = core.DatasetReader.builtin(builtin.key);
@@ -109,7 +111,7 @@ export async function decode(blob) {
   const width = Math.max(1, Math.round(bitmap.width * scale));
   const height = Math.max(1, Math.round(bitmap.height * scale));
   const canvas = new OffscreenCanvas(width, height);
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  const ctx = /** @type {OffscreenCanvasRenderingContext2D} */ (canvas.getContext('2d', { willReadFrequently: true }));
   ctx.imageSmoothingQuality = 'high';
   ctx.drawImage(bitmap, 0, 0, width, height);
   bitmap.close();

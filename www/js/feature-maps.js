@@ -1,3 +1,4 @@
+// @ts-check
 // The pieces the layers panel is built from: a layer's block (heading, legend, grid), a grid of
 // small canvases (one per feature map or kernel) that the keyboard can walk with the arrow keys,
 // and the tiled image of a conv layer's kernels.
@@ -45,7 +46,7 @@ export function mapGrid({ testid, count, width, height, cssSize, label, strip = 
   });
   grid.append(...canvases);
   grid.addEventListener('keydown', (e) => {
-    const i = canvases.indexOf(e.target);
+    const i = canvases.indexOf(/** @type {HTMLCanvasElement} */ (e.target));
     if (i < 0) return;
     const to = { ArrowRight: i + 1, ArrowDown: i + 1, ArrowLeft: i - 1, ArrowUp: i - 1, Home: 0, End: count - 1 }[e.key];
     if (to === undefined || to < 0 || to >= count) return;

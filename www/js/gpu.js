@@ -1,3 +1,4 @@
+// @ts-check
 // What the page can say about WebGPU before any worker uses it: whether this browser has it, the
 // adapter's name, and whether that is a software fallback (SwiftShader and the like compute the
 // right answers, more slowly than the CPU path). The training worker asks for its own device.

@@ -1,3 +1,4 @@
+// @ts-check
 // The page's entry point: loads the Rust core, then wires up each panel.
 import { build, loadCore } from './core.js';
 import { setupFilters } from './panels/filters.js';
@@ -10,7 +11,7 @@ import { setupModel } from './panels/model.js';
 import { setupData } from './panels/data.js';
 import { startService } from './service.js';
 
-const status = document.querySelector('[data-testid="core-status"]');
+const status = /** @type {HTMLElement} */ (document.querySelector('[data-testid="core-status"]'));
 
 try {
   await startService();
@@ -44,13 +45,16 @@ try {
   throw err;
 }
 
-/** A worker that dies is reported, and a new one restores the model kept in browser storage. */
+/**
+ * A worker that dies is reported, and a new one restores the model kept in browser storage.
+ * @param {App} app
+ */
 function watchWorker(app) {
-  const banner = document.querySelector('[data-testid="worker-crash"]');
-  const restart = banner.querySelector('[data-testid="worker-restart"]');
-  const dismiss = banner.querySelector('[data-testid="worker-dismiss"]');
+  const banner = /** @type {HTMLElement} */ (document.querySelector('[data-testid="worker-crash"]'));
+  const restart = /** @type {HTMLElement} */ (banner.querySelector('[data-testid="worker-restart"]'));
+  const dismiss = /** @type {HTMLElement} */ (banner.querySelector('[data-testid="worker-dismiss"]'));
   app.on('crash', ({ message, restarting }) => {
-    banner.querySelector('[data-testid="worker-crash-message"]').textContent = restarting
+    /** @type {HTMLElement} */ (banner.querySelector('[data-testid="worker-crash-message"]')).textContent = restarting
       ? `${message} A new worker was started with the last saved model.`
       : `${message} The last saved model is safe.`;
     restart.hidden = restarting;

@@ -1,3 +1,4 @@
+// @ts-check
 // A drawing made the way MNIST's digits were: "size normalized to fit in a 20×20 pixel box while
 // preserving their aspect ratio" (anti-aliased), then "centered in a 28×28 image by computing the
 // center of mass of the pixels, and translating the image so as to position this point at the

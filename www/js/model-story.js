@@ -1,6 +1,8 @@
+// @ts-check
 // What the page says about the current model, in the same words in every panel: where it came
 // from and how well it does, read from the model's history (src/train/history.rs) as the
 // worker's `model` event carries it (protocol.js).
+/** @import { App } from './app.js' */
 
 /** Random weights, never trained, not from a file. */
 export function isUntrained(model) {
@@ -73,7 +75,11 @@ export function trainingSettings(config, schedules) {
   return parts.join(', ');
 }
 
-/** Keeps `element` saying the current model's story. */
+/**
+ * Keeps `element` saying the current model's story.
+ * @param {HTMLElement} element
+ * @param {App} app
+ */
 export function showModelStory(element, app) {
   const show = (model) => {
     element.textContent = modelStory(model);

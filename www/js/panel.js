@@ -1,3 +1,4 @@
+// @ts-check
 // What every panel sets up the same way: its elements by test id, its status line, and files
 // chosen with a file input or dropped on the panel.
 

@@ -1,79 +1,199 @@
-// The messages between the page and the training worker (worker.js), in one place.
+// @ts-check
+// The messages between the page and the training worker (worker.js), in one place: their shapes
+// are the types below, checked by tsc (scripts/test.sh), so a sender, a handler and a listener
+// that disagree fail the tests.
 //
 // The worker owns the model (a wasm `Session`) and its dataset; the page only asks and draws.
 // Big arrays travel as transferable typed arrays, never JSON.
 //
 // Page → worker. Commands carry no id; requests carry one and get exactly one `reply`.
-//   init      {settings}                 a model from settings (or the one kept in the browser)
-//   start     {settings, fresh}          fresh: a new model from settings, then train; otherwise
-//                                        a new run of the current model with settings' training
-//   pause | resume | stop                settings (its weights and story kept)
-//   retryData {}                         downloads again the built-in dataset's files that failed
-//   useData   {id, key | name | files, size}  → {about, replaced}: trains on a built-in dataset
-//                                        (key), one kept in this browser (name), or the user's
-//                                        files ([{file, path}], images made size [w, h], [0, 0]:
-//                                        their own), kept in the browser; `dataset` and `model`
-//                                        events follow. The dataset in use stays if it fails.
-//   datasets  {id}                       → [{name, about, size, savedAt}]: those kept here
-//   deleteData {id, name}                deletes one kept here (not the one in use)
-//   teach     {id, name, classes, images: Uint8Array (one MNIST-shaped drawing per label), labels,
-//              fineTune}                 → {about, taken}: the drawings become the dataset (kept
-//                                          here) and a model fitted to them, from the current
-//                                          one's layers (`taken`) when fine-tuned; `dataset` and
-//                                          `model` (reason 'reset') follow
-//   correct   {id, pixels, label}        → {steps, corrections, learnt, seconds}: "that was a 7",
-//                                          learnt now ('corrected' model event)
-//   reset     {settings}                 a new, untrained model
-//   set       {lr?, batchSize?, epochs?, threads?}   while a run goes on
-//   predict   {id, pixels: Float32Array(C·H·W)}      → {probabilities: Float32Array(classes)}
-//   inspect   {id, pixels}               → {layers: [{name, kind, signed, kernels, shape, data}], kernels:
-//                                           [{name, shape, data}], saliency, probabilities}
-//                                          (both computed on the device that holds the model)
-//   testImage {id, index}                → {index, pixels: Uint8Array(C·H·W), shape, label}
-//   save      {id, format}               → {bytes: Uint8Array}: the model in one of the core's
-//                                          export_formats (safetensors, onnx, pytorch, pdparams)
-//   load      {id, bytes, name}          → {historyNote}   and a `model` event
-//   evaluate  {id}                       → the test report   and a `model` event
-//   diagnostics {id}                     → {wasmBytes, steps}: the worker's wasm memory
-//   keep      {id}                       → the model kept in the browser now (before the page
-//                                          replaces the worker to train on another device)
-// where settings = {spec, config, seed, epochs, threads, device, data} (train.js's
-// `workerSettings`; data: a built-in's key or a kept dataset's name, else the last one used);
-// device 'gpu' starts the worker with the GPU build (core.js's `workerUrl`).
-//
 // Worker → page. A reply answers one request; every other message is an event, which never
 // carries an id: the two cannot be confused.
-//   reply      {id, ok: true, value} | {id, ok: false, error: {message, kind, detail}}: kind is
-//              the core's (src/error.rs: invalid, format, file, …) or '' for the worker's own
-//   model      {reason, layers, params, spec, history, restored}: the model was replaced or its
-//              story changed. reason: 'new' | 'restored' | 'uploaded' | 'reset' | 'configured'
-//              (a new run on its weights) | 'trained' | 'evaluated' | 'corrected' | 'data' (another dataset,
-//              the model kept: it fits); restored: {savedAt} while
-//              the model is the one restored from the browser, else null; history: the core's
-//              History (src/train/history.rs).
-//   state      {state}: the run's state moved (RUN_STATES below)
-//   data       {split, name, loaded, total, bytes, bytesTotal, source}: a built-in dataset
-//              arriving, bytes as transferred (gzip; total 0 while a whole-read one downloads);
-//              source 'network' or 'cache' (this browser's copy from an earlier visit)
-//   dataset    {about, choice}: the dataset in use (the core's About with test_note, the
-//              splits' sizes so far) and how it was chosen ({kind: 'builtin', key} |
-//              {kind: 'stored', name}); said at init and whenever it changes
-//   dataProgress {stage: 'reading' | 'decoding' | 'checking', done, total}: the user's files
-//   dataError  {split, message}: a split's download failed; what arrived is kept
-//   progress   {epoch, epochs, epochProgress, steps, loss, accuracy, imagesPerSecond, lr,
-//               etaSeconds, points, redraw}: points, the history's new curve points
-//   evaluating {evaluated, total}: a measurement on the test set, part-way
-//   epoch      {record, test}: an epoch's record in the history and its test report
-//   threads    {threads: 1|2, reason: why only 1, or ''}
-//   device     {device: 'cpu'|'gpu', info?: {name, backend, software}, reason: why not the GPU
-//              when it was asked for, or ''}: which device trains (said once, at init)
-//   storage    {ok, reason?}: whether the browser keeps the model (storage full or blocked)
-//   error      {message, fatal, diverged?}: a failure no request was waiting for
-//   trap       {message}: the wasm instance trapped; the worker answers nothing more and the
-//              page replaces it (app.js)
-//
-// A test report: {accuracy, correct, total, loss, confusion, misclassified: [{index, label,
-// predicted}]}.
+
+/**
+ * The core's values, as its wasm functions return them (the wasm build ships no types: these
+ * only name them).
+ * @typedef {any} About  a dataset: src/data/dataset.rs's About (name, shape, classes, the
+ *   splits' sizes so far…) with its `test_note`
+ * @typedef {any} Spec  a network: the core's list of layer specs (src/nn/spec.rs)
+ * @typedef {any} TrainConfig  the core's training settings (src/train/)
+ * @typedef {any} History  a model's story: the core's History (src/train/history.rs)
+ * @typedef {any} EpochRecord  one epoch of the History's `epochs`
+ * @typedef {any} ImageShape  {channels, height, width}
+ */
+
+/**
+ * What `init`, `start` and `reset` take: train.js's `workerSettings`.
+ * @typedef {object} Settings
+ * @property {Spec | null} spec  null: the tutorial's network
+ * @property {TrainConfig | null} config  null: the core's default, the tutorial's
+ * @property {number} seed
+ * @property {number} epochs
+ * @property {number} threads  workers wanted (1 or 2)
+ * @property {'cpu' | 'gpu'} device  'gpu' starts the worker with the GPU build (core.js's
+ *   `workerUrl`)
+ * @property {string} [data]  a built-in's key or a kept dataset's name, else the last one used
+ */
+
+/** @typedef {'train' | 'test'} Split */
+/**
+ * The dataset in use and how it was chosen.
+ * @typedef {{kind: 'builtin', key: string, name?: undefined}
+ *   | {kind: 'stored', name: string, key?: undefined}} DatasetChoice
+ */
+/**
+ * One of the user's files, with its path below the folder chosen (its name when dropped alone).
+ * @typedef {{file: File, path: string}} UserFile
+ */
+
+/**
+ * A measurement on the test set (src/wasm/evaluation.rs).
+ * @typedef {object} TestReport
+ * @property {number} accuracy
+ * @property {number} correct
+ * @property {number} total
+ * @property {number} loss
+ * @property {number[]} confusion  classes × classes, row: the label, column: the prediction
+ * @property {{index: number, label: number, predicted: number}[]} misclassified  the first 64
+ */
+
+/**
+ * What the layers panel draws of one image, computed on the device that holds the model
+ * (src/wasm/inspect.rs).
+ * @typedef {object} Inspection
+ * @property {{name: string, kind: string, signed: boolean, kernels: boolean, shape: number[],
+ *   data: Float32Array}[]} layers  each layer's output, its shape without the batch dimension
+ * @property {{name: string, shape: number[], data: Float32Array}[]} kernels  by their layer's name
+ * @property {Float32Array} saliency
+ * @property {Float32Array} probabilities
+ */
+
+/**
+ * Page → worker commands, each one's body by its `type`. A failure comes back as an `error`
+ * event.
+ * @typedef {object} Commands
+ * @property {{settings: Settings}} init  a model from settings (or the one kept in the browser)
+ * @property {{settings: Settings, fresh: boolean}} start  fresh: a new model from settings, then
+ *   train; otherwise a new run of the current model with settings' training settings (its
+ *   weights and story kept)
+ * @property {{}} pause
+ * @property {{}} resume
+ * @property {{}} stop
+ * @property {{}} retryData  downloads again the built-in dataset's files that failed
+ * @property {{settings: Settings}} reset  a new, untrained model
+ * @property {{lr?: number, batchSize?: number, epochs?: number, threads?: number}} set  while a
+ *   run goes on
+ */
+
+/**
+ * A request's body and the value its reply carries.
+ * @template Body, Value
+ * @typedef {{body: Body, value: Value}} Ask
+ */
+
+/**
+ * Page → worker requests, each one's body and answer by its `type`.
+ * @typedef {object} Requests
+ * @property {Ask<{key?: string, name?: string, files?: UserFile[], size?: [number, number]},
+ *   {about: About, replaced: boolean}>} useData  trains on a built-in dataset (key), one kept in
+ *   this browser (name), or the user's files, images made `size` [w, h] ([0, 0]: their own),
+ *   kept in the browser; `dataset` and `model` events follow. The dataset in use stays if it
+ *   fails.
+ * @property {Ask<{}, {name: string, about: About, size: number, savedAt: number}[]>} datasets
+ *   those kept here
+ * @property {Ask<{name: string}, void>} deleteData  deletes one kept here (not the one in use)
+ * @property {Ask<{name: string, classes: string[], images: Uint8Array, labels: Uint8Array,
+ *   fineTune: boolean}, {about: About, taken: string[]}>} teach  the drawings (`images`: one
+ *   MNIST-shaped drawing per label) become the dataset (kept here) and a model fitted to them,
+ *   from the current one's layers (`taken`) when fine-tuned; `dataset` and `model` (reason
+ *   'reset') follow
+ * @property {Ask<{pixels: Float32Array, label: number},
+ *   {steps: number, corrections: number, learnt: boolean, seconds: number}>} correct  "that was
+ *   a 7", learnt now ('corrected' model event)
+ * @property {Ask<{pixels: Float32Array}, {probabilities: Float32Array}>} predict  pixels: C·H·W;
+ *   one probability per class
+ * @property {Ask<{pixels: Float32Array}, Inspection>} inspect
+ * @property {Ask<{index: number},
+ *   {index: number, pixels: Uint8Array, shape: ImageShape, label: number}>} testImage
+ *   pixels: C·H·W
+ * @property {Ask<{format?: string}, {bytes: Uint8Array<ArrayBuffer>}>} save  the model in one
+ *   of the core's export_formats (safetensors, the default, onnx, pytorch, pdparams)
+ * @property {Ask<{bytes: Uint8Array, name: string}, {historyNote: string}>} load  and a `model`
+ *   event
+ * @property {Ask<{}, TestReport>} evaluate  and a `model` event
+ * @property {Ask<{}, {wasmBytes: number, steps: number}>} diagnostics  the worker's wasm memory
+ * @property {Ask<{}, void>} keep  the model kept in the browser now (before the page replaces
+ *   the worker to train on another device)
+ */
+
+/**
+ * A message to the worker: a command or a request, tagged with its `type`.
+ * @typedef {{[T in keyof Commands]: {type: T, id?: undefined} & Commands[T]}[keyof Commands]
+ *   | {[T in keyof Requests]: {type: T, id: number} & Requests[T]['body']}[keyof Requests]} ToWorker
+ */
+
+/**
+ * Why a request failed: `kind` is the core's (src/error.rs: invalid, format, file, …) or '' for
+ * the worker's own.
+ * @typedef {{message: string, kind: string, detail: string}} Failure
+ */
+/**
+ * The answer to a request: its value, or why it failed.
+ * @typedef {{type: 'reply', id: number, ok: true, value: any}
+ *   | {type: 'reply', id: number, ok: false, error: Failure}} Reply
+ */
+
+/**
+ * The model was replaced or its story changed.
+ * @typedef {object} ModelEvent
+ * @property {'new' | 'restored' | 'uploaded' | 'reset' | 'configured' | 'trained' | 'evaluated'
+ *   | 'corrected' | 'data'} reason  'configured': a new run on its weights; 'data': another
+ *   dataset, the model kept (it fits)
+ * @property {any[]} layers  the core's description of each layer
+ * @property {number} params
+ * @property {Spec} spec
+ * @property {History} history
+ * @property {{savedAt: number} | null} restored  while the model is the one restored from the
+ *   browser
+ */
+
+/**
+ * Worker → page events, each one's body by its `type`.
+ * @typedef {object} Events
+ * @property {ModelEvent} model
+ * @property {{state: RunState}} state  the run's state moved (RUN_STATES below)
+ * @property {{split: Split, name: string, loaded: number, total: number, bytes: number,
+ *   bytesTotal: number, source: 'network' | 'cache'}} data  a built-in dataset arriving, bytes
+ *   as transferred (gzip; total 0 while a whole-read one downloads); 'cache': this browser's
+ *   copy from an earlier visit
+ * @property {{about: About, choice: DatasetChoice}} dataset  the dataset in use: said at init and
+ *   whenever it changes
+ * @property {{stage: 'reading' | 'decoding' | 'checking', done: number,
+ *   total: number}} dataProgress  the user's files being read
+ * @property {{split: Split, message: string}} dataError  a split's download failed; what arrived
+ *   is kept
+ * @property {{epoch: number, epochs: number, epochProgress: number, steps: number, loss: number,
+ *   accuracy: number, imagesPerSecond: number, lr: number, etaSeconds: number,
+ *   points: [number, number, number][], redraw: boolean}} progress  points: the history's new
+ *   curve points ([epochs, loss, accuracy]); redraw: the whole curve comes again (it was thinned)
+ * @property {{evaluated: number, total: number}} evaluating  a measurement on the test set,
+ *   part-way
+ * @property {{record: EpochRecord, test: TestReport | null}} epoch  an epoch's record in the
+ *   history and its test report
+ * @property {{threads: number, reason: string}} threads  1 or 2, and why only 1 (or '')
+ * @property {{device: 'cpu', info?: undefined, reason: string}
+ *   | {device: 'gpu', info: {name: string, backend: string, software: boolean}, reason: ''}} device
+ *   which device trains (said once, at init), and why not the GPU when it was asked for
+ * @property {{ok: boolean, reason?: string}} storage  whether the browser keeps the model
+ *   (storage full or blocked)
+ * @property {{message: string, fatal: boolean, diverged?: boolean, kind?: string,
+ *   detail?: string}} error  a failure no request was waiting for (a command's carries its
+ *   Failure's kind and detail)
+ * @property {{message: string}} trap  the wasm instance trapped; the worker answers nothing more
+ *   and the page replaces it (app.js)
+ */
+
+/** @typedef {{[T in keyof Events]: {type: T} & Events[T]}[keyof Events]} WorkerEvent */
 
 /** Each built-in dataset's file (`key/file`) as the site names it: scripts/build-site.mjs fills
  * this in with content-hashed names; in www/ the files keep their own. */
@@ -103,12 +223,14 @@ export const RUN_STATES = {
   done: ['training', 'evaluating', 'idle'],
   evaluating: ['idle', 'paused', 'done'],
 };
+/** @typedef {keyof typeof RUN_STATES} RunState */
 
 /** Progress messages are sent at most this often, so drawing never slows training. */
 export const PROGRESS_INTERVAL_MS = 125;
 
 /** An error from the worker: a plain message, its kind, and the technical detail if any. */
 export class WorkerError extends Error {
+  /** @param {{message: string, kind?: string, detail?: string}} failure */
   constructor({ message, kind = '', detail = '' }) {
     super(message);
     this.kind = kind;
@@ -118,10 +240,16 @@ export class WorkerError extends Error {
 
 /** A promise-based request/response wrapper around a worker. */
 export class WorkerClient {
+  /**
+   * @param {Worker} worker
+   * @param {(event: WorkerEvent) => void} onEvent
+   */
   constructor(worker, onEvent) {
     this.worker = worker;
     this.nextId = 1;
+    /** @type {Map<number, {resolve: (value: any) => void, reject: (err: WorkerError) => void}>} */
     this.pending = new Map();
+    /** @param {MessageEvent<Reply | WorkerEvent>} message */
     worker.onmessage = ({ data }) => {
       if (data.type !== 'reply') {
         onEvent(data);
@@ -135,13 +263,26 @@ export class WorkerClient {
     };
   }
 
-  /** Sends a command, which expects no answer. */
-  send(type, body = {}, transfer = []) {
+  /**
+   * Sends a command, which expects no answer.
+   * @template {keyof Commands} T
+   * @param {T} type
+   * @param {Commands[T]} [body]
+   * @param {Transferable[]} [transfer]
+   */
+  send(type, body = /** @type {Commands[T]} */ ({}), transfer = []) {
     this.worker.postMessage({ type, ...body }, transfer);
   }
 
-  /** Sends a request and resolves with the worker's reply. */
-  request(type, body = {}, transfer = []) {
+  /**
+   * Sends a request and resolves with the worker's reply.
+   * @template {keyof Requests} T
+   * @param {T} type
+   * @param {Requests[T]['body']} [body]
+   * @param {Transferable[]} [transfer]
+   * @returns {Promise<Requests[T]['value']>}
+   */
+  request(type, body = /** @type {Requests[T]['body']} */ ({}), transfer = []) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -149,7 +290,10 @@ export class WorkerClient {
     });
   }
 
-  /** Fails every request still waiting (the worker died). */
+  /**
+   * Fails every request still waiting (the worker died).
+   * @param {string} message
+   */
   failAll(message) {
     for (const { reject } of this.pending.values()) reject(new WorkerError({ message }));
     this.pending.clear();

@@ -1,3 +1,4 @@
+// @ts-check
 // The page's side of its service worker (../sw.js): registers it, lets a new deployment's worker
 // take over before any of this page's code runs (so old and new files never mix), and reloads
 // once under it where the host's own headers leave the page without cross-origin isolation.

@@ -1,3 +1,4 @@
+// @ts-check
 // Training settings in the URL's hash, so a setup can be shared and reproduced:
 // #recipe=tutorial&epochs=5&batch=64&lr=0.001&optimizer=adam&schedule=constant&shift=0&smoothing=0&seed=0&threads=2&device=cpu&data=mnist
 // plus &arch=<the architecture as JSON> when it is not the recipe's own.
@@ -24,7 +25,7 @@ export function readHash(schedules) {
   if (params.get('data')) values.data = params.get('data');
   let spec = null;
   try {
-    if (params.has('arch')) spec = JSON.parse(params.get('arch'));
+    if (params.has('arch')) spec = JSON.parse(/** @type {string} */ (params.get('arch')));
   } catch {
     spec = null; // a damaged link falls back to the recipe's architecture
   }

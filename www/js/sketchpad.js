@@ -1,3 +1,4 @@
+// @ts-check
 // A square drawing surface, white ink on black like MNIST. Pointer Events, so a mouse, a pen and
 // a finger all draw; the pointer is captured so a stroke that leaves the canvas still ends. The
 // backing store follows devicePixelRatio so strokes stay sharp on phones.
@@ -6,18 +7,22 @@ export class Sketchpad {
   /**
    * `size`: the drawing's logical side in CSS pixels (the canvas may be shown smaller);
    * `brush`: the stroke width in those pixels; `onChange(kind)`: 'stroke' or 'end'.
+   * @param {HTMLCanvasElement} canvas
+   * @param {{size?: number, brush?: number, onChange?: (kind: 'stroke' | 'end') => void}} [options]
    */
   constructor(canvas, { size = 280, brush = 22, onChange = () => {} } = {}) {
     this.canvas = canvas;
     this.size = size;
     this.brush = brush;
     this.onChange = onChange;
+    /** @type {number | null} the pointer drawing the stroke */
     this.pointer = null;
-    this.last = null;
+    /** @type {[number, number]} where the stroke is, from its first point on */
+    this.last = /** @type {any} */ (null);
     this.lastPointerType = '';
     const dpr = Math.min(3, Math.max(1, window.devicePixelRatio || 1));
     canvas.width = canvas.height = Math.round(size * dpr);
-    this.ctx = canvas.getContext('2d', { willReadFrequently: true });
+    this.ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d', { willReadFrequently: true }));
     this.ctx.setTransform(canvas.width / size, 0, 0, canvas.width / size, 0, 0);
     this.clear();
 
@@ -40,7 +45,7 @@ export class Sketchpad {
     small.width = small.height = side;
     const img = new ImageData(side, side);
     for (let i = 0; i < side * side; i++) img.data.set([pixels[i], pixels[i], pixels[i], 255], 4 * i);
-    small.getContext('2d').putImageData(img, 0, 0);
+    /** @type {CanvasRenderingContext2D} */ (small.getContext('2d')).putImageData(img, 0, 0);
     this.ctx.imageSmoothingEnabled = false;
     this.ctx.drawImage(small, 0, 0, this.size, this.size);
     this.ctx.imageSmoothingEnabled = true;
@@ -56,7 +61,10 @@ export class Sketchpad {
     return { gray, width, height };
   }
 
-  /** A pointer's position in the drawing's logical pixels, whatever size the canvas is shown at. */
+  /**
+   * A pointer's position in the drawing's logical pixels, whatever size the canvas is shown at.
+   * @returns {[number, number]}
+   */
   point(e) {
     const r = this.canvas.getBoundingClientRect();
     return [((e.clientX - r.left) * this.size) / r.width, ((e.clientY - r.top) * this.size) / r.height];

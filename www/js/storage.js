@@ -1,3 +1,4 @@
+// @ts-check
 // The latest model, the datasets the user brought and the drawings made to teach it, kept in the
 // browser's IndexedDB so a reload restores them. Works in the page and in workers. Nothing leaves the browser.
 

@@ -1,7 +1,15 @@
+// @ts-check
 // Training on two cores: a replica worker (replica.js) computes half of every batch, meeting the
 // training worker in shared memory (src/wasm/replica.rs). Used by the training worker and by the
 // benchmark's worker.
 import { workerUrl } from './core.js';
+
+/**
+ * The replica's messages: what starts it, then its one answer (or its failure, before or after).
+ * @typedef {{spec: any, config: any, seed: number}} ReplicaStart  the core's spec and training
+ *   config (null: the tutorial's), and the replica's seed
+ * @typedef {{type: 'ready', buffer: SharedArrayBuffer} | {type: 'error', message: string}} ReplicaMessage
+ */
 
 /** Why training stays on one thread in this browser, or '' when a replica can help. */
 export function singleThreadReason() {
@@ -17,6 +25,8 @@ export function singleThreadReason() {
  * augmentation). Returns {worker, ready}: `ready` resolves to the buffer to hand to
  * `session.attach_replica`, or rejects with the reason it could not start; `onLost(message)`
  * hears of a crash after that. Terminating the worker is the caller's, at any time.
+ * @param {(message: string) => void} [onLost]
+ * @returns {{worker: Worker, ready: Promise<SharedArrayBuffer>}}
  */
 export function startReplica(spec, config, onLost = () => {}) {
   const worker = new Worker(workerUrl('./replica.js'), { type: 'module' });
@@ -27,6 +37,7 @@ export function startReplica(spec, config, onLost = () => {}) {
       if (started) onLost(message);
       else reject(new Error(message));
     };
+    /** @param {MessageEvent<ReplicaMessage>} message */
     worker.onmessage = ({ data }) => {
       if (data.type === 'ready' && !started) {
         started = true;
@@ -42,6 +53,6 @@ export function startReplica(spec, config, onLost = () => {}) {
   });
   // Its own seed, derived from the run's: its dropout masks and shifts differ from the
   // session's, and a run started afresh repeats them.
-  worker.postMessage({ spec, config, seed: ((config?.seed ?? 0) ^ 0x5bd1e995) >>> 0 });
+  worker.postMessage(/** @satisfies {ReplicaStart} */ ({ spec, config, seed: ((config?.seed ?? 0) ^ 0x5bd1e995) >>> 0 }));
   return { worker, ready };
 }

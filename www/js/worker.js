@@ -1,3 +1,4 @@
+// @ts-check
 // The training worker: owns the model (a wasm Session) and its dataset, streams MNIST in as it
 // downloads (or reads another dataset whole: datasets.js), trains a few steps at a time so it can
 // answer the page between them, and keeps the latest model and the user's datasets in IndexedDB. Started with the GPU build (core.js), it trains on the browser's
@@ -13,23 +14,42 @@ import {
   saveDataset, loadDataset, listDatasets, deleteDataset, saveDatasetInUse, loadDatasetInUse,
 } from './storage.js';
 import { singleThreadReason, startReplica } from './threads.js';
+/**
+ * @import { About, Commands, DatasetChoice, Events, ModelEvent, Requests, RunState, Settings, Split,
+ *   ToWorker } from './protocol.js'
+ */
 
 /** Test images measured between two looks at the message queue. */
 const EVAL_SLICE = 500;
+/** @type {Split[]} */
+const SPLITS = ['train', 'test'];
+/** @type {any} the core's exports (untyped: the wasm build ships no types) */
 let core = null;
 const ready = loadCore().then((c) => { core = c; });
+/** @type {any} the core's Session, from `init` on */
 let session = null;
-let restored = null; // {savedAt} while the model is the one restored from browser storage
+/** @type {ModelEvent['restored']} while the model is the one restored from browser storage */
+let restored = null;
 let generation = 0; // bumped whenever the model is replaced or a run begins: a measurement of the old one is dropped
-let replica = null; // the replica worker computing half of each batch, starting or attached
+/** @type {Worker | null} the replica worker computing half of each batch, starting or attached */
+let replica = null;
 let replicaGeneration = 0; // bumped whenever the replica is replaced: a late 'ready' is dropped
 let gpuAhead = false; // the GPU has trained steps the session's CPU copy of the model lacks
-let loaded = { train: null, test: null }; // promises, resolved when each split is complete
+/** @type {Record<Split, Promise<boolean> | null>} resolved when each split is complete */
+let loaded = { train: null, test: null };
 let counts = { train: 0, test: 0 };
-let choice = null; // the dataset in use: {kind: 'builtin', key} | {kind: 'stored', name}
+/** @type {DatasetChoice} the dataset in use, from `init` on */
+let choice = /** @type {any} */ (null);
 let dataGeneration = 0; // bumped when the dataset changes: a download of the old one stops adding
 
-const post = (type, body = {}, transfer = []) => postMessage({ type, ...body }, transfer);
+/**
+ * Tells the page of an event (protocol.js's Events).
+ * @template {keyof Events} T
+ * @param {T} type
+ * @param {Events[T]} body
+ * @param {Transferable[]} [transfer]
+ */
+const post = (type, body, transfer = []) => postMessage({ type, ...body }, transfer);
 const run = new Run((state) => post('state', { state }));
 /** No step is being taken: the run is idle, paused or done. */
 const atRest = () => ['idle', 'paused', 'done'].includes(run.state);
@@ -58,7 +78,10 @@ channel.port1.onmessage = () => yielded.shift()?.();
 const yieldToEvents = () => new Promise((resolve) => { yielded.push(resolve); channel.port2.postMessage(null); });
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Tells the page the model was replaced or its story changed (see protocol.js). */
+/**
+ * Tells the page the model was replaced or its story changed (see protocol.js).
+ * @param {ModelEvent['reason']} reason
+ */
 function announce(reason) {
   post('model', {
     reason, layers: session.layers(), params: session.num_params(), spec: session.spec(), history: session.history(), restored,
@@ -69,6 +92,7 @@ function announce(reason) {
  * A session from the page's settings for a dataset (the core's About). A network the core
  * refuses (a link's architecture that cannot be built, say) is explained, and the tutorial's is
  * used instead.
+ * @param {Settings} settings
  */
 function newSession(settings, about) {
   try {
@@ -88,8 +112,11 @@ const seed = () => run.config?.seed ?? 0;
  * The dataset to start with: the one the link names (a built-in's key, or the name of one kept
  * in this browser), else the one in use at the last visit, else MNIST. Resolves to {choice,
  * about, reader}: a kept dataset is read now (its reader waits for the session).
+ * @param {string} [asked]
+ * @returns {Promise<{choice: DatasetChoice, about: About, reader: any}>}
  */
 async function firstDataset(asked) {
+  /** @type {DatasetChoice | null} */
   let wanted = asked ? (builtin(asked) ? { kind: 'builtin', key: asked } : { kind: 'stored', name: asked }) : null;
   wanted ??= await loadDatasetInUse().catch(() => null);
   if (wanted?.kind === 'stored') {
@@ -130,13 +157,13 @@ function startData(reader) {
   if (b.files.length === 4) return startLoading();
   const mine = dataGeneration;
   const whole = readBuiltin(core, b, (bytes, bytesTotal) => {
-    for (const split of ['train', 'test']) post('data', { split, name: b.name, loaded: 0, total: 0, bytes, bytesTotal, source: 'network' });
+    for (const split of SPLITS) post('data', { split, name: b.name, loaded: 0, total: 0, bytes, bytesTotal, source: 'network' });
   }).then(({ reader, source, bytes }) => {
     if (mine !== dataGeneration) return false;
     session.use_dataset(reader, seed());
     counts = { train: session.examples('train'), test: session.examples('test') };
     // The bytes counted once, with the training split's report.
-    for (const split of ['train', 'test']) post('data', { split, name: b.name, loaded: counts[split], total: counts[split], bytes: split === 'train' ? bytes : 0, bytesTotal: bytes, source });
+    for (const split of SPLITS) post('data', { split, name: b.name, loaded: counts[split], total: counts[split], bytes: split === 'train' ? bytes : 0, bytesTotal: bytes, source });
     post('dataset', { about: session.dataset(), choice });
     return true;
   }).catch((err) => {
@@ -209,7 +236,10 @@ async function restore() {
   return ok;
 }
 
-/** A new, untrained model from `settings`, kept in the browser as the latest. */
+/**
+ * A new, untrained model from `settings`, kept in the browser as the latest.
+ * @param {Settings} settings
+ */
 async function newModel(settings) {
   session.reset(settings.spec ?? null, settings.config ?? null, settings.seed ?? 0);
   gpuAhead = false;
@@ -289,7 +319,7 @@ async function loadSplit(split) {
  */
 function startLoading() {
   const mine = dataGeneration;
-  for (const split of ['train', 'test']) {
+  for (const split of SPLITS) {
     loaded[split] ??= loadSplit(split).then(() => mine === dataGeneration, (err) => {
       if (isTrap(err)) throw err;
       if (mine === dataGeneration) post('dataError', { split, message: err.message });
@@ -419,7 +449,8 @@ async function trainLoop(training, latest) {
   let rate = 0;
   let points = [];
   let redraw = false;
-  let last = null; // the last call's progress
+  /** @type {any} the last call's progress (the core's `progress` event, src/wasm/run.rs) */
+  let last = null;
   while (training()) {
     const t0 = performance.now();
     let events;
@@ -430,7 +461,8 @@ async function trainLoop(training, latest) {
     }
     if (events.length === 0) return; // the model was replaced while the GPU worked
     const dt = performance.now() - t0;
-    let r = null; // this call's progress
+    /** @type {any} this call's progress */
+    let r = null;
     let epochDone = null;
     let waiting = false;
     for (const e of events) {
@@ -498,14 +530,33 @@ async function trainLoop(training, latest) {
   }
 }
 
-/** A request's answer and the buffers to move (not copy) with it. */
+/**
+ * A request's answer and the buffers to move (not copy) with it.
+ * @template Value
+ */
 class Transfer {
+  /**
+   * @param {Value} value
+   * @param {Transferable[]} list
+   */
   constructor(value, list) {
     this.value = value;
     this.list = list;
   }
 }
 
+/**
+ * What a request's handler returns: its reply's value, or a Transfer of it.
+ * @template Value
+ * @typedef {Value | Transfer<Value> | Promise<Value | Transfer<Value>>} Answer
+ */
+/**
+ * Every message's handler, by its type: a command's or a request's, each taking its body.
+ * @typedef {{[T in keyof Commands]: (msg: Commands[T]) => void | Promise<void>}
+ *   & {[T in keyof Requests]: (msg: Requests[T]['body']) => Answer<Requests[T]['value']>}} Handlers
+ */
+
+/** @type {Handlers} */
 const handlers = {
   async init({ settings }) {
     const first = await firstDataset(settings.data);
@@ -529,7 +580,9 @@ const handlers = {
    */
   async useData({ key, name, files, size }) {
     if (!atRest()) throw new Error('stop training first: the dataset changes what the model learns');
+    /** @type {any} the core's DatasetReader */
     let reader = null;
+    /** @type {DatasetChoice | undefined} */
     let next;
     if (key) {
       const b = builtin(key);
@@ -624,7 +677,7 @@ const handlers = {
       if (!(await loaded.train)) startData(null);
       return;
     }
-    for (const split of ['train', 'test']) {
+    for (const split of SPLITS) {
       if (loaded[split] && !(await loaded[split])) loaded[split] = null;
     }
     startLoading();
@@ -637,7 +690,8 @@ const handlers = {
     run.moveTo('stopping');
     await run.looping;
     await persist();
-    if (run.state === 'stopping') {
+    // Widened: the messages handled while it waited may have moved the run.
+    if (/** @type {RunState} */ (run.state) === 'stopping') {
       run.moveTo('idle');
       announce('trained');
     }
@@ -712,18 +766,21 @@ const handlers = {
       await persist();
       return report;
     } finally {
-      if (run.state === 'evaluating') run.moveTo(before);
+      // Widened, as in `stop`: a reset or an upload meanwhile has moved the run.
+      if (/** @type {RunState} */ (run.state) === 'evaluating') run.moveTo(before);
     }
   },
 };
 
+/** @param {MessageEvent<ToWorker>} message */
 onmessage = async ({ data: msg }) => {
   if (dead) return; // the page is replacing this worker
   const reply = (body, transfer = []) => postMessage({ type: 'reply', id: msg.id, ...body }, transfer);
   try {
     await ready;
     if (!session && msg.type !== 'init') throw new Error('the worker has no model yet');
-    const handler = handlers[msg.type];
+    // The table's type pairs each handler with its own message.
+    const handler = /** @type {((msg: ToWorker) => unknown) | undefined} */ (handlers[msg.type]);
     if (!handler) throw new Error(`unknown message '${msg.type}'`);
     const result = await handler(msg);
     if (msg.id === undefined) return;

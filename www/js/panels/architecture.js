@@ -1,3 +1,4 @@
+// @ts-check
 // The architecture editor: the network as a list of layers the user can change, add and remove,
 // with every layer's output shape and parameter count checked live by the Rust core. An
 // architecture that cannot work is explained, never run. The layer types, their fields, ranges

@@ -1,15 +1,19 @@
+// @ts-check
 // The data panel: which dataset the network learns from — a built-in one, or the user's own files
 // (a folder or zip of class folders, CIFAR's tar.gz, an IDX set), read by the worker and the core
 // and kept in this browser — what it is (its images, classes, splits and what was left out), and
 // the datasets kept here, with their sizes, to use again or delete.
 import { imageFigure } from '../colormap.js';
 import { byTestId, statusLine } from '../panel.js';
+/** @import { App } from '../app.js' */
+/** @import { DatasetChoice } from '../protocol.js' */
 
 /** Test images shown as a sample of the dataset. */
 const SAMPLES = 16;
 const MB = (bytes) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
 const count = (n) => n.toLocaleString('en');
 
+/** @param {App} app */
 export function setupData(panel, app, core) {
   const $ = byTestId(panel);
   const choice = $('data-choice');
@@ -19,7 +23,8 @@ export function setupData(panel, app, core) {
   const progress = $('data-progress');
   const say = statusLine($('data-panel-status'));
   const builtins = core.builtin_datasets();
-  let current = null; // {kind, key|name}
+  /** @type {DatasetChoice | null} */
+  let current = null;
   let busy = false;
 
   /** The select: the built-in datasets, then those kept in this browser. */

@@ -1,3 +1,4 @@
+// @ts-check
 // The draw panel: draw (gray datasets), pick one of the dataset's test images, or use a photo, and
 // watch the network read it live. A drawing is prepared exactly as MNIST's digits were
 // (mnist-preprocess.js), then fitted to the dataset's size; a photo is centre-cropped and resized
@@ -12,6 +13,7 @@ import { decode } from '../datasets.js';
 import { isUntrained, showModelStory } from '../model-story.js';
 import { byTestId, statusLine } from '../panel.js';
 import { setupTeach } from './teach.js';
+/** @import { App } from '../app.js' */
 
 /**
  * The tutorial's `imgs[3]`: `imgs` is the last batch its test loop saw (batch 64, no shuffling,
@@ -25,6 +27,7 @@ const PROGRESS_REFRESH_MS = 2000;
 /** MNIST's shape, which a drawing is prepared in before it is fitted to the dataset's. */
 const DRAWN = { channels: 1, height: SIDE, width: SIDE };
 
+/** @param {App} app */
 export function setupDraw(panel, app, core) {
   const $ = byTestId(panel);
   const status = $('draw-status');

@@ -1,3 +1,4 @@
+// @ts-check
 // The explainer's grids as HTML, not canvas: each cell is an element a keyboard and a screen
 // reader can reach. Editable cells are text inputs; padding cells are drawn as their own kind.
 

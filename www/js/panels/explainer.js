@@ -1,3 +1,4 @@
+// @ts-check
 // The convolution explainer: the tutorial's three animations as a step-through. The kernel's
 // window slides over the (padded) input; at each output cell the panel spells out the products
 // under the window and their sum. Every number, the sizes, the padding and the stride can be
@@ -30,10 +31,13 @@ export async function setupExplainer(panel, core) {
   // bias (a number, or null for none), stride, padding. Always the last valid values.
   let conv;
   let pos = 0; // the output cell under the window, row-major
-  let output = null; // { oh, ow, data } from the core; null while something is wrong
+  /** @type {{oh: number, ow: number, data: Float32Array} | null} from the core; null while something is wrong */
+  let output = null;
   const problems = new Map(); // what is wrong, keyed by where; the first one is shown
   let inputCells = []; // per channel, the padded input grid's cells
+  /** @type {{cells: HTMLElement[], oh: number, ow: number}} */
   let out = { cells: [], oh: -1, ow: -1 };
+  /** @type {any} the interval while it plays */
   let timer = null;
 
   for (const [id, c] of Object.entries(CASES)) select.add(new Option(c.label, id));
@@ -97,7 +101,7 @@ export async function setupExplainer(panel, core) {
     const oy = Math.floor(pos / Math.max(ow, 1));
     const ox = pos % Math.max(ow, 1);
     out.cells.forEach((cell, i) => {
-      const v = output.data[i];
+      const v = /** @type {NonNullable<typeof output>} */ (output).data[i]; // no output, no cells
       cell.textContent = formatNumber(v);
       cell.dataset.value = String(v);
       cell.classList.toggle('current', i === pos);

@@ -1,3 +1,4 @@
+// @ts-check
 // The filter lab: a photo (the sample or an upload), a filter from the Rust core, the original
 // and the result side by side.
 import { wasmBytes } from '../core.js';
@@ -23,8 +24,10 @@ export async function setupFilters(panel, core) {
   const original = $('filter-original');
   const result = $('filter-result');
   const caption = $('filter-caption');
+  /** @type {ImageData | null} */
   let current = null;
-  let photo = null; // the current photo in the core, filtered again at each change
+  /** @type {any} the current photo in the core (its Photo), filtered again at each change */
+  let photo = null;
 
   for (const name of [...core.filter_names(), 'custom']) {
     select.add(new Option(LABELS[name] ?? name, name));

@@ -1,3 +1,4 @@
+// @ts-check
 // The layers panel: the tutorial's show_Features, live. For the input the Draw panel last showed
 // (test image 9987, the tutorial's imgs[3], until then) it draws every layer's feature maps, the
 // conv kernels and the saliency map, and draws them again whenever the model changes.
@@ -7,10 +8,12 @@ import { latestOnly } from '../latest.js';
 import { showModelStory } from '../model-story.js';
 import { TUTORIAL_EXAMPLE } from './draw.js';
 import { byTestId, statusLine } from '../panel.js';
+/** @import { App, AppEvents } from '../app.js' */
 
 /** While training, the maps follow the model at most this often. */
 const PROGRESS_REFRESH_MS = 2000;
 
+/** @param {App} app */
 export function setupLayers(panel, app) {
   const $ = byTestId(panel);
   const status = $('layers-status');
@@ -21,8 +24,10 @@ export function setupLayers(panel, app) {
   const dialog = $('layers-dialog');
   const dialogCanvas = $('layers-dialog-canvas');
 
-  let input = null; // {pixels: Float32Array (C×H×W), shape, source, label}
-  let classes = null; // the dataset's class names, once it is known
+  /** @type {AppEvents['input'] | null} */
+  let input = null;
+  /** @type {string[] | null} the dataset's class names, once it is known */
+  let classes = null;
   let datasetName = 'MNIST';
   let ready = false;
   let builtKey = '';
@@ -70,7 +75,8 @@ export function setupLayers(panel, app) {
         ? `${out} kernels of ${kh}×${kw}, one per feature map of ${k.name}.`
         : `${out}×${inp} kernels of ${kh}×${kw}: one row per output channel (${out}), one column per input channel (${inp}).`;
       const { section, legendSlot } = layerBlock(`${k.name}.weight · ${k.shape.join('×')}`, note);
-      const tiled = single ? null : tileKernels(k.data, k.shape);
+      // Null for single kernels, which read none of it.
+      const tiled = /** @type {ReturnType<typeof tileKernels>} */ (single ? null : tileKernels(k.data, k.shape));
       const { grid, canvases } = mapGrid({
         testid: `kernels-${k.name}`, count: single ? out : 1,
         width: single ? kw : tiled.width, height: single ? kh : tiled.height,

@@ -1,3 +1,4 @@
+// @ts-check
 // Save and load: the model downloaded as a .safetensors file with PyTorch's parameter names and
 // layouts, or in the core's other export formats (ONNX, a PyTorch project, Paddle's .pdparams);
 // uploaded as safetensors, PyTorch's .pt/.pth or Paddle's .pdparams. The latest model is also
@@ -5,11 +6,14 @@
 
 import { showModelStory, trainingSettings } from '../model-story.js';
 import { acceptFiles, byTestId, statusLine } from '../panel.js';
+/** @import { App } from '../app.js' */
+/** @import { ModelEvent } from '../protocol.js' */
 
 /** A message as a sentence: a capital first, a full stop last. */
 const sentence = (m) => `${m.charAt(0).toUpperCase()}${m.slice(1)}${/[.!?]$/.test(m) ? '' : '.'}`;
 const MAX_BYTES = 256 * 1024 * 1024;
 
+/** @param {App} app */
 export function setupModel(panel, app, core) {
   const $ = byTestId(panel);
   const status = $('model-status');
@@ -75,7 +79,8 @@ export function setupModel(panel, app, core) {
       const bytes = new Uint8Array(await file.arrayBuffer());
       const { historyNote } = await app.request('load', { bytes, name: file.name }, [bytes.buffer]);
       const note = historyNote ? ' Its training history could not be read and was left out.' : '';
-      say(`Loaded "${file.name}": ${app.model.params.toLocaleString('en')} parameters. The previous model was replaced; Evaluate in the Train panel measures this one.${note}`, 'ok', historyNote);
+      // The `model` event came before the reply.
+      say(`Loaded "${file.name}": ${/** @type {ModelEvent} */ (app.model).params.toLocaleString('en')} parameters. The previous model was replaced; Evaluate in the Train panel measures this one.${note}`, 'ok', historyNote);
     } catch (err) {
       say(`"${file.name}" was not loaded. ${sentence(err.message)} The current model is unchanged.`, 'error', err.detail);
     }

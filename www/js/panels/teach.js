@@ -1,3 +1,4 @@
+// @ts-check
 // "Teach it", in the Draw panel: the user names classes, draws examples of each on the panel's
 // canvas (each prepared as MNIST's digits are), and has a network learn them — a new one, or the
 // current one fine-tuned with a new last layer. The drawings become the dataset every panel
@@ -5,6 +6,7 @@
 import { paintImage } from '../colormap.js';
 import { byTestId, statusLine } from '../panel.js';
 import { loadDrawings, saveDrawings } from '../storage.js';
+/** @import { App } from '../app.js' */
 
 /** Steps the first training of the drawings lasts at least, however few they are. */
 export const TEACH_STEPS = 200;
@@ -13,6 +15,7 @@ export const TEACH_STEPS = 200;
  * `drawing()`: the canvas's drawing prepared as MNIST's digits (bytes of `shape`), or null when
  * there is none; `clear()`: clears the canvas for the next one; `setTeaching(on)`: whether the
  * canvas takes drawings for teaching (also when the dataset in use is in colour).
+ * @param {App} app
  */
 export function setupTeach(panel, app, core, { drawing, clear, setTeaching, shape }) {
   const $ = byTestId(panel);

@@ -1,3 +1,4 @@
+// @ts-check
 // The training panel: settings (kept in the URL so a setup can be shared), the architecture,
 // start / pause / resume / stop / reset, live progress, the model's loss and accuracy curves
 // (its history, so they come back after a reload or an upload), and after each epoch or an
@@ -10,6 +11,8 @@ import { ArchitectureEditor } from './architecture.js';
 import { readHash, writeHash } from '../settings.js';
 import { probeGpu } from '../gpu.js';
 import { byTestId, statusLine } from '../panel.js';
+/** @import { App } from '../app.js' */
+/** @import { About, ModelEvent } from '../protocol.js' */
 
 /** The form's inputs that are the core's training fields (`training_fields`): input → field. */
 const FIELD_OF = { epochs: 'epochs', batch: 'batch_size', lr: 'lr', shift: 'shift', smoothing: 'label_smoothing', seed: 'seed' };
@@ -54,7 +57,8 @@ export function workerSettings(s, spec) {
 export function initialSettings(core) {
   const hash = readHash(core.schedules().map((s) => s.name));
   const recipes = recipesOf(core);
-  const recipe = recipes[hash.recipe] ? hash.recipe : 'tutorial';
+  // A link without a recipe (null) names none.
+  const recipe = recipes[/** @type {string} */ (hash.recipe)] ? /** @type {string} */ (hash.recipe) : 'tutorial';
   const { label, help, spec: recipeSpec, ...values } = recipes[recipe];
   // The CPU unless the link says the GPU: a GPU is offered, never chosen for the user.
   const s = { ...values, threads: DEFAULT_THREADS, device: 'cpu', recipe, ...hash.values };
@@ -69,6 +73,7 @@ function settingsOf(history, s) {
   return c ? { ...s, ...formOf(c), seed: history.seed ?? c.seed } : s;
 }
 
+/** @param {App} app */
 export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
   const $ = byTestId(panel);
   const inputs = {
@@ -111,11 +116,13 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
   panel.charts = { loss: lossChart, accuracy: accChart };
   let state = 'idle';
   let archValid = true;
-  let model = null; // the worker's latest `model` event
+  /** @type {ModelEvent | null} the worker's latest `model` event */
+  let model = null;
   let evaluations = 0;
   let showing = ''; // what the shown test report describes: 'epoch', 'evaluation', or nothing
   let storageOk = true;
-  let dataset = null; // the dataset in use (the core's About, with its test_note)
+  /** @type {About | null} the dataset in use */
+  let dataset = null;
   const kept = () => (storageOk
     ? 'the model is kept in this browser and restored on reload.'
     : 'this browser cannot keep the model, so download it in Save and load to keep it.');
@@ -447,7 +454,7 @@ export function setupTrain(panel, app, core, { settings, spec, fromLink }) {
     // restored on a plain visit comes back with its settings; a link's settings are kept.
     if (m.reason === 'uploaded') adopt(m, false);
     if (m.reason === 'restored' && !fromLink) adopt(m, true);
-    if (m.reason === 'restored') say(`Restored the model kept in this browser (saved ${new Date(m.restored.savedAt).toLocaleString()}).`, 'ok');
+    if (m.reason === 'restored') say(`Restored the model kept in this browser (saved ${new Date(/** @type {{savedAt: number}} */ (m.restored).savedAt).toLocaleString()}).`, 'ok');
     if (m.reason === 'uploaded') say('Loaded the uploaded model: Start trains it further, Evaluate measures it on the test set.', 'ok');
     updatePlan();
     updateButtons();
