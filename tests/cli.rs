@@ -42,6 +42,20 @@ fn assert_clean_error(args: &[&str], needle: &str) {
 }
 
 #[test]
+fn every_command_says_what_it_takes() {
+    for command in ["train", "eval", "export", "bench", "filter", "serve"] {
+        let (ok, stdout, _) = run(&[command, "--help"]);
+        assert!(ok, "{command} --help");
+        assert!(
+            stdout.contains(&format!("Usage: cnn-playground {command}")),
+            "{command}: {stdout}"
+        );
+    }
+    let (ok, stdout, _) = run(&["--help"]);
+    assert!(ok && stdout.contains("serve"), "{stdout}");
+}
+
+#[test]
 fn bad_arguments_are_one_line_errors() {
     assert_clean_error(
         &["train", "--epochs", "many"],
@@ -56,6 +70,10 @@ fn bad_arguments_are_one_line_errors() {
     );
     assert_clean_error(&["eval"], "--weights is required");
     assert_clean_error(&["fly"], "unknown command 'fly'");
+    assert_clean_error(
+        &["train", "--device", "tpu"],
+        "--device: 'tpu' is not one of cpu, gpu",
+    );
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! batch-1 inference latency, the tutorial's mean filter on a 1133×1700×3 photo — as medians of
 //! repeated runs. A benchmark, not a test: it prints figures and asserts nothing.
 
-use crate::args::Args;
+use crate::cli::DeviceKind;
 use crate::output;
 use cnn_playground::data::builtin::MNIST;
 use cnn_playground::data::Examples;
@@ -17,6 +17,28 @@ use cnn_playground::train::{Peer, TrainConfig, Trainer};
 use ndarray::ArrayD;
 use serde::Serialize;
 use std::time::Instant;
+
+/// `bench`'s options.
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    /// Timed runs; each figure is their median (1–1000)
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    runs: usize,
+    /// Training steps in a run (1–100000)
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    steps: usize,
+    /// Images per training step (1–4096)
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    batch: usize,
+    /// Write the figures here as JSON too
+    #[arg(long, value_name = "OUT.json")]
+    json: Option<String>,
+    #[arg(long, value_enum, default_value = "cpu")]
+    device: DeviceKind,
+    /// Also train on N threads, each computing a share of every batch (1–256)
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    threads: usize,
+}
 
 #[derive(Serialize)]
 struct Report {
@@ -167,11 +189,14 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-pub fn run(args: &Args) -> Result<(), String> {
-    let runs: usize = args.get_or("runs", 5)?;
-    let steps: usize = args.get_or("steps", 20)?;
-    let batch: usize = args.get_or("batch", 64)?;
-    let threads: usize = args.get_or("threads", 1)?;
+pub fn run(args: &BenchArgs) -> Result<(), String> {
+    let &BenchArgs {
+        runs,
+        steps,
+        batch,
+        threads,
+        ..
+    } = args;
     if !(1..=1000).contains(&runs) || !(1..=100_000).contains(&steps) {
         return Err("--runs must be 1–1000 and --steps 1–100000".into());
     }
@@ -189,21 +214,15 @@ pub fn run(args: &Args) -> Result<(), String> {
     let images: Vec<u8> = (0..n * shape.len()).map(|_| rng.below(256) as u8).collect();
     let labels: Vec<u8> = (0..n).map(|_| rng.below(10) as u8).collect();
     let data = Examples::new(images, labels, shape, 10).map_err(|e| e.to_string())?;
-    match args.get_or("device", "cpu".to_string())?.as_str() {
-        "cpu" => {}
-        #[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
-        "gpu" => {
+    match args.device {
+        DeviceKind::Cpu => {}
+        #[cfg(feature = "gpu")]
+        DeviceKind::Gpu => {
             let report = gpu::run(&data, runs, steps, batch)?;
             return write_json(args, &report);
         }
-        #[cfg(not(all(feature = "gpu", not(target_arch = "wasm32"))))]
-        "gpu" => {
-            return Err(
-                "this binary was built without the GPU path: cargo build --release --features gpu"
-                    .into(),
-            )
-        }
-        other => return Err(format!("--device: '{other}' is not one of cpu, gpu")),
+        #[cfg(not(feature = "gpu"))]
+        DeviceKind::Gpu => return Err(crate::cli::NO_GPU.into()),
     }
 
     let spec = ModelSpec::tutorial();
@@ -342,10 +361,10 @@ pub fn run(args: &Args) -> Result<(), String> {
 }
 
 /// The report into `--json`'s file, when asked.
-fn write_json(args: &Args, report: &impl Serialize) -> Result<(), String> {
-    if let Some(path) = args.get::<String>("json")? {
+fn write_json(args: &BenchArgs, report: &impl Serialize) -> Result<(), String> {
+    if let Some(path) = &args.json {
         let json = serde_json::to_string_pretty(report).expect("serialisable");
-        output::write(&path, json.as_bytes())?;
+        output::write(path, json.as_bytes())?;
     }
     Ok(())
 }
@@ -353,7 +372,7 @@ fn write_json(args: &Args, report: &impl Serialize) -> Result<(), String> {
 /// `bench --device gpu`: the GPU path's training images/s at the given batch and at 512, and
 /// batch-1 inference latency (upload, forward, read back), each the median of `runs`; the same
 /// figures in `--json`'s file.
-#[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
+#[cfg(feature = "gpu")]
 mod gpu {
     use super::median;
     use cnn_playground::data::Examples;

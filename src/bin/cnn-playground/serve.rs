@@ -12,6 +12,19 @@
 //! progress (an idle one, or one that stopped reading), so a crowd of idle or non-reading
 //! clients cannot keep anyone else waiting.
 
+/// `serve`'s options.
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// The built site's folder
+    #[arg(long, value_name = "DIR", default_value = "dist")]
+    pub root: String,
+    /// The address to listen on: loopback unless another is asked for
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+}
+
 use http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{combinators::UnsyncBoxBody, BodyExt, Full};
 use hyper::body::{Bytes, Incoming};

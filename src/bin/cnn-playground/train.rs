@@ -1,6 +1,6 @@
 //! `cnn-playground train` and `eval`: the tutorial's training run from a terminal.
 
-use crate::args::Args;
+use crate::cli::{DeviceKind, DATA_HELP};
 use crate::output;
 use crate::progress::Progress;
 use cnn_playground::data::{local, Dataset, Examples};
@@ -13,34 +13,80 @@ use cnn_playground::train::{
 };
 use std::time::Instant;
 
-pub const TRAIN_OPTIONS: &[&str] = &[
-    "epochs",
-    "batch",
-    "lr",
-    "seed",
-    "out",
-    "data",
-    "recipe",
-    "optimizer",
-    "momentum",
-    "weight-decay",
-    "schedule",
-    "shift",
-    "label-smoothing",
-    "arch",
-    "limit",
-    "device",
-    "threads",
-];
+/// `train`'s options: any left out takes the recipe's value.
+#[derive(clap::Args)]
+pub struct TrainArgs {
+    /// The recipe: a network and its training settings (tutorial, fast, improved)
+    #[arg(long, value_name = "NAME", default_value = "tutorial")]
+    recipe: String,
+    /// Passes over the training set [default: the recipe's]
+    #[arg(long, value_name = "N")]
+    epochs: Option<usize>,
+    /// Images per step [default: the recipe's]
+    #[arg(long, value_name = "N")]
+    batch: Option<usize>,
+    /// Learning rate [default: the recipe's; 0.01 for SGD]
+    #[arg(long)]
+    lr: Option<f32>,
+    /// The seed of the initial weights, the shuffles and the augmentation [default: the recipe's]
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Where to save the model (safetensors, with how it was trained)
+    #[arg(long, value_name = "FILE")]
+    out: Option<String>,
+    #[arg(long, value_name = "DATA", default_value = "mnist", long_help = DATA_HELP)]
+    data: String,
+    /// adam or sgd [default: the recipe's]
+    #[arg(long, value_name = "NAME")]
+    optimizer: Option<String>,
+    /// SGD's momentum
+    #[arg(long, default_value_t = 0.9)]
+    momentum: f32,
+    /// L2 weight decay
+    #[arg(long, default_value_t = 0.0)]
+    weight_decay: f32,
+    /// The learning rate's schedule: constant, cosine or one_cycle [default: the recipe's]
+    #[arg(long, value_name = "NAME")]
+    schedule: Option<String>,
+    /// Shift each training image by up to this many pixels [default: the recipe's]
+    #[arg(long, value_name = "PIXELS")]
+    shift: Option<usize>,
+    /// Label smoothing, 0–1 [default: the recipe's]
+    #[arg(long)]
+    label_smoothing: Option<f32>,
+    /// The network as the page's architecture JSON, instead of the recipe's
+    #[arg(long, value_name = "ARCH.json")]
+    arch: Option<String>,
+    /// Train on the first N training images only
+    #[arg(long, value_name = "N")]
+    limit: Option<usize>,
+    #[arg(long, value_enum, default_value = "cpu")]
+    device: DeviceKind,
+    /// CPU threads, each computing a share of every batch
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    threads: usize,
+}
+
+/// `eval`'s options.
+#[derive(clap::Args)]
+pub struct EvalArgs {
+    /// The model file: safetensors, .pt/.pth or .pdparams
+    #[arg(long, value_name = "FILE")]
+    weights: String,
+    /// Write each test image's predicted class, one per line, here
+    #[arg(long, value_name = "OUT")]
+    predictions: Option<String>,
+    #[arg(long, value_name = "DATA", default_value = "mnist", long_help = DATA_HELP)]
+    data: String,
+}
 
 /// The most threads `--threads` takes.
 const MAX_THREADS: usize = 256;
 
 /// The dataset `--data` names (a built-in one, a folder, a CIFAR .tar.gz or a zip; MNIST if
 /// none), told to the user: what it is, its splits, and anything left out.
-fn load_data(args: &Args) -> Result<Dataset, String> {
-    let what: String = args.get_or("data", "mnist".to_string())?;
-    let data = local::load(&what).map_err(|e| e.reason())?;
+fn load_data(what: &str) -> Result<Dataset, String> {
+    let data = local::load(what).map_err(|e| e.reason())?;
     println!(
         "data: {} ({}): {} training and {} test images of {}, {} classes",
         data.name,
@@ -72,25 +118,23 @@ fn check_fit(model: &Model, data: &Dataset) -> Result<(), String> {
 
 /// A recipe by name (the tutorial's unless --recipe says another), with any option given
 /// overriding it.
-fn config(args: &Args) -> Result<(ModelSpec, TrainConfig), String> {
-    let recipe: String = args.get_or("recipe", "tutorial".into())?;
+fn config(args: &TrainArgs) -> Result<(ModelSpec, TrainConfig), String> {
     let Recipe {
         mut spec,
         mut config,
         ..
-    } = Recipe::named(&recipe).map_err(|e| format!("--recipe: {}", e.reason()))?;
-    if let Some(path) = args.get::<String>("arch")? {
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+    } = Recipe::named(&args.recipe).map_err(|e| format!("--recipe: {}", e.reason()))?;
+    if let Some(path) = &args.arch {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
         spec = ModelSpec::from_json(&text).map_err(|e| format!("{path}: {e}"))?;
     }
-    config.epochs = args.get_or("epochs", config.epochs)?;
-    config.batch_size = args.get_or("batch", config.batch_size)?;
-    config.seed = args.get_or("seed", config.seed)?;
-    config.shift = args.get_or("shift", config.shift)?;
-    config.label_smoothing = args.get_or("label-smoothing", config.label_smoothing)?;
-    let lr = args.get::<f32>("lr")?;
-    let weight_decay = args.get_or("weight-decay", 0.0)?;
-    config.optimizer = match args.get::<String>("optimizer")?.as_deref() {
+    config.epochs = args.epochs.unwrap_or(config.epochs);
+    config.batch_size = args.batch.unwrap_or(config.batch_size);
+    config.seed = args.seed.unwrap_or(config.seed);
+    config.shift = args.shift.unwrap_or(config.shift);
+    config.label_smoothing = args.label_smoothing.unwrap_or(config.label_smoothing);
+    let (lr, weight_decay) = (args.lr, args.weight_decay);
+    config.optimizer = match args.optimizer.as_deref() {
         None | Some("adam") => match (&config.optimizer, lr) {
             (
                 OptimizerSpec::Adam {
@@ -110,14 +154,14 @@ fn config(args: &Args) -> Result<(ModelSpec, TrainConfig), String> {
         },
         Some("sgd") => OptimizerSpec::Sgd {
             lr: lr.unwrap_or(0.01),
-            momentum: args.get_or("momentum", 0.9)?,
+            momentum: args.momentum,
             weight_decay,
             nesterov: false,
         },
         Some(other) => return Err(format!("--optimizer: '{other}' is not one of adam, sgd")),
     };
-    if let Some(s) = args.get::<String>("schedule")? {
-        config.schedule = Schedule::named(&s).map_err(|e| format!("--schedule: {}", e.reason()))?;
+    if let Some(s) = &args.schedule {
+        config.schedule = Schedule::named(s).map_err(|e| format!("--schedule: {}", e.reason()))?;
     }
     config.check().map_err(|e| e.reason())?;
     Ok((spec, config))
@@ -126,16 +170,16 @@ fn config(args: &Args) -> Result<(ModelSpec, TrainConfig), String> {
 /// Where the steps run: the CPU core, or the GPU path (built with `--features gpu`).
 enum Device {
     Cpu(Box<Trainer>),
-    #[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
+    #[cfg(feature = "gpu")]
     Gpu(Box<(Trainer, cnn_playground::gpu::GpuTrainer)>),
 }
 
 impl Device {
-    fn new(args: &Args, trainer: Trainer) -> Result<Device, String> {
-        match args.get_or("device", "cpu".to_string())?.as_str() {
-            "cpu" => Ok(Device::Cpu(Box::new(trainer))),
-            #[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
-            "gpu" => {
+    fn new(kind: DeviceKind, trainer: Trainer) -> Result<Device, String> {
+        match kind {
+            DeviceKind::Cpu => Ok(Device::Cpu(Box::new(trainer))),
+            #[cfg(feature = "gpu")]
+            DeviceKind::Gpu => {
                 use cnn_playground::gpu::{Gpu, GpuTrainer};
                 let gpu = Gpu::blocking().map_err(|e| e.to_string())?;
                 let info = gpu.info();
@@ -153,19 +197,15 @@ impl Device {
                     GpuTrainer::new(std::rc::Rc::new(gpu), &trainer).map_err(|e| e.to_string())?;
                 Ok(Device::Gpu(Box::new((trainer, on_gpu))))
             }
-            #[cfg(not(all(feature = "gpu", not(target_arch = "wasm32"))))]
-            "gpu" => Err(
-                "this binary was built without the GPU path: cargo build --release --features gpu"
-                    .into(),
-            ),
-            other => Err(format!("--device: '{other}' is not one of cpu, gpu")),
+            #[cfg(not(feature = "gpu"))]
+            DeviceKind::Gpu => Err(crate::cli::NO_GPU.into()),
         }
     }
 
     fn trainer(&self) -> &Trainer {
         match self {
             Device::Cpu(t) => t,
-            #[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
+            #[cfg(feature = "gpu")]
             Device::Gpu(t) => &t.0,
         }
     }
@@ -178,7 +218,7 @@ impl Device {
     ) -> Result<(), String> {
         match self {
             Device::Cpu(t) => t.run_epoch_with(peers, data, on_step),
-            #[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
+            #[cfg(feature = "gpu")]
             Device::Gpu(t) => {
                 let (trainer, on_gpu) = &mut **t;
                 pollster::block_on(on_gpu.run_epoch(trainer, data, on_step))
@@ -191,7 +231,7 @@ impl Device {
     fn model(&mut self) -> Result<&mut Model, String> {
         match self {
             Device::Cpu(t) => Ok(&mut t.model),
-            #[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
+            #[cfg(feature = "gpu")]
             Device::Gpu(t) => {
                 let (trainer, on_gpu) = &mut **t;
                 pollster::block_on(on_gpu.download(trainer)).map_err(|e| e.to_string())?;
@@ -201,14 +241,13 @@ impl Device {
     }
 }
 
-pub fn train(args: &Args) -> Result<(), String> {
+pub fn train(args: &TrainArgs) -> Result<(), String> {
     let (spec, config) = config(args)?;
-    let out: Option<String> = args.get("out")?;
-    let data = load_data(args)?;
+    let data = load_data(&args.data)?;
     let spec = spec.for_data(data.shape(), data.classes.len());
     let model = Model::new(&spec, config.seed).map_err(|e| e.to_string())?;
     check_fit(&model, &data)?;
-    let train_set = match args.get::<usize>("limit")? {
+    let train_set = match args.limit {
         Some(0) => return Err("--limit must be at least 1".into()),
         Some(n) => data.train.take(n),
         None => data.train.clone(),
@@ -221,7 +260,7 @@ pub fn train(args: &Args) -> Result<(), String> {
         config.optimizer,
         config.epochs
     );
-    let threads: usize = args.get_or("threads", 1)?;
+    let threads = args.threads;
     if !(1..=MAX_THREADS).contains(&threads) {
         return Err(format!("--threads must be 1–{MAX_THREADS}, got {threads}"));
     }
@@ -232,7 +271,7 @@ pub fn train(args: &Args) -> Result<(), String> {
     history.trained_on(&data.name, &data.classes);
     let trainer =
         Trainer::new(model, config.clone(), train_set.len()).map_err(|e| e.to_string())?;
-    let mut device = Device::new(args, trainer)?;
+    let mut device = Device::new(args.device, trainer)?;
     if threads > 1 && !matches!(device, Device::Cpu(_)) {
         return Err("--threads is for the CPU: the GPU runs a batch in one go".into());
     }
@@ -276,17 +315,17 @@ pub fn train(args: &Args) -> Result<(), String> {
         }
         Ok::<(), String>(())
     })?;
-    if let Some(path) = out {
-        output::write(&path, &checkpoint::save(device.model()?, Some(&history)))?;
+    if let Some(path) = &args.out {
+        output::write(path, &checkpoint::save(device.model()?, Some(&history)))?;
         println!("saved {path}");
     }
     Ok(())
 }
 
-pub fn eval(args: &Args) -> Result<(), String> {
-    let weights: String = args.require("weights")?;
-    let bytes = std::fs::read(&weights).map_err(|e| format!("{weights}: {e}"))?;
-    let data = load_data(args)?;
+pub fn eval(args: &EvalArgs) -> Result<(), String> {
+    let weights = &args.weights;
+    let bytes = std::fs::read(weights).map_err(|e| format!("{weights}: {e}"))?;
+    let data = load_data(&args.data)?;
     // A file that names no network is tried as the recipes' networks fitted to the data.
     let fitted = ModelSpec::tutorial().for_data(data.shape(), data.classes.len());
     let mut model = checkpoint::load_onto(&bytes, Some(&fitted))
@@ -297,13 +336,13 @@ pub fn eval(args: &Args) -> Result<(), String> {
         .model;
     check_fit(&model, &data)?;
     let result = evaluate(&mut model, &data.test).map_err(|e| e.to_string())?;
-    if let Some(path) = args.get::<String>("predictions")? {
+    if let Some(path) = &args.predictions {
         let text: String = result
             .predictions
             .iter()
             .map(|p| format!("{p}\n"))
             .collect();
-        output::write(&path, text.as_bytes())?;
+        output::write(path, text.as_bytes())?;
     }
     println!(
         "test accuracy: {:.2}% ({}/{})",
