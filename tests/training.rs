@@ -32,10 +32,10 @@ fn checksum(model: &Model) -> u64 {
 }
 
 fn seeded_run(recipe: ModelSpec, shift: usize) -> u64 {
-    // Natively the fused kernel would give bits of its own, as the relaxed build does.
-    cnn_playground::ops::gemm::set_strict(true);
     let data = synthetic(96, 4);
-    let model = Model::new(&recipe, 42).unwrap();
+    let mut model = Model::new(&recipe, 42).unwrap();
+    // Natively the fused kernel would give bits of its own, as the relaxed build does.
+    model.set_kernels(cnn_playground::ops::Kernels::STRICT);
     let config = TrainConfig {
         batch_size: 32,
         shift,
@@ -342,7 +342,7 @@ fn native_threads_share_a_batch_and_follow_the_full_batch_gradient() {
     let config = split.config().clone();
     std::thread::scope(|scope| {
         let mut peers: Vec<ThreadPeer> = (1..4)
-            .map(|i| ThreadPeer::spawn(scope, &ModelSpec::tutorial(), &config, &data, i))
+            .map(|i| ThreadPeer::spawn(scope, &split.model, &config, &data, i))
             .collect();
         let mut shared: Vec<&mut dyn Peer> = peers.iter_mut().map(|p| p as &mut dyn Peer).collect();
         let a = single.step(&data, &all).unwrap();

@@ -6,6 +6,7 @@ use super::stencil::Stencil;
 use super::{byte, Image};
 use crate::error::{Error, Result};
 use crate::ops::conv::{conv2d_forward, Conv2dGeometry};
+use crate::ops::Kernels;
 use serde::{Deserialize, Serialize};
 
 /// Image rows filtered at a time.
@@ -202,9 +203,18 @@ impl Filter {
                 .chunks_exact(plane_len)
                 .zip(sums.chunks_exact_mut(plane_len))
             {
-                conv2d_forward(plane, 1, &g, &weight, 1, None, sum);
+                conv2d_forward(Kernels::default(), plane, 1, &g, &weight, 1, None, sum);
                 if let Some(second) = &second {
-                    conv2d_forward(plane, 1, &g, second, 1, None, &mut other);
+                    conv2d_forward(
+                        Kernels::default(),
+                        plane,
+                        1,
+                        &g,
+                        second,
+                        1,
+                        None,
+                        &mut other,
+                    );
                     sum.iter_mut()
                         .zip(&other)
                         .for_each(|(a, b)| *a = (*a * *a + b * b).sqrt());

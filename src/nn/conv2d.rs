@@ -10,6 +10,7 @@ use crate::export::onnx::{Attr, Nodes};
 use crate::field::{Field, Size2};
 use crate::ops::conv::{conv2d_backward, conv2d_forward, Conv2dGeometry};
 use crate::ops::winograd;
+use crate::ops::Kernels;
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -193,6 +194,7 @@ pub struct Conv2d {
     groups: usize,
     /// [weight (OC,C/G,KH,KW), bias (OC) when it has one]
     params: Vec<Param>,
+    kernels: Kernels,
 }
 
 impl Conv2d {
@@ -229,6 +231,7 @@ impl Conv2d {
             out_channels,
             groups,
             params,
+            kernels: Kernels::default(),
         }
     }
 
@@ -270,13 +273,14 @@ impl Layer for Conv2d {
         let b = b.map(|b| flat(&b.value));
         if self.groups == 1 {
             let oc = self.out_channels;
-            conv2d_forward(x, batch, &self.geometry, w, oc, b, y);
+            conv2d_forward(self.kernels, x, batch, &self.geometry, w, oc, b, y);
             return;
         }
         let ocg = self.out_channels / self.groups;
         for s in group_slices(self.geometry, self.out_channels, self.groups, batch) {
             let bias = b.map(|b| &b[s.b]);
-            conv2d_forward(&x[s.x], 1, &self.geometry, &w[s.w], ocg, bias, &mut y[s.y]);
+            let (x, w, y) = (&x[s.x], &w[s.w], &mut y[s.y]);
+            conv2d_forward(self.kernels, x, 1, &self.geometry, w, ocg, bias, y);
         }
     }
 
@@ -290,6 +294,7 @@ impl Layer for Conv2d {
         mut dx: Option<&mut [f32]>,
     ) {
         let (geometry, out_channels, groups) = (self.geometry, self.out_channels, self.groups);
+        let kernels = self.kernels;
         let (w, b) = self
             .params
             .split_first_mut()
@@ -298,12 +303,13 @@ impl Layer for Conv2d {
         let (wv, dw) = (flat(&w.value), flat_mut(&mut w.grad));
         if self.groups == 1 {
             let oc = self.out_channels;
-            conv2d_backward(x, batch, &self.geometry, wv, oc, dy, dw, db, dx);
+            conv2d_backward(kernels, x, batch, &self.geometry, wv, oc, dy, dw, db, dx);
             return;
         }
         let ocg = self.out_channels / self.groups;
         for s in group_slices(geometry, out_channels, groups, batch) {
             conv2d_backward(
+                kernels,
                 &x[s.x.clone()],
                 1,
                 &self.geometry,
@@ -323,5 +329,9 @@ impl Layer for Conv2d {
 
     fn params_mut(&mut self) -> &mut [Param] {
         &mut self.params
+    }
+
+    fn set_kernels(&mut self, kernels: Kernels) {
+        self.kernels = kernels;
     }
 }

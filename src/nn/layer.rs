@@ -69,6 +69,8 @@ pub trait Layer: Send {
     fn buffers_mut(&mut self) -> &mut [Buffer] {
         &mut []
     }
+    /// Computes with `kernels` from now on (the layers that multiply matrices keep them).
+    fn set_kernels(&mut self, _kernels: crate::ops::Kernels) {}
 }
 
 /// A contiguous slice of an array (every array the layers make is standard layout).

@@ -6,7 +6,8 @@ use super::spec::{About, Init, LayerConfig, Planned};
 use crate::error::{Error, Result};
 use crate::export::onnx::{Attr, Nodes};
 use crate::field::Field;
-use crate::ops::gemm::{gemm, MatRef};
+use crate::ops::gemm::MatRef;
+use crate::ops::Kernels;
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -102,6 +103,7 @@ pub struct Linear {
     out_features: usize,
     /// [weight (out,in), bias (out) when it has one]
     params: Vec<Param>,
+    kernels: Kernels,
 }
 
 impl Linear {
@@ -119,6 +121,7 @@ impl Linear {
             in_features,
             out_features,
             params,
+            kernels: Kernels::default(),
         }
     }
 }
@@ -135,7 +138,8 @@ impl Layer for Linear {
         }
         let x_mat = MatRef::new(x, batch, self.in_features);
         let w_mat = MatRef::new(flat(&w.value), self.out_features, self.in_features);
-        gemm(x_mat, w_mat.t(), y, self.out_features, true);
+        self.kernels
+            .gemm(x_mat, w_mat.t(), y, self.out_features, true);
     }
 
     fn backward(
@@ -152,7 +156,7 @@ impl Layer for Linear {
             .expect("a linear layer has its weight");
         let dy_mat = MatRef::new(dy, batch, self.out_features);
         // dW += dyᵀ·x (out×N · N×in); db += Σₙ dy
-        gemm(
+        self.kernels.gemm(
             dy_mat.t(),
             MatRef::new(x, batch, self.in_features),
             flat_mut(&mut w.grad),
@@ -168,7 +172,8 @@ impl Layer for Linear {
         // dx = dy·W (N×out · out×in)
         if let Some(dx) = dx {
             let w_mat = MatRef::new(flat(&w.value), self.out_features, self.in_features);
-            gemm(dy_mat, w_mat, dx, self.in_features, false);
+            self.kernels
+                .gemm(dy_mat, w_mat, dx, self.in_features, false);
         }
     }
 
@@ -178,5 +183,9 @@ impl Layer for Linear {
 
     fn params_mut(&mut self) -> &mut [Param] {
         &mut self.params
+    }
+
+    fn set_kernels(&mut self, kernels: Kernels) {
+        self.kernels = kernels;
     }
 }

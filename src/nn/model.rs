@@ -6,6 +6,7 @@ use super::plan::{LayerPlan, Plan};
 use super::spec::{Init, ModelSpec};
 use crate::data::ImageShape;
 use crate::error::{Error, Result};
+use crate::ops::Kernels;
 use crate::rng::Rng;
 use ndarray::ArrayD;
 
@@ -17,6 +18,8 @@ pub struct Model {
     spec: ModelSpec,
     /// What its initial weights and its layers' own generators (dropout's) were drawn from.
     seed: u64,
+    /// How its products are computed ([`Model::set_kernels`]).
+    kernels: Kernels,
     /// Every size, checked before anything was allocated.
     plan: Plan,
     nodes: Vec<Node>,
@@ -48,6 +51,7 @@ impl Model {
         Ok(Model {
             spec: spec.clone(),
             seed,
+            kernels: Kernels::default(),
             plan,
             acts: vec![Vec::new(); nodes.len() + 1],
             nodes,
@@ -86,6 +90,19 @@ impl Model {
 
     pub fn seed(&self) -> u64 {
         self.seed
+    }
+
+    /// Computes with `kernels` from now on: the fastest this machine has (the default), or
+    /// strict, bit for bit the page's SIMD build.
+    pub fn set_kernels(&mut self, kernels: Kernels) {
+        self.kernels = kernels;
+        for node in &mut self.nodes {
+            node.layer.set_kernels(kernels);
+        }
+    }
+
+    pub fn kernels(&self) -> Kernels {
+        self.kernels
     }
 
     /// The number of classes: the size of the last layer's output.

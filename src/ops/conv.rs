@@ -2,8 +2,9 @@
 //! backward, by im2col + GEMM, or by Winograd's F(2×2, 3×3) where that is faster. The same code
 //! filters a photo and trains the network.
 
-use super::gemm::{gemm, MatRef};
+use super::gemm::MatRef;
 use super::im2col::{col2im, im2col};
+use super::kernels::Kernels;
 use super::winograd;
 use crate::error::{Error, Result};
 use ndarray::{Array4, ArrayView1, ArrayView4};
@@ -205,7 +206,9 @@ fn with_scratch<R>(a: usize, b: usize, f: impl FnOnce(&mut [f32], &mut [f32]) ->
 
 /// y = conv2d(x, w) + b.
 /// x is (N,C,H,W), w is (OC,C,KH,KW), b is (OC), y is (N,OC,OH,OW); all contiguous.
+#[allow(clippy::too_many_arguments)]
 pub fn conv2d_forward(
+    kernels: Kernels,
     x: &[f32],
     batch: usize,
     g: &Conv2dGeometry,
@@ -220,8 +223,8 @@ pub fn conv2d_forward(
             plane.fill(b.map_or(0.0, |b| b[oc]));
         }
     }
-    if winograd::runs(g, out_channels) {
-        return winograd::conv2d_forward(x, batch, g, w, out_channels, y);
+    if winograd::runs(kernels, g, out_channels) {
+        return winograd::conv2d_forward(kernels, x, batch, g, w, out_channels, y);
     }
     // One output channel at stride 1 (a photo filter): a GEMM with one row would waste most of
     // its tile, so slide the kernel directly.
@@ -243,7 +246,7 @@ pub fn conv2d_forward(
                 let n = rows.len() * g.out_w;
                 let cols = &mut cols[..k * n];
                 im2col(xn, g, rows.clone(), cols);
-                gemm(
+                kernels.gemm(
                     w_mat,
                     MatRef::new(cols, k, n),
                     &mut yn[rows.start * g.out_w..],
@@ -285,6 +288,7 @@ fn conv2d_direct(x: &[f32], g: &Conv2dGeometry, w: &[f32], y: &mut [f32], acc: &
 /// `dx = col2im(wᵀ · dyₙ)` (CKK×OC · OC×P), overwritten.
 #[allow(clippy::too_many_arguments)]
 pub fn conv2d_backward(
+    kernels: Kernels,
     x: &[f32],
     batch: usize,
     g: &Conv2dGeometry,
@@ -302,7 +306,7 @@ pub fn conv2d_backward(
         dx.fill(0.0);
     }
     // The input gradient by Winograd, after the weight gradient's loop, or here band by band.
-    let winograd_dx = dx.is_some() && winograd::runs(g, out_channels);
+    let winograd_dx = dx.is_some() && winograd::runs(kernels, g, out_channels);
     let mut dx_here = dx.as_deref_mut().filter(|_| !winograd_dx);
     let dcols_len = if dx_here.is_some() { band } else { 0 };
     with_scratch(band, dcols_len, |cols, dcols| {
@@ -319,10 +323,10 @@ pub fn conv2d_backward(
                 };
                 let cols = &mut cols[..k * width];
                 im2col(xn, g, rows.clone(), cols);
-                gemm(dy_band, MatRef::new(cols, k, width).t(), dw, k, true);
+                kernels.gemm(dy_band, MatRef::new(cols, k, width).t(), dw, k, true);
                 if let Some(dx) = dx_here.as_deref_mut() {
                     let dcols = &mut dcols[..k * width];
-                    gemm(wt, dy_band, dcols, width, false);
+                    kernels.gemm(wt, dy_band, dcols, width, false);
                     col2im(
                         dcols,
                         g,
@@ -334,7 +338,7 @@ pub fn conv2d_backward(
         }
     });
     if let Some(dx) = dx.filter(|_| winograd_dx) {
-        winograd::conv2d_input_grad(dy, batch, g, w, out_channels, dx);
+        winograd::conv2d_input_grad(kernels, dy, batch, g, w, out_channels, dx);
     }
     if let Some(db) = db {
         for dyn_ in dy.chunks_exact(out_channels * p).take(batch) {
@@ -388,6 +392,7 @@ pub fn conv2d(
     let b = b.map(|b| b.to_vec());
     let mut y = vec![0.0; out_elems];
     conv2d_forward(
+        Kernels::default(),
         x.as_slice().expect("standard layout"),
         n,
         &g,
@@ -423,10 +428,12 @@ mod tests {
                 .collect();
             let wt: Vec<f32> = (0..g.patch_len()).map(|_| rng.uniform(-1.0, 1.0)).collect();
             let mut direct = vec![0.0; 2 * g.out_len()];
-            conv2d_forward(&x, 2, &g, &wt, 1, Some(&[0.5]), &mut direct);
+            let kernels = Kernels::default();
+            conv2d_forward(kernels, &x, 2, &g, &wt, 1, Some(&[0.5]), &mut direct);
             let twice: Vec<f32> = wt.iter().chain(&wt).copied().collect();
             let mut via_gemm = vec![0.0; 4 * g.out_len()];
-            conv2d_forward(&x, 2, &g, &twice, 2, Some(&[0.5, 0.5]), &mut via_gemm);
+            let via = &mut via_gemm;
+            conv2d_forward(kernels, &x, 2, &g, &twice, 2, Some(&[0.5, 0.5]), via);
             for n in 0..2 {
                 let a = &direct[n * g.out_len()..(n + 1) * g.out_len()];
                 let b = &via_gemm[2 * n * g.out_len()..(2 * n + 1) * g.out_len()];

@@ -8,10 +8,10 @@
 //!
 //! Natively on x86-64 with AVX2 and FMA (checked at run time), fused kernels in 8-lane registers
 //! take two B panels at once (a 4×16 tile), or two A panels where one B panel is left (8×8),
-//! unless [`set_strict`] asks for the strict kernel, whose bits equal the browser's SIMD builds'.
+//! unless the caller asks for the strict kernel ([`crate::ops::Kernels`]), whose bits equal the
+//! browser's SIMD builds'.
 
 use super::simd::F32x4;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Rows of C held in registers by the micro-kernel.
 const MR: usize = 4;
@@ -58,14 +58,11 @@ impl<'a> MatRef<'a> {
     }
 }
 
-/// `C = A·B` (or `C += A·B` when `accumulate`), C row-major `m×n` with leading dimension `ldc`.
-/// A is `m×k`, B is `k×n`.
-pub fn gemm(a: MatRef, b: MatRef, c: &mut [f32], ldc: usize, accumulate: bool) {
-    gemm_with(a, b, c, ldc, accumulate, fused());
-}
-
-/// [`gemm`] with the fused kernel or not.
-fn gemm_with(a: MatRef, b: MatRef, c: &mut [f32], ldc: usize, accumulate: bool, fused: bool) {
+/// `C = A·B` (or `C += A·B` when `accumulate`), C row-major `m×n` with leading dimension `ldc`;
+/// A is `m×k`, B is `k×n`. With the fused kernel when `fused` (and [`fused_available`]):
+/// callers ask through [`crate::ops::Kernels::gemm`].
+pub fn gemm(a: MatRef, b: MatRef, c: &mut [f32], ldc: usize, accumulate: bool, fused: bool) {
+    let fused = fused && fused::available();
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(k, b.rows, "gemm: inner dimensions differ");
     assert!(
@@ -97,23 +94,9 @@ fn gemm_with(a: MatRef, b: MatRef, c: &mut [f32], ldc: usize, accumulate: bool, 
     });
 }
 
-static STRICT: AtomicBool = AtomicBool::new(false);
-
-/// Asks every GEMM from now on for the strict kernel (multiply, then add: the same bits as the
-/// browser's SIMD builds, run after run) instead of the fused one where the machine has it.
-pub fn set_strict(strict: bool) {
-    STRICT.store(strict, Ordering::Relaxed);
-}
-
-/// Whether GEMMs use the fused kernel: the machine has it and strictness was not asked for.
-pub fn fused() -> bool {
-    !STRICT.load(Ordering::Relaxed) && fused::available()
-}
-
-/// Whether GEMMs round as the strict kernel does, multiply then add, the same bits everywhere:
-/// not with the native fused kernel, nor in the relaxed-SIMD build.
-pub fn strict() -> bool {
-    !(cfg!(target_feature = "relaxed-simd") || fused())
+/// Whether this machine has the fused kernel (x86-64 with AVX2 and FMA).
+pub fn fused_available() -> bool {
+    fused::available()
 }
 
 /// C = A·B row by row as dot products, for A with contiguous rows and B with contiguous columns.
@@ -548,14 +531,14 @@ mod tests {
                 };
                 let want = naive(a, b);
                 let mut c = vec![1.0; m * n];
-                gemm_with(a, b, &mut c, n, false, fused);
+                gemm(a, b, &mut c, n, false, fused);
                 for (x, y) in c.iter().zip(&want) {
                     assert!(
                         (x - y).abs() < 1e-4,
                         "{m}x{k}x{n} ta={ta} tb={tb} fused={fused}: {x} vs {y}"
                     );
                 }
-                gemm_with(a, b, &mut c, n, true, fused);
+                gemm(a, b, &mut c, n, true, fused);
                 for (x, y) in c.iter().zip(&want) {
                     assert!((x - 2.0 * y).abs() < 2e-4, "accumulate {m}x{k}x{n}");
                 }
@@ -587,6 +570,7 @@ mod tests {
             MatRef::new(&b, 1, 2),
             &mut c,
             3,
+            false,
             false,
         );
         assert_eq!(c, [3.0, 4.0, 9.0, 6.0, 8.0, 9.0]);

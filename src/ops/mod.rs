@@ -4,5 +4,8 @@
 pub mod conv;
 pub mod gemm;
 pub mod im2col;
+pub mod kernels;
 pub mod simd;
 pub mod winograd;
+
+pub use kernels::Kernels;

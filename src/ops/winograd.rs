@@ -8,13 +8,13 @@
 //! turned half a circle, channels swapped), so it runs here as well.
 //!
 //! Its rounding is its own (the transforms add and halve around the products), so it runs only
-//! where the GEMM rounds its own way anyway (not [`gemm::strict`]); the strict path, whose bits
-//! are the same run after run and build after build, stays im2col.
+//! where the GEMM rounds its own way anyway (not [`Kernels::strict`]); the strict path, whose
+//! bits are the same run after run and build after build, stays im2col.
 
 use super::conv::Conv2dGeometry;
-use super::gemm::{self, gemm, MatRef};
+use super::gemm::MatRef;
+use super::kernels::{Conv3x3, Kernels};
 use super::simd::F32x4;
-use std::sync::atomic::{AtomicU8, Ordering};
 
 /// Positions in a transformed 4×4 tile.
 const XI: usize = 16;
@@ -27,35 +27,19 @@ const MIN_CHANNELS: usize = 8;
 /// the batch's tiles are taken in chunks of this size.
 const CHUNK_FLOATS: usize = 1 << 18;
 
-/// Which way the 3×3 convolutions that could take either run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Path {
-    /// Winograd where both sides have [`MIN_CHANNELS`], im2col elsewhere: the default.
-    Faster = 0,
-    Im2col = 1,
-    Winograd = 2,
-}
-
-static PATH: AtomicU8 = AtomicU8::new(Path::Faster as u8);
-
-/// Chooses the path from now on, to measure one against the other (`cnn-playground bench`).
-pub fn set_path(path: Path) {
-    PATH.store(path as u8, Ordering::Relaxed);
-}
-
 /// The most floats of scratch one convolution may take here (16 MB); a larger one runs by
 /// im2col, whose scratch is banded.
 const MAX_SCRATCH: usize = 1 << 22;
 
-/// Whether [`conv2d_forward`]'s convolution (and its input gradient) runs here: no strictness
-/// asked of the GEMM, the [`Path`] says so, and it can ([`scratch_len`] is not 0). Checked on
+/// Whether [`conv2d_forward`]'s convolution (and its input gradient) runs here: the kernels
+/// are not strict, their [`Conv3x3`] says so, and it can ([`scratch_len`] is not 0). Checked on
 /// every call, the cheap tests first.
-pub fn runs(g: &Conv2dGeometry, out_channels: usize) -> bool {
-    !gemm::strict()
-        && match PATH.load(Ordering::Relaxed) {
-            0 => g.in_channels.min(out_channels) >= MIN_CHANNELS,
-            1 => false,
-            _ => true,
+pub fn runs(kernels: Kernels, g: &Conv2dGeometry, out_channels: usize) -> bool {
+    !kernels.strict()
+        && match kernels.conv3x3 {
+            Conv3x3::Faster => g.in_channels.min(out_channels) >= MIN_CHANNELS,
+            Conv3x3::Im2col => false,
+            Conv3x3::Winograd => true,
         }
         && scratch_len(g, out_channels) > 0
 }
@@ -81,6 +65,7 @@ pub fn scratch_len(g: &Conv2dGeometry, out_channels: usize) -> usize {
 
 /// y += conv2d(x, w): x (N,C,H,W), w (OC,C,3,3), y (N,OC,OH,OW), for a geometry that [`runs`].
 pub fn conv2d_forward(
+    kernels: Kernels,
     x: &[f32],
     batch: usize,
     g: &Conv2dGeometry,
@@ -88,12 +73,23 @@ pub fn conv2d_forward(
     out_channels: usize,
     y: &mut [f32],
 ) {
-    convolve(x, batch, g, w, out_channels, false, CHUNK_FLOATS, y);
+    convolve(
+        kernels,
+        x,
+        batch,
+        g,
+        w,
+        out_channels,
+        false,
+        CHUNK_FLOATS,
+        y,
+    );
 }
 
 /// dx += the input gradient of [`conv2d_forward`] from dy (N,OC,OH,OW): the correlation of dy
 /// with the kernel turned 180°, input and output channels swapped, padding 2 − p.
 pub fn conv2d_input_grad(
+    kernels: Kernels,
     dy: &[f32],
     batch: usize,
     g: &Conv2dGeometry,
@@ -102,6 +98,7 @@ pub fn conv2d_input_grad(
     dx: &mut [f32],
 ) {
     convolve(
+        kernels,
         dy,
         batch,
         &transposed(g, out_channels),
@@ -200,6 +197,7 @@ thread_local! {
 /// at a time as `chunk_floats` holds: tile t of a chunk is column t of each ξ's matrices.
 #[allow(clippy::too_many_arguments)]
 fn convolve(
+    kernels: Kernels,
     x: &[f32],
     batch: usize,
     g: &Conv2dGeometry,
@@ -248,7 +246,7 @@ fn convolve(
                 );
             }
             for xi in 0..XI {
-                gemm(
+                kernels.gemm(
                     MatRef::new(&u[xi * oc * c..], oc, c),
                     MatRef::new(&v[xi * c * n..], c, n),
                     &mut m[xi * oc * n..],
@@ -480,7 +478,17 @@ mod tests {
             };
 
             let mut y = vec![0.5; batch * oc * g.out_len()];
-            convolve(&x, batch, &g, &k, oc, false, chunk, &mut y);
+            convolve(
+                Kernels::FASTEST,
+                &x,
+                batch,
+                &g,
+                &k,
+                oc,
+                false,
+                chunk,
+                &mut y,
+            );
             let want: Vec<f32> = direct(&x, batch, &g, &k, oc)
                 .iter()
                 .map(|v| v + 0.5)
@@ -496,7 +504,17 @@ mod tests {
                 })
                 .collect();
             let mut dx = vec![0.0; x.len()];
-            convolve(&dy, batch, &t, &k, c, true, chunk, &mut dx);
+            convolve(
+                Kernels::FASTEST,
+                &dy,
+                batch,
+                &t,
+                &k,
+                c,
+                true,
+                chunk,
+                &mut dx,
+            );
             close(&dx, &direct(&dy, batch, &t, &turned, c), "input gradient");
             // And it is the adjoint of the forward: ⟨conv(x), dy⟩ = ⟨x, dx⟩.
             let dot = |a: &[f32], b: &[f32]| {

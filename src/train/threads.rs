@@ -5,7 +5,7 @@
 use super::{Peer, StepStats, TrainConfig, Trainer};
 use crate::data::Examples;
 use crate::error::{Error, Result};
-use crate::nn::{Model, ModelSpec};
+use crate::nn::Model;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::thread::{Scope, ScopedJoinHandle};
@@ -36,27 +36,31 @@ pub struct ThreadPeer<'scope, 'env> {
 }
 
 impl<'scope, 'env> ThreadPeer<'scope, 'env> {
-    /// A thread in `scope` training a copy of `spec` on `data` with `config`; its augmentation
-    /// and dropout draw from `seed`. It ends when the peer is dropped.
+    /// A thread in `scope` training a copy of `model`'s network on `data` with `config`,
+    /// computing with the same kernels; its augmentation and dropout draw from `seed`. It ends
+    /// when the peer is dropped.
     pub fn spawn(
         scope: &'scope Scope<'scope, 'env>,
-        spec: &ModelSpec,
+        model: &Model,
         config: &TrainConfig,
         data: &'env Examples,
         seed: u64,
     ) -> Self {
         let (jobs, job_rx) = channel::<Job>();
         let (answer_tx, answers) = channel();
-        let (spec, config) = (
-            spec.clone(),
+        let (spec, kernels, config) = (
+            model.spec().clone(),
+            model.kernels(),
             TrainConfig {
                 seed,
                 ..config.clone()
             },
         );
         let thread = scope.spawn(move || {
-            let mut trainer =
-                Model::new(&spec, 0).and_then(|m| Trainer::new(m, config, data.len()));
+            let mut trainer = Model::new(&spec, 0).and_then(|mut m| {
+                m.set_kernels(kernels);
+                Trainer::new(m, config, data.len())
+            });
             for mut job in job_rx {
                 let result = match &mut trainer {
                     // A panic (a bug) is this thread's failure, told to the trainer, never the

@@ -9,8 +9,8 @@ use cnn_playground::data::Examples;
 use cnn_playground::image::{filters::Filter, Image};
 use cnn_playground::nn::{Mode, Model, ModelSpec};
 use cnn_playground::ops::conv::{conv2d_backward, conv2d_forward, Conv2dGeometry};
-use cnn_playground::ops::gemm;
-use cnn_playground::ops::winograd::{self, Path};
+use cnn_playground::ops::kernels::Conv3x3;
+use cnn_playground::ops::{winograd, Kernels};
 use cnn_playground::rng::Rng;
 use cnn_playground::train::threads::ThreadPeer;
 use cnn_playground::train::{Peer, TrainConfig, Trainer};
@@ -85,8 +85,8 @@ fn ms_per_call(mut f: impl FnMut()) -> f64 {
 }
 
 /// The tutorial's two convolutions at `batch`, each by both paths taking turns, medians of
-/// `runs`.
-fn conv_paths(batch: usize, runs: usize, rng: &mut Rng) -> Vec<ConvTimes> {
+/// `runs`, with `kernels`' rounding.
+fn conv_paths(kernels: Kernels, batch: usize, runs: usize, rng: &mut Rng) -> Vec<ConvTimes> {
     let layers = [
         ("conv1 1→16 at 28×28", 1, 16, 28, false),
         ("conv2 16→32 at 14×14", 16, 32, 14, true),
@@ -102,7 +102,7 @@ fn conv_paths(batch: usize, runs: usize, rng: &mut Rng) -> Vec<ConvTimes> {
             let dy = random(batch * oc * g.out_len());
             let (mut y, mut dw, mut dx) =
                 (vec![0.0; dy.len()], vec![0.0; w.len()], vec![0.0; x.len()]);
-            let chosen = if winograd::runs(&g, oc) {
+            let chosen = if winograd::runs(kernels, &g, oc) {
                 "Winograd"
             } else {
                 "im2col"
@@ -110,12 +110,12 @@ fn conv_paths(batch: usize, runs: usize, rng: &mut Rng) -> Vec<ConvTimes> {
             // [path][forward, backward][run]
             let mut times = [[vec![], vec![]], [vec![], vec![]]];
             for run in 0..=runs {
-                for (path, times) in [Path::Im2col, Path::Winograd].into_iter().zip(&mut times) {
-                    winograd::set_path(path);
-                    let forward = ms_per_call(|| conv2d_forward(&x, batch, &g, &w, oc, None, &mut y));
+                for (conv3x3, times) in [Conv3x3::Im2col, Conv3x3::Winograd].into_iter().zip(&mut times) {
+                    let k = Kernels { conv3x3, ..kernels };
+                    let forward = ms_per_call(|| conv2d_forward(k, &x, batch, &g, &w, oc, None, &mut y));
                     let backward = ms_per_call(|| {
                         let dx = input_grad.then_some(&mut dx[..]);
-                        conv2d_backward(&x, batch, &g, &w, oc, &dy, &mut dw, None, dx)
+                        conv2d_backward(k, &x, batch, &g, &w, oc, &dy, &mut dw, None, dx)
                     });
                     // The first round warms up.
                     if run > 0 {
@@ -124,7 +124,6 @@ fn conv_paths(batch: usize, runs: usize, rng: &mut Rng) -> Vec<ConvTimes> {
                     }
                 }
             }
-            winograd::set_path(Path::Faster);
             let [[im2col_forward_ms, im2col_backward_ms], [winograd_forward_ms, winograd_backward_ms]] =
                 times.map(|t| t.map(median));
             ConvTimes {
@@ -142,7 +141,6 @@ fn conv_paths(batch: usize, runs: usize, rng: &mut Rng) -> Vec<ConvTimes> {
 /// The median images/s of `runs` runs of `steps` steps, each batch shared by `threads` threads.
 fn threaded(
     trainer: &mut Trainer,
-    spec: &ModelSpec,
     data: &Examples,
     batch: &[usize],
     threads: usize,
@@ -152,7 +150,7 @@ fn threaded(
     let config = trainer.config().clone();
     std::thread::scope(|scope| {
         let mut peers: Vec<ThreadPeer> = (1..threads as u64)
-            .map(|i| ThreadPeer::spawn(scope, spec, &config, data, i))
+            .map(|i| ThreadPeer::spawn(scope, &trainer.model, &config, data, i))
             .collect();
         let mut shared: Vec<&mut dyn Peer> = peers.iter_mut().map(|p| p as &mut dyn Peer).collect();
         let mut step = || {
@@ -189,7 +187,7 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-pub fn run(args: &BenchArgs) -> Result<(), String> {
+pub fn run(args: &BenchArgs, kernels: Kernels) -> Result<(), String> {
     let &BenchArgs {
         runs,
         steps,
@@ -243,11 +241,12 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
     for _ in 0..3 {
         train_step(&mut trainer)?;
     }
-    let fused = gemm::fused();
+    let fused = kernels.fused();
     let timed_run = |trainer: &mut Trainer, strict: bool| -> Result<f64, String> {
-        gemm::set_strict(strict);
+        let chosen = if strict { Kernels::STRICT } else { kernels };
+        trainer.model.set_kernels(chosen);
         let rate = images_per_s(steps, batch, || train_step(trainer));
-        gemm::set_strict(!fused);
+        trainer.model.set_kernels(kernels);
         rate
     };
     let (mut train, mut strict) = (Vec::new(), Vec::new());
@@ -258,17 +257,7 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         }
     }
     let parallel = (threads > 1)
-        .then(|| {
-            threaded(
-                &mut trainer,
-                &spec,
-                &data,
-                &batch_indices,
-                threads,
-                runs,
-                steps,
-            )
-        })
+        .then(|| threaded(&mut trainer, &data, &batch_indices, threads, runs, steps))
         .transpose()?;
 
     let mut model = trainer.model;
@@ -304,7 +293,7 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         .collect();
 
     let convolutions = if fused {
-        conv_paths(batch, runs, &mut rng)
+        conv_paths(kernels, batch, runs, &mut rng)
     } else {
         Vec::new()
     };

@@ -38,14 +38,16 @@ fn main() -> std::process::ExitCode {
         Err(code) => return code,
     };
     let Cli { command, strict } = cli;
-    if strict {
-        cnn_playground::ops::gemm::set_strict(true);
-    }
+    let kernels = if strict {
+        cnn_playground::ops::Kernels::STRICT
+    } else {
+        cnn_playground::ops::Kernels::FASTEST
+    };
     let result = match command {
-        Command::Train(a) => train::train(&a),
-        Command::Eval(a) => train::eval(&a),
+        Command::Train(a) => train::train(&a, kernels),
+        Command::Eval(a) => train::eval(&a, kernels),
         Command::Export(a) => export::run(&a),
-        Command::Bench(a) => bench::run(&a),
+        Command::Bench(a) => bench::run(&a, kernels),
         Command::Filter(a) => filter::run(&a),
         Command::Serve(a) => serve::serve(a.root.as_ref(), &a.host, a.port),
     };

@@ -6,6 +6,7 @@ use crate::progress::Progress;
 use cnn_playground::data::{local, Dataset, Examples};
 use cnn_playground::io::checkpoint;
 use cnn_playground::nn::{Model, ModelSpec};
+use cnn_playground::ops::Kernels;
 use cnn_playground::optim::{OptimizerSpec, LR};
 use cnn_playground::train::threads::ThreadPeer;
 use cnn_playground::train::{
@@ -241,11 +242,12 @@ impl Device {
     }
 }
 
-pub fn train(args: &TrainArgs) -> Result<(), String> {
+pub fn train(args: &TrainArgs, kernels: Kernels) -> Result<(), String> {
     let (spec, config) = config(args)?;
     let data = load_data(&args.data)?;
     let spec = spec.for_data(data.shape(), data.classes.len());
-    let model = Model::new(&spec, config.seed).map_err(|e| e.to_string())?;
+    let mut model = Model::new(&spec, config.seed).map_err(|e| e.to_string())?;
+    model.set_kernels(kernels);
     check_fit(&model, &data)?;
     let train_set = match args.limit {
         Some(0) => return Err("--limit must be at least 1".into()),
@@ -278,7 +280,10 @@ pub fn train(args: &TrainArgs) -> Result<(), String> {
     std::thread::scope(|scope| {
         // Each thread computes a share of every batch with its own augmentation and dropout.
         let mut peers: Vec<ThreadPeer> = (1..threads as u64)
-            .map(|i| ThreadPeer::spawn(scope, &spec, &config, &train_set, config.seed ^ i))
+            .map(|i| {
+                let model = &device.trainer().model;
+                ThreadPeer::spawn(scope, model, &config, &train_set, config.seed ^ i)
+            })
             .collect();
         if threads > 1 {
             println!("on {threads} threads, each computing a share of every batch");
@@ -322,7 +327,7 @@ pub fn train(args: &TrainArgs) -> Result<(), String> {
     Ok(())
 }
 
-pub fn eval(args: &EvalArgs) -> Result<(), String> {
+pub fn eval(args: &EvalArgs, kernels: Kernels) -> Result<(), String> {
     let weights = &args.weights;
     let bytes = std::fs::read(weights).map_err(|e| format!("{weights}: {e}"))?;
     let data = load_data(&args.data)?;
@@ -334,6 +339,7 @@ pub fn eval(args: &EvalArgs) -> Result<(), String> {
             None => format!("{weights}: {e}"),
         })?
         .model;
+    model.set_kernels(kernels);
     check_fit(&model, &data)?;
     let result = evaluate(&mut model, &data.test).map_err(|e| e.to_string())?;
     if let Some(path) = &args.predictions {
