@@ -315,6 +315,13 @@ mod page {
     use cnn_playground::wasm::session::Session;
     use wasm_bindgen::JsValue;
 
+    /// The class probabilities `predict` resolves to.
+    async fn predict(s: &mut Session, pixels: &[f32]) -> Vec<f32> {
+        let promise = s.predict(pixels).unwrap();
+        let resolved = wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+        js_sys::Float32Array::from(resolved).to_vec()
+    }
+
     fn reader_of(name: &str, bytes: &[u8]) -> DatasetReader {
         let mut r = DatasetReader::cifar(name);
         for piece in bytes.chunks(1000) {
@@ -324,7 +331,7 @@ mod page {
     }
 
     #[wasm_bindgen_test::wasm_bindgen_test]
-    fn a_cifar_archive_becomes_the_sessions_dataset_and_the_model_is_fitted_to_it() {
+    async fn a_cifar_archive_becomes_the_sessions_dataset_and_the_model_is_fitted_to_it() {
         let (name, bytes) = fixture!("cifar-10-binary.tar.gz");
         assert_eq!(dataset_kind(vec![name.clone()]), "cifar");
         let mut s = Session::new(JsValue::NULL, JsValue::NULL, 0, JsValue::NULL).unwrap();
@@ -336,7 +343,7 @@ mod page {
         );
         assert_eq!((s.examples("train"), s.examples("test")), (20, 10));
         assert_eq!(s.test_image(0).unwrap().len(), 3 * 32 * 32);
-        let p = s.predict(&vec![0.5; 3 * 32 * 32]).unwrap();
+        let p = predict(&mut s, &vec![0.5; 3 * 32 * 32]).await;
         assert_eq!(p.len(), 10);
         // Kept as one file, read back as the same dataset.
         let file = s.dataset_file().unwrap();
@@ -431,12 +438,14 @@ mod page {
     /// Trains a few epochs of the drawings.
     fn train_epochs(s: &mut Session, epochs: usize) {
         for _ in 0..epochs {
-            s.train(100).unwrap();
+            // The CPU's steps are done when train returns.
+            let _done = s.train(100).unwrap();
+            s.report().unwrap();
         }
     }
 
     #[wasm_bindgen_test::wasm_bindgen_test]
-    fn classes_drawn_in_the_page_are_learnt_from_scratch_or_by_fine_tuning() {
+    async fn classes_drawn_in_the_page_are_learnt_from_scratch_or_by_fine_tuning() {
         let (images, labels) = drawings(8);
         for fine_tune in [false, true] {
             let mut s = Session::new(JsValue::NULL, JsValue::NULL, 0, JsValue::NULL).unwrap();
@@ -444,7 +453,7 @@ mod page {
             let mut r = DatasetReader::drawn("Your drawings", classes(), &images, &labels).unwrap();
             let taken = s.teach(&mut r, fine_tune, 3).unwrap();
             assert_eq!((s.examples("train"), s.examples("test")), (3 * 7 * 25, 3));
-            assert_eq!(s.predict(&to_input(&drawing(0, 0))).unwrap().len(), 3);
+            assert_eq!(predict(&mut s, &to_input(&drawing(0, 0))).await.len(), 3);
             let kept = s.param("conv1.weight").unwrap().data() == before;
             match fine_tune {
                 true => assert_eq!(
@@ -461,7 +470,8 @@ mod page {
             );
             train_epochs(&mut s, 12);
             for t in 0..3 {
-                let p = s.predict(&to_input(&s.test_image(t).unwrap())).unwrap();
+                let image = to_input(&s.test_image(t).unwrap());
+                let p = predict(&mut s, &image).await;
                 assert_eq!(
                     best(&p),
                     s.test_label(t).unwrap() as usize,
@@ -470,7 +480,7 @@ mod page {
             }
             // New drawings, at places and sizes it has not seen.
             for c in 0..3 {
-                let p = s.predict(&to_input(&drawing(c, 11))).unwrap();
+                let p = predict(&mut s, &to_input(&drawing(c, 11))).await;
                 assert_eq!(
                     best(&p),
                     c,
@@ -489,14 +499,14 @@ mod page {
     }
 
     #[wasm_bindgen_test::wasm_bindgen_test]
-    fn a_correction_changes_the_models_mind_about_that_drawing() {
+    async fn a_correction_changes_the_models_mind_about_that_drawing() {
         let (images, labels) = drawings(8);
         let mut s = Session::new(JsValue::NULL, JsValue::NULL, 0, JsValue::NULL).unwrap();
         let mut r = DatasetReader::drawn("Your drawings", classes(), &images, &labels).unwrap();
         s.teach(&mut r, false, 1).unwrap();
         train_epochs(&mut s, 4);
         let odd = to_input(&drawing(0, 13));
-        let said = best(&s.predict(&odd).unwrap());
+        let said = best(&predict(&mut s, &odd).await);
         let truth = (said + 1) % 3;
         let steps_before = s.history().unwrap();
         let answer = s.correct(&odd, truth as u32).unwrap();
@@ -504,7 +514,7 @@ mod page {
         assert_eq!(field("learnt").as_bool(), Some(true), "{answer:?}");
         assert_eq!(field("corrections").as_f64(), Some(1.0));
         assert_eq!(
-            best(&s.predict(&odd).unwrap()),
+            best(&predict(&mut s, &odd).await),
             truth,
             "the model's mind changed"
         );

@@ -18,7 +18,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 mod noise;
-use noise::{event, noisy_session};
+use noise::{event, noisy_session, predict, train};
 
 mod hostile;
 
@@ -67,8 +67,10 @@ const COUNTS: [u32; 5] = [0, 1, 63, 4097, u32::MAX];
 const FLOATS: [f32; 6] = [0.0, -1.0, f32::NAN, f32::INFINITY, f32::MIN_POSITIVE, 1e38];
 
 /// The session still answers as it should.
-fn still_works(s: &mut Session) {
-    let p = s.predict(&[0.5; 784]).expect("the session still predicts");
+async fn still_works(s: &mut Session) {
+    let p = predict(s, &[0.5; 784])
+        .await
+        .expect("the session still predicts");
     assert_eq!(p.len(), 10);
 }
 
@@ -173,7 +175,7 @@ fn the_filters_refuse_impossible_shapes_and_sizes() {
 }
 
 #[wasm_bindgen_test]
-fn a_session_refuses_bad_arguments_and_keeps_working() {
+async fn a_session_refuses_bad_arguments_and_keeps_working() {
     let mut s = noisy_session(70, 70);
     for split in ["", "valid", "TRAIN"] {
         assert!(s.add_examples(split, &[], &[]).is_err());
@@ -197,8 +199,7 @@ fn a_session_refuses_bad_arguments_and_keeps_working() {
         vec![f32::INFINITY; 784],
     ] {
         assert!(s.predict(&pixels).is_err());
-        assert!(s.activations(&pixels).is_err());
-        assert!(s.saliency(&pixels).is_err());
+        assert!(s.inspect(&pixels).is_err());
     }
     for v in FLOATS {
         let _ = s.set_lr(v);
@@ -214,7 +215,7 @@ fn a_session_refuses_bad_arguments_and_keeps_working() {
     for v in hostile_values() {
         let _ = s.reset(v.clone(), JsValue::NULL, 1);
         let _ = s.configure(v.clone());
-        still_works(&mut s);
+        still_works(&mut s).await;
     }
     for bytes in [
         &[][..],
@@ -224,21 +225,21 @@ fn a_session_refuses_bad_arguments_and_keeps_working() {
     ] {
         assert!(s.load(bytes, Some("x".repeat(100_000))).is_err());
     }
-    still_works(&mut s);
+    still_works(&mut s).await;
     for foreign in [SharedArrayBuffer::new(0), SharedArrayBuffer::new(64)] {
         assert!(s.attach_replica(foreign.clone()).is_err());
         replica_failed(foreign);
     }
     s.detach_replica();
     s.detach_replica();
-    still_works(&mut s);
+    still_works(&mut s).await;
 }
 
 #[wasm_bindgen_test]
-fn calls_out_of_order_are_answered() {
+async fn calls_out_of_order_are_answered() {
     // Before any data: training waits, measuring and test images are refused.
     let mut s = Session::new(JsValue::NULL, JsValue::NULL, 0, JsValue::NULL).unwrap();
-    let events = s.train(u32::MAX).unwrap();
+    let events = train(&mut s, u32::MAX).unwrap();
     let report = event(&events, "progress").unwrap();
     assert_eq!(
         Reflect::get(&report, &"steps".into()).unwrap().as_f64(),
@@ -254,24 +255,24 @@ fn calls_out_of_order_are_answered() {
     s.add_examples("train", &[0; 784], &[3]).unwrap();
     for n in COUNTS {
         let _ = s.evaluate(n);
-        let _ = s.train(n.min(100));
+        let _ = train(&mut s, n.min(100));
     }
     s.evaluate(1).unwrap();
     s.reset(JsValue::NULL, JsValue::NULL, 2).unwrap();
     while Reflect::get(&s.evaluate(7).unwrap(), &"done".into()).unwrap() != JsValue::TRUE {}
     let saved = s.save();
     s.load(&saved, None).unwrap();
-    s.train(3).unwrap();
+    train(&mut s, 3).unwrap();
     s.load(&saved, Some(String::new())).unwrap();
     assert_eq!(s.threads(), 1);
-    still_works(&mut s);
+    still_works(&mut s).await;
 }
 
 #[wasm_bindgen_test]
-fn hostile_model_files_are_refused_in_a_second_and_256_mb_and_the_model_stays() {
+async fn hostile_model_files_are_refused_in_a_second_and_256_mb_and_the_model_stays() {
     use wasm_bindgen::JsCast;
     let mut s = noisy_session(0, 0);
-    let before = s.predict(&[0.5; 784]).unwrap();
+    let before = predict(&mut s, &[0.5; 784]).await.unwrap();
     for case in hostile::corpus(false) {
         let bytes = (case.make)();
         let pages = core::arch::wasm32::memory_size(0);
@@ -297,6 +298,7 @@ fn hostile_model_files_are_refused_in_a_second_and_256_mb_and_the_model_stays() 
             "{}: memory grew {grown} bytes",
             case.name
         );
-        assert_eq!(s.predict(&[0.5; 784]).unwrap(), before, "{}", case.name);
+        let now = predict(&mut s, &[0.5; 784]).await.unwrap();
+        assert_eq!(now, before, "{}", case.name);
     }
 }

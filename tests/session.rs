@@ -10,7 +10,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 mod noise;
-use noise::{event, noisy_session};
+use noise::{event, noisy_session, predict, train};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -36,7 +36,7 @@ fn number(value: &JsValue, path: &str) -> f64 {
 #[wasm_bindgen_test]
 fn every_step_is_in_the_story_and_the_story_travels_with_the_bytes() {
     let mut session = noisy_session(256, 256);
-    let events = session.train(4).unwrap();
+    let events = train(&mut session, 4).unwrap();
     // 4 steps of 64 of 256 images: a quarter each, so 4 curve points and the epoch's end.
     let progress = event(&events, "progress").unwrap();
     assert_eq!(js_sys::Array::from(&get(&progress, "points")).length(), 4);
@@ -91,29 +91,29 @@ fn a_measurement_runs_in_slices_and_the_story_keeps_it() {
     );
     // A step in between starts the measurement again, on the new weights.
     session.evaluate(100).unwrap();
-    session.train(1).unwrap();
+    train(&mut session, 1).unwrap();
     assert_eq!(number(&session.evaluate(100).unwrap(), "evaluated"), 100.0);
 }
 
 #[wasm_bindgen_test]
-fn a_new_run_keeps_the_weights_and_bad_settings_change_nothing() {
+async fn a_new_run_keeps_the_weights_and_bad_settings_change_nothing() {
     let mut session = noisy_session(256, 256);
-    session.train(2).unwrap();
+    train(&mut session, 2).unwrap();
     let pixels = vec![0.5f32; 784];
-    let before = session.predict(&pixels).unwrap();
+    let before = predict(&mut session, &pixels).await.unwrap();
     let config = js(serde_json::json!({
         "epochs": 2, "batch_size": 32, "optimizer": {"type": "sgd", "lr": 0.01}
     }));
     session.configure(config).unwrap();
     assert_eq!(
-        session.predict(&pixels).unwrap(),
+        predict(&mut session, &pixels).await.unwrap(),
         before,
         "the weights stay"
     );
     let history = session.history().unwrap();
     assert_eq!(number(&history, "config.batch_size"), 32.0);
     assert_eq!(number(&history, "steps"), 2.0, "the story goes on");
-    let report = event(&session.train(1).unwrap(), "progress").unwrap();
+    let report = event(&train(&mut session, 1).unwrap(), "progress").unwrap();
     assert_eq!(
         (number(&report, "seen"), number(&report, "epoch")),
         (32.0, 1.0)
@@ -127,10 +127,10 @@ fn a_new_run_keeps_the_weights_and_bad_settings_change_nothing() {
 }
 
 #[wasm_bindgen_test]
-fn a_file_that_is_not_a_model_is_refused_with_its_detail_and_changes_nothing() {
+async fn a_file_that_is_not_a_model_is_refused_with_its_detail_and_changes_nothing() {
     let mut session = noisy_session(256, 256);
     let pixels = vec![0.25f32; 784];
-    let before = session.predict(&pixels).unwrap();
+    let before = predict(&mut session, &pixels).await.unwrap();
     let err = session
         .load(b"my notes about convolutions", Some("notes.txt".into()))
         .unwrap_err();
@@ -140,6 +140,6 @@ fn a_file_that_is_not_a_model_is_refused_with_its_detail_and_changes_nothing() {
         "{message}"
     );
     assert!(!get(&err, "detail").as_string().unwrap().is_empty());
-    assert_eq!(session.predict(&pixels).unwrap(), before);
+    assert_eq!(predict(&mut session, &pixels).await.unwrap(), before);
     assert!(get(&session.history().unwrap(), "file").is_null());
 }

@@ -182,14 +182,17 @@ impl GpuModel {
     /// Reads the parameters and buffers back in one wait, for [`GpuModel::set_weights`]; the
     /// future owns what it needs.
     pub fn weights(&self) -> impl Future<Output = Result<Vec<f32>>> + 'static {
-        let read = self.gpu.read_back(
-            self.gpu.encoder(),
-            &[
-                (&self.params, 0..self.num_params()),
-                (&self.buffers, 0..self.buffer_len()),
-            ],
-        );
+        let read = self.gpu.read_back(self.gpu.encoder(), &self.weight_parts());
         async move { Ok(read.await?.concat()) }
+    }
+
+    /// Where the weights and buffers lie, as a read-back takes them: their values, concatenated,
+    /// are what [`GpuModel::set_weights`] takes.
+    pub(crate) fn weight_parts(&self) -> [(&wgpu::Buffer, std::ops::Range<usize>); 2] {
+        [
+            (&self.params, 0..self.num_params()),
+            (&self.buffers, 0..self.buffer_len()),
+        ]
     }
 
     /// Puts [`GpuModel::weights`]' values into `model` (the same network).

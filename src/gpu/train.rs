@@ -16,6 +16,13 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::rc::Rc;
 
+/// What [`GpuTrainer::read_back`] reads: the steps' (loss, correct) pairs, and the weights and
+/// buffers as they are after them.
+pub struct Readings {
+    pub log: Vec<f32>,
+    pub weights: Vec<f32>,
+}
+
 pub struct GpuTrainer {
     model: GpuModel,
     /// The optimiser's state: Adam's moments, or SGD's momentum in `m`.
@@ -170,22 +177,31 @@ impl GpuTrainer {
     /// [`crate::Error::Diverged`] when a loss was not finite: that step's update and every
     /// later one were not applied.
     pub async fn drain(&mut self, trainer: &Trainer) -> Result<Vec<StepStats>> {
-        let (sizes, losses) = self.losses();
-        let log = losses.await?;
+        let sizes = std::mem::take(&mut self.pending);
+        let log = match sizes.len() {
+            0 => Vec::new(),
+            n => self.model.gpu().read(&self.log, 0..2 * n).await?,
+        };
         Self::stats(trainer, &sizes, &log)
     }
 
-    /// [`GpuTrainer::drain`] in two halves for a caller that cannot lend itself across the wait
-    /// (the page's session): the logged steps' batch sizes, and their read-back, which owns what
-    /// it needs.
-    pub fn losses(&mut self) -> (Vec<usize>, impl Future<Output = Result<Vec<f32>>> + 'static) {
+    /// [`GpuTrainer::drain`] and [`GpuTrainer::download`] in one wait, for a caller that cannot
+    /// lend itself across it (the page's session, which keeps its CPU copy in step so): the
+    /// logged steps' batch sizes, and the read-back of their (loss, correct) pairs and of the
+    /// model's weights and buffers (for [`GpuTrainer::set_weights`]), which owns what it needs.
+    pub fn read_back(&mut self) -> (Vec<usize>, impl Future<Output = Result<Readings>> + 'static) {
         let sizes = std::mem::take(&mut self.pending);
-        let (gpu, log, len) = (self.model.gpu().clone(), self.log.clone(), 2 * sizes.len());
+        let gpu = self.model.gpu().clone();
+        let mut parts = vec![(&self.log, 0..2 * sizes.len())];
+        parts.extend(self.model.weight_parts());
+        let read = gpu.read_back(gpu.encoder(), &parts);
         (sizes, async move {
-            match len {
-                0 => Ok(Vec::new()),
-                _ => gpu.read(&log, 0..len).await,
-            }
+            let mut parts = read.await?.into_iter();
+            let log = parts.next().expect("the log was asked for");
+            Ok(Readings {
+                log,
+                weights: parts.flatten().collect(),
+            })
         })
     }
 
@@ -237,11 +253,7 @@ impl GpuTrainer {
         self.model.download(&mut trainer.model).await
     }
 
-    /// [`GpuTrainer::download`] in two halves (see [`GpuModel::weights`]).
-    pub fn weights(&self) -> impl Future<Output = Result<Vec<f32>>> + 'static {
-        self.model.weights()
-    }
-
+    /// Puts [`Readings::weights`] into `model` (the same network).
     pub fn set_weights(&self, model: &mut crate::nn::Model, values: &[f32]) -> Result<()> {
         self.model.set_weights(model, values)
     }

@@ -103,8 +103,9 @@ impl Session {
             .collect()
     }
 
-    /// Class probabilities for one image (C×H×W, values in [0, 1]).
-    pub fn predict(&mut self, pixels: &[f32]) -> Result<Vec<f32>, JsValue> {
+    /// Class probabilities for one image (C×H×W, values in [0, 1]), on the CPU
+    /// ([`Session::predict`] asks the device that holds the model).
+    pub(super) fn predict_here(&mut self, pixels: &[f32]) -> Result<Vec<f32>, JsValue> {
         let image = self.image(pixels)?;
         let logits = self
             .trainer
@@ -116,7 +117,7 @@ impl Session {
 
     /// Every layer's output for one image: `[{name, kind, shape, data: Float32Array}]`, shapes
     /// without the batch dimension.
-    pub fn activations(&mut self, pixels: &[f32]) -> Result<Array, JsValue> {
+    pub(super) fn activations(&mut self, pixels: &[f32]) -> Result<Array, JsValue> {
         let [c, h, w] = self.about.shape.dims();
         let image = ArrayD::from_shape_vec(vec![1, c, h, w], self.image(pixels)?.to_vec())
             .expect("length checked");
@@ -135,7 +136,7 @@ impl Session {
     }
 
     /// The saliency map of one image: |∂ logit of the predicted class / ∂ input|, C×H×W.
-    pub fn saliency(&mut self, pixels: &[f32]) -> Result<Vec<f32>, JsValue> {
+    pub(super) fn saliency(&mut self, pixels: &[f32]) -> Result<Vec<f32>, JsValue> {
         let image = self.image(pixels)?;
         let model = &mut self.trainer.model;
         let logits = model
@@ -154,9 +155,9 @@ impl Session {
         Ok(saliency)
     }
 
-    /// Everything the layers panel draws of one image, on the CPU:
-    /// `{layers, kernels, saliency, probabilities}`.
-    pub fn inspect(&mut self, pixels: &[f32]) -> Result<JsValue, JsValue> {
+    /// Everything the layers panel draws of one image, on the CPU ([`Session::inspect`] asks the
+    /// device that holds the model): `{layers, kernels, saliency, probabilities}`.
+    pub(super) fn inspect_here(&mut self, pixels: &[f32]) -> Result<JsValue, JsValue> {
         let layers = self.activations(pixels)?;
         let kernels = self
             .drawn_kernels()
@@ -167,7 +168,7 @@ impl Session {
             })
             .collect::<Result<Vec<_>, JsValue>>()?;
         let saliency = self.saliency(pixels)?;
-        let probabilities = self.predict(pixels)?;
+        let probabilities = self.predict_here(pixels)?;
         inspection(layers, kernels, &saliency, &probabilities)
     }
 }

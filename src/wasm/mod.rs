@@ -7,14 +7,14 @@
 //!   saved, reset; [`run`] trains it and reports what happened as events, [`evaluation`]
 //!   measures it on the test set, [`inspect`] looks inside it;
 //! - [`replica`]: a second worker that computes half of each batch, when threads are allowed;
-//! - `gpu` (feature `gpu`): the session trained on the browser's GPU, through WebGPU.
+//! - [`device`]: where a session trains, the browser's GPU (feature `gpu`, WebGPU) or the CPU,
+//!   behind the same calls.
 
 pub mod catalogue;
 pub mod dataset;
+pub mod device;
 pub mod evaluation;
 pub mod filters;
-#[cfg(feature = "gpu")]
-pub mod gpu;
 pub mod inspect;
 pub mod replica;
 pub mod run;

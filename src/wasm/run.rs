@@ -6,6 +6,7 @@ use super::{js_err, to_js};
 use crate::error::Error;
 use crate::train::history::{CurvePoint, EpochRecord};
 use crate::train::StepStats;
+use js_sys::Promise;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -32,6 +33,15 @@ enum RunEvent {
 pub(super) enum Taken {
     Step(StepStats),
     ReplicaLost(String),
+}
+
+/// A call's steps not yet reported: when they began, what they did, whether they stopped for
+/// want of data, and the failure that stopped them.
+pub(super) struct Unreported {
+    pub(super) started: f64,
+    pub(super) taken: Vec<Taken>,
+    pub(super) waiting: bool,
+    pub(super) failure: Option<Error>,
 }
 
 #[derive(Serialize)]
@@ -62,15 +72,41 @@ pub(super) fn now_seconds() -> f64 {
 
 #[wasm_bindgen]
 impl Session {
-    /// Up to `max_steps` training steps; stops early at the end of an epoch (the next call starts
-    /// the next one), when the loaded data runs short, or at a failure. Every step goes into the
-    /// model's history. Returns the events of [`RunEvent`], in the order they happened.
-    pub fn train(&mut self, max_steps: u32) -> Result<JsValue, JsValue> {
+    /// Up to `max_steps` training steps on the session's device; stops early at the end of an
+    /// epoch (the next call starts the next one), when the loaded data runs short, or at a
+    /// failure. Resolves once they are done (at once on the CPU; on the GPU once it has done them
+    /// and the CPU copy's weights are read back, see [`super::device`]); [`Session::report`]
+    /// then says what they did.
+    pub fn train(&mut self, max_steps: u32) -> Result<Promise, JsValue> {
+        #[cfg(feature = "gpu")]
         if self.on_gpu() {
-            return Err(super::invalid(
-                "the session trains on the GPU: use train_gpu",
-            ));
+            return self.train_on_gpu(max_steps);
         }
+        self.unreported = Some(self.train_here(max_steps));
+        Ok(Promise::resolve(&JsValue::UNDEFINED))
+    }
+
+    /// The last [`Session::train`]'s steps, once its promise resolved: each into the model's
+    /// history, and the events of [`RunEvent`] in the order they happened. None (an empty list)
+    /// when the run changed meanwhile (a new model, new settings).
+    pub fn report(&mut self) -> Result<JsValue, JsValue> {
+        #[cfg(feature = "gpu")]
+        if self.on_gpu() {
+            return match self.unreported_on_gpu()? {
+                Some(unreported) => self.events(unreported),
+                None => Ok(js_sys::Array::new().into()),
+            };
+        }
+        match self.unreported.take() {
+            Some(unreported) => self.events(unreported),
+            None => Ok(js_sys::Array::new().into()),
+        }
+    }
+}
+
+impl Session {
+    /// [`Session::train`] on the CPU (with the replica's help when there is one).
+    fn train_here(&mut self, max_steps: u32) -> Unreported {
         let started = now_seconds();
         let mut taken = Vec::new();
         let mut failure = None;
@@ -103,7 +139,12 @@ impl Session {
                 }
             }
         });
-        self.report(started, taken, waiting, failure)
+        Unreported {
+            started,
+            taken,
+            waiting,
+            failure,
+        }
     }
 
     /// Draws up to `max_steps` batches into `self.batch`, calling `step` on each until it says
@@ -128,13 +169,13 @@ impl Session {
 
     /// What a call's steps did, as events: each step into the model's history, the progress,
     /// a replica let go, a failure, the end of the epoch, the want of data.
-    pub(super) fn report(
-        &mut self,
-        started: f64,
-        taken: Vec<Taken>,
-        waiting: bool,
-        failure: Option<Error>,
-    ) -> Result<JsValue, JsValue> {
+    pub(super) fn events(&mut self, unreported: Unreported) -> Result<JsValue, JsValue> {
+        let Unreported {
+            started,
+            taken,
+            waiting,
+            failure,
+        } = unreported;
         let total = if self.train.complete {
             self.train.data.len()
         } else {

@@ -55,9 +55,11 @@ pub struct Session {
     pub(super) batch: Vec<usize>,
     /// A replica worker that computes half of each batch (see [`super::replica`]).
     pub(super) replica: Option<RemotePeer>,
-    /// The GPU it trains on, when it does (see `super::gpu`).
+    /// The last [`Session::train`]'s steps on the CPU, until [`Session::report`] says them.
+    pub(super) unreported: Option<super::run::Unreported>,
+    /// The GPU it trains on, when it does (see [`super::device`]).
     #[cfg(feature = "gpu")]
-    pub(super) gpu: Option<super::gpu::OnGpu>,
+    pub(super) gpu: Option<super::device::OnGpu>,
 }
 
 #[wasm_bindgen]
@@ -104,6 +106,7 @@ impl Session {
             epoch_seen: 0,
             batch: Vec::with_capacity(batch),
             replica: None,
+            unreported: None,
             #[cfg(feature = "gpu")]
             gpu: None,
         })
@@ -159,14 +162,6 @@ impl Session {
             "test" => self.test.data.len() as u32,
             _ => 0,
         }
-    }
-
-    /// Whether it trains on the GPU (only ever in the build with the `gpu` feature).
-    pub fn on_gpu(&self) -> bool {
-        #[cfg(feature = "gpu")]
-        return self.gpu.is_some();
-        #[cfg(not(feature = "gpu"))]
-        false
     }
 
     /// Trains with a replica from now on: `buffer` is its `Replica.buffer()`, and its network must
@@ -357,6 +352,7 @@ impl Session {
     pub(super) fn restart_run(&mut self, config: TrainConfig) -> Result<(), JsValue> {
         self.trainer.restart(config.clone()).map_err(js_err)?;
         self.detach_replica();
+        self.unreported = None;
         #[cfg(feature = "gpu")]
         if let Some(g) = &mut self.gpu {
             g.invalidate();

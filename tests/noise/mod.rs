@@ -30,3 +30,19 @@ pub fn noisy_session(train: usize, test: usize) -> Session {
     }
     session
 }
+
+/// `train` and then `report`, as the worker calls them: on the CPU the steps are taken when
+/// `train` returns, so their events are there at once.
+pub fn train(session: &mut Session, steps: u32) -> Result<JsValue, JsValue> {
+    // Resolved already: the CPU's steps are done.
+    let _done = session.train(steps)?;
+    session.report()
+}
+
+/// The class probabilities `predict` resolves to.
+#[allow(dead_code)] // not every test that shares this module predicts
+pub async fn predict(session: &mut Session, pixels: &[f32]) -> Result<Vec<f32>, JsValue> {
+    let promise = session.predict(pixels)?;
+    let resolved = wasm_bindgen_futures::JsFuture::from(promise).await?;
+    Ok(js_sys::Float32Array::from(resolved).to_vec())
+}

@@ -181,7 +181,7 @@
  * @property {{record: EpochRecord, test: TestReport | null}} epoch  an epoch's record in the
  *   history and its test report
  * @property {{threads: number, reason: string}} threads  1 or 2, and why only 1 (or '')
- * @property {{device: 'cpu', info?: undefined, reason: string}
+ * @property {{device: 'cpu', info: null, reason: string}
  *   | {device: 'gpu', info: {name: string, backend: string, software: boolean}, reason: ''}} device
  *   which device trains (said once, at init), and why not the GPU when it was asked for
  * @property {{ok: boolean, reason?: string}} storage  whether the browser keeps the model

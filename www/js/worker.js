@@ -4,7 +4,7 @@
 // answer the page between them, and keeps the latest model and the user's datasets in IndexedDB. Started with the GPU build (core.js), it trains on the browser's
 // GPU through WebGPU, and falls back to the CPU, saying why, where it cannot. Messages: see
 // protocol.js.
-import { build, loadCore, wasmMemoryBytes } from './core.js';
+import { loadCore, wasmMemoryBytes } from './core.js';
 import { dataUrl, PROGRESS_INTERVAL_MS, RUN_STATES } from './protocol.js';
 import { openData } from './data-files.js';
 import { readBuiltin, readFiles } from './datasets.js';
@@ -34,7 +34,6 @@ let generation = 0; // bumped whenever the model is replaced or a run begins: a 
 /** @type {Worker | null} the replica worker computing half of each batch, starting or attached */
 let replica = null;
 let replicaGeneration = 0; // bumped whenever the replica is replaced: a late 'ready' is dropped
-let gpuAhead = false; // the GPU has trained steps the session's CPU copy of the model lacks
 /** @type {Record<Split, Promise<boolean> | null>} resolved when each split is complete */
 let loaded = { train: null, test: null };
 let counts = { train: 0, test: 0 };
@@ -242,7 +241,6 @@ async function restore() {
  */
 async function newModel(settings) {
   session.reset(settings.spec ?? null, settings.config ?? null, settings.seed ?? 0);
-  gpuAhead = false;
   run.end();
   run.apply(settings);
   restored = null;
@@ -341,48 +339,19 @@ function replicaLost(message) {
 }
 
 /**
- * On the GPU build, gives the session the browser's GPU; says which device trains, and why not
- * the GPU when it cannot be had (no WebGPU, no adapter, a device refused).
+ * Gives the session the device to train on (the core's request_device: the browser's GPU in the
+ * GPU build when there is one) and tells the page which, and why not the GPU where it could not
+ * be had.
  */
 async function chooseDevice() {
-  if (build !== 'gpu') return post('device', { device: 'cpu', reason: '' });
-  try {
-    const device = await core.GpuDevice.request();
-    session.use_gpu(device);
-    post('device', { device: 'gpu', info: device.info(), reason: '' });
-  } catch (err) {
-    if (isTrap(err)) throw err;
-    post('device', { device: 'cpu', reason: `the GPU could not be used (${err.message ?? err}); training runs on the CPU` });
-  }
-}
-
-/** Brings the session's CPU copy of the model up to date with the GPU's weights. */
-async function syncFromGpu() {
-  if (!gpuAhead) return;
-  gpuAhead = false;
-  session.set_gpu_weights(await session.gpu_weights());
-}
-
-/**
- * A chunk of steps on the GPU: submitted, their losses read back, reported as `train` does; no
- * events when the model was replaced meanwhile (its steps went with it).
- */
-async function trainOnGpu(steps) {
-  const mine = generation;
-  session.train_gpu(steps);
-  gpuAhead = true;
-  const losses = await session.gpu_losses();
-  return generation === mine ? session.gpu_report(losses) : [];
+  const device = await core.request_device();
+  post('device', session.use_device(device));
 }
 
 /** Starts or stops the replica so that the session trains on the workers the run wants. */
 function syncThreads() {
   stopReplica();
-  if (session.on_gpu()) {
-    post('threads', { threads: 1, reason: 'training runs on the GPU' });
-    return;
-  }
-  const reason = run.threads < 2 ? 'one worker was chosen' : singleThreadReason();
+  const reason = session.one_worker_reason() ?? (run.threads < 2 ? 'one worker was chosen' : singleThreadReason());
   if (reason) {
     post('threads', { threads: 1, reason });
     return;
@@ -408,7 +377,6 @@ let storageOk = true;
 /** Keeps the model in the browser; says when that stops or starts working again. */
 async function persist() {
   try {
-    await syncFromGpu();
     await saveModel(session.save());
     if (!storageOk) post('storage', { ok: true });
     storageOk = true;
@@ -427,7 +395,6 @@ async function measure(wanted) {
   const mine = generation;
   const go = () => generation === mine && wanted();
   if (!(await loaded.test) || !go()) return null;
-  await syncFromGpu();
   for (;;) {
     const report = session.evaluate(EVAL_SLICE);
     if (report.done) return report;
@@ -455,11 +422,13 @@ async function trainLoop(training, latest) {
     const t0 = performance.now();
     let events;
     try {
-      events = session.on_gpu() ? await trainOnGpu(stepsPerCall) : session.train(stepsPerCall);
+      // Done at once on the CPU; on the GPU once it has done them (the worker answers meanwhile).
+      await session.train(stepsPerCall);
+      events = session.report();
     } catch (err) {
       return isTrap(err) ? died(err) : fail(err.message);
     }
-    if (events.length === 0) return; // the model was replaced while the GPU worked
+    if (events.length === 0) return; // the model was replaced while the steps were taken
     const dt = performance.now() - t0;
     /** @type {any} this call's progress */
     let r = null;
@@ -599,7 +568,6 @@ const handlers = {
     }
     run.end();
     run.moveTo('idle');
-    await syncFromGpu();
     let replaced;
     if (reader) {
       replaced = session.use_dataset(reader, seed());
@@ -620,7 +588,6 @@ const handlers = {
     const reader = core.DatasetReader.drawn(name, classes, images, labels);
     run.end();
     run.moveTo('idle');
-    await syncFromGpu();
     const taken = session.teach(reader, fineTune, seed());
     await adoptData(null, true, true);
     return { about: session.dataset(), taken };
@@ -631,7 +598,6 @@ const handlers = {
    */
   async correct({ pixels, label }) {
     if (!atRest()) throw new Error('pause or stop training first');
-    await syncFromGpu();
     const result = session.correct(pixels, label);
     run.end();
     run.moveTo('idle');
@@ -654,7 +620,6 @@ const handlers = {
     if (fresh) {
       await newModel(settings);
     } else {
-      await syncFromGpu(); // the new run starts from the GPU's weights
       session.configure(settings.config);
       run.apply(settings);
       generation++;
@@ -710,14 +675,13 @@ const handlers = {
       syncThreads();
     }
   },
-  // Predictions and inspection run on the device that holds the model: the GPU once the
-  // session is on it (its CPU copy may be behind), else the CPU.
+  // Predictions and inspection run on the device that holds the model.
   async predict({ pixels }) {
-    const probabilities = session.on_gpu() ? await session.gpu_predict(pixels) : session.predict(pixels);
+    const probabilities = await session.predict(pixels);
     return new Transfer({ probabilities }, [probabilities.buffer]);
   },
   inspect({ pixels }) {
-    return session.on_gpu() ? session.gpu_inspect(pixels) : session.inspect(pixels);
+    return session.inspect(pixels);
   },
   async testImage({ index }) {
     // The test set may still be arriving: wait for this image, or for the load to end.
@@ -732,7 +696,6 @@ const handlers = {
     return { wasmBytes: wasmMemoryBytes(), steps: session.history().steps };
   },
   async save({ format = 'safetensors' }) {
-    await syncFromGpu();
     const bytes = session.export(format);
     return new Transfer({ bytes }, [bytes.buffer]);
   },
@@ -742,8 +705,7 @@ const handlers = {
   },
   async load({ bytes, name }) {
     const historyNote = session.load(bytes, name);
-    gpuAhead = false;
-    run.end();
+      run.end();
     restored = null;
     generation++;
     run.moveTo('idle');
