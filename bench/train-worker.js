@@ -1,7 +1,7 @@
 // The benchmark's training worker: our core trains where the page trains it, in a worker, on one
 // thread or on two (a replica worker computing half of each batch: www/js/threads.js) — or,
 // started as `train-worker.js?wasm=gpu`, on the GPU through WebGPU with the GPU build, driven as
-// the playground's worker drives it (submit a chunk, read its losses back, report). The page
+// the playground's worker drives any session (train a chunk, then report it). The page
 // sends {setup: {images, labels, about}} once, then {train: {device, steps}} per timed run (device 1,
 // 2 or 'gpu') and, on the GPU, {predict: {images, count}} for batch-1 inference timed here.
 import { build, loadCore } from '/www/js/core.js';
@@ -22,10 +22,10 @@ async function setup({ images, labels, about = null }) {
   const first = make();
   const forwardFlop = first.layers().reduce((sum, layer) => sum + layer.flops, 0);
   if (build === 'gpu') {
-    const device = await core.GpuDevice.request();
-    first.use_gpu(device);
+    const told = first.use_device(await core.request_device());
+    if (told.device !== 'gpu') throw new Error(`no GPU: ${told.reason}`);
     sessions.gpu = first;
-    return { forwardFlop, build, adapter: device.info() };
+    return { forwardFlop, build, adapter: told.info };
   }
   sessions[1] = first;
   const reason = singleThreadReason();
@@ -48,9 +48,8 @@ function progressOf(events) {
 /** Up to `steps` steps on `device` in one call (a call stops at the end of the image pool). */
 async function call(device, steps) {
   const session = sessions[device];
-  if (device !== 'gpu') return progressOf(session.train(steps));
-  session.train_gpu(steps);
-  return progressOf(session.gpu_report(await session.gpu_losses()));
+  await session.train(steps);
+  return progressOf(session.report());
 }
 
 /** `steps` training steps; returns their time and the last call's mean loss. */
@@ -75,7 +74,7 @@ async function predict({ images, count }) {
   const times = [];
   for (let i = 0; i < count; i++) {
     const t0 = performance.now();
-    await sessions.gpu.gpu_predict(image(i));
+    await sessions.gpu.predict(image(i));
     times.push(performance.now() - t0);
   }
   return times;

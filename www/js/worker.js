@@ -5,8 +5,8 @@
 // GPU through WebGPU, and falls back to the CPU, saying why, where it cannot. Messages: see
 // protocol.js.
 import { loadCore, wasmMemoryBytes } from './core.js';
-import { dataUrl, PROGRESS_INTERVAL_MS, RUN_STATES } from './protocol.js';
-import { openData } from './data-files.js';
+import { PROGRESS_INTERVAL_MS, RUN_STATES } from './protocol.js';
+import { streamSplit } from './data-files.js';
 import { readBuiltin, readFiles } from './datasets.js';
 import { Run } from './run.js';
 import {
@@ -251,64 +251,20 @@ async function newModel(settings) {
 }
 
 /**
- * Streams one split of a built-in dataset with its own test set (MNIST) into the session:
- * training can start before it has all arrived.
- * After a failed attempt the download starts over, and the images the session already has are
- * skipped. The files come from this browser's cache after the first visit (data-files.js).
+ * Streams one split of the built-in dataset in use (one with its own test set: MNIST) into the
+ * session (data-files.js), saying how far it has come.
+ * @param {Split} split
  */
-async function loadSplit(split) {
+function loadSplit(split) {
   const mine = dataGeneration;
   const b = builtin(choice.key);
-  // A built-in's files: training images and labels, then test images and labels.
-  const [imageFile, labelName] = split === 'train' ? b.files.slice(0, 2) : b.files.slice(2, 4);
-  const urls = { images: dataUrl(b.key, imageFile), labels: dataUrl(b.key, labelName) };
-  const [channels, rows, cols] = b.shape;
-  const IMAGE = channels * rows * cols;
-  const labelFile = await openData(urls.labels);
-  const labelBytes = new Uint8Array(await new Response(labelFile.stream).arrayBuffer());
-  const [n] = core.idx_dims(labelBytes.subarray(0, 8));
-  session.expect_examples(split, n);
-  const labels = labelBytes.subarray(8);
-  if (labels.length !== n) throw new Error(`${urls.labels}: ${labels.length} labels, the header says ${n}`);
-  const images = await openData(urls.images);
-  const reader = images.stream.getReader();
-  let pending = new Uint8Array(0);
-  let header = false;
-  let seen = 0; // whole images read in this attempt
-  const ended = () => new Error(`the download ended after ${counts[split].toLocaleString('en')} of ${n.toLocaleString('en')} images`);
-  for (;;) {
-    // A connection that breaks off ends the stream early, or cuts the compressed data short.
-    const { done, value } = await reader.read().catch(() => { throw ended(); });
-    if (done) break;
-    if (mine !== dataGeneration) return reader.cancel(); // another dataset was chosen
-    const joined = new Uint8Array(pending.length + value.length);
-    joined.set(pending);
-    joined.set(value, pending.length);
-    pending = joined;
-    if (!header && pending.length >= 16) {
-      const dims = core.idx_dims(pending.subarray(0, 16));
-      if (dims[0] !== n || dims[1] !== rows || dims[2] !== cols) {
-        throw new Error(`${urls.images}: images of shape ${dims.join('×')} do not match ${n} labels of ${rows}×${cols}`);
-      }
-      pending = pending.slice(16);
-      header = true;
-    }
-    const whole = header ? Math.floor(pending.length / IMAGE) : 0;
-    if (whole > 0) {
-      seen += whole;
-      const fresh = Math.min(whole, seen - counts[split]); // those the session lacks
-      if (fresh > 0) {
-        const start = counts[split];
-        counts[split] = session.add_examples(split, pending.subarray((whole - fresh) * IMAGE, whole * IMAGE), labels.subarray(start, start + fresh));
-      }
-      pending = pending.slice(whole * IMAGE);
-    }
-    const bytes = images.bytesRead();
-    post('data', { split, name: b.name, loaded: counts[split], total: n, bytes, bytesTotal: Math.max(images.bytesTotal, bytes), source: images.source });
-  }
-  if (counts[split] !== n || pending.length > 0) throw ended();
-  session.set_complete(split);
-  await Promise.all([labelFile.keep(), images.keep()]);
+  return streamSplit({
+    core, session, dataset: b, split, current: () => mine === dataGeneration,
+    progress: ({ loaded: n, total, bytes, bytesTotal, source }) => {
+      counts[split] = n;
+      post('data', { split, name: b.name, loaded: n, total, bytes, bytesTotal, source });
+    },
+  });
 }
 
 /**
