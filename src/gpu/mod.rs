@@ -6,7 +6,7 @@
 //! every layer type and seeded training runs against it.
 //!
 //! - [`device`]: the adapter, device and queue; kernels compiled once; reading back;
-//! - [`kernel`]: each WGSL file's arguments and bindings, by name;
+//! - `kernel`: each WGSL file's arguments and bindings, by name;
 //! - [`ops`]: the launches layers share (GEMM, im2col, layout moves, pooling windows);
 //! - [`layers`]: each layer's launches, forward and backward, one file per layer as in `nn`;
 //! - [`model`]: a network's arenas and its recorded programs, one per batch size;

@@ -1,6 +1,6 @@
-//! Looking at the model: class probabilities, every layer's output and the saliency of one
-//! image, and any parameter. [`Session::inspect`] gathers what the layers panel draws; on the
-//! GPU build `Session::gpu_inspect` answers the same object from the GPU.
+//! Looking at the model on the CPU: class probabilities, every layer's output and the saliency
+//! of one image, and any parameter. [`Session::inspect`] (in `device.rs`) answers what the layers
+//! panel draws from the device that holds the model: from here on the CPU, from the GPU there.
 
 use super::session::Session;
 use super::{invalid, js_err};
