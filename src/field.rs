@@ -244,6 +244,108 @@ impl Field {
     }
 }
 
+/// What a spec's field takes when it is left out: its [`Field`]'s default, in the field's type.
+pub trait FromField: Sized {
+    fn from_field(field: &Field) -> Self;
+}
+
+impl FromField for usize {
+    fn from_field(field: &Field) -> Self {
+        field.default_count()
+    }
+}
+
+impl FromField for bool {
+    fn from_field(field: &Field) -> Self {
+        field.default_flag()
+    }
+}
+
+impl FromField for f32 {
+    fn from_field(field: &Field) -> Self {
+        field.default_number()
+    }
+}
+
+impl FromField for Size2 {
+    fn from_field(field: &Field) -> Self {
+        Size2::Square(field.default_count())
+    }
+}
+
+/// A default that follows from other fields ([`Field::default_is`]: a pool's stride is its
+/// kernel size) is none of its own.
+impl FromField for Option<usize> {
+    fn from_field(_: &Field) -> Self {
+        None
+    }
+}
+
+/// `value` as given, else `field`'s default where it may be left out; refused where it may not.
+pub fn given_or_default<T: FromField>(
+    value: Option<T>,
+    field: &Field,
+) -> std::result::Result<T, String> {
+    match value {
+        Some(v) => Ok(v),
+        None if !field.required => Ok(T::from_field(field)),
+        None => Err(format!("missing field `{}`", field.name)),
+    }
+}
+
+/// Declares a layer's spec from its fields, each written once — `CONST => name: type =
+/// constructor(args).modifiers()` — as the [`Field`] constant (its name, the field's, with its
+/// range, default and help), the struct's field, and what the field takes when a file or the
+/// page leaves it out (the constant's default, where it is not required). `FIELDS` lists them
+/// in order for the spec's `About`. Unknown fields are refused: a misspelt one must not pass as
+/// its default.
+macro_rules! layer_spec {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $(
+                $(#[$fmeta:meta])*
+                $konst:ident => $field:ident : $ty:ty =
+                    $ctor:ident ( $($arg:expr),* $(,)? ) $( . $m:ident ( $($marg:expr),* ) )* ;
+            )*
+        }
+    ) => {
+        $(
+            $(#[$fmeta])*
+            const $konst: $crate::field::Field =
+                $crate::field::Field::$ctor(stringify!($field), $($arg),*) $( . $m ( $($marg),* ) )*;
+        )*
+
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[serde(try_from = "Given")]
+        pub struct $name {
+            $( pub $field: $ty, )*
+        }
+
+        /// The fields as a file or the page gives them, each perhaps left out.
+        #[derive(Default, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Given {
+            $( #[serde(default)] $field: Option<$ty>, )*
+        }
+
+        impl TryFrom<Given> for $name {
+            type Error = String;
+            fn try_from(given: Given) -> std::result::Result<Self, String> {
+                Ok($name {
+                    $( $field: $crate::field::given_or_default(given.$field, &$konst)?, )*
+                })
+            }
+        }
+
+        /// The fields in order, for the spec's `About`.
+        const FIELDS: &[$crate::field::Field] = &[$($konst),*];
+    };
+}
+
+pub(crate) use layer_spec;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,17 +7,14 @@ use super::plan::image;
 use super::spec::{About, Init, LayerConfig, Planned};
 use crate::error::Result;
 use crate::export::onnx::{Graph, Nodes, INT64};
-use crate::field::Field;
-use serde::{Deserialize, Serialize};
+use crate::field::layer_spec;
 
-const OUTPUT_SIZE: Field = Field::count("output_size", 1, None, 1)
-    .help("side of each output map (1: the mean of the whole map)");
-
-/// `nn.AdaptiveAvgPool2d(output_size)`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AdaptiveAvgPool2dSpec {
-    pub output_size: usize,
+layer_spec! {
+    /// `nn.AdaptiveAvgPool2d(output_size)`.
+    pub struct AdaptiveAvgPool2dSpec {
+        OUTPUT_SIZE => output_size: usize = count(1, None, 1)
+            .help("side of each output map (1: the mean of the whole map)");
+    }
 }
 
 impl AdaptiveAvgPool2dSpec {
@@ -35,7 +32,7 @@ impl LayerConfig for AdaptiveAvgPool2dSpec {
     const ABOUT: About = About {
         label: "AdaptiveAvgPool2d",
         kind: "adaptivepool",
-        fields: &[OUTPUT_SIZE],
+        fields: FIELDS,
         signed: false,
         kernels: false,
         sized_by_input: false,

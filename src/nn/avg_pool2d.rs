@@ -6,32 +6,20 @@ use super::pool_window::PoolWindow;
 use super::spec::{About, Init, LayerConfig, Planned};
 use crate::error::Result;
 use crate::export::onnx::{Attr, Nodes};
-use crate::field::Field;
-use serde::{Deserialize, Serialize};
+use crate::field::layer_spec;
 
-const KERNEL_SIZE: Field =
-    Field::count("kernel_size", 1, None, 2).help("side of each square window");
-const STRIDE: Field = Field::count("stride", 1, None, 2)
-    .default_is("the kernel size")
-    .help("step between windows");
-const PADDING: Field = Field::count("padding", 0, None, 0)
-    .optional()
-    .help("zeros added on each side, at most half the kernel");
-
-/// `nn.AvgPool2d(kernel_size, stride=kernel_size, padding=0)`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AvgPool2dSpec {
-    pub kernel_size: usize,
-    /// None: the kernel size.
-    #[serde(default)]
-    pub stride: Option<usize>,
-    #[serde(default = "padding")]
-    pub padding: usize,
-}
-
-fn padding() -> usize {
-    PADDING.default_count()
+layer_spec! {
+    /// `nn.AvgPool2d(kernel_size, stride=kernel_size, padding=0)`; a stride of None is the kernel
+    /// size.
+    pub struct AvgPool2dSpec {
+        KERNEL_SIZE => kernel_size: usize = count(1, None, 2).help("side of each square window");
+        STRIDE => stride: Option<usize> = count(1, None, 2)
+            .default_is("the kernel size")
+            .help("step between windows");
+        PADDING => padding: usize = count(0, None, 0)
+            .optional()
+            .help("zeros added on each side, at most half the kernel");
+    }
 }
 
 impl AvgPool2dSpec {
@@ -47,7 +35,7 @@ impl LayerConfig for AvgPool2dSpec {
     const ABOUT: About = About {
         label: "AvgPool2d",
         kind: "avgpool",
-        fields: &[KERNEL_SIZE, STRIDE, PADDING],
+        fields: FIELDS,
         signed: false,
         kernels: false,
         sized_by_input: false,

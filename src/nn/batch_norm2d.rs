@@ -7,43 +7,26 @@ use super::plan::{image, product};
 use super::spec::{About, Init, LayerConfig, Planned};
 use crate::error::Result;
 use crate::export::onnx::{Attr, Nodes};
-use crate::field::Field;
+use crate::field::layer_spec;
 use ndarray::ArrayD;
-use serde::{Deserialize, Serialize};
 
-const EPS: Field = Field::number("eps", 0.0, None, 1e-5)
-    .above_min()
-    .optional()
-    .help("added to the variance before its square root");
-const MOMENTUM: Field = Field::number("momentum", 0.0, Some(1.0), 0.1)
-    .optional()
-    .help("weight of each batch in the running statistics");
-
-/// `nn.BatchNorm2d(num_features, eps=1e-5, momentum=0.1)`; `num_features` is the input's
-/// channels.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BatchNorm2dSpec {
-    #[serde(default = "eps")]
-    pub eps: f32,
-    #[serde(default = "momentum")]
-    pub momentum: f32,
-}
-
-fn eps() -> f32 {
-    EPS.default_number()
-}
-
-fn momentum() -> f32 {
-    MOMENTUM.default_number()
+layer_spec! {
+    /// `nn.BatchNorm2d(num_features, eps=1e-5, momentum=0.1)`; `num_features` is the input's
+    /// channels.
+    pub struct BatchNorm2dSpec {
+        EPS => eps: f32 = number(0.0, None, 1e-5)
+            .above_min()
+            .optional()
+            .help("added to the variance before its square root");
+        MOMENTUM => momentum: f32 = number(0.0, Some(1.0), 0.1)
+            .optional()
+            .help("weight of each batch in the running statistics");
+    }
 }
 
 impl Default for BatchNorm2dSpec {
     fn default() -> Self {
-        BatchNorm2dSpec {
-            eps: eps(),
-            momentum: momentum(),
-        }
+        Self::try_from(Given::default()).expect("every field has a default")
     }
 }
 
@@ -60,7 +43,7 @@ impl LayerConfig for BatchNorm2dSpec {
     const ABOUT: About = About {
         label: "BatchNorm2d",
         kind: "bn",
-        fields: &[EPS, MOMENTUM],
+        fields: FIELDS,
         signed: true,
         kernels: false,
         sized_by_input: true,

@@ -7,88 +7,46 @@ use super::plan::{image, product, MAX_PARAMS};
 use super::spec::{About, Init, LayerConfig, Planned};
 use crate::error::{Error, Result};
 use crate::export::onnx::{Attr, Nodes};
-use crate::field::{Field, Size2};
+use crate::field::{layer_spec, Size2};
 use crate::ops::conv::{conv2d_backward, conv2d_forward, Conv2dGeometry};
 use crate::ops::winograd;
 use crate::ops::Kernels;
 use crate::rng::Rng;
-use serde::{Deserialize, Serialize};
 
 /// Output channels of a convolution, and the side of its kernel.
 pub const MAX_CHANNELS: usize = 1024;
 pub const MAX_KERNEL: usize = 15;
 
-const OUT_CHANNELS: Field = Field::count("out_channels", 1, Some(MAX_CHANNELS), 16)
-    .help("feature maps it makes, one kernel stack each");
-const KERNEL_SIZE: Field = Field::size("kernel_size", 1, Some(MAX_KERNEL), 3)
-    .help("kernel height and width: one number for a square kernel, or two");
-const STRIDE: Field = Field::count("stride", 1, None, 1)
-    .optional()
-    .help("step between windows");
-const PADDING: Field = Field::count("padding", 0, None, 0)
-    .optional()
-    .help("zeros added on each side");
-const DILATION: Field = Field::count("dilation", 1, None, 1)
-    .optional()
-    .help("spacing between the kernel's taps");
-const GROUPS: Field = Field::count("groups", 1, None, 1)
-    .optional()
-    .help("channels split into this many independent convolutions (input channels: depthwise)");
-const BIAS: Field =
-    Field::flag("bias", true).help("whether each output channel adds a learned bias");
-
-/// `nn.Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-/// groups=1, bias=True)`; `in_channels` is the input's, `kernel_size` one side or
-/// `[height, width]`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Conv2dSpec {
-    pub out_channels: usize,
-    pub kernel_size: Size2,
-    #[serde(default = "stride")]
-    pub stride: usize,
-    #[serde(default = "padding")]
-    pub padding: usize,
-    #[serde(default = "dilation")]
-    pub dilation: usize,
-    #[serde(default = "groups")]
-    pub groups: usize,
-    #[serde(default = "bias")]
-    pub bias: bool,
-}
-
-fn dilation() -> usize {
-    DILATION.default_count()
-}
-
-fn groups() -> usize {
-    GROUPS.default_count()
-}
-
-fn stride() -> usize {
-    STRIDE.default_count()
-}
-
-fn padding() -> usize {
-    PADDING.default_count()
-}
-
-fn bias() -> bool {
-    BIAS.default_flag()
+layer_spec! {
+    /// `nn.Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+    /// groups=1, bias=True)`; `in_channels` is the input's, `kernel_size` one side or
+    /// `[height, width]`.
+    pub struct Conv2dSpec {
+        OUT_CHANNELS => out_channels: usize = count(1, Some(MAX_CHANNELS), 16)
+            .help("feature maps it makes, one kernel stack each");
+        KERNEL_SIZE => kernel_size: Size2 = size(1, Some(MAX_KERNEL), 3)
+            .help("kernel height and width: one number for a square kernel, or two");
+        STRIDE => stride: usize = count(1, None, 1).optional().help("step between windows");
+        PADDING => padding: usize = count(0, None, 0).optional().help("zeros added on each side");
+        DILATION => dilation: usize = count(1, None, 1)
+            .optional()
+            .help("spacing between the kernel's taps");
+        GROUPS => groups: usize = count(1, None, 1)
+            .optional()
+            .help("channels split into this many independent convolutions (input channels: depthwise)");
+        BIAS => bias: bool = flag(true).help("whether each output channel adds a learned bias");
+    }
 }
 
 impl Conv2dSpec {
     /// `out_channels` kernels of `kernel_size`², PyTorch's defaults otherwise.
     pub fn new(out_channels: usize, kernel_size: usize) -> Self {
-        Conv2dSpec {
-            out_channels,
-            kernel_size: Size2::Square(kernel_size),
-            stride: stride(),
-            padding: padding(),
-            dilation: dilation(),
-            groups: groups(),
-            bias: bias(),
-        }
+        let given = Given {
+            out_channels: Some(out_channels),
+            kernel_size: Some(Size2::Square(kernel_size)),
+            ..Given::default()
+        };
+        Self::try_from(given).expect("the other fields have defaults")
     }
 
     /// One group's convolution: its input channels are C/G of the input's.
@@ -120,15 +78,7 @@ impl LayerConfig for Conv2dSpec {
     const ABOUT: About = About {
         label: "Conv2d",
         kind: "conv",
-        fields: &[
-            OUT_CHANNELS,
-            KERNEL_SIZE,
-            STRIDE,
-            PADDING,
-            DILATION,
-            GROUPS,
-            BIAS,
-        ],
+        fields: FIELDS,
         signed: true,
         kernels: true,
         sized_by_input: true,

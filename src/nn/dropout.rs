@@ -6,24 +6,17 @@ use super::plan::product;
 use super::spec::{About, Init, LayerConfig, Planned};
 use crate::error::Result;
 use crate::export::onnx::Nodes;
-use crate::field::Field;
+use crate::field::layer_spec;
 use crate::rng::Rng;
-use serde::{Deserialize, Serialize};
 
-const P: Field = Field::number("p", 0.0, Some(1.0), 0.5)
-    .below_max()
-    .help("chance that a value is zeroed in training");
-
-/// `nn.Dropout(p)`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DropoutSpec {
-    #[serde(default = "p")]
-    pub p: f32,
-}
-
-fn p() -> f32 {
-    P.default_number()
+layer_spec! {
+    /// `nn.Dropout(p=0.5)`.
+    pub struct DropoutSpec {
+        P => p: f32 = number(0.0, Some(1.0), 0.5)
+            .below_max()
+            .optional()
+            .help("chance that a value is zeroed in training");
+    }
 }
 
 /// Tells dropout's generators from other layer types' ([`crate::nn::spec::own_rng`]).
@@ -44,7 +37,7 @@ impl LayerConfig for DropoutSpec {
     const ABOUT: About = About {
         label: "Dropout",
         kind: "dropout",
-        fields: &[P],
+        fields: FIELDS,
         signed: false,
         kernels: false,
         sized_by_input: false,

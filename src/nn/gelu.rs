@@ -7,34 +7,38 @@ use super::layer::Layer;
 use super::spec::{About, Init, LayerConfig, Planned};
 use crate::error::Result;
 use crate::export::onnx::{Graph, Nodes};
-use crate::field::Field;
-use serde::{Deserialize, Serialize};
+use crate::field::{layer_spec, FromField};
 
-const APPROXIMATE: Field = Field::choice("approximate", &["none", "tanh"])
-    .help("the exact normal CDF, or its tanh approximation");
-
-/// `nn.GELU(approximate='none')`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GeluSpec {
-    #[serde(default)]
-    pub approximate: Approximate,
+layer_spec! {
+    /// `nn.GELU(approximate='none')`.
+    pub struct GeluSpec {
+        APPROXIMATE => approximate: Approximate = choice(&["none", "tanh"])
+            .help("the exact normal CDF, or its tanh approximation");
+    }
 }
 
-/// How Φ is computed; the names are PyTorch's (and [`APPROXIMATE`]'s choices, in order).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// How Φ is computed; the names are PyTorch's (and `APPROXIMATE`'s choices, in order).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Approximate {
-    #[default]
     None,
     Tanh,
+}
+
+impl FromField for Approximate {
+    fn from_field(field: &crate::field::Field) -> Self {
+        match field.choices[field.value as usize] {
+            "tanh" => Approximate::Tanh,
+            _ => Approximate::None,
+        }
+    }
 }
 
 impl LayerConfig for GeluSpec {
     const ABOUT: About = About {
         label: "GELU",
         kind: "gelu",
-        fields: &[APPROXIMATE],
+        fields: FIELDS,
         signed: true,
         kernels: false,
         sized_by_input: false,

@@ -6,30 +6,22 @@ use super::layer::Layer;
 use super::spec::{About, Init, LayerConfig, Planned};
 use crate::error::Result;
 use crate::export::onnx::{Attr, Nodes};
-use crate::field::Field;
-use serde::{Deserialize, Serialize};
+use crate::field::layer_spec;
 
-const NEGATIVE_SLOPE: Field = Field::number("negative_slope", 0.0, Some(1.0), 0.01)
-    .optional()
-    .help("the slope for negative inputs");
-
-/// `nn.LeakyReLU(negative_slope=0.01)`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LeakyReluSpec {
-    #[serde(default = "negative_slope")]
-    pub negative_slope: f32,
-}
-
-fn negative_slope() -> f32 {
-    NEGATIVE_SLOPE.default_number()
+layer_spec! {
+    /// `nn.LeakyReLU(negative_slope=0.01)`.
+    pub struct LeakyReluSpec {
+        NEGATIVE_SLOPE => negative_slope: f32 = number(0.0, Some(1.0), 0.01)
+            .optional()
+            .help("the slope for negative inputs");
+    }
 }
 
 impl LayerConfig for LeakyReluSpec {
     const ABOUT: About = About {
         label: "LeakyReLU",
         kind: "lrelu",
-        fields: &[NEGATIVE_SLOPE],
+        fields: FIELDS,
         signed: true,
         kernels: false,
         sized_by_input: false,

@@ -5,39 +5,31 @@ use super::plan::{product, MAX_PARAMS};
 use super::spec::{About, Init, LayerConfig, Planned};
 use crate::error::{Error, Result};
 use crate::export::onnx::{Attr, Nodes};
-use crate::field::Field;
+use crate::field::layer_spec;
 use crate::ops::gemm::MatRef;
 use crate::ops::Kernels;
 use crate::rng::Rng;
-use serde::{Deserialize, Serialize};
 
 /// Outputs of a linear layer.
 pub const MAX_FEATURES: usize = 65536;
 
-const OUT_FEATURES: Field =
-    Field::count("out_features", 1, Some(MAX_FEATURES), 10).help("outputs, one weight row each");
-const BIAS: Field = Field::flag("bias", true).help("whether each output adds a learned bias");
-
-/// `nn.Linear(in_features, out_features, bias=True)`; `in_features` is the input's.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LinearSpec {
-    pub out_features: usize,
-    #[serde(default = "bias")]
-    pub bias: bool,
-}
-
-fn bias() -> bool {
-    BIAS.default_flag()
+layer_spec! {
+    /// `nn.Linear(in_features, out_features, bias=True)`; `in_features` is the input's.
+    pub struct LinearSpec {
+        OUT_FEATURES => out_features: usize = count(1, Some(MAX_FEATURES), 10)
+            .help("outputs, one weight row each");
+        BIAS => bias: bool = flag(true).help("whether each output adds a learned bias");
+    }
 }
 
 impl LinearSpec {
     /// `out_features` outputs, with a bias.
     pub fn new(out_features: usize) -> Self {
-        LinearSpec {
-            out_features,
-            bias: bias(),
-        }
+        let given = Given {
+            out_features: Some(out_features),
+            ..Given::default()
+        };
+        Self::try_from(given).expect("the bias has a default")
     }
 
     fn in_features(&self, input: &[usize]) -> Result<usize> {
@@ -55,7 +47,7 @@ impl LayerConfig for LinearSpec {
     const ABOUT: About = About {
         label: "Linear",
         kind: "fc",
-        fields: &[OUT_FEATURES, BIAS],
+        fields: FIELDS,
         signed: true,
         kernels: false,
         sized_by_input: true,

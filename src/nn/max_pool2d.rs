@@ -7,47 +7,30 @@ use super::pool_window::PoolWindow;
 use super::spec::{About, Init, LayerConfig, Planned};
 use crate::error::Result;
 use crate::export::onnx::{Attr, Nodes};
-use crate::field::Field;
-use serde::{Deserialize, Serialize};
+use crate::field::layer_spec;
 
-const KERNEL_SIZE: Field = Field::count("kernel_size", 1, None, 2)
-    .optional()
-    .help("side of each square window");
-const STRIDE: Field = Field::count("stride", 1, None, 2)
-    .default_is("the kernel size")
-    .help("step between windows");
-const PADDING: Field = Field::count("padding", 0, None, 0)
-    .optional()
-    .help("on each side, never chosen; at most half the kernel");
-
-/// `nn.MaxPool2d(kernel_size=2, stride=kernel_size)`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MaxPool2dSpec {
-    #[serde(default = "kernel_size")]
-    pub kernel_size: usize,
-    /// None: the kernel size.
-    #[serde(default)]
-    pub stride: Option<usize>,
-    #[serde(default = "padding")]
-    pub padding: usize,
-}
-
-fn padding() -> usize {
-    PADDING.default_count()
-}
-
-fn kernel_size() -> usize {
-    KERNEL_SIZE.default_count()
+layer_spec! {
+    /// `nn.MaxPool2d(kernel_size=2, stride=kernel_size)`; a stride of None is the kernel size.
+    pub struct MaxPool2dSpec {
+        KERNEL_SIZE => kernel_size: usize = count(1, None, 2)
+            .optional()
+            .help("side of each square window");
+        STRIDE => stride: Option<usize> = count(1, None, 2)
+            .default_is("the kernel size")
+            .help("step between windows");
+        PADDING => padding: usize = count(0, None, 0)
+            .optional()
+            .help("on each side, never chosen; at most half the kernel");
+    }
 }
 
 impl MaxPool2dSpec {
     pub fn new(kernel_size: usize) -> Self {
-        MaxPool2dSpec {
-            kernel_size,
-            stride: None,
-            padding: padding(),
-        }
+        let given = Given {
+            kernel_size: Some(kernel_size),
+            ..Given::default()
+        };
+        Self::try_from(given).expect("the other fields have defaults")
     }
 
     /// The pool for a per-sample input of `input`, checked.
@@ -63,7 +46,7 @@ impl LayerConfig for MaxPool2dSpec {
     const ABOUT: About = About {
         label: "MaxPool2d",
         kind: "pool",
-        fields: &[KERNEL_SIZE, STRIDE, PADDING],
+        fields: FIELDS,
         signed: false,
         kernels: false,
         sized_by_input: false,

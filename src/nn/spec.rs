@@ -2,17 +2,17 @@
 //! page can edit an architecture and a checkpoint can carry it.
 //!
 //! Each layer's spec lives in the layer's own file and owns everything about it (burn's
-//! config-and-init pattern): its fields with PyTorch's names and defaults, their ranges, its
-//! output shape, parameters and FLOPs ([`LayerConfig::plan`]), its construction on the CPU
-//! ([`LayerConfig::build`]) and on the GPU ([`LayerConfig::gpu`], whose launches are its file in
-//! `gpu/layers/`), and its ONNX nodes ([`LayerConfig::onnx`]). [`LayerSpec`] is the list of them,
-//! one line per layer type.
+//! config-and-init pattern): its fields with PyTorch's names and defaults, their ranges, each
+//! declared once (`layer_spec!`, in `field.rs`), its output shape, parameters and FLOPs
+//! ([`LayerConfig::plan`]), its construction on the CPU ([`LayerConfig::build`]) and on the GPU
+//! ([`LayerConfig::gpu`], whose launches are its file in `gpu/layers/`), and its ONNX nodes
+//! ([`LayerConfig::onnx`]). [`LayerSpec`] is the list of them, one line per layer type.
 //!
 //! Adding a layer: its file in `nn/` (the spec, with PyTorch's name and fields in its `About`,
 //! and the CPU layer), its file in `gpu/layers/` with its WGSL entry points, its line below and
 //! its `mod` lines, and its test cases (`tests/gradcheck.rs`, `tests/gpu.rs`, and its case in
-//! `scripts/fixtures.py` for PyTorch's values). The compiler names every method a spec must answer; the page, the
-//! CLI and the exports learn the type from [`LayerSpec::types`].
+//! `scripts/fixtures.py` for PyTorch's values). The compiler names every method a spec must
+//! answer; the page, the CLI and the exports learn the type from [`LayerSpec::types`].
 
 use super::batch_norm2d::BatchNorm2dSpec;
 use super::conv2d::Conv2dSpec;
