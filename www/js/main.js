@@ -4,7 +4,9 @@ import { build, loadCore } from './core.js';
 import { setupFilters } from './panels/filters.js';
 import { setupExplainer } from './panels/explainer.js';
 import { App } from './app.js';
-import { initialSettings, setupTrain, workerSettings } from './panels/train.js';
+import { setupTrain } from './panels/train.js';
+import { initialSettings } from './panels/train-form.js';
+import { workerSettings } from './settings.js';
 import { setupDraw } from './panels/draw.js';
 import { setupLayers } from './panels/layers.js';
 import { setupModel } from './panels/model.js';
@@ -28,7 +30,7 @@ try {
   const app = new App();
   const initial = initialSettings(core);
   setupData(document.getElementById('data'), app, core);
-  setupTrain(document.getElementById('train'), app, core, initial);
+  setupTrain(/** @type {HTMLElement} */ (document.getElementById('train')), app, core, initial);
   // These wait for the worker's first 'model' event before they ask it anything.
   setupDraw(document.getElementById('draw'), app, core);
   setupLayers(document.getElementById('layers'), app);

@@ -60,22 +60,6 @@ export function modelStory(model) {
 }
 
 /**
- * How the model was last trained: "Adam at 0.001, batch 64, cosine to zero, images shifted up to
- * 2 px". `schedules`: the core's, for their names in words.
- */
-export function trainingSettings(config, schedules) {
-  const o = config.optimizer;
-  const parts = [
-    `${o.type === 'sgd' ? `SGD (momentum ${o.momentum ?? 0})` : 'Adam'} at ${Number(o.lr.toPrecision(7))}`,
-    `batch ${config.batch_size}`,
-    schedules.find((s) => s.name === config.schedule)?.label ?? config.schedule,
-  ];
-  if (config.shift > 0) parts.push(`images shifted up to ${config.shift} px`);
-  if (config.label_smoothing > 0) parts.push(`labels smoothed by ${Number(config.label_smoothing.toPrecision(7))}`);
-  return parts.join(', ');
-}
-
-/**
  * Keeps `element` saying the current model's story.
  * @param {HTMLElement} element
  * @param {App} app

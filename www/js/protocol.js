@@ -23,7 +23,7 @@
  */
 
 /**
- * What `init`, `start` and `reset` take: train.js's `workerSettings`.
+ * What `init`, `start` and `reset` take: settings.js's `workerSettings`.
  * @typedef {object} Settings
  * @property {Spec | null} spec  null: the tutorial's network
  * @property {TrainConfig | null} config  null: the core's default, the tutorial's

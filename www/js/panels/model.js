@@ -4,7 +4,8 @@
 // uploaded as safetensors, PyTorch's .pt/.pth or Paddle's .pdparams. The latest model is also
 // kept in the browser (IndexedDB) by the worker, so a reload restores it.
 
-import { showModelStory, trainingSettings } from '../model-story.js';
+import { showModelStory } from '../model-story.js';
+import { trainedWith } from '../settings.js';
 import { acceptFiles, byTestId, statusLine } from '../panel.js';
 /** @import { App } from '../app.js' */
 /** @import { ModelEvent } from '../protocol.js' */
@@ -39,7 +40,7 @@ export function setupModel(panel, app, core) {
   });
   const schedules = core.schedules();
   app.on('model', ({ params, layers, history }) => {
-    const trained = history.steps > 0 && history.config ? ` · last trained with ${trainingSettings(history.config, schedules)}` : '';
+    const trained = history.steps > 0 && history.config ? ` · last trained with ${trainedWith(history.config, schedules)}` : '';
     summary.textContent = `${layers.map((l) => l.name).join(' → ')} · ${params.toLocaleString('en')} parameters${trained}`;
   });
 
