@@ -54,6 +54,8 @@ test('three classes drawn eight times each are learnt, and new drawings are read
   assert.match(await page.textContent('[data-testid="teach-add-1"]'), /Add to “cross” \(8\)/);
   await page.click('[data-testid="teach-scratch"]');
   await page.waitForFunction(() => document.getElementById('data').dataset.dataset === 'Your drawings', null, { timeout: 60_000 });
+  // Said once the worker answers, which may come after the dataset event every panel hears.
+  await page.waitForFunction(() => /held out to test/.test(document.querySelector('[data-testid="teach-status"]')?.textContent ?? ''), null, { timeout: 60_000 });
   assert.match(await page.textContent('[data-testid="teach-status"]'), /525 training images from your drawings; 3 held out to test/);
   await page.waitForFunction(() => document.getElementById('train').dataset.state === 'done', null, { timeout: 180_000 });
   // Every panel follows: the classes' bars, the Train panel's report, the Data panel, the URL.
