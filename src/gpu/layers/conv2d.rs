@@ -40,6 +40,21 @@ impl Conv2d {
         )
     }
 
+    /// x's im2col columns, for every group: forward's input to the GEMMs, and backward's again
+    /// (rebuilt rather than kept from forward).
+    fn columns(&self, gpu: &Gpu, io: &Io) -> Step {
+        let g = &self.geometry;
+        Step::Run(im2col(
+            gpu,
+            io.batch,
+            g,
+            self.groups,
+            Columns::Gather,
+            io.x,
+            io.cols,
+        ))
+    }
+
     fn planes(&self, batch: usize) -> Planes {
         Planes {
             batch,
@@ -53,16 +68,8 @@ impl GpuLayer for Conv2d {
     // x (N,C,H,W) → y (N,OC,OH,OW)
     fn forward(&self, gpu: &Gpu, io: &Io, _mode: Mode) -> Vec<Step> {
         let (np, kg, cog) = self.sizes(io.batch);
-        let (g, groups) = (&self.geometry, self.groups);
-        let mut steps = vec![Step::Run(im2col(
-            gpu,
-            io.batch,
-            g,
-            groups,
-            Columns::Gather,
-            io.x,
-            io.cols,
-        ))];
+        let groups = self.groups;
+        let mut steps = vec![self.columns(gpu, io)];
         for grp in 0..groups {
             // tmp[g·Cog.., NP] = W_g (Cog×Kg) · cols[g·Kg.., NP]
             steps.extend(gemm(
@@ -98,15 +105,7 @@ impl GpuLayer for Conv2d {
         let mut steps = vec![
             // dy in the GEMM's (C, N·P) layout, and the columns again.
             Step::Run(layout(gpu, "to_cp", dy, io.tmp, planes, 0)),
-            Step::Run(im2col(
-                gpu,
-                io.batch,
-                g,
-                groups,
-                Columns::Gather,
-                io.x,
-                io.cols,
-            )),
+            self.columns(gpu, io),
         ];
         for grp in 0..groups {
             // dW_g (Cog×Kg) = dy_g (Cog×NP) · cols_gᵀ
