@@ -58,6 +58,13 @@ export function loadCore() {
   return ready;
 }
 
+/**
+ * Whether `err` is a trap (wasm's `unreachable`, or memory that cannot grow): the instance is
+ * unusable after one, since wasm-bindgen keeps the object that trapped borrowed.
+ * @param {unknown} err
+ */
+export const isTrap = (err) => err instanceof WebAssembly.RuntimeError;
+
 /** The bytes of wasm memory this page or worker holds (it grows, never shrinks). */
 export function wasmMemoryBytes() {
   return instance?.memory.buffer.byteLength ?? 0;

@@ -194,6 +194,10 @@
  */
 
 /** @typedef {{[T in keyof Events]: {type: T} & Events[T]}[keyof Events]} WorkerEvent */
+/**
+ * How the training worker's parts tell the page of an event.
+ * @typedef {<T extends keyof Events>(type: T, body: Events[T], transfer?: Transferable[]) => void} Post
+ */
 
 /** Each built-in dataset's file (`key/file`) as the site names it: scripts/build-site.mjs fills
  * this in with content-hashed names; in www/ the files keep their own. */

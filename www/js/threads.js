@@ -56,3 +56,62 @@ export function startReplica(spec, config, onLost = () => {}) {
   worker.postMessage(/** @satisfies {ReplicaStart} */ ({ spec, config, seed: ((config?.seed ?? 0) ^ 0x5bd1e995) >>> 0 }));
   return { worker, ready };
 }
+
+/**
+ * The training worker's replica, kept in step with what the run wants: started (or not, and
+ * why) whenever the network, the training config or the workers wanted change, and let go when
+ * it fails. `onThreads(threads, reason)` hears how many workers train and why only one.
+ */
+export class Replica {
+  /**
+   * @param {any} session the core's Session, which the replica attaches to
+   * @param {(threads: number, reason: string) => void} onThreads
+   */
+  constructor(session, onThreads) {
+    this.session = session;
+    this.onThreads = onThreads;
+    /** @type {Worker | null} starting or attached */
+    this.worker = null;
+    this.generation = 0; // bumped whenever the replica is replaced: a late 'ready' is dropped
+  }
+
+  stop() {
+    this.generation++;
+    this.session.detach_replica();
+    this.worker?.terminate();
+    this.worker = null;
+  }
+
+  /**
+   * The replica failed (the session went on alone).
+   * @param {string} message
+   */
+  lost(message) {
+    this.stop();
+    this.onThreads(1, `the second worker stopped (${message}); training goes on with one`);
+  }
+
+  /**
+   * Starts a replica for the session's network, or says why it trains on one worker.
+   * @param {{threads: number, config: any}} run  the workers wanted and the training config
+   */
+  sync({ threads, config }) {
+    this.stop();
+    const reason = this.session.one_worker_reason() ?? (threads < 2 ? 'one worker was chosen' : singleThreadReason());
+    if (reason) return this.onThreads(1, reason);
+    const generation = this.generation;
+    const current = () => generation === this.generation;
+    this.onThreads(1, 'the second worker is starting');
+    const { worker, ready } = startReplica(this.session.spec(), config, (message) => { if (current()) this.lost(message); });
+    this.worker = worker;
+    ready.then((buffer) => {
+      if (!current()) return;
+      this.session.attach_replica(buffer);
+      this.onThreads(2, '');
+    }).catch((err) => {
+      if (!current()) return;
+      this.stop();
+      this.onThreads(1, `the second worker could not start: ${err.message}`);
+    });
+  }
+}

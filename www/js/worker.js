@@ -1,65 +1,48 @@
 // @ts-check
-// The training worker: owns the model (a wasm Session) and its dataset, streams MNIST in as it
-// downloads (or reads another dataset whole: datasets.js), trains a few steps at a time so it can
-// answer the page between them, and keeps the latest model and the user's datasets in IndexedDB. Started with the GPU build (core.js), it trains on the browser's
-// GPU through WebGPU, and falls back to the CPU, saying why, where it cannot. Messages: see
-// protocol.js.
-import { loadCore, wasmMemoryBytes } from './core.js';
+// The training worker: answers the page's messages (protocol.js) and runs the training loop, a
+// few steps per call to the model (a wasm Session) so it answers the page between them. Its
+// parts: the dataset in use and its loading (dataset-in-use.js), the model the browser keeps
+// (kept-model.js), the replica worker that trains half of each batch (threads.js) and the run's
+// state (run.js). Started with the GPU build (core.js), the session trains on the browser's GPU
+// through WebGPU, and on the CPU, saying why, where it cannot.
+import { isTrap, loadCore, wasmMemoryBytes } from './core.js';
+import { builtin, DatasetInUse, firstDataset } from './dataset-in-use.js';
+import { readFiles } from './datasets.js';
+import { KeptModel } from './kept-model.js';
 import { PROGRESS_INTERVAL_MS, RUN_STATES } from './protocol.js';
-import { streamSplit } from './data-files.js';
-import { readBuiltin, readFiles } from './datasets.js';
 import { Run } from './run.js';
-import {
-  saveModel, loadModel, clearModel, markRestoring, restoreDied,
-  saveDataset, loadDataset, listDatasets, deleteDataset, saveDatasetInUse, loadDatasetInUse,
-} from './storage.js';
-import { singleThreadReason, startReplica } from './threads.js';
+import { deleteDataset, listDatasets, loadDataset } from './storage.js';
+import { Replica } from './threads.js';
 /**
- * @import { About, Commands, DatasetChoice, Events, ModelEvent, Requests, RunState, Settings, Split,
+ * @import { Commands, DatasetChoice, Events, ModelEvent, Post, Requests, RunState, Settings,
  *   ToWorker } from './protocol.js'
  */
 
 /** Test images measured between two looks at the message queue. */
 const EVAL_SLICE = 500;
-/** @type {Split[]} */
-const SPLITS = ['train', 'test'];
 /** @type {any} the core's exports (untyped: the wasm build ships no types) */
 let core = null;
 const ready = loadCore().then((c) => { core = c; });
 /** @type {any} the core's Session, from `init` on */
 let session = null;
-/** @type {ModelEvent['restored']} while the model is the one restored from browser storage */
-let restored = null;
 let generation = 0; // bumped whenever the model is replaced or a run begins: a measurement of the old one is dropped
-/** @type {Worker | null} the replica worker computing half of each batch, starting or attached */
-let replica = null;
-let replicaGeneration = 0; // bumped whenever the replica is replaced: a late 'ready' is dropped
-/** @type {Record<Split, Promise<boolean> | null>} resolved when each split is complete */
-let loaded = { train: null, test: null };
-let counts = { train: 0, test: 0 };
-/** @type {DatasetChoice} the dataset in use, from `init` on */
-let choice = /** @type {any} */ (null);
-let dataGeneration = 0; // bumped when the dataset changes: a download of the old one stops adding
+/** @type {DatasetInUse} from `init` on */
+let data = /** @type {any} */ (null);
+/** @type {Replica} from `init` on */
+let replica = /** @type {any} */ (null);
 
-/**
- * Tells the page of an event (protocol.js's Events).
- * @template {keyof Events} T
- * @param {T} type
- * @param {Events[T]} body
- * @param {Transferable[]} [transfer]
- */
+/** Tells the page of an event (protocol.js's Events). @type {Post} */
 const post = (type, body, transfer = []) => postMessage({ type, ...body }, transfer);
+const kept = new KeptModel(post);
 const run = new Run((state) => post('state', { state }));
 /** No step is being taken: the run is idle, paused or done. */
 const atRest = () => ['idle', 'paused', 'done'].includes(run.state);
 
 /**
- * A trap (wasm's `unreachable`, or memory that cannot grow) leaves the wasm instance unusable:
- * wasm-bindgen keeps the session borrowed, so every later call would fail. The worker says so
- * once and answers nothing more; the page throws it away and starts a new one, which restores
- * the last model kept in the browser.
+ * After a trap (core.js's isTrap) every call to the session would fail. The worker says so once
+ * and answers nothing more; the page throws it away and starts a new one, which restores the last
+ * model kept in the browser.
  */
-const isTrap = (err) => err instanceof WebAssembly.RuntimeError;
 let dead = false;
 function died(err) {
   if (dead) return;
@@ -83,7 +66,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 function announce(reason) {
   post('model', {
-    reason, layers: session.layers(), params: session.num_params(), spec: session.spec(), history: session.history(), restored,
+    reason, layers: session.layers(), params: session.num_params(), spec: session.spec(), history: session.history(), restored: kept.restored,
   });
 }
 
@@ -103,138 +86,6 @@ function newSession(settings, about) {
   }
 }
 
-const builtin = (key) => core.builtin_datasets().find((b) => b.key === key);
-/** The seed a model fitted to new data is initialised with: the run's. */
-const seed = () => run.config?.seed ?? 0;
-
-/**
- * The dataset to start with: the one the link names (a built-in's key, or the name of one kept
- * in this browser), else the one in use at the last visit, else MNIST. Resolves to {choice,
- * about, reader}: a kept dataset is read now (its reader waits for the session).
- * @param {string} [asked]
- * @returns {Promise<{choice: DatasetChoice, about: About, reader: any}>}
- */
-async function firstDataset(asked) {
-  /** @type {DatasetChoice | null} */
-  let wanted = asked ? (builtin(asked) ? { kind: 'builtin', key: asked } : { kind: 'stored', name: asked }) : null;
-  wanted ??= await loadDatasetInUse().catch(() => null);
-  if (wanted?.kind === 'stored') {
-    try {
-      const stored = await loadDataset(wanted.name);
-      if (!stored) throw new Error('it is not kept in this browser');
-      const reader = core.DatasetReader.stored(stored.bytes);
-      return { choice: wanted, about: reader.finish(), reader };
-    } catch (err) {
-      if (isTrap(err)) throw err;
-      post('error', { message: `The dataset “${wanted.name}” could not be opened (${err.message}); MNIST is used instead.`, fatal: false });
-    }
-  }
-  const b = builtin(wanted?.key) ?? builtin('mnist');
-  return { choice: { kind: 'builtin', key: b.key }, about: b.about, reader: null };
-}
-
-/** The session holds the whole dataset: whatever was loading for the one before stops. */
-function dataReady() {
-  dataGeneration++;
-  counts = { train: session.examples('train'), test: session.examples('test') };
-  loaded = { train: Promise.resolve(true), test: Promise.resolve(true) };
-}
-
-/**
- * Starts loading the dataset chosen: a built-in with its own test set streams in (training can
- * start before it has all arrived); another is read whole, then handed to the session.
- */
-function startData(reader) {
-  if (reader) {
-    session.use_dataset(reader, seed());
-    return dataReady();
-  }
-  dataGeneration++;
-  counts = { train: 0, test: 0 };
-  loaded = { train: null, test: null };
-  const b = builtin(choice.key);
-  if (b.files.length === 4) return startLoading();
-  const mine = dataGeneration;
-  const whole = readBuiltin(core, b, (bytes, bytesTotal) => {
-    for (const split of SPLITS) post('data', { split, name: b.name, loaded: 0, total: 0, bytes, bytesTotal, source: 'network' });
-  }).then(({ reader, source, bytes }) => {
-    if (mine !== dataGeneration) return false;
-    session.use_dataset(reader, seed());
-    counts = { train: session.examples('train'), test: session.examples('test') };
-    // The bytes counted once, with the training split's report.
-    for (const split of SPLITS) post('data', { split, name: b.name, loaded: counts[split], total: counts[split], bytes: split === 'train' ? bytes : 0, bytesTotal: bytes, source });
-    post('dataset', { about: session.dataset(), choice });
-    return true;
-  }).catch((err) => {
-    if (isTrap(err)) throw err;
-    if (mine === dataGeneration) post('dataError', { split: 'train', message: err.message });
-    return false;
-  });
-  loaded = { train: whole, test: whole };
-}
-
-/**
- * The session holds a new dataset (`next`, the choice to remember; null: the one it read, kept in
- * the browser now under its name), whole or (`whole` false) a built-in one to load now;
- * `replaced`: whether the model was replaced with it. Every panel hears of both.
- */
-async function adoptData(next, replaced, whole) {
-  choice = next ?? { kind: 'stored', name: session.dataset().name };
-  // Before anything waits: what was loading for the dataset before stops adding to this one.
-  if (whole) dataReady();
-  else startData(null);
-  if (!next) {
-    try {
-      await saveDataset(session.dataset(), session.dataset_file());
-    } catch (err) {
-      post('storage', { ok: false, reason: `the dataset could not be kept in this browser (${err.message ?? err}); it is used until the page is closed` });
-    }
-  }
-  await saveDatasetInUse(choice).catch(() => {});
-  if (replaced) restored = null;
-  generation++;
-  announce(replaced ? 'reset' : 'data');
-  post('dataset', { about: session.dataset(), choice });
-  syncThreads();
-  await persist();
-}
-
-/**
- * Restores the model kept in the browser; true when it did. A stored model that cannot be
- * loaded — or that killed the worker the last time it was restored — is discarded with a
- * message, so it can never stop the page from starting.
- */
-async function restore() {
-  let stored;
-  try {
-    stored = await loadModel();
-    if (!stored) return false;
-    if (await restoreDied()) {
-      await clearModel();
-      await markRestoring(false);
-      post('error', { message: 'The model kept in this browser stopped the training worker the last time it was restored, so it was discarded; a new model is used.', fatal: false });
-      return false;
-    }
-    await markRestoring(true);
-  } catch (err) {
-    storageOk = false;
-    post('storage', { ok: false, reason: err.message ?? String(err) });
-    return false;
-  }
-  let ok = false;
-  try {
-    session.load(stored.bytes, undefined);
-    restored = { savedAt: stored.savedAt };
-    ok = true;
-  } catch (err) {
-    if (isTrap(err)) throw err; // the mark stays: the next worker discards this model
-    await clearModel().catch(() => {});
-    post('error', { message: `The model kept in this browser could not be restored and was discarded (${err.message}); a new model is used.`, fatal: false });
-  }
-  await markRestoring(false).catch(() => {});
-  return ok;
-}
-
 /**
  * A new, untrained model from `settings`, kept in the browser as the latest.
  * @param {Settings} settings
@@ -243,55 +94,38 @@ async function newModel(settings) {
   session.reset(settings.spec ?? null, settings.config ?? null, settings.seed ?? 0);
   run.end();
   run.apply(settings);
-  restored = null;
+  replaced('reset');
+  await kept.keep(session);
+}
+
+/**
+ * The model was replaced or changed outside a run: a measurement of the old one is dropped, the
+ * page hears of it, and the replica starts again for its network.
+ * @param {ModelEvent['reason']} reason
+ */
+function replaced(reason) {
+  kept.restored = null;
   generation++;
-  announce('reset');
-  syncThreads();
-  await persist();
+  announce(reason);
+  replica.sync(run);
 }
 
 /**
- * Streams one split of the built-in dataset in use (one with its own test set: MNIST) into the
- * session (data-files.js), saying how far it has come.
- * @param {Split} split
+ * The session holds a new dataset (`next`, the choice to remember; null: the one it read, kept in
+ * the browser now under its name), whole or (`whole` false) a built-in one to load now;
+ * `fitted`: whether the model was replaced with one fitted to it. Every panel hears of both.
+ * @param {DatasetChoice | undefined | null} next
+ * @param {boolean} fitted
+ * @param {boolean} whole
  */
-function loadSplit(split) {
-  const mine = dataGeneration;
-  const b = builtin(choice.key);
-  return streamSplit({
-    core, session, dataset: b, split, current: () => mine === dataGeneration,
-    progress: ({ loaded: n, total, bytes, bytesTotal, source }) => {
-      counts[split] = n;
-      post('data', { split, name: b.name, loaded: n, total, bytes, bytesTotal, source });
-    },
-  });
-}
-
-/**
- * Starts loading each split not loaded or loading; each promise resolves true when the split is
- * complete, false when its download failed (the page says so, and can ask to retry).
- */
-function startLoading() {
-  const mine = dataGeneration;
-  for (const split of SPLITS) {
-    loaded[split] ??= loadSplit(split).then(() => mine === dataGeneration, (err) => {
-      if (isTrap(err)) throw err;
-      if (mine === dataGeneration) post('dataError', { split, message: err.message });
-      return false;
-    });
-  }
-}
-
-function stopReplica() {
-  replicaGeneration++;
-  session?.detach_replica();
-  replica?.terminate();
-  replica = null;
-}
-
-function replicaLost(message) {
-  stopReplica();
-  post('threads', { threads: 1, reason: `the second worker stopped (${message}); training goes on with one` });
+async function adoptData(next, fitted, whole) {
+  await data.adopt(next, whole);
+  if (fitted) kept.restored = null;
+  generation++;
+  announce(fitted ? 'reset' : 'data');
+  post('dataset', { about: session.dataset(), choice: data.choice });
+  replica.sync(run);
+  await kept.keep(session);
 }
 
 /**
@@ -304,44 +138,6 @@ async function chooseDevice() {
   post('device', session.use_device(device));
 }
 
-/** Starts or stops the replica so that the session trains on the workers the run wants. */
-function syncThreads() {
-  stopReplica();
-  const reason = session.one_worker_reason() ?? (run.threads < 2 ? 'one worker was chosen' : singleThreadReason());
-  if (reason) {
-    post('threads', { threads: 1, reason });
-    return;
-  }
-  const generation = replicaGeneration;
-  const current = () => generation === replicaGeneration;
-  post('threads', { threads: 1, reason: 'the second worker is starting' });
-  const { worker, ready } = startReplica(session.spec(), run.config, (message) => { if (current()) replicaLost(message); });
-  replica = worker;
-  ready.then((buffer) => {
-    if (!current()) return;
-    session.attach_replica(buffer);
-    post('threads', { threads: 2, reason: '' });
-  }).catch((err) => {
-    if (!current()) return;
-    stopReplica();
-    post('threads', { threads: 1, reason: `the second worker could not start: ${err.message}` });
-  });
-}
-
-let storageOk = true;
-
-/** Keeps the model in the browser; says when that stops or starts working again. */
-async function persist() {
-  try {
-    await saveModel(session.save());
-    if (!storageOk) post('storage', { ok: true });
-    storageOk = true;
-  } catch (err) {
-    storageOk = false;
-    post('storage', { ok: false, reason: err.message ?? String(err) });
-  }
-}
-
 /**
  * Measures the model on the test set, a slice at a time so the worker answers between slices,
  * for as long as `wanted()` holds. Resolves to the test report, or to null when the test set
@@ -350,7 +146,7 @@ async function persist() {
 async function measure(wanted) {
   const mine = generation;
   const go = () => generation === mine && wanted();
-  if (!(await loaded.test) || !go()) return null;
+  if (!(await data.loaded.test) || !go()) return null;
   for (;;) {
     const report = session.evaluate(EVAL_SLICE);
     if (report.done) return report;
@@ -393,7 +189,7 @@ async function trainLoop(training, latest) {
     for (const e of events) {
       switch (e.type) {
         case 'progress': r = e; break;
-        case 'replica_lost': replicaLost(e.reason); break; // the session went on alone
+        case 'replica_lost': replica.lost(e.reason); break; // the session went on alone
         case 'epoch': epochDone = e.record; break;
         case 'waiting_for_data': waiting = true; break;
         case 'diverged': return fail(`Training diverged: ${e.message}`, true);
@@ -414,7 +210,7 @@ async function trainLoop(training, latest) {
       if (!latest()) return;
       post('epoch', { record: epochDone, test });
       announce('trained');
-      await persist();
+      await kept.keep(session);
       if (!latest()) return;
       if (r.epoch >= run.epochs) {
         // Paused while the last epoch was measured is done too.
@@ -484,18 +280,19 @@ class Transfer {
 /** @type {Handlers} */
 const handlers = {
   async init({ settings }) {
-    const first = await firstDataset(settings.data);
-    choice = first.choice;
+    const first = await firstDataset(core, settings.data, post);
     session = newSession(settings, first.about);
+    data = new DatasetInUse({ core, session, choice: first.choice, post, seed: () => run.config?.seed ?? 0 });
+    replica = new Replica(session, (threads, reason) => post('threads', { threads, reason }));
     run.apply(settings);
-    if (first.reader) startData(first.reader); // before the restore: the model is checked against it
-    const reason = (await restore()) ? 'restored' : 'new';
+    if (first.reader) data.start(first.reader); // before the restore: the model is checked against it
+    const reason = (await kept.restore(session)) ? 'restored' : 'new';
     await chooseDevice();
     run.moveTo('idle'); // a restarted worker starts idle, whatever the old one was doing
     announce(reason);
-    post('dataset', { about: session.dataset(), choice });
-    syncThreads();
-    if (!first.reader) startData(null);
+    post('dataset', { about: session.dataset(), choice: data.choice });
+    replica.sync(run);
+    if (!first.reader) data.start();
   },
   /**
    * Trains on another dataset: a built-in (`key`), one kept in this browser (`name`), or the
@@ -510,8 +307,7 @@ const handlers = {
     /** @type {DatasetChoice | undefined} */
     let next;
     if (key) {
-      const b = builtin(key);
-      if (!b) throw new Error(`there is no built-in dataset '${key}'`);
+      if (!builtin(core, key)) throw new Error(`there is no built-in dataset '${key}'`);
       next = { kind: 'builtin', key };
     } else if (name) {
       const stored = await loadDataset(name);
@@ -524,14 +320,9 @@ const handlers = {
     }
     run.end();
     run.moveTo('idle');
-    let replaced;
-    if (reader) {
-      replaced = session.use_dataset(reader, seed());
-    } else {
-      replaced = session.expect_dataset(builtin(key).about, seed());
-    }
-    await adoptData(next, replaced, Boolean(reader));
-    return { about: session.dataset(), replaced };
+    const fitted = reader ? session.use_dataset(reader, data.seed()) : session.expect_dataset(builtin(core, key).about, data.seed());
+    await adoptData(next, fitted, Boolean(reader));
+    return { about: session.dataset(), replaced: fitted };
   },
   /**
    * Teaches the classes drawn in the Draw panel: `images` holds one drawing per label, prepared
@@ -544,7 +335,7 @@ const handlers = {
     const reader = core.DatasetReader.drawn(name, classes, images, labels);
     run.end();
     run.moveTo('idle');
-    const taken = session.teach(reader, fineTune, seed());
+    const taken = session.teach(reader, fineTune, data.seed());
     await adoptData(null, true, true);
     return { about: session.dataset(), taken };
   },
@@ -559,7 +350,7 @@ const handlers = {
     run.moveTo('idle');
     generation++;
     announce('corrected');
-    await persist();
+    await kept.keep(session);
     return result;
   },
   /** The datasets kept in this browser: [{name, about, size, savedAt}]. */
@@ -567,20 +358,19 @@ const handlers = {
     return listDatasets();
   },
   async deleteData({ name }) {
-    if (choice?.kind === 'stored' && choice.name === name) throw new Error('that dataset is in use: choose another first');
+    const { choice } = data;
+    if (choice.kind === 'stored' && choice.name === name) throw new Error('that dataset is in use: choose another first');
     await deleteDataset(name);
   },
   async start({ settings, fresh }) {
     if (!atRest()) return;
-    restored = null; // from here on it is a model trained here
+    // From here on it is a model trained here, not the one restored.
     if (fresh) {
       await newModel(settings);
     } else {
       session.configure(settings.config);
       run.apply(settings);
-      generation++;
-      announce('configured');
-      syncThreads();
+      replaced('configured');
     }
     // Unless a reset, an upload or a measurement came meanwhile.
     if (atRest()) run.train(trainLoop);
@@ -591,17 +381,8 @@ const handlers = {
   pause() {
     if (run.state === 'training') run.moveTo('paused');
   },
-  // Downloads again what failed; what has arrived is kept.
-  async retryData() {
-    if (choice.kind !== 'builtin') return;
-    if (builtin(choice.key).files.length !== 4) {
-      if (!(await loaded.train)) startData(null);
-      return;
-    }
-    for (const split of SPLITS) {
-      if (loaded[split] && !(await loaded[split])) loaded[split] = null;
-    }
-    startLoading();
+  retryData() {
+    return data.retry();
   },
   // 'idle' is said only once the loop has ended and the model is stored, so a reload right
   // after Stop restores it.
@@ -610,7 +391,7 @@ const handlers = {
     run.end();
     run.moveTo('stopping');
     await run.looping;
-    await persist();
+    await kept.keep(session);
     // Widened: the messages handled while it waited may have moved the run.
     if (/** @type {RunState} */ (run.state) === 'stopping') {
       run.moveTo('idle');
@@ -628,7 +409,7 @@ const handlers = {
     if (n !== undefined) run.epochs = n;
     if (threads !== undefined && threads !== run.threads) {
       run.threads = threads;
-      syncThreads();
+      replica.sync(run);
     }
   },
   // Predictions and inspection run on the device that holds the model.
@@ -641,9 +422,7 @@ const handlers = {
   },
   async testImage({ index }) {
     // The test set may still be arriving: wait for this image, or for the load to end.
-    let ended = false;
-    loaded.test?.then(() => { ended = true; });
-    while (session.examples('test') <= index && !ended) await sleep(50);
+    await data.testImageArrived(index);
     const pixels = session.test_image(index);
     const { shape } = session.dataset();
     return new Transfer({ index, pixels, shape, label: session.test_label(index) }, [pixels.buffer]);
@@ -657,17 +436,14 @@ const handlers = {
   },
   // Keeps the model in the browser now (before the page replaces this worker).
   keep() {
-    return persist();
+    return kept.keep(session);
   },
   async load({ bytes, name }) {
     const historyNote = session.load(bytes, name);
-      run.end();
-    restored = null;
-    generation++;
+    run.end();
     run.moveTo('idle');
-    announce('uploaded');
-    syncThreads(); // the loaded network may have another architecture
-    await persist();
+    replaced('uploaded'); // the replica too: the loaded network may have another architecture
+    await kept.keep(session);
     return { historyNote: historyNote ?? '' };
   },
   async evaluate() {
@@ -678,10 +454,10 @@ const handlers = {
     try {
       const report = await measure(() => run.state === 'evaluating');
       if (!report) {
-        throw new Error((await loaded.test) ? 'the measurement was interrupted: the model changed' : `the ${session.dataset().name} test set could not be loaded`);
+        throw new Error((await data.loaded.test) ? 'the measurement was interrupted: the model changed' : `the ${session.dataset().name} test set could not be loaded`);
       }
       announce('evaluated');
-      await persist();
+      await kept.keep(session);
       return report;
     } finally {
       // Widened, as in `stop`: a reset or an upload meanwhile has moved the run.
