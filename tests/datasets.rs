@@ -356,6 +356,34 @@ mod page {
         assert_eq!(s.examples("train"), 20);
     }
 
+    /// The built-in datasets' gzip files inflated as they stream in, in pieces of any size, to
+    /// the bytes the CLI reads; a damaged or cut file is refused in words.
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn gzip_files_inflate_in_pieces_as_the_cli_reads_them() {
+        use cnn_playground::io::inflate::gunzip;
+        use cnn_playground::wasm::inflate::Gunzip;
+        let (name, bytes) = fixture!("idx/train-images-idx3-ubyte.gz");
+        let whole = gunzip(&bytes, 1 << 20, &name).unwrap();
+        let message = |e: JsValue| js_sys::Error::from(e).message().as_string().unwrap();
+        for piece in [1, 7, 1000, bytes.len()] {
+            let mut g = Gunzip::new(&name);
+            let mut out = Vec::new();
+            for p in bytes.chunks(piece) {
+                out.extend(g.push(p).unwrap());
+            }
+            out.extend(g.finish().unwrap());
+            assert_eq!(out, whole, "pieces of {piece}");
+            assert!(message(g.push(&[0]).unwrap_err()).contains("already ended"));
+        }
+        let mut cut = Gunzip::new(&name);
+        cut.push(&bytes[..bytes.len() / 2]).unwrap();
+        assert!(message(cut.finish().unwrap_err()).contains("cut short"));
+        let mut damaged = Gunzip::new("x.gz");
+        let refused = damaged.push(b"\x1f\x8b\x08\x00not deflate at all, not at all");
+        let refused = refused.and_then(|_| damaged.finish());
+        assert!(message(refused.unwrap_err()).starts_with("x.gz"));
+    }
+
     #[wasm_bindgen_test::wasm_bindgen_test]
     fn a_reader_that_fails_changes_nothing() {
         let mut s = Session::new(JsValue::NULL, JsValue::NULL, 0, JsValue::NULL).unwrap();

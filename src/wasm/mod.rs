@@ -6,6 +6,7 @@
 //! - [`session`]: a model with its trainer and data, owned by the page's worker: loaded,
 //!   saved, reset; [`run`] trains it and reports what happened as events, [`evaluation`]
 //!   measures it on the test set, [`inspect`] looks inside it;
+//! - [`inflate`]: `Gunzip`, the built-in datasets' gzip files inflated as they stream in;
 //! - [`replica`]: a second worker that computes half of each batch, when threads are allowed;
 //! - [`device`]: where a session trains, the browser's GPU (feature `gpu`, WebGPU) or the CPU,
 //!   behind the same calls.
@@ -15,6 +16,7 @@ pub mod dataset;
 pub mod device;
 pub mod evaluation;
 pub mod filters;
+pub mod inflate;
 pub mod inspect;
 pub mod replica;
 pub mod run;

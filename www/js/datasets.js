@@ -5,6 +5,7 @@
 // browser decodes), or one kept in this browser. Nothing here parses a format: the core does.
 import { dataUrl } from './protocol.js';
 import { openData } from './data-files.js';
+import { canvas2d } from './canvas.js';
 
 /** Photos are scaled by the browser to at most this many pixels a side before the core fits
  * them to the dataset's size (area averaging, src/image/resize.rs): a 12-megapixel photo would
@@ -19,7 +20,7 @@ const DECODE_SIDE = 512;
  */
 export async function readBuiltin(core, builtin, progress) {
   const reader = core.DatasetReader.builtin(builtin.key);
-  const opened = await Promise.all(builtin.files.map((f) => openData(dataUrl(builtin.key, f))));
+  const opened = await Promise.all(builtin.files.map((f) => openData(core, dataUrl(builtin.key, f))));
   const total = opened.reduce((n, o) => n + o.bytesTotal, 0);
   const ticker = setInterval(() => progress(opened.reduce((n, o) => n + o.bytesRead(), 0), total), 250);
   try {
@@ -110,8 +111,7 @@ export async function decode(blob) {
   const scale = Math.min(1, DECODE_SIDE / Math.max(bitmap.width, bitmap.height));
   const width = Math.max(1, Math.round(bitmap.width * scale));
   const height = Math.max(1, Math.round(bitmap.height * scale));
-  const canvas = new OffscreenCanvas(width, height);
-  const ctx = /** @type {OffscreenCanvasRenderingContext2D} */ (canvas.getContext('2d', { willReadFrequently: true }));
+  const ctx = canvas2d(width, height);
   ctx.imageSmoothingQuality = 'high';
   ctx.drawImage(bitmap, 0, 0, width, height);
   bitmap.close();
