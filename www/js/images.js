@@ -1,6 +1,7 @@
 // @ts-check
 // Turning what a user gives us (a file, a generated picture) into ImageData the core can filter,
 // with every way it can go wrong turned into a message.
+import { canvas2d } from './canvas.js';
 
 /** Photos larger than this on a side are scaled down to fit (the core and canvases cope). */
 export const MAX_SIDE = 4096;
@@ -39,8 +40,7 @@ export function drawScaled(source, w, h) {
   const scale = Math.min(1, MAX_SIDE / Math.max(w, h));
   const cw = Math.max(1, Math.round(w * scale));
   const ch = Math.max(1, Math.round(h * scale));
-  const canvas = new OffscreenCanvas(cw, ch);
-  const ctx = /** @type {OffscreenCanvasRenderingContext2D} */ (canvas.getContext('2d', { willReadFrequently: true }));
+  const ctx = canvas2d(cw, ch);
   ctx.drawImage(source, 0, 0, cw, ch);
   const notice = scale < 1 ? `Scaled down from ${w}×${h} to ${cw}×${ch} (at most ${MAX_SIDE} px a side).` : '';
   return { imageData: ctx.getImageData(0, 0, cw, ch), notice };

@@ -1,6 +1,7 @@
 // @ts-check
 // The built-in sample photo: a micrograph-like field of cells, drawn from a fixed seed so it is
 // the same on every machine and needs no download (the tutorial filtered a photo of cells).
+import { canvas2d } from './canvas.js';
 
 function mulberry32(seed) {
   return () => {
@@ -14,8 +15,7 @@ function mulberry32(seed) {
 /** ImageData of the sample, `width`×`height`. */
 export function samplePhoto(width = 640, height = 426) {
   const random = mulberry32(1133);
-  const canvas = new OffscreenCanvas(width, height);
-  const ctx = /** @type {OffscreenCanvasRenderingContext2D} */ (canvas.getContext('2d', { willReadFrequently: true }));
+  const ctx = canvas2d(width, height);
   const bg = ctx.createLinearGradient(0, 0, width, height);
   bg.addColorStop(0, '#f3dfe8');
   bg.addColorStop(1, '#e6cfe0');
