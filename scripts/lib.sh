@@ -56,9 +56,28 @@ relaxed() {
 build_wasm() {
     local pack=(wasm-pack --log-level warn build --target web --no-typescript --no-pack --release)
     (use_wasm_toolchain && cd "$ROOT" && "${pack[@]}" --out-dir www/pkg && relaxed "${pack[@]}" --out-dir www/pkg-relaxed \
-        && portable "${pack[@]}" --out-dir www/pkg-portable \
+        && build_portable_wasm \
         && CARGO_TARGET_DIR="$ROOT/target/gpu" "${pack[@]}" --out-dir www/pkg-gpu . --features gpu) \
         || die "building the wasm core failed"
+}
+
+# The portable build, for engines without wasm SIMD (Safari before 16.4), without reference types
+# as well: with them, wasm-bindgen keeps the JavaScript values the core holds in a wasm table that
+# grows as needed, and WebKit before 2.40 traps ("Out of bounds table access") once it has grown.
+# Rust's wasm32 std is built with reference types, so the module's target_features section says
+# so even when our code is not; with the section stripped, wasm-bindgen keeps them in a
+# JavaScript array instead, as it did before reference types. wasm-pack cannot strip in between,
+# so its three steps are written out here. Called with the wasm toolchain in use.
+build_portable_wasm() {
+    local dir="$ROOT/target/portable" out="$ROOT/www/pkg-portable"
+    CARGO_TARGET_DIR="$dir" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=-simd128,-reference-types" \
+        cargo build -q --lib --release --target wasm32-unknown-unknown
+    wasm-opt "$dir/wasm32-unknown-unknown/release/cnn_playground.wasm" --strip-target-features -o "$dir/cnn_playground.wasm"
+    local log # its one warning is the missing section
+    log=$(wasm-bindgen "$dir/cnn_playground.wasm" --out-dir "$out" --target web --no-typescript 2>&1) || { echo "$log"; return 1; }
+    # The features the module uses, all in Safari 15 and later, named since the section is gone.
+    wasm-opt -O --enable-mutable-globals --enable-nontrapping-float-to-int --enable-bulk-memory --enable-sign-ext \
+        --enable-multivalue "$out/cnn_playground_bg.wasm" -o "$out/cnn_playground_bg.wasm"
 }
 
 # The native binary (the CLI, the server the page's tests and benchmarks use), release; any
