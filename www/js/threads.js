@@ -16,6 +16,8 @@ export function singleThreadReason() {
   if (!globalThis.crossOriginIsolated) {
     return 'the page is not cross-origin isolated (neither the host\'s COOP and COEP headers nor this page\'s service worker could make it so), so workers cannot share memory';
   }
+  // WebKitGTK and WPE WebKit (not Safari) keep it off even on an isolated page.
+  if (typeof SharedArrayBuffer === 'undefined') return 'this browser gives no page shared memory (SharedArrayBuffer), even a cross-origin isolated one';
   if ((navigator.hardwareConcurrency ?? 1) < 2) return 'the browser reports a single CPU core';
   return '';
 }
