@@ -3,6 +3,7 @@
 // Debian's Chromium driven by playwright-core (never a downloaded browser).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import { before, after } from 'node:test';
 import { once } from 'node:events';
 import path from 'node:path';
@@ -35,6 +36,38 @@ export async function startServer(root = path.join(ROOT, 'dist')) {
       await once(server, 'exit');
     },
   };
+}
+
+const TYPES = {
+  '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml', '.png': 'image/png', '.webmanifest': 'application/manifest+json', '.gz': 'application/gzip',
+};
+
+/** A static server as the plainest hosts are: files, their types and lengths, nothing else. It
+ * counts the bytes it sends, and while `cut` matches a path it drops the connection half-way
+ * through that file. */
+export function staticServer(root) {
+  /** @type {http.Server & {paths: string[], sent: number, cut: RegExp | null}} */
+  const server = /** @type {any} */ (http.createServer((req, res) => {
+    server.paths.push(req.url);
+    let file = path.join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    if (!file.startsWith(root)) return res.writeHead(403).end();
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+    if (!fs.existsSync(file)) return res.writeHead(404).end();
+    const body = fs.readFileSync(file);
+    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'Content-Length': body.length });
+    if (server.cut?.test(req.url)) {
+      server.sent += body.length / 2;
+      res.write(body.subarray(0, body.length / 2), () => res.socket.destroy());
+      return;
+    }
+    server.sent += body.length;
+    res.end(body);
+  }));
+  server.sent = 0;
+  server.cut = null;
+  server.paths = [];
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
 /**
