@@ -16,7 +16,7 @@ export default [
   { files: ['bench/*.js'], languageOptions: { globals: { ...globals.browser, ...globals.worker } } },
   // Node scripts, whose `page.evaluate` callbacks run in the browser.
   {
-    files: ['tests/e2e/*.mjs', 'bench/*.mjs', 'scripts/*.mjs', 'eslint.config.js'],
+    files: ['tests/e2e/*.mjs', 'tests/engines/*.mjs', 'bench/*.mjs', 'scripts/*.mjs', 'eslint.config.js'],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
 ];
