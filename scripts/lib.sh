@@ -6,6 +6,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Tools built from source (wasm-bindgen, wasm-pack) live here, once per machine.
 TOOLS=${CNN_PLAYGROUND_TOOLS:-$HOME/.cache/cnn-playground}
 WASM_PACK_VERSION=0.15.1
+# Firefox's WebDriver server, for the wasm tests and the walk in Firefox.
+GECKODRIVER_VERSION=0.37.1
 # wasm-bindgen's CLI must be exactly the version of the crate in Cargo.lock.
 WASM_BINDGEN_VERSION=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock")
 # Where Debian's rustc (the `rustc-web` package) keeps the wasm32 standard library we build.

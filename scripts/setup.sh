@@ -79,7 +79,7 @@ fi
 [ "$(cat "$TOOLS/wasm-toolchain")" = debian ] && debian_wasm_std
 
 # 2. wasm-bindgen (exactly Cargo.lock's version) and wasm-pack, built with rustup's cargo.
-tool_version() { "$TOOLS/bin/$1" --version 2>/dev/null | awk '{ print $2 }'; }
+tool_version() { "$TOOLS/bin/$1" --version 2>/dev/null | awk 'NR == 1 { print $2 }'; }
 if [ "$(tool_version wasm-bindgen)" != "$WASM_BINDGEN_VERSION" ]; then
     step "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (several minutes)"
     # Not --locked: its lock file pins a webpki-roots version the registry may not have.
@@ -92,8 +92,19 @@ if [ "$(tool_version wasm-pack)" != "$WASM_PACK_VERSION" ]; then
         || die "cargo install wasm-pack failed"
 fi
 
-# 3. Chromium and ChromeDriver for the browser tests (never a downloaded browser).
+# 3. Chromium and ChromeDriver for the browser tests (never a downloaded browser), and the other
+# engines with their WebDriver servers: Firefox ESR (geckodriver from crates.io), WebKitGTK
+# (MiniBrowser, on an Xvfb display) and WPE WebKit (cog, headless; an older WebKit, as Safari 16).
 if [ -z "${CHROMIUM:-}" ]; then apt_install chromium chromium-driver; fi
+if [ "$(uname -s)" = Linux ]; then
+    apt_install firefox-esr webkit2gtk-driver wpewebkit-driver cog xvfb
+    if [ "$(tool_version geckodriver)" != "$GECKODRIVER_VERSION" ]; then
+        # Unoptimised: a test's driver, built in half the time.
+        step "cargo install geckodriver $GECKODRIVER_VERSION (about a minute)"
+        cargo install -q --locked --debug geckodriver --version "=$GECKODRIVER_VERSION" --root "$TOOLS" --force \
+            || die "cargo install geckodriver failed"
+    fi
+fi
 
 # The GPU path's tests run on whatever GPU wgpu finds; where there is none, on Mesa's software
 # Vulkan (lavapipe) and the Vulkan loader.
