@@ -18,6 +18,8 @@ const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
  * @property {string} driver  the WebDriver server's binary
  * @property {string} browser  the browser's binary (the engine is there when both are)
  * @property {(binary: string) => object} capabilities  the session's, for `binary`
+ * @property {boolean} touch  its driver puts a finger down (WebKit's give a touch stroke as a
+ *   mouse's, when they take one at all)
  * @property {boolean} [display]  needs an X display
  * @property {Record<string, string>} [env]  for the driver and the browser it starts
  * @property {string} [why]  why `env` is set
@@ -30,12 +32,14 @@ export const ENGINES = {
     driver: path.join(TOOLS, 'bin/geckodriver'),
     browser: '/usr/bin/firefox-esr',
     capabilities: (binary) => ({ browserName: 'firefox', 'moz:firefoxOptions': { binary, args: ['-headless'] } }),
+    touch: true,
   },
   webkit: {
     name: 'WebKitGTK',
     driver: '/usr/bin/WebKitWebDriver',
     browser: '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
     capabilities: (binary) => ({ 'webkitgtk:browserOptions': { binary, args: ['--automation'] } }),
+    touch: false,
     display: true,
     // Safari gives an isolated page SharedArrayBuffer; WebKitGTK's process launcher never turns
     // it on (only Cocoa's passes JSC the option), so the two-worker path is tested with it on.
@@ -47,6 +51,7 @@ export const ENGINES = {
     driver: '/usr/bin/WPEWebDriver',
     browser: '/usr/bin/cog',
     capabilities: (binary) => ({ 'wpe:browserOptions': { binary, args: ['--automation', '--platform=headless'] } }),
+    touch: false,
   },
 };
 

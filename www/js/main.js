@@ -18,16 +18,21 @@ const status = /** @type {HTMLElement} */ (document.querySelector('[data-testid=
 try {
   await startService();
   const core = await loadCore();
-  status.textContent = {
+  const loaded = {
     relaxed: 'Rust core loaded (WebAssembly with relaxed SIMD: fused multiply-add).',
     simd: 'Rust core loaded (WebAssembly with SIMD).',
   }[build] ?? 'Rust core loaded (portable WebAssembly, without SIMD: slower, same results).';
+  status.textContent = loaded;
   document.body.dataset.wasm = build;
   document.body.dataset.wasmSimd = core.wasm_simd(); // what the build really holds
   await setupFilters(document.getElementById('filters'), core);
   await setupExplainer(document.getElementById('explainer'), core);
   // The model lives in a worker shared by the panels below.
   const app = new App();
+  // The line says what this browser got: the build above, and the workers that train.
+  app.on('threads', ({ threads }) => {
+    status.textContent = `${loaded} ${threads > 1 ? 'Training on 2 workers.' : 'Training on 1 worker (the Train panel says why).'}`;
+  });
   const initial = initialSettings(core);
   setupData(document.getElementById('data'), app, core);
   setupTrain(/** @type {HTMLElement} */ (document.getElementById('train')), app, core, initial);
