@@ -18,7 +18,8 @@ export function canvas2d(width, height) {
   // Typed loosely: the workers' checks know no document.
   const page = /** @type {any} */ (globalThis).document;
   if (!page) {
-    throw new Error('this browser cannot draw images off the page (it has no OffscreenCanvas: Safari 16.4 and later, Firefox 105 and later and Chrome 69 and later have)');
+    // With a kind, as the core's refusals: it ends a folder's read instead of skipping each image.
+    throw Object.assign(new Error('this browser cannot draw images off the page (it has no OffscreenCanvas: Safari 16.4 and later, Firefox 105 and later and Chrome 69 and later have)'), { kind: 'unsupported' });
   }
   const canvas = page.createElement('canvas');
   canvas.width = width;
