@@ -607,4 +607,5 @@ async function colourBench({ runs, steps, warmup, poolImages }) {
 }
 
 window.bench = main();
-window.bench.then(() => log('done'), (err) => log(`failed: ${err.stack ?? err}`));
+// `benchSettled` for a driver that polls (a WebDriver script must return within its timeout).
+window.bench.then(() => log('done'), (err) => log(`failed: ${err.stack ?? err}`)).finally(() => { window.benchSettled = true; });

@@ -3,12 +3,14 @@
 // then serves the repository's bench/, www/ and node_modules/ with our own server and opens
 // bench/index.html in Debian's headless Chromium, where our wasm core and TensorFlow.js's wasm
 // backend take turns (the tutorial's network on MNIST, then fitted to 3×32×32 colour images),
-// then our GPU build and TensorFlow.js's webgpu backend. Prints four tables to
-// stdout (progress goes to stderr) and writes every figure to bench/results.json.
+// then our GPU build and TensorFlow.js's webgpu backend; then the same page on the CPU in each
+// other engine installed (Firefox, WebKitGTK, WPE WebKit: tests/engines/webdriver.mjs). Prints
+// five tables to stdout (progress goes to stderr) and writes every figure to bench/results.json.
 // A benchmark, not a test: it asserts nothing about speed.
 //
 //   node bench/run.mjs [--runs 5] [--steps 20] [--warmup 3] [--infer 200] [--threads N]
-//                      [--gpu-runs 3] [--gpu-steps 5] [--gpu-infer 20] [--out FILE]
+//                      [--gpu-runs 3] [--gpu-steps 5] [--gpu-infer 20] [--engines LIST] [--out FILE]
+// --engines: a comma-separated list of firefox, webkit, wpe (default: those installed), or none.
 // The GPU figures take few steps by default: a software adapter (SwiftShader, lavapipe) runs
 // well under 1 GFLOP/s. --gpu-runs 0 leaves the GPU out.
 import { execFileSync } from 'node:child_process';
@@ -17,15 +19,16 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { ROOT, launchBrowser, startServer } from '../tests/e2e/harness.mjs';
+import { Browser, ENGINES, installed } from '../tests/engines/webdriver.mjs';
 
 const BIN = path.join(ROOT, 'target/release/cnn-playground');
 const USAGE = 'usage: node bench/run.mjs [--runs 5] [--steps 20] [--warmup 3] [--infer 200] [--threads N] ' +
-  '[--gpu-runs 3] [--gpu-steps 5] [--gpu-infer 20] [--out bench/results.json]';
+  '[--gpu-runs 3] [--gpu-steps 5] [--gpu-infer 20] [--engines firefox,webkit,wpe|none] [--out bench/results.json]';
 
 function parseArgs(argv) {
   const options = {
     runs: 5, steps: 20, warmup: 3, infer: 200, threads: null, gpuRuns: 3, gpuSteps: 5, gpuInfer: 20,
-    out: path.join(ROOT, 'bench/results.json'),
+    out: path.join(ROOT, 'bench/results.json'), engines: installed(),
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s);
@@ -35,6 +38,10 @@ function parseArgs(argv) {
     if (value === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
     if (name === 'out') {
       options.out = path.resolve(value);
+    } else if (name === 'engines') {
+      options.engines = value === 'none' ? [] : value.split(',');
+      const unknown = options.engines.filter((k) => !ENGINES[k]);
+      if (unknown.length) throw new Error(`--engines: no engine '${unknown.join("', '")}' (${Object.keys(ENGINES).join(', ')}, or none)`);
     } else {
       const n = Number(value);
       const least = name === 'gpuRuns' ? 0 : 1;
@@ -172,6 +179,42 @@ async function browserBench(options) {
     await server.stop();
     root.remove();
   }
+}
+
+/**
+ * The same page in each other engine, on the CPU (no GPU part): its figures by engine, or why
+ * they are missing.
+ */
+async function enginesBench(options) {
+  if (options.engines.length === 0) return {};
+  const root = servedRoot();
+  const server = await startServer(root.dir);
+  const results = {};
+  try {
+    for (const key of options.engines) {
+      const { name } = ENGINES[key];
+      progress(`${name}: bench/index.html, on the CPU`);
+      let b = null;
+      try {
+        b = await Browser.start(key);
+        const query = new URLSearchParams({ runs: options.runs, steps: options.steps, warmup: options.warmup, infer: options.infer, gpuRuns: '0' });
+        if (options.threads) query.set('threads', options.threads);
+        await b.go(`${server.url}bench/index.html?${query}`);
+        await b.until('the figures', () => /** @type {any} */ (window).benchSettled, [], 3_600_000);
+        const figures = await b.run(() => /** @type {any} */ (window).bench);
+        results[key] = { engine: `${name} ${b.version}`, why: ENGINES[key].why ?? '', ...figures };
+      } catch (err) {
+        progress(`${name}: failed (${err.message})`);
+        results[key] = { engine: name, not_run: err.message };
+      } finally {
+        await b?.close();
+      }
+    }
+  } finally {
+    await server.stop();
+    root.remove();
+  }
+  return results;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -316,6 +359,28 @@ function gpuTable({ gpu, native_gpu: native }) {
   ].filter(Boolean).join('\n');
 }
 
+/** The engines table: training on the CPU, ours and TF.js's wasm backend, in each engine. */
+function enginesTable(results) {
+  const row = (engine, r) => {
+    if (r.not_run) return [engine, '—', '—', '—', '—', '—', `not run: ${r.not_run}`];
+    const best = Math.max(r.ours.train_images_per_s, r.ours_2_threads.train_images_per_s ?? 0);
+    const tfjs = r.tfjs.wasmFile?.replace(/^tfjs-backend-wasm-?|\.wasm$/g, '') || 'plain';
+    return [engine, r.ours.build, fixed(0)(r.ours.train_images_per_s), fixed(0)(r.ours_2_threads.train_images_per_s),
+      `${fixed(0)(r.tfjs.train_images_per_s)} (${tfjs})`, ratio(best, r.tfjs.train_images_per_s),
+      r.ours_2_threads.not_run ? `1 worker: ${r.ours_2_threads.not_run}` : ''];
+  };
+  const rows = [row(`Chromium ${results.chromium}`, results),
+    ...Object.values(results.engines).map((r) => row(r.engine + (r.why ? '¹' : ''), r))];
+  const header = [['', 'ours', 'ours', 'ours', 'TF.js 4.22', 'ours (best)', ''],
+    ['engine', 'build', '1 worker', '2 workers', 'wasm (its build)', '÷ TF.js', '']];
+  const { line, rule } = columns([...header, ...rows]);
+  const notes = Object.values(results.engines).filter((r) => r.why).map((r) => `¹ ${r.engine}: ${r.why}.`);
+  return [
+    'Every engine: training images/s on the CPU (the tutorial\'s network, MNIST, batch 64), ours and TF.js taking turns in the same page; medians.',
+    rule, ...header.map(line), rule, ...rows.map(line), rule, ...notes,
+  ].join('\n');
+}
+
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   for (const file of [BIN, ...Object.values(PACKAGE).map((dir) => path.join(ROOT, dir, 'cnn_playground_bg.wasm'))]) {
@@ -325,6 +390,7 @@ async function main() {
   const nativeGpu = nativeGpuBench(options);
   const pytorch = pytorchBench(options);
   const browser = await browserBench(options);
+  const engines = await enginesBench(options);
   const tfjsWasm = path.join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist', browser.tfjs.wasmFile ?? 'tfjs-backend-wasm.wasm');
   const results = {
     date: new Date().toISOString(),
@@ -333,6 +399,7 @@ async function main() {
     native,
     native_gpu: nativeGpu,
     pytorch,
+    engines,
     wasm_size: { ours: sizes(path.join(ROOT, PACKAGE[browser.ours.build], 'cnn_playground_bg.wasm')), tfjs: sizes(tfjsWasm) },
   };
   results.ratio_ours_over_tfjs = Object.fromEntries(
@@ -354,6 +421,7 @@ async function main() {
   console.log(`\n${pytorchTable(results)}`);
   console.log(`\n${colourTable(results)}`);
   console.log(`\n${gpuTable(results)}`);
+  console.log(`\n${enginesTable(results)}`);
   progress(`\nall figures: ${path.relative(process.cwd(), options.out) || options.out}`);
 }
 

@@ -3,10 +3,11 @@
 # Chromium page (training, batch-1 inference, the mean filter; then training the same network
 # fitted to 3×32×32 colour images), next to the native build and native PyTorch; then the GPU: our
 # GPU build and TensorFlow.js's webgpu backend in the same page on the same adapter, next to the
-# native GPU path (wgpu). A benchmark, not a test: it prints four tables to stdout (everything
-# else goes to stderr), writes every figure to bench/results.json, and asserts nothing.
+# native GPU path (wgpu); then ours and TF.js on the CPU in each other engine (Firefox, WebKitGTK,
+# WPE WebKit). A benchmark, not a test: it prints five tables to stdout (everything else goes to
+# stderr), writes every figure to bench/results.json, and asserts nothing.
 # Usage: scripts/bench.sh [--runs 5] [--steps 20] [--warmup 3] [--infer 200] [--threads N]
-#                         [--gpu-runs 3] [--gpu-steps 5] [--gpu-infer 20] [--out FILE]
+#                         [--gpu-runs 3] [--gpu-steps 5] [--gpu-infer 20] [--engines LIST] [--out FILE]
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 {
     "$ROOT/scripts/setup.sh"
