@@ -361,23 +361,27 @@ function gpuTable({ gpu, native_gpu: native }) {
 
 /** The engines table: training on the CPU, ours and TF.js's wasm backend, in each engine. */
 function enginesTable(results) {
+  const notes = [];
+  /** A footnote's mark for `text`, said once under the table. */
+  const mark = (text) => {
+    if (!notes.includes(text)) notes.push(text);
+    return '¹²³⁴⁵⁶⁷⁸⁹'[notes.indexOf(text)];
+  };
   const row = (engine, r) => {
-    if (r.not_run) return [engine, '—', '—', '—', '—', '—', `not run: ${r.not_run}`];
+    if (r.not_run) return [`${engine}${mark(`${engine}: not run (${r.not_run}).`)}`, '—', '—', '—', '—', '—'];
     const best = Math.max(r.ours.train_images_per_s, r.ours_2_threads.train_images_per_s ?? 0);
     const tfjs = r.tfjs.wasmFile?.replace(/^tfjs-backend-wasm-?|\.wasm$/g, '') || 'plain';
-    return [engine, r.ours.build, fixed(0)(r.ours.train_images_per_s), fixed(0)(r.ours_2_threads.train_images_per_s),
-      `${fixed(0)(r.tfjs.train_images_per_s)} (${tfjs})`, ratio(best, r.tfjs.train_images_per_s),
-      r.ours_2_threads.not_run ? `1 worker: ${r.ours_2_threads.not_run}` : ''];
+    const two = r.ours_2_threads.not_run ? `—${mark(`${engine}: one worker: ${r.ours_2_threads.not_run}.`)}` : fixed(0)(r.ours_2_threads.train_images_per_s);
+    return [engine + (r.why ? mark(`${engine}: ${r.why}.`) : ''), r.ours.build, fixed(0)(r.ours.train_images_per_s), two,
+      `${fixed(0)(r.tfjs.train_images_per_s)} (${tfjs})`, ratio(best, r.tfjs.train_images_per_s)];
   };
-  const rows = [row(`Chromium ${results.chromium}`, results),
-    ...Object.values(results.engines).map((r) => row(r.engine + (r.why ? '¹' : ''), r))];
-  const header = [['', 'ours', 'ours', 'ours', 'TF.js 4.22', 'ours (best)', ''],
-    ['engine', 'build', '1 worker', '2 workers', 'wasm (its build)', '÷ TF.js', '']];
+  const rows = [row(`Chromium ${results.chromium}`, results), ...Object.values(results.engines).map((r) => row(r.engine, r))];
+  const header = [['', 'ours', 'ours', 'ours', 'TF.js 4.22', 'ours (best)'],
+    ['engine', 'build', '1 worker', '2 workers', 'wasm (its build)', '÷ TF.js']];
   const { line, rule } = columns([...header, ...rows]);
-  const notes = Object.values(results.engines).filter((r) => r.why).map((r) => `¹ ${r.engine}: ${r.why}.`);
   return [
     'Every engine: training images/s on the CPU (the tutorial\'s network, MNIST, batch 64), ours and TF.js taking turns in the same page; medians.',
-    rule, ...header.map(line), rule, ...rows.map(line), rule, ...notes,
+    rule, ...header.map(line), rule, ...rows.map(line), rule, ...notes.map((n, i) => `${'¹²³⁴⁵⁶⁷⁸⁹'[i]} ${n}`),
   ].join('\n');
 }
 
