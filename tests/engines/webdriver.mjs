@@ -104,7 +104,7 @@ export class Browser {
       if (i === 100) throw new Error(`${engine.driver} did not start: ${log}`);
       await sleep(100);
     }
-    const b = new Browser(engine, base, driver, xvfb, () => log);
+    const b = new Browser(engine, base, driver, xvfb);
     const session = await b.call('POST', '/session', { capabilities: { alwaysMatch: engine.capabilities(engine.browser) } });
     b.session = `/session/${session.sessionId}`;
     b.version = session.capabilities.browserVersion;
@@ -112,12 +112,11 @@ export class Browser {
     return b;
   }
 
-  constructor(engine, base, driver, xvfb, log) {
+  constructor(engine, base, driver, xvfb) {
     this.engine = engine;
     this.base = base;
     this.driver = driver;
     this.xvfb = xvfb;
-    this.log = log;
     this.session = '';
     this.version = '';
   }

@@ -6,6 +6,7 @@
 import { dataUrl } from './protocol.js';
 import { openData } from './data-files.js';
 import { canvas2d } from './canvas.js';
+import { isTrap } from './core.js';
 
 /** Photos are scaled by the browser to at most this many pixels a side before the core fits
  * them to the dataset's size (area averaging, src/image/resize.rs): a 12-megapixel photo would
@@ -92,7 +93,7 @@ async function decodeAll(reader, blobOf, progress) {
       const { rgba, width, height } = await decode(blobOf(i, path));
       reader.add_image(i, rgba, width, height);
     } catch (err) {
-      if (err instanceof WebAssembly.RuntimeError) throw err;
+      if (isTrap(err)) throw err;
       // The core's own refusals (a size past its limits) end the read; a file the browser
       // cannot decode is left out and counted.
       if (err.kind) throw err;
